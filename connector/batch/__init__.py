@@ -1,0 +1,20 @@
+"""Batch delivery: readers, runner, results/dead-letter writers and the resume ledger."""
+
+from connector.batch.ledger import LeadResult, ResultsLedger, load_results, write_dead_letter
+from connector.batch.readers import InputFileError, InputRecord, LeadFile, read_leads
+from connector.batch.runner import BatchOptions, BatchRunner, BatchStats, BatchSummary
+
+__all__ = [
+    "BatchOptions",
+    "BatchRunner",
+    "BatchStats",
+    "BatchSummary",
+    "InputFileError",
+    "InputRecord",
+    "LeadFile",
+    "LeadResult",
+    "ResultsLedger",
+    "load_results",
+    "read_leads",
+    "write_dead_letter",
+]

@@ -1,0 +1,409 @@
+"""Concurrent batch delivery with resume, dead-lettering and a clean stop.
+
+The runner knows nothing about Keap: it calls ``deliver(lead) -> result`` (normally
+``Connector.deliver``, which is thread-safe and paces its own HTTP requests to the configured
+rate limit) from a small thread pool, and records every outcome.
+
+Exactly-once accounting
+-----------------------
+* Every input record ends with exactly one line in the results file: ``success``, ``failure``
+  (including unreadable input lines), ``error``, ``skip`` or ``not_delivered`` (a lead never
+  handed to the connector because the batch was interrupted or stopped).
+* The dead-letter file holds exactly the leads whose final outcome is ``error``.
+* Results are appended and fsync'd one lead at a time (see :mod:`connector.batch.ledger`), so
+  after SIGKILL the results file still lists every lead that finished.
+
+Why a resumed run does not create duplicate contacts
+-----------------------------------------------------
+A lead that was *in flight* when the process died has no result line, but its request may
+already have reached Keap. ``--resume`` skips every lead already recorded as ``success`` and
+delivers the rest again, including these in-doubt leads. Delivering one twice is harmless with
+the connector's default duplicate handling, ``duplicates.mode: update_existing``: the contact
+step is an upsert matched by e-mail (``duplicate_option``), so the second delivery finds the
+contact the first one created and updates it with the same values; applying the same tags and
+sequences again is a no-op in Keap. (``skip_existing`` is idempotent too: the retry ends as
+``skip``.) With ``create_new`` a second delivery *would* create a second contact, so the runner
+is told (``redeliver_in_doubt=False``) not to re-send in-doubt leads; they end as ``error`` with
+reason "in doubt" and go to the dead-letter file for a person to check.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from connector.batch.ledger import LeadResult, ResultsLedger, write_dead_letter
+from connector.batch.readers import InputRecord, LeadFile
+
+DeliverFn = Callable[[dict[str, Any]], Any]
+
+#: Exit codes of ``keap-connector deliver`` (see README_BATCH.md).
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_STOPPED = 3
+EXIT_INTERRUPTED = 130
+
+
+class DeliveryLogLike(Protocol):
+    def record(self, **kwargs: Any) -> None: ...
+
+
+@dataclass
+class BatchOptions:
+    workers: int = 4
+    #: Optional cap on leads started per second (the connector paces HTTP requests itself).
+    max_rate: float | None = None
+    #: ``on_error: stop``: stop at the first lead that ends in ``error``.
+    stop_on_error: bool = False
+    resume: bool = False
+    #: Re-deliver leads that were in flight when a previous run died (safe with upserts).
+    redeliver_in_doubt: bool = True
+    run_id: str | None = None
+
+
+@dataclass
+class BatchStats:
+    """Live counters, passed to the progress callback after every lead."""
+
+    total: int
+    counts: Counter[str] = field(default_factory=Counter)
+    already_delivered: int = 0
+    in_doubt_redelivered: int = 0
+    finished: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+    _recent: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+
+    def note(self, outcome: str) -> None:
+        self.counts[outcome] += 1
+        self.finished += 1
+        self._recent.append(time.monotonic())
+
+    @property
+    def rate(self) -> float:
+        """Leads finished per second over the last five seconds."""
+        now = time.monotonic()
+        window = min(5.0, max(now - self.started_at, 1e-6))
+        return sum(1 for t in self._recent if now - t <= window) / window
+
+
+@dataclass
+class BatchSummary:
+    total: int
+    counts: dict[str, int]
+    already_delivered: int
+    in_doubt_redelivered: int
+    stopped: str | None
+    first_error: LeadResult | None
+    results_path: Path
+    dead_letter_path: Path
+    dead_letter_count: int
+    elapsed: float
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if self.stopped:
+            return EXIT_STOPPED
+        if self.counts.get("error"):
+            return EXIT_ERRORS
+        return EXIT_OK
+
+
+def _text(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadResult:
+    """Turn whatever ``deliver`` returned (a ``DeliveryResult`` or a dict) into a LeadResult."""
+
+    def get(name: str, default: Any = None) -> Any:
+        if isinstance(value, dict):
+            return value.get(name, default)
+        return getattr(value, name, default)
+
+    outcome = str(_text(get("outcome", "error")) or "error").lower()
+    elapsed = get("elapsed")
+    latency = float(elapsed) * 1000 if isinstance(elapsed, int | float) else wall * 1000
+    contact_id = get("contact_id")
+    attempts = get("attempts")
+    details: dict[str, Any] = {}
+    steps = get("steps")
+    if steps:
+        details["steps"] = [_step_summary(s) for s in steps]
+    for extra in ("warnings", "refused_tag_ids"):
+        if get(extra):
+            details[extra] = list(get(extra))
+    return LeadResult(
+        line=record.line,
+        key=record.key,
+        outcome=outcome,
+        reason=get("reason"),
+        contact_id=None if contact_id is None else str(contact_id),
+        duplicate=get("duplicate"),
+        attempts=1 if attempts is None else int(attempts),
+        latency_ms=round(latency, 1),
+        details=details,
+    )
+
+
+def _step_summary(step: Any) -> Any:
+    if isinstance(step, dict):
+        return step
+    if is_dataclass(step) and not isinstance(step, type):
+        return {k: _text(v) for k, v in asdict(step).items() if v not in (None, {}, [])}
+    for attr in ("to_dict", "model_dump", "as_dict"):
+        fn = getattr(step, attr, None)
+        if callable(fn):
+            try:
+                return fn()
+            except Exception:  # noqa: BLE001 - details are best effort
+                break
+    if hasattr(step, "__dict__"):
+        return {k: _text(v) for k, v in vars(step).items() if not k.startswith("_")}
+    return str(step)
+
+
+def _lead_email(lead: dict[str, Any] | None) -> str | None:
+    if not lead:
+        return None
+    for key in ("email", "Email", "email_address", "e-mail"):
+        value = lead.get(key)
+        if isinstance(value, str) and value:
+            return value.strip()
+    return None
+
+
+class BatchRunner:
+    """Deliver every lead of a :class:`LeadFile` once, recording each outcome."""
+
+    def __init__(
+        self,
+        deliver: DeliverFn,
+        source: LeadFile,
+        *,
+        results_path: str | Path,
+        dead_letter_path: str | Path,
+        options: BatchOptions | None = None,
+        log: DeliveryLogLike | None = None,
+        on_start: Callable[[BatchStats], None] | None = None,
+        on_result: Callable[[LeadResult | None, BatchStats], None] | None = None,
+    ) -> None:
+        self.deliver = deliver
+        self.source = source
+        self.results_path = Path(results_path)
+        self.dead_letter_path = Path(dead_letter_path)
+        self.options = options or BatchOptions()
+        self.log = log
+        self.on_start = on_start
+        self.on_result = on_result
+        self.run_id = self.options.run_id or uuid.uuid4().hex[:12]
+        self._stop = threading.Event()
+        self._stop_reason: str | None = None
+        self._interrupted = False
+        self._next_start = 0.0
+
+    # -- control -----------------------------------------------------------------------------
+    def request_stop(self, reason: str = "interrupted", *, interrupted: bool = True) -> None:
+        """Stop handing out leads; in-flight leads finish and are recorded. Signal-safe."""
+        if not self._stop.is_set():
+            self._stop_reason = reason
+            self._interrupted = interrupted
+            self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- one lead ----------------------------------------------------------------------------
+    def _deliver_one(self, record: InputRecord) -> LeadResult:
+        t0 = time.monotonic()
+        try:
+            value = self.deliver(dict(record.lead or {}))
+        except Exception as exc:  # noqa: BLE001 - a crash in one lead must not end the batch
+            wall = time.monotonic() - t0
+            return LeadResult(
+                line=record.line,
+                key=record.key,
+                outcome="error",
+                reason=f"unexpected {type(exc).__name__}: {exc}",
+                attempts=1,
+                latency_ms=round(wall * 1000, 1),
+            )
+        return result_from_connector(record, value, time.monotonic() - t0)
+
+    def _pace(self) -> None:
+        rate = self.options.max_rate
+        if not rate:
+            return
+        now = time.monotonic()
+        if self._next_start > now:
+            # Sleep in small steps so that a stop request is honoured promptly.
+            while not self._stop.is_set() and time.monotonic() < self._next_start:
+                time.sleep(min(0.05, self._next_start - time.monotonic()))
+            now = time.monotonic()
+        self._next_start = max(now, self._next_start) + 1.0 / rate
+
+    # -- the batch ---------------------------------------------------------------------------
+    def run(self) -> BatchSummary:
+        t_start = time.monotonic()
+        ledger = ResultsLedger(self.results_path, resume=self.options.resume)
+        stats = BatchStats(total=len(self.source))
+        final: dict[str, LeadResult] = {}
+        queue: list[InputRecord] = []
+        first_error: LeadResult | None = None
+
+        def stamp(res: LeadResult) -> LeadResult:
+            res.ts = datetime.now(UTC).isoformat(timespec="milliseconds")
+            res.run = self.run_id
+            return res
+
+        def finish(rec: InputRecord, res: LeadResult, *, logged: bool = True) -> None:
+            nonlocal first_error
+            stamp(res)
+            ledger.append(res)
+            final[rec.key] = res
+            stats.note(res.outcome)
+            if logged and self.log is not None:
+                self.log.record(
+                    outcome=res.outcome,
+                    latency_ms=res.latency_ms,
+                    duplicate=res.duplicate,
+                    attempts=res.attempts,
+                    reason=res.reason,
+                    contact_id=res.contact_id,
+                    email=_lead_email(rec.lead),
+                    source=str(self.source.path),
+                    line=rec.line,
+                    lead_key=rec.key,
+                    run_id=self.run_id,
+                    details=res.details or None,
+                )
+            if res.outcome == "error" and first_error is None:
+                first_error = res
+                if self.options.stop_on_error:
+                    self.request_stop(
+                        f"stopped at the first error (on_error: stop): line {res.line}: "
+                        f"{res.reason or 'error'}",
+                        interrupted=False,
+                    )
+            if self.on_result is not None:
+                self.on_result(res, stats)
+
+        if self.on_start is not None:
+            self.on_start(stats)
+
+        for rec in self.source:
+            if not rec.ok:
+                res = LeadResult(
+                    line=rec.line,
+                    key=rec.key,
+                    outcome="failure",
+                    reason=f"invalid input on line {rec.line}: {rec.error}",
+                    attempts=0,
+                )
+                finish(rec, res)
+                continue
+            earlier = ledger.delivered(rec.key)
+            if earlier is not None:
+                earlier.line = rec.line
+                final[rec.key] = earlier
+                stats.already_delivered += 1
+                stats.counts["success"] += 1
+                stats.finished += 1
+                continue
+            if rec.key in ledger.in_doubt:
+                if not self.options.redeliver_in_doubt:
+                    res = LeadResult(
+                        line=rec.line,
+                        key=rec.key,
+                        outcome="error",
+                        reason="in doubt: the lead was in flight when an earlier run died and "
+                        "may have reached Keap; check it before re-sending "
+                        "(duplicate handling is not an upsert)",
+                        attempts=0,
+                    )
+                    finish(rec, res, logged=False)
+                    continue
+                stats.in_doubt_redelivered += 1
+            queue.append(rec)
+
+        if self.on_result is not None and stats.already_delivered:
+            self.on_result(None, stats)  # refresh the display after resume skips
+
+        workers = max(1, self.options.workers)
+        inflight: dict[Future[LeadResult], InputRecord] = {}
+        next_idx = 0
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
+        try:
+            while True:
+                try:
+                    while (
+                        not self._stop.is_set()
+                        and len(inflight) < workers
+                        and next_idx < len(queue)
+                    ):
+                        self._pace()
+                        if self._stop.is_set():
+                            break
+                        rec = queue[next_idx]
+                        next_idx += 1
+                        ledger.mark_started(rec)
+                        inflight[executor.submit(self._deliver_one, rec)] = rec
+                    if not inflight:
+                        break
+                    done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        rec = inflight.pop(fut)
+                        finish(rec, fut.result())
+                except KeyboardInterrupt:
+                    # Only reached when the caller left Python's default SIGINT handler in
+                    # place; the CLI installs its own that calls request_stop().
+                    self.request_stop("interrupted (KeyboardInterrupt)")
+        finally:
+            executor.shutdown(wait=True)
+            for fut, rec in list(inflight.items()):
+                if fut.done() and rec.key not in final:
+                    finish(rec, fut.result())
+            reason = self._stop_reason or "not delivered"
+            for rec in queue[next_idx:]:
+                if rec.key not in final:
+                    res = stamp(
+                        LeadResult(
+                            line=rec.line,
+                            key=rec.key,
+                            outcome="not_delivered",
+                            reason=f"not sent: {reason}; run again with --resume",
+                            attempts=0,
+                        )
+                    )
+                    final[rec.key] = res
+                    stats.counts["not_delivered"] += 1
+            ledger.finalize(final.values())
+            errors = {k for k, r in final.items() if r.outcome == "error"}
+            dead = write_dead_letter(self.dead_letter_path, self.source, errors)
+
+        counts = Counter(r.outcome for r in final.values())
+        return BatchSummary(
+            total=len(self.source),
+            counts=dict(counts),
+            already_delivered=stats.already_delivered,
+            in_doubt_redelivered=stats.in_doubt_redelivered,
+            stopped=self._stop_reason,
+            first_error=first_error,
+            results_path=self.results_path,
+            dead_letter_path=self.dead_letter_path,
+            dead_letter_count=dead,
+            elapsed=time.monotonic() - t_start,
+            interrupted=self._interrupted,
+        )

@@ -1,0 +1,382 @@
+"""KeapClient: one httpx client with credentials, pacing and retries, plus the calls we need.
+
+The httpx transport is the seam for tests: pass ``transport=httpx.WSGITransport(app=...)`` (or
+the simulator's ``sim.transport()``) and every request, including ``/token``, goes there.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from connector.client.auth import (
+    ApiKeyAuth,
+    Authenticator,
+    AuthError,
+    AuthRefreshUnavailable,
+    OAuthAuth,
+    TokenSet,
+    TokenStore,
+)
+from connector.client.retry import RetryPolicy
+from connector.client.throttle import QuotaExhausted, QuotaGovernor, TokenBucket
+from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
+
+USER_AGENT = "keapsim-connector/0.1 (+httpx)"
+
+
+class KeapError(Exception):
+    """Base class; ``transient`` tells LeadConduit's error (True) from failure (False)."""
+
+    transient = True
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class KeapRejected(KeapError):
+    """Keap answered 4xx (other than 401/403/429): the request itself is wrong."""
+
+    transient = False
+
+
+class KeapAuthFailed(KeapError):
+    """401/403 after a refresh attempt, or credentials that cannot be refreshed."""
+
+
+class KeapUnavailable(KeapError):
+    """5xx, 429 or a transport problem that outlasted the retries."""
+
+
+@dataclass
+class RequestStats:
+    """Per-lead counters; the delivery passes one in to report attempts."""
+
+    attempts: int = 0
+    retries: int = 0
+    waited: float = 0.0
+
+    def add(self, other: RequestStats) -> None:
+        self.attempts += other.attempts
+        self.retries += other.retries
+        self.waited += other.waited
+
+
+def error_message(response: httpx.Response) -> str:
+    """Pull the human message out of Keap's three error envelopes (v1, v2, gateway)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or f"HTTP {response.status_code}"
+    if isinstance(body, dict):
+        fault = body.get("fault")
+        if isinstance(fault, dict):
+            code = (fault.get("detail") or {}).get("errorcode")
+            return f"{fault.get('faultstring', 'gateway fault')}" + (f" ({code})" if code else "")
+        if body.get("message"):
+            return str(body["message"])
+        if body.get("error"):
+            return str(body.get("error_description") or body["error"])
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+class KeapClient:
+    def __init__(
+        self,
+        base_url: str,
+        auth: Authenticator,
+        *,
+        api_version: ApiVersion = ApiVersion.V2,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        bucket: TokenBucket | None = None,
+        governor: QuotaGovernor | None = None,
+        timeout: httpx.Timeout | None = None,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_version = api_version
+        self.auth = auth
+        self.retry = retry or RetryPolicy()
+        self.bucket = bucket or TokenBucket(10, 20, sleep=sleep)
+        self.governor = governor or QuotaGovernor(sleep=sleep)
+        self._sleep = sleep
+        # httpx.Client is thread-safe for concurrent requests; one pool serves every thread.
+        self.http = http or httpx.Client(
+            transport=transport,
+            timeout=timeout or httpx.Timeout(30.0, connect=5.0),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+        self._user_id: str | None = None
+        self._user_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: KeapSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: Any = None,
+    ) -> KeapClient:
+        t = settings.timeouts
+        http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+        creds = settings.credentials
+        auth: Authenticator
+        if isinstance(creds, ApiKeyCredentials):
+            auth = ApiKeyAuth(creds.api_key.get_secret_value())
+        else:
+            assert isinstance(creds, OAuthCredentials)
+            store = TokenStore(creds.token_store)
+            _seed_store(store, creds)
+            auth = OAuthAuth(
+                store,
+                client_id=creds.client_id,
+                client_secret=creds.client_secret.get_secret_value(),
+                token_url=settings.resolved_token_url,
+                http=http,
+                refresh_margin=creds.refresh_margin_seconds,
+                clock=clock,
+            )
+        r = settings.retries
+        retry = RetryPolicy(
+            attempts=r.attempts,
+            initial_delay=r.initial_delay,
+            multiplier=r.backoff_multiplier,
+            max_delay=r.max_delay,
+            honour_retry_after=r.honour_retry_after,
+            max_retry_after=r.max_retry_after,
+        )
+        if rng is not None:
+            retry.rng = rng
+        rl = settings.rate_limit
+        return cls(
+            settings.base_url,
+            auth,
+            api_version=settings.api_version,
+            retry=retry,
+            bucket=TokenBucket(rl.requests_per_second, rl.burst, sleep=sleep),
+            governor=QuotaGovernor(rl.low_water, sleep=sleep),
+            http=http,
+            sleep=sleep,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- the request loop ---------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        allow: Collection[int] = (),
+        stats: RequestStats | None = None,
+    ) -> httpx.Response:
+        """Send with pacing, credentials, one refresh on 401 and retries.
+
+        Returns 2xx responses and those whose status is in ``allow``; raises ``KeapError``
+        subclasses otherwise.
+        """
+        stats = stats if stats is not None else RequestStats()
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            try:
+                stats.waited += self.governor.wait() + self.bucket.acquire()
+            except QuotaExhausted as exc:
+                raise KeapUnavailable(str(exc), status=429) from None
+            request = self.http.build_request(method, url, json=json, params=params)
+            try:
+                self.auth.apply(request)
+            except AuthRefreshUnavailable as exc:
+                raise KeapUnavailable(str(exc)) from None
+            except AuthError as exc:
+                raise KeapAuthFailed(str(exc)) from None
+            stats.attempts += 1
+            try:
+                response = self.http.send(request)
+            except httpx.HTTPError as exc:
+                if not self.retry.should_retry_exception(exc):
+                    raise KeapUnavailable(f"{type(exc).__name__} talking to Keap") from None
+                delay = self.retry.delay_for(attempt)
+                if delay is None:
+                    raise KeapUnavailable(
+                        f"{type(exc).__name__} talking to Keap after {attempt} attempt(s)"
+                    ) from None
+                self._backoff(delay, stats)
+                continue
+            response.read()
+            self.governor.observe(response.headers)
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed = True
+                try:
+                    resend = self.auth.on_unauthorized(request)
+                except AuthRefreshUnavailable as exc:
+                    raise KeapUnavailable(str(exc)) from None
+                except AuthError as exc:
+                    raise KeapAuthFailed(str(exc), status=401) from None
+                if resend:
+                    attempt -= 1  # a token refresh is not a retry of a failed request
+                    continue
+            if response.is_success or status in allow:
+                return response
+            if status in (401, 403):
+                raise KeapAuthFailed(
+                    f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
+                    status=status,
+                    body=_body(response),
+                )
+            if self.retry.should_retry_status(status):
+                delay = self.retry.delay_for(attempt, response)
+                if delay is None:
+                    raise KeapUnavailable(
+                        f"Keap answered HTTP {status} ({error_message(response)}) "
+                        f"after {attempt} attempt(s)",
+                        status=status,
+                        body=_body(response),
+                    )
+                self._backoff(delay, stats)
+                continue
+            raise KeapRejected(
+                f"Keap rejected the request (HTTP {status}: {error_message(response)})",
+                status=status,
+                body=_body(response),
+            )
+
+    def _backoff(self, delay: float, stats: RequestStats) -> None:
+        stats.retries += 1
+        stats.waited += delay
+        self._sleep(delay)
+
+    # -- helpers for the calls the connector makes ----------------------------------------------
+    @property
+    def v(self) -> str:
+        return self.api_version.value
+
+    def contact_model(self, stats: RequestStats | None = None) -> dict[str, Any]:
+        return self.request("GET", f"/{self.v}/contacts/model", stats=stats).json()
+
+    def iter_lead_sources(self, stats: RequestStats | None = None) -> Iterator[dict[str, Any]]:
+        """All lead sources (a v2-only resource; used for v1 flows too, same host)."""
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"page_size": 1000}
+            if token:
+                params["page_token"] = token
+            body = self.request("GET", "/v2/leadSources", params=params, stats=stats).json()
+            yield from body.get("lead_sources") or []
+            token = body.get("next_page_token")
+            if not token:
+                return
+
+    def find_contacts(
+        self,
+        email: str,
+        *,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        stats: RequestStats | None = None,
+    ) -> list[dict[str, Any]]:
+        """Contacts matching an email (and names, for the EmailAndName rule)."""
+        if self.api_version is ApiVersion.V1:
+            params: dict[str, Any] = {"email": email, "limit": 10}
+            if given_name:
+                params["given_name"] = given_name
+            if family_name:
+                params["family_name"] = family_name
+            body = self.request("GET", "/v1/contacts", params=params, stats=stats).json()
+        else:
+            clauses = [f"email=={email}"]
+            if given_name:
+                clauses.append(f"given_name=={given_name}")
+            if family_name:
+                clauses.append(f"family_name=={family_name}")
+            params = {"filter": ";".join(clauses), "page_size": 10}
+            body = self.request("GET", "/v2/contacts", params=params, stats=stats).json()
+        contacts = body.get("contacts") or []
+        # Keap's email filter is case-insensitive but some versions also match wildcards:
+        # confirm the match locally so a look-up never picks the wrong person.
+        return [c for c in contacts if _has_email(c, email)]
+
+    def get_contact(self, contact_id: str, stats: RequestStats | None = None) -> dict[str, Any]:
+        if self.api_version is ApiVersion.V1:
+            params = {"optional_properties": "custom_fields,job_title,lead_source_id,birthday"}
+            return self.request(
+                "GET", f"/v1/contacts/{contact_id}", params=params, stats=stats
+            ).json()
+        return self.request("GET", f"/v2/contacts/{contact_id}", stats=stats).json()
+
+    def current_user_id(self, stats: RequestStats | None = None) -> str | None:
+        """The id of the user the credential acts as (v2 notes require a user id)."""
+        with self._user_lock:
+            if self._user_id is None:
+                body = self.request(
+                    "GET", f"/{self.v}/oauth/connect/userinfo", stats=stats
+                ).json()
+                uid = body.get("id") or body.get("infusionsoft_id") or body.get("sub")
+                self._user_id = str(uid) if uid is not None else None
+            return self._user_id
+
+    def test_connection(self) -> dict[str, Any]:
+        """Check the credential with a cheap authenticated call and list the custom fields."""
+        model = self.contact_model()
+        fields = [
+            {"id": f.get("id"), "label": f.get("label"), "field_type": f.get("field_type")}
+            for f in model.get("custom_fields") or []
+        ]
+        return {"api_version": self.v, "auth": self.auth.mode, "custom_fields": fields}
+
+
+def _has_email(contact: dict[str, Any], email: str) -> bool:
+    wanted = email.lower()
+    if str(contact.get("email", "")).lower() == wanted:  # v1 list items
+        return True
+    return any(
+        str(e.get("email", "")).lower() == wanted
+        for e in contact.get("email_addresses") or []
+        if isinstance(e, dict)
+    )
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _seed_store(store: TokenStore, creds: OAuthCredentials) -> None:
+    """Create the token store from seed tokens in the config, if it does not exist yet."""
+    if store.exists():
+        return
+    if not (creds.access_token and creds.refresh_token):
+        raise AuthError(
+            f"token store {store.path} does not exist and no access_token/refresh_token seed "
+            "is configured"
+        )
+    store.save(
+        TokenSet(
+            access_token=creds.access_token.get_secret_value(),
+            refresh_token=creds.refresh_token.get_secret_value(),
+        )
+    )

@@ -1,0 +1,165 @@
+"""Client-side pacing: a token bucket shared by all threads, plus Keap's quota headers.
+
+The bucket keeps the connector under Keap's per-second limits (PAT/SAK keys get 10/s, every
+key a 25/s spike arrest). The ``QuotaGovernor`` reads the ``x-keap-*`` headers on every response
+and slows down *before* a window runs out, because a 429 costs a round trip and, on the daily
+quota, cannot be waited out within a lead delivery.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+class TokenBucket:
+    """Thread-safe token bucket: ``rate`` tokens per second, at most ``burst`` saved up."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def try_acquire(self) -> float:
+        """Take a token and return 0, or return the seconds to wait before one is available."""
+        with self._lock:
+            self._refill(self._clock())
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return 0.0
+            return (1 - self._tokens) / self.rate
+
+    def acquire(self) -> float:
+        """Block until a token is available; returns the total time waited."""
+        waited = 0.0
+        while (wait := self.try_acquire()) > 0:
+            # Sleep outside the lock so other threads can refill/measure meanwhile.
+            self._sleep(wait)
+            waited += wait
+        return waited
+
+
+@dataclass(frozen=True)
+class QuotaSnapshot:
+    throttle_available: int | None = None
+    throttle_limit: int | None = None
+    quota_available: int | None = None
+    quota_expiry_ms: int | None = None
+    tenant_available: int | None = None
+    tenant_limit: int | None = None
+
+
+def _int(headers: Mapping[str, str], name: str) -> int | None:
+    # The tenant headers may carry two windows ("4999|249999"); the first is the per-minute one.
+    raw = headers.get(name)
+    if not raw:
+        return None
+    try:
+        return int(raw.split("|")[0].strip())
+    except ValueError:
+        return None
+
+
+def read_quota_headers(headers: Mapping[str, str]) -> QuotaSnapshot:
+    return QuotaSnapshot(
+        throttle_available=_int(headers, "x-keap-product-throttle-available"),
+        throttle_limit=_int(headers, "x-keap-product-throttle-limit"),
+        quota_available=_int(headers, "x-keap-product-quota-available"),
+        quota_expiry_ms=_int(headers, "x-keap-product-quota-expiry-time"),
+        tenant_available=_int(headers, "x-keap-tenant-throttle-available"),
+        tenant_limit=_int(headers, "x-keap-tenant-throttle-limit"),
+    )
+
+
+class QuotaExhausted(Exception):
+    """The daily quota is used up; waiting for it inside a delivery is pointless."""
+
+
+class QuotaGovernor:
+    """Spaces requests out when Keap's headers say a window is nearly used up.
+
+    * per-minute windows (product throttle, tenant throttle) at or below ``low_water``: pace at
+      the window's sustainable rate (limit / 60 s), which cannot exhaust a rolling minute;
+    * daily quota at or below ``low_water``: spread the remainder until the expiry time; at zero,
+      refuse immediately with ``QuotaExhausted`` instead of collecting 429s.
+    """
+
+    def __init__(
+        self,
+        low_water: int = 10,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.low_water = low_water
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._interval = 0.0
+        self._next_at = 0.0
+        self._quota_zero_until: float | None = None
+        self.last: QuotaSnapshot = QuotaSnapshot()
+
+    @property
+    def interval(self) -> float:
+        """Current minimum spacing between requests (0 = not pacing)."""
+        return self._interval
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        snap = read_quota_headers(headers)
+        if snap == QuotaSnapshot():
+            return
+        now = self._clock()
+        interval = 0.0
+        for available, limit in (
+            (snap.throttle_available, snap.throttle_limit),
+            (snap.tenant_available, snap.tenant_limit),
+        ):
+            if available is not None and available <= self.low_water:
+                interval = max(interval, 60.0 / max(limit or 60, 1))
+        zero_until = None
+        if snap.quota_available is not None and snap.quota_available <= self.low_water:
+            expiry = (snap.quota_expiry_ms or 0) / 1000
+            remaining = max(expiry - now, 60.0)
+            if snap.quota_available <= 0:
+                zero_until = now + remaining
+            else:
+                interval = max(interval, remaining / snap.quota_available)
+        with self._lock:
+            self.last = snap
+            self._interval = interval
+            self._quota_zero_until = zero_until
+
+    def wait(self) -> float:
+        """Block for the pacing interval if pacing; raise QuotaExhausted at a zero daily quota."""
+        with self._lock:
+            now = self._clock()
+            if self._quota_zero_until is not None and now < self._quota_zero_until:
+                raise QuotaExhausted("Keap's daily API quota is used up")
+            if self._interval <= 0:
+                return 0.0
+            start = max(now, self._next_at)
+            self._next_at = start + self._interval
+            delay = start - now
+        if delay > 0:
+            self._sleep(delay)
+        return delay

@@ -1,0 +1,418 @@
+"""Connector configuration: pydantic models and the YAML loader.
+
+The YAML file and the pydantic model are the same thing: ``load_config(path)`` parses YAML and
+validates it with ``ConnectorConfig``, so a typo or a wrong type is reported with the dotted path of
+the offending key instead of surfacing later as a confusing HTTP error.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from connector.templates import TemplateSyntaxProblem, check_template
+
+DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm/rest"
+
+
+class _Strict(BaseModel):
+    # Unknown keys are almost always typos ("dupliactes:"), so they are errors, not ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiVersion(StrEnum):
+    V1 = "v1"
+    V2 = "v2"
+
+
+class Action(StrEnum):
+    #: create or update the contact, then run tags, sequences and the note
+    CONTACT = "contact"
+    #: validate, normalise and map only; nothing is sent (useful to check a flow)
+    VALIDATE_ONLY = "validate_only"
+
+
+class DuplicateMode(StrEnum):
+    UPDATE_EXISTING = "update_existing"
+    CREATE_NEW = "create_new"
+    SKIP_EXISTING = "skip_existing"
+
+
+class MatchRule(StrEnum):
+    EMAIL = "email"
+    EMAIL_AND_NAME = "email_and_name"
+
+    @property
+    def duplicate_option(self) -> str:
+        """The value Keap expects in ``duplicate_option``."""
+        return "Email" if self is MatchRule.EMAIL else "EmailAndName"
+
+
+class ErrorBehaviour(StrEnum):
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+class AddressType(StrEnum):
+    BILLING = "BILLING"
+    SHIPPING = "SHIPPING"
+    OTHER = "OTHER"
+
+
+class When(StrEnum):
+    """When a follow-up (tag, sequence) applies, judged on the contact step's result."""
+
+    ALWAYS = "always"
+    NEW = "new"  # only when Keap created the contact
+    DUPLICATE = "duplicate"  # only when an existing contact was matched
+
+
+# v1 and v2 spell the source types differently (WEBFORM vs LANDING_PAGE / LANDINGPAGE); users may
+# write either and the mapping converts to the spelling of the configured API version.
+SOURCE_TYPES_V2 = {
+    "API",
+    "APPOINTMENT",
+    "FORM_API_HOSTED",
+    "FORM_API_INTERNAL",
+    "IMPORT",
+    "INTERNAL_FORM",
+    "LANDING_PAGE",
+    "MANUAL",
+    "OTHER",
+    "UNKNOWN",
+    "WEBFORM",
+}
+
+
+def source_type_for(version: ApiVersion, value: str) -> str:
+    """Spell a source type the way the given API version wants it."""
+    canonical = value.upper().replace("-", "_")
+    squashed = canonical.replace("_", "")
+    v2 = next((s for s in SOURCE_TYPES_V2 if s.replace("_", "") == squashed), None)
+    if v2 is None:
+        raise ValueError(f"unknown source type {value!r}")
+    return v2 if version is ApiVersion.V2 else v2.replace("_", "")
+
+
+class OAuthCredentials(_Strict):
+    type: Literal["oauth"] = "oauth"
+    client_id: str
+    client_secret: SecretStr
+    #: JSON file holding access/refresh tokens; rewritten atomically on every refresh
+    token_store: Path
+    #: Seed tokens, used only when the token store does not exist yet.
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    #: Refresh this long before the access token expires (Keap tokens last 24 h).
+    refresh_margin_seconds: float = Field(default=300, ge=0)
+
+
+class ApiKeyCredentials(_Strict):
+    type: Literal["api_key"] = "api_key"
+    #: Personal access token or service account key, sent as X-Keap-API-Key
+    api_key: SecretStr
+
+
+Credentials = Annotated[OAuthCredentials | ApiKeyCredentials, Field(discriminator="type")]
+
+
+class RateLimit(_Strict):
+    requests_per_second: float = Field(default=10, gt=0)
+    burst: int = Field(default=20, ge=1)
+    #: Start pacing when a Keap quota/throttle header shows this many requests or fewer left.
+    low_water: int = Field(default=10, ge=0)
+
+
+class Retries(_Strict):
+    attempts: int = Field(default=3, ge=1, le=20, description="total tries, including the first")
+    initial_delay: float = Field(default=0.5, ge=0)
+    backoff_multiplier: float = Field(default=2, ge=1)
+    max_delay: float = Field(default=30, ge=0)
+    honour_retry_after: bool = True
+    #: A Retry-After longer than this is not waited for; the lead ends as ``error`` instead.
+    max_retry_after: float = Field(default=60, ge=0)
+
+
+class Timeouts(_Strict):
+    connect: float = Field(default=5, gt=0)
+    read: float = Field(default=30, gt=0)
+    write: float = Field(default=30, gt=0)
+    pool: float = Field(default=10, gt=0)
+
+
+class KeapSettings(_Strict):
+    base_url: str = DEFAULT_BASE_URL
+    #: Derived as ``<scheme://host>/token`` from base_url when not set.
+    token_url: str | None = None
+    api_version: ApiVersion = ApiVersion.V2
+    credentials: Credentials
+    rate_limit: RateLimit = RateLimit()
+    retries: Retries = Retries()
+    timeouts: Timeouts = Timeouts()
+
+    @field_validator("base_url", "token_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL, e.g. " + DEFAULT_BASE_URL)
+        return value.rstrip("/")
+
+    @property
+    def resolved_token_url(self) -> str:
+        if self.token_url:
+            return self.token_url
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}/token"
+
+
+class Duplicates(_Strict):
+    mode: DuplicateMode = DuplicateMode.UPDATE_EXISTING
+    match: MatchRule = MatchRule.EMAIL
+
+
+class TagRule(_Strict):
+    #: A tag id, or a template rendering to an id, a comma-separated list of ids, or nothing.
+    id: int | str
+    when: When = When.ALWAYS
+
+    @field_validator("id")
+    @classmethod
+    def _template_compiles(cls, value: int | str) -> int | str:
+        if isinstance(value, str):
+            _check(value)
+        return value
+
+
+class SequenceRule(_Strict):
+    campaign_id: int
+    sequence_id: int
+    when: When = When.ALWAYS
+
+
+class CustomFieldRule(_Strict):
+    #: A Keap custom-field label (resolved once via the contact model) or its numeric id.
+    field: int | str
+    #: Template over the lead; an empty result leaves the field untouched.
+    value: str
+
+    @field_validator("value")
+    @classmethod
+    def _template_compiles(cls, value: str) -> str:
+        return _check(value)
+
+
+class NoteSettings(_Strict):
+    enabled: bool = True
+    title: str = "Lead comments"
+    #: Keap note type; v1 accepts Appointment, Call, Email, Fax, Letter, Other.
+    type: str | None = "Other"
+    #: v2 requires a user id on notes; falls back to owner_id, then to the token's own user.
+    user_id: int | None = None
+    #: Put UTM parameters and the referring URL into the note (always for v1, and for v2 when no
+    #: ``utm.keap_source_id`` is configured, because Keap has no other place for them).
+    include_tracking: bool = True
+
+    @field_validator("title")
+    @classmethod
+    def _template_compiles(cls, value: str) -> str:
+        return _check(value)
+
+
+class UtmSettings(_Strict):
+    #: v2 ``utm_parameters`` requires ``keap_source_id`` (a Keap form id). Without it the UTM
+    #: values go to the note instead.
+    keap_source_id: str | None = None
+
+
+class ContactDefaults(_Strict):
+    address_type: AddressType = AddressType.BILLING
+    contact_type: str | None = None
+    preferred_locale: str | None = None
+    source_type: str | None = None
+    #: An id, a lead source name (looked up in Keap and cached) or a template producing either.
+    lead_source: int | str | None = None
+    owner_id: int | None = None
+    #: Region used for phone numbers without a country prefix and for addresses without country.
+    default_region: str = Field(default="US", min_length=2, max_length=2)
+
+    @field_validator("source_type")
+    @classmethod
+    def _known_source_type(cls, value: str | None) -> str | None:
+        if value is not None:
+            source_type_for(ApiVersion.V2, value)
+        return value
+
+    @field_validator("preferred_locale")
+    @classmethod
+    def _locale_shape(cls, value: str | None) -> str | None:
+        if value is not None and not (2 <= len(value) <= 10):
+            raise ValueError("expected a locale such as en_US")
+        return value
+
+    @field_validator("lead_source")
+    @classmethod
+    def _lead_source_template(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, str):
+            _check(value)
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+#: Names usable in ``update_fields`` / ``preserve_fields``.
+UPDATABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phones",
+    "address",
+    "website",
+    "title",
+    "dob",
+    "contact_type",
+    "preferred_locale",
+    "source_type",
+    "lead_source",
+    "owner",
+    "custom_fields",
+)
+
+
+class ExistingContacts(_Strict):
+    #: Only these fields are written to a contact that already exists (empty = all).
+    update_fields: list[str] = []
+    #: These fields are never overwritten on a contact that already exists.
+    preserve_fields: list[str] = []
+
+    @field_validator("update_fields", "preserve_fields")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(UPDATABLE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}; choose from {list(UPDATABLE_FIELDS)}")
+        return value
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.update_fields or self.preserve_fields)
+
+    def allows(self, field: str) -> bool:
+        if self.update_fields and field not in self.update_fields:
+            return False
+        return field not in self.preserve_fields
+
+
+class ConnectorConfig(_Strict):
+    keap: KeapSettings
+    action: Action = Action.CONTACT
+    duplicates: Duplicates = Duplicates()
+    on_error: ErrorBehaviour = ErrorBehaviour.CONTINUE
+    contact: ContactDefaults = ContactDefaults()
+    tags: list[TagRule] = []
+    sequences: list[SequenceRule] = []
+    custom_fields: list[CustomFieldRule] = []
+    note: NoteSettings = NoteSettings()
+    utm: UtmSettings = UtmSettings()
+    existing_contacts: ExistingContacts = ExistingContacts()
+    #: Cut over-long values to Keap's limits instead of failing the lead.
+    truncate_long_values: bool = False
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tag_shorthand(cls, value: Any) -> Any:
+        # ``tags: [12, "{{ ... }}"]`` is shorthand for ``[{id: 12}, {id: "{{ ... }}"}]``.
+        if isinstance(value, list):
+            return [{"id": v} if isinstance(v, int | str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ConnectorConfig:
+        if self.duplicates.mode is not DuplicateMode.UPDATE_EXISTING and (
+            self.existing_contacts.restricted
+        ):
+            raise ValueError(
+                "existing_contacts.update_fields/preserve_fields only apply with "
+                "duplicates.mode: update_existing"
+            )
+        return self
+
+
+def _check(template: str) -> str:
+    try:
+        check_template(template)
+    except TemplateSyntaxProblem as exc:
+        raise ValueError(str(exc)) from None
+    return template
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, not YAML, or does not validate."""
+
+
+def _expand_env(node: Any) -> Any:
+    # Secrets belong in the environment, not in the flow file: "${KEAP_API_KEY}" is expanded.
+    if isinstance(node, str):
+        return os.path.expandvars(node) if "${" in node else node
+    if isinstance(node, list):
+        return [_expand_env(v) for v in node]
+    if isinstance(node, dict):
+        return {k: _expand_env(v) for k, v in node.items()}
+    return node
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return "invalid connector configuration:\n" + "\n".join(lines)
+
+
+def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> ConnectorConfig:
+    """Validate a mapping (e.g. parsed YAML) into a ``ConnectorConfig``."""
+    if not isinstance(data, dict):
+        raise ConfigError("invalid connector configuration: the top level must be a mapping")
+    data = _expand_env(data)
+    creds = data.get("keap", {}).get("credentials") if isinstance(data.get("keap"), dict) else None
+    if base_dir is not None and isinstance(creds, dict) and creds.get("token_store"):
+        # A relative token store path is relative to the flow file, not the working directory.
+        store = Path(creds["token_store"]).expanduser()
+        creds["token_store"] = str(store if store.is_absolute() else base_dir / store)
+    try:
+        return ConnectorConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc)) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> ConnectorConfig:
+    """Read and validate a YAML flow file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read connector configuration {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    return parse_config(data or {}, base_dir=path.parent)

@@ -1,0 +1,226 @@
+"""Lead -> Keap contact body, for both API versions.
+
+The standard lead table:
+
+=============  ==========================  =================================
+lead field     v2 property                 v1 property
+=============  ==========================  =================================
+first_name     given_name                  given_name
+last_name      family_name                 family_name
+email          email_addresses[EMAIL1]     email_addresses[EMAIL1]
+phone_1..3     phone_numbers[PHONE1..3]    phone_numbers[PHONE1..3]
+address_1/2    addresses[].line1/line2     addresses[].line1/line2
+city           addresses[].locality        addresses[].locality
+state          addresses[].region_code     addresses[].region (full name)
+postal_code    addresses[].postal_code     addresses[].postal_code
+website        website                     website
+title          job_title                   job_title
+dob            birth_date (YYYY-MM-DD)     birthday (date-time, midnight UTC)
+comments       a note on the contact       a note on the contact
+=============  ==========================  =================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.config import ApiVersion, ConnectorConfig, source_type_for
+from connector.validation import NormalisedLead
+
+#: Connector field name -> contact property, per API version (used by update/preserve rules).
+FIELD_PROPERTIES: dict[str, dict[ApiVersion, str]] = {
+    "first_name": {ApiVersion.V1: "given_name", ApiVersion.V2: "given_name"},
+    "last_name": {ApiVersion.V1: "family_name", ApiVersion.V2: "family_name"},
+    "email": {ApiVersion.V1: "email_addresses", ApiVersion.V2: "email_addresses"},
+    "phones": {ApiVersion.V1: "phone_numbers", ApiVersion.V2: "phone_numbers"},
+    "address": {ApiVersion.V1: "addresses", ApiVersion.V2: "addresses"},
+    "website": {ApiVersion.V1: "website", ApiVersion.V2: "website"},
+    "title": {ApiVersion.V1: "job_title", ApiVersion.V2: "job_title"},
+    "dob": {ApiVersion.V1: "birthday", ApiVersion.V2: "birth_date"},
+    "contact_type": {ApiVersion.V1: "contact_type", ApiVersion.V2: "contact_type"},
+    "preferred_locale": {ApiVersion.V1: "preferred_locale", ApiVersion.V2: "preferred_locale"},
+    "source_type": {ApiVersion.V1: "source_type", ApiVersion.V2: "source_type"},
+    "lead_source": {ApiVersion.V1: "lead_source_id", ApiVersion.V2: "leadsource_id"},
+    "owner": {ApiVersion.V1: "owner_id", ApiVersion.V2: "owner_id"},
+    "custom_fields": {ApiVersion.V1: "custom_fields", ApiVersion.V2: "custom_fields"},
+}
+
+
+@dataclass
+class Resolved:
+    """Values that needed Keap look-ups or template rendering, prepared by the delivery step."""
+
+    lead_source_id: int | None = None
+    #: custom field id -> rendered content
+    custom_fields: dict[int, str] = field(default_factory=dict)
+
+
+def _id(version: ApiVersion, value: int) -> int | str:
+    # v2 ids are strings on the wire, v1 ids are integers.
+    return str(value) if version is ApiVersion.V2 else value
+
+
+def contact_body(
+    lead: NormalisedLead, config: ConnectorConfig, resolved: Resolved
+) -> dict[str, Any]:
+    """Build the create/update body for the configured API version (no empty properties)."""
+    version = config.keap.api_version
+    defaults = config.contact
+    body: dict[str, Any] = {}
+    if lead.first_name:
+        body["given_name"] = lead.first_name
+    if lead.last_name:
+        body["family_name"] = lead.last_name
+    if lead.email:
+        body["email_addresses"] = [{"email": lead.email, "field": "EMAIL1"}]
+    if lead.phones:
+        body["phone_numbers"] = [
+            {"number": number, "field": f"PHONE{slot}"} for slot, number in lead.phones
+        ]
+    if lead.address:
+        body["addresses"] = [_address(lead, config)]
+    if lead.website:
+        body["website"] = lead.website
+    if lead.title:
+        body["job_title"] = lead.title
+    if lead.dob:
+        if version is ApiVersion.V2:
+            body["birth_date"] = lead.dob
+        else:
+            # v1 declares birthday as date-time; midnight UTC keeps the calendar day intact.
+            body["birthday"] = f"{lead.dob}T00:00:00.000Z"
+    if defaults.contact_type:
+        body["contact_type"] = defaults.contact_type
+    if defaults.preferred_locale:
+        body["preferred_locale"] = defaults.preferred_locale
+    if defaults.source_type:
+        body["source_type"] = source_type_for(version, defaults.source_type)
+    if resolved.lead_source_id is not None:
+        key = FIELD_PROPERTIES["lead_source"][version]
+        body[key] = _id(version, resolved.lead_source_id)
+    if defaults.owner_id is not None:
+        body["owner_id"] = _id(version, defaults.owner_id)
+    if resolved.custom_fields:
+        body["custom_fields"] = [
+            {"id": _id(version, fid), "content": content}
+            for fid, content in resolved.custom_fields.items()
+        ]
+    utm = utm_parameters(lead, config)
+    if utm:
+        body["utm_parameters"] = utm
+    return body
+
+
+def _address(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, Any]:
+    addr = lead.address
+    assert addr is not None
+    out: dict[str, Any] = {"field": config.contact.address_type.value}
+    for key in ("line1", "line2", "locality", "postal_code", "country_code"):
+        value = getattr(addr, key)
+        if value:
+            out[key] = value
+    if config.keap.api_version is ApiVersion.V2:
+        # v2 deprecates free-text ``region`` in favour of ISO 3166-2 ``region_code``.
+        if addr.region_code:
+            out["region_code"] = addr.region_code
+    elif addr.region_name:
+        # v1 stores the full name; sending it avoids the "BILLING Region is invalid" round trip
+        # that some abbreviated values trigger.
+        out["region"] = addr.region_name
+    return out
+
+
+def utm_parameters(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
+    """v2 ``utm_parameters`` when Keap can take them (it requires a keap_source_id form id)."""
+    if (
+        config.keap.api_version is not ApiVersion.V2
+        or not lead.utm
+        or not config.utm.keap_source_id
+    ):
+        return None
+    return {"keap_source_id": config.utm.keap_source_id, **lead.utm}
+
+
+def tracking_in_note(lead: NormalisedLead, config: ConnectorConfig) -> bool:
+    return config.note.include_tracking and utm_parameters(lead, config) is None and bool(lead.utm)
+
+
+def note_text(lead: NormalisedLead, config: ConnectorConfig) -> str | None:
+    """The note body: the lead's comments, plus tracking data Keap has no property for.
+
+    Keap v1 has no UTM properties on contacts and v2's ``utm_parameters`` needs a Keap form id, so
+    UTM values go into the note when they cannot go on the contact. The referring URL has no
+    contact property in either version and always goes to the note.
+    """
+    parts = []
+    if lead.comments:
+        parts.append(lead.comments)
+    tracking = []
+    if tracking_in_note(lead, config):
+        tracking += [f"{k}: {v}" for k, v in lead.utm.items()]
+    if config.note.include_tracking and lead.referrer:
+        tracking.append(f"referring_url: {lead.referrer}")
+    if tracking:
+        parts.append("\n".join(tracking))
+    return "\n\n".join(parts) or None
+
+
+def restrict_for_existing(
+    body: dict[str, Any], config: ConnectorConfig, existing: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Drop properties the flow must not write on existing contacts; merge collection slots.
+
+    Keap replaces whole collections on update ("Any item not listed here will be removed"), so
+    phone/email/address/custom-field lists are merged with the existing contact's items by slot:
+    the lead's items win, the contact's other slots are kept.
+    """
+    version = config.keap.api_version
+    rules = config.existing_contacts
+    out: dict[str, Any] = {}
+    blocked = {
+        FIELD_PROPERTIES[name][version] for name in FIELD_PROPERTIES if not rules.allows(name)
+    }
+    for key, value in body.items():
+        if key in blocked:
+            continue
+        if existing and isinstance(value, list) and isinstance(existing.get(key), list):
+            value = _merge_slots(key, value, existing[key])
+        out[key] = value
+    return out
+
+
+# Writable keys of collection items; read-only ones (is_opt_in, email_opt_status...) are dropped.
+_WRITABLE_ITEM_KEYS = {
+    "email_addresses": {"email", "field"},
+    "phone_numbers": {"number", "extension", "type", "field"},
+    "addresses": {
+        "line1",
+        "line2",
+        "locality",
+        "region",
+        "region_code",
+        "country_code",
+        "postal_code",
+        "zip_code",
+        "zip_four",
+        "field",
+    },
+    "custom_fields": {"id", "content"},
+}
+
+
+def _merge_slots(key: str, new: list[dict], old: list[dict]) -> list[dict]:
+    if key not in _WRITABLE_ITEM_KEYS:
+        return new
+    writable = _WRITABLE_ITEM_KEYS[key]
+    slot = "id" if key == "custom_fields" else "field"
+    taken = {str(item.get(slot)) for item in new}
+    keep = []
+    for item in old:
+        if not isinstance(item, dict) or str(item.get(slot)) in taken:
+            continue
+        if key == "custom_fields" and item.get("content") in (None, ""):
+            continue
+        keep.append({k: v for k, v in item.items() if k in writable and v is not None})
+    return new + keep

@@ -1,0 +1,87 @@
+"""Templates over the lead, rendered in Jinja2's sandbox.
+
+Flow files are written by people who are not necessarily trusted with code execution on the
+delivery host, so templates run in ``SandboxedEnvironment``: attribute access to dunder
+internals, ``format`` tricks and unsafe callables raise ``SecurityError`` instead of running.
+Missing lead fields render as empty (``ChainableUndefined``) so ``{{ lead.utm.source }}`` works
+on leads without UTM data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import ChainableUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+
+class TemplateSyntaxProblem(ValueError):
+    """A template does not compile (reported at configuration time)."""
+
+
+class TemplateRenderError(ValueError):
+    """A template failed while rendering a particular lead.
+
+    The message names the template and the kind of problem but never includes lead values.
+    """
+
+
+def _join_nonempty(values: Any, sep: str = ", ") -> str:
+    """Join the truthy items of a list, e.g. touchpoints: ``lead.touchpoints | join_nonempty(' > ')``."""
+    if values is None or isinstance(values, ChainableUndefined):
+        return ""
+    if isinstance(values, str):
+        return values
+    return sep.join(str(v) for v in values if v not in (None, ""))
+
+
+def _datefmt(value: Any, fmt: str = "%Y-%m-%d") -> str:
+    if isinstance(value, datetime):
+        return value.strftime(fmt)
+    return "" if value is None else str(value)
+
+
+def _build_env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+    env.filters["join_nonempty"] = _join_nonempty
+    env.filters["datefmt"] = _datefmt
+    return env
+
+
+_ENV = _build_env()
+
+
+def is_template(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str):  # noqa: ANN202 - jinja2.Template
+    return _ENV.from_string(source)
+
+
+def check_template(source: str) -> None:
+    """Compile a template, raising ``TemplateSyntaxProblem`` with a readable message."""
+    try:
+        _compile(source)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        raise TemplateSyntaxProblem(f"template does not compile{where}: {exc.message}") from None
+
+
+def render(source: str, lead: Mapping[str, Any], *, name: str = "template") -> str:
+    """Render ``source`` with ``lead`` and ``now`` (timezone-aware UTC) in scope."""
+    if not is_template(source):
+        return source
+    try:
+        return _compile(source).render(lead=lead, now=datetime.now(UTC)).strip()
+    except TemplateError as exc:
+        # Jinja messages describe the template ("'int' object has no attribute 'x'"), not values.
+        raise TemplateRenderError(f"{name}: {type(exc).__name__}: {exc.message}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure inside a user template
+        # Python errors (ValueError: invalid literal ... 'value') may quote lead data: type only.
+        raise TemplateRenderError(f"{name}: {type(exc).__name__} while rendering") from None

@@ -1,0 +1,5 @@
+"""Admin API: faults (issue 4)."""
+
+from __future__ import annotations
+
+from . import blueprint  # noqa: F401

@@ -1,0 +1,5 @@
+"""Admin API: tenants (issue 3)."""
+
+from __future__ import annotations
+
+from . import blueprint  # noqa: F401

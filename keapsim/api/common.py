@@ -1,0 +1,101 @@
+"""What both API versions share: reading JSON bodies and parameters, the caller's tenant.
+
+Adapter code raises :class:`BadInput` (or a domain error); each version's error handler turns it
+into that version's body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from ..gateway import principal_of
+from ..store import Invalid, Tenant
+
+UNCONVERTIBLE = "Input could not be converted to a valid request"
+
+
+class BadInput(Invalid):
+    """Malformed JSON, a wrong type or a bad parameter (400 in both versions)."""
+
+
+def tenant() -> Tenant:
+    return principal_of(request).tenant
+
+
+def json_body(*, kind: type = dict, required: bool = True) -> Any:
+    """The request body as JSON of ``kind``. Keap answers malformed JSON and wrong types with
+    400 "Input could not be converted to a valid request" (facts §5.2)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise BadInput(UNCONVERTIBLE)
+        return kind()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput(UNCONVERTIBLE) from None
+    if not isinstance(body, kind):
+        raise BadInput(UNCONVERTIBLE)
+    return body
+
+
+def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """An integer from JSON or a query string; bools and floats are not integers."""
+    if isinstance(value, bool):
+        raise BadInput(UNCONVERTIBLE, field=name)
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        result = int(value)
+    else:
+        raise BadInput(UNCONVERTIBLE, field=name)
+    if minimum is not None and result < minimum:
+        raise BadInput(f"{name} must be at least {minimum}", field=name)
+    if not -(2**63) <= result < 2**63:
+        raise BadInput(UNCONVERTIBLE, field=name)
+    return result
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int | None = None
+              ) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    return as_int(value, name, minimum=minimum)
+
+
+def as_str(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadInput(UNCONVERTIBLE, field=name)
+    return value
+
+
+def as_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise BadInput(UNCONVERTIBLE, field=name)
+
+
+def id_list(values: Any, name: str) -> list[int]:
+    """A JSON list of ids (ints or numeric strings) or a comma-separated string."""
+    if isinstance(values, str):
+        values = [v for v in values.split(",") if v.strip()]
+    if not isinstance(values, list):
+        raise BadInput(UNCONVERTIBLE, field=name)
+    return [as_int(v.strip() if isinstance(v, str) else v, name) for v in values]
+
+
+def path_id(value: str, kind: str) -> int:
+    """A numeric id from the path. A non-numeric one cannot exist, so it is a 404."""
+    from ..store import NotFound
+
+    if not value.isdigit() or len(value) > 18:
+        raise NotFound(kind, value)
+    return int(value)

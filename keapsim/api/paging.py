@@ -1,0 +1,74 @@
+"""Paging: v1's limit/offset with absolute next/previous URLs, v2's opaque page tokens."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from flask import request
+
+from .common import UNCONVERTIBLE, BadInput, query_int
+
+T = TypeVar("T")
+
+V1_DEFAULT_LIMIT = 1000
+V1_MAX_LIMIT = 1000
+
+
+def v1_window(items: Sequence[T]) -> tuple[list[T], dict[str, object]]:
+    """Slice ``items`` by ``limit``/``offset`` and return (page, {count, next, previous}).
+
+    ``count`` is the number of all matches; ``next``/``previous`` are absolute URLs like Keap's
+    ``https://api.infusionsoft.com/crm/rest/v1/users/?limit=1&offset=1000`` (facts §1.2).
+    """
+    limit = query_int("limit", V1_DEFAULT_LIMIT, minimum=1)
+    offset = query_int("offset", 0, minimum=0)
+    limit = min(limit or V1_DEFAULT_LIMIT, V1_MAX_LIMIT)
+    page = list(items[offset : offset + limit])
+    base = request.host_url.rstrip("/") + request.path.rstrip("/") + "/"
+    others = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+
+    def url(new_offset: int) -> str:
+        return base + "?" + urlencode({**others, "limit": limit, "offset": new_offset})
+
+    meta = {
+        "count": len(items),
+        "next": url(offset + limit),
+        "previous": url(max(0, offset - limit)),
+    }
+    return page, meta
+
+
+def v2_window(
+    items: Sequence[T], *, default_size: int = 1000, max_size: int = 1000
+) -> tuple[list[T], str | None]:
+    """Slice ``items`` by ``page_size``/``page_token``; returns (page, next_page_token)."""
+    size = query_int("page_size", default_size, minimum=0)
+    if size == 0 or size is None:
+        size = default_size
+    if size > max_size:
+        raise BadInput(f"page_size must be at most {max_size}", field="page_size")
+    offset = decode_token(request.args.get("page_token"))
+    page = list(items[offset : offset + size])
+    following = offset + size
+    return page, encode_token(following) if following < len(items) else None
+
+
+def encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, _, number = text.partition(":")
+        if prefix != "o" or not number.isdigit():
+            raise ValueError(token)
+        return int(number)
+    except ValueError:
+        raise BadInput(UNCONVERTIBLE, field="page_token") from None

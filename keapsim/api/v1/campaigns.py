@@ -1,0 +1,5 @@
+"""v1 campaigns."""
+
+from __future__ import annotations
+
+from . import blueprint  # noqa: F401

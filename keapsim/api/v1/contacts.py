@@ -1,0 +1,156 @@
+"""v1 contacts (keap-facts.md §3.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, jsonify, request
+
+from ...store import Invalid
+from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, Contact
+from ..common import UNCONVERTIBLE, BadInput, as_str, json_body, path_id, tenant
+from ..paging import v1_window
+from . import blueprint
+from .shapes import contact_fields_from_v1, contact_v1, optional_properties
+
+ORDERS = {
+    "id": lambda c: c.id,
+    "date_created": lambda c: c.date_created,
+    "last_updated": lambda c: c.last_updated,
+    "name": lambda c: ((c.family_name or "").casefold(), (c.given_name or "").casefold()),
+    "firstName": lambda c: (c.given_name or "").casefold(),
+    "email": lambda c: (c.primary_email or "").casefold(),
+}
+
+
+def _timestamp(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(UNCONVERTIBLE, field=name) from None
+
+
+def _guide_profile() -> bool:
+    return tenant().settings.profile == "guide"
+
+
+@blueprint.get("/contacts")
+def list_contacts() -> Response:
+    order = request.args.get("order", "id")
+    if order not in ORDERS:
+        raise BadInput(f"order must be one of {', '.join(ORDERS)}", field="order")
+    direction = request.args.get("order_direction", "ASCENDING")
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise BadInput("order_direction must be ASCENDING or DESCENDING",
+                       field="order_direction")
+    given = request.args.get("given_name")
+    family = request.args.get("family_name")
+    since, until = _timestamp("since"), _timestamp("until")
+
+    def wanted(c: Contact) -> bool:
+        return (
+            (given is None or (c.given_name or "").casefold() == given.casefold())
+            and (family is None or (c.family_name or "").casefold() == family.casefold())
+            and (since is None or c.last_updated >= since)
+            and (until is None or c.last_updated <= until)
+        )
+
+    the_tenant = tenant()
+    matches = the_tenant.query_contacts(email=request.args.get("email"), predicate=wanted)
+    if order != "id" or direction == "DESCENDING":
+        matches.sort(key=ORDERS[order], reverse=direction == "DESCENDING")
+    page, meta = v1_window(matches)
+    props = optional_properties()
+    return jsonify(
+        contacts=[contact_v1(c, the_tenant, props, list_item=True) for c in page], **meta
+    )
+
+
+@blueprint.post("/contacts")
+def create_contact() -> tuple[Response, int]:
+    the_tenant = tenant()
+    data = contact_fields_from_v1(json_body())
+    contact = the_tenant.create_contact(data, reject_duplicate_email=_guide_profile())
+    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 201
+
+
+@blueprint.put("/contacts")
+def create_or_update_contact() -> tuple[Response, int]:
+    """Upsert by ``duplicate_option`` in the body. The spec declares only 200, for both
+    outcomes (facts §8: whether Keap answers 201 on create is not documented)."""
+    the_tenant = tenant()
+    body = json_body()
+    option = as_str(body.get("duplicate_option"), "duplicate_option") or "Email"
+    data = contact_fields_from_v1(body, allow=frozenset({"duplicate_option"}))
+    contact, _created = the_tenant.upsert_contact(data, option)
+    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 200
+
+
+@blueprint.get("/contacts/<contact_id>")
+def get_contact(contact_id: str) -> Response:
+    the_tenant = tenant()
+    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    return jsonify(contact_v1(contact, the_tenant, optional_properties()))
+
+
+@blueprint.patch("/contacts/<contact_id>")
+def patch_contact(contact_id: str) -> Response:
+    the_tenant = tenant()
+    ident = path_id(contact_id, "Contact")
+    data = contact_fields_from_v1(json_body())
+    mask = {m.strip() for item in request.args.getlist("update_mask") for m in item.split(",")
+            if m.strip()}
+    if mask:
+        if "company" in mask:
+            mask.add("company_id")
+        data = {k: v for k, v in data.items() if k in mask}
+    contact = the_tenant.update_contact(ident, data)
+    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES)))
+
+
+@blueprint.delete("/contacts/<contact_id>")
+def delete_contact(contact_id: str) -> tuple[str, int]:
+    tenant().delete_contact(path_id(contact_id, "Contact"))
+    return "", 204
+
+
+@blueprint.get("/contacts/model")
+def contact_model() -> Response:
+    fields = tenant().list_custom_fields()
+    return jsonify(
+        custom_fields=[custom_field_v1(f) for f in fields],
+        optional_properties=list(CONTACT_OPTIONAL_PROPERTIES),
+    )
+
+
+@blueprint.post("/contacts/model/customFields")
+def create_custom_field() -> tuple[Response, int]:
+    body = json_body()
+    label = as_str(body.get("label"), "label")
+    field_type = as_str(body.get("field_type"), "field_type")
+    if not label:
+        raise Invalid("label is required", field="label")
+    if field_type not in CUSTOM_FIELD_TYPES:
+        raise Invalid(f"field_type must be one of {', '.join(CUSTOM_FIELD_TYPES)}",
+                      field="field_type")
+    options = body.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
+        raise BadInput(UNCONVERTIBLE, field="options")
+    field = tenant().create_custom_field(label, field_type, options, body.get("group_id"))
+    return jsonify(custom_field_v1(field)), 201
+
+
+def custom_field_v1(field) -> dict:
+    body = {
+        "id": field.id,
+        "label": field.label,
+        "field_type": field.field_type,
+        "field_name": field.field_name,
+        "record_type": field.record_type,
+        "default_value": field.default_value,
+        "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
+    }
+    return {k: v for k, v in body.items() if v is not None}

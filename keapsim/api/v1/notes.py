@@ -1,0 +1,5 @@
+"""v1 notes."""
+
+from __future__ import annotations
+
+from . import blueprint  # noqa: F401

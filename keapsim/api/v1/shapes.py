@@ -1,0 +1,135 @@
+"""Domain records → v1 wire shapes (and v1 request bodies → domain fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...clock import iso
+from ...store import Tenant
+from ...store.models import CONTACT_FIELDS, Contact
+from ..common import UNCONVERTIBLE, BadInput, as_int
+
+# "Some fields such as lead_source_id, custom_fields, and job_title aren't included, by default"
+# (v1 spec, optional_properties).
+OPTIONAL_BY_DEFAULT = ("lead_source_id", "custom_fields", "job_title")
+# The list item (RestPartialContact) has no opt_in_reason, origin, relationships or tag_ids.
+NOT_IN_LIST_ITEM = ("opt_in_reason", "origin", "relationships", "tag_ids")
+
+
+def contact_v1(
+    contact: Contact,
+    tenant: Tenant,
+    optional_properties: set[str] | frozenset[str] = frozenset(),
+    *,
+    list_item: bool = False,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": contact.id,
+        "given_name": contact.given_name,
+        "family_name": contact.family_name,
+        "middle_name": contact.middle_name,
+        "prefix": contact.prefix,
+        "suffix": contact.suffix,
+        "preferred_name": contact.preferred_name,
+        "spouse_name": contact.spouse_name,
+        "contact_type": contact.contact_type,
+        "company_name": contact.company_name,
+        "company": {"id": contact.company_id, "company_name": contact.company_name}
+        if contact.company_id is not None
+        else None,
+        "email_addresses": [
+            {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
+        ],
+        "phone_numbers": [_phone(p) for p in contact.phone_numbers],
+        "fax_numbers": [
+            {k: f.get(k) for k in ("number", "type", "field")} for f in contact.fax_numbers
+        ],
+        "addresses": [_address(a) for a in contact.addresses],
+        "social_accounts": [{"name": s.get("name"), "type": s["type"]}
+                            for s in contact.social_accounts],
+        "birthday": f"{contact.birthday}T00:00:00.000Z" if contact.birthday else None,
+        "anniversary": contact.anniversary,
+        "website": contact.website,
+        "time_zone": contact.time_zone,
+        "preferred_locale": contact.preferred_locale,
+        "source_type": contact.source_type,
+        "owner_id": contact.owner_id,
+        "opt_in_reason": contact.opt_in_reason,
+        "email_opted_in": contact.email_opted_in,
+        "email_status": contact.email_status,
+        "ScoreValue": contact.score_value,
+        "origin": {"date": iso(contact.date_created), **contact.origin} if contact.origin else None,
+        "relationships": [],
+        "tag_ids": sorted(tenant.contact_tags.get(contact.id, {})),
+        "date_created": iso(contact.date_created),
+        "last_updated": iso(contact.last_updated),
+        "job_title": contact.job_title,
+        "lead_source_id": contact.lead_source_id,
+        "custom_fields": [
+            {"id": field_id, "content": contact.custom_fields.get(field_id)}
+            for field_id in sorted(tenant.custom_fields)
+        ],
+    }
+    for name in OPTIONAL_BY_DEFAULT:
+        if name not in optional_properties:
+            body.pop(name)
+    if list_item:
+        for name in NOT_IN_LIST_ITEM:
+            body.pop(name, None)
+    # Keap leaves out empty values rather than sending nulls.
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _phone(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in ("number", "extension", "type", "field", "number_e164") if p.get(k)}
+
+
+def _address(a: dict[str, Any]) -> dict[str, Any]:
+    keys = ("line1", "line2", "locality", "region", "postal_code", "zip_code", "zip_four",
+            "country_code", "field")
+    return {k: a[k] for k in keys if a.get(k) is not None}
+
+
+V1_INPUT_FIELDS = frozenset(CONTACT_FIELDS) - {"company_id", "utm_parameters", "referral_code",
+                                               "assistant_name", "assistant_phone",
+                                               "company_name"} | {"company"}
+
+
+def contact_fields_from_v1(body: dict[str, Any], *, allow: frozenset[str] = frozenset()
+                           ) -> dict[str, Any]:
+    """A v1 ``CreateOrPatchContact`` body → domain fields. Unknown properties are ignored, as
+    Jackson does in Keap's v1 service; wrong types are 400."""
+    data: dict[str, Any] = {}
+    for name, value in body.items():
+        if name in allow or name not in V1_INPUT_FIELDS:
+            continue
+        if name == "company":
+            if value is not None:
+                if not isinstance(value, dict):
+                    raise BadInput(UNCONVERTIBLE, field="company")
+                if value.get("id") is not None:
+                    data["company_id"] = as_int(value["id"], "company.id")
+            continue
+        if name == "custom_fields":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise BadInput(UNCONVERTIBLE, field="custom_fields")
+            data["custom_fields"] = {as_int(v.get("id"), "custom_fields.id"): v.get("content")
+                                     for v in value}
+            continue
+        if name == "origin":
+            if value is not None:
+                if not isinstance(value, dict) or not isinstance(value.get("ip_address"), str):
+                    raise BadInput(UNCONVERTIBLE, field="origin")
+                data["origin"] = {"ip_address": value["ip_address"]}
+            continue
+        if name in ("owner_id", "lead_source_id") and value is not None:
+            value = as_int(value, name)
+        data[name] = value
+    return data
+
+
+def optional_properties() -> set[str]:
+    from flask import request
+
+    raw = request.args.getlist("optional_properties")
+    return {p.strip() for item in raw for p in item.split(",") if p.strip()}

@@ -1,0 +1,53 @@
+"""Keap REST v2 under ``/crm/rest/v2``: string ids, page tokens, ``{code, message, status,
+details}`` errors (the ``Error`` schema of the v2 SDK document)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response
+from werkzeug.exceptions import HTTPException
+
+from ...store import Conflict, DomainError, Invalid, NotFound
+
+blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
+
+# The document gives ``status`` as a free string and no example. Keap's v2 follows Google's API
+# design (page tokens, update_mask, ``:verb`` methods), so keapsim uses the canonical gRPC
+# status names there; only the 429 body's "Request Throttled" is observed (facts §5.1).
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "ALREADY_EXISTS",
+    500: "INTERNAL",
+}
+
+
+def error(
+    message: str, status: int, details: list[dict[str, str]] | None = None
+) -> Response:
+    body = {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN"),
+            "details": details or []}
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+@blueprint.errorhandler(DomainError)
+def _domain_error(err: DomainError) -> Response:
+    if isinstance(err, NotFound):
+        return error(err.message, 404, [{"domain": err.kind, "resource": str(err.ident)}])
+    if isinstance(err, Conflict):
+        return error(err.message, 409, [{"domain": "Contact", "resource": str(err.existing_id)}])
+    if isinstance(err, Invalid):
+        details = [{"domain": "field", "resource": err.field}] if err.field else []
+        return error(err.message, 400, details)
+    return error(err.message, 400)
+
+
+def http_error(err: HTTPException) -> Response:
+    return error(err.description or err.name, err.code or 500)
+
+
+from . import campaigns, contacts, lead_sources, notes, tags, users  # noqa: E402,F401

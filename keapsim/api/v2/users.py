@@ -1,0 +1,5 @@
+"""v2 users."""
+
+from __future__ import annotations
+
+from . import blueprint  # noqa: F401

@@ -1,0 +1,65 @@
+"""The one clock the simulator reads time from.
+
+Tokens expire, quotas roll over and daily limits reset at midnight UTC; a test must be able to
+make a day pass in a millisecond, so every component asks this object for the time instead of
+calling ``time.time()`` itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    """Wall-clock time plus an offset that tests and QA engineers can advance."""
+
+    def __init__(self, offset_seconds: float = 0.0, frozen_at: float | None = None) -> None:
+        self._lock = threading.Lock()
+        self._offset = offset_seconds
+        self._frozen_at = frozen_at
+
+    def time(self) -> float:
+        """Seconds since the epoch, as the simulator sees it."""
+        base = self._frozen_at if self._frozen_at is not None else time.time()
+        return base + self._offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), tz=UTC)
+
+    def advance(self, seconds: float) -> float:
+        """Move simulated time forward (never backwards: expiry must stay monotonic)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward; seconds must be >= 0")
+        with self._lock:
+            self._offset += seconds
+        return self.time()
+
+    def freeze(self, at: float | None = None) -> None:
+        """Stop the clock (at ``at`` or now) so that only ``advance`` moves it."""
+        with self._lock:
+            self._frozen_at = (at if at is not None else time.time() + self._offset) - self._offset
+
+    def unfreeze(self) -> None:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset += self._frozen_at - time.time()
+                self._frozen_at = None
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+    def to_dict(self) -> dict:
+        return {"now": self.now().isoformat(), "epoch": self.time(), "offset_seconds": self._offset,
+                "frozen": self.frozen}
+
+
+def iso(dt: datetime) -> str:
+    """Keap's timestamp format: ISO 8601 in UTC with milliseconds and a trailing Z."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"

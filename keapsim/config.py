@@ -1,0 +1,44 @@
+"""Per-tenant settings: profile, limits, token lifetimes. Validated with pydantic so that the
+admin API and scenario files get clear messages for bad input."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Profile = Literal["keap", "guide"]
+"""``keap``: what the live API does (the default). ``guide``: what the LeadConduit integration
+guide documents (409 on a duplicate email, 503 when over the rate limit)."""
+
+
+class Window(BaseModel):
+    """A request allowance over a window; ``None`` means unlimited."""
+
+    model_config = ConfigDict(extra="forbid")
+    per_second: int | None = None
+    per_minute: int | None = None
+    per_day: int | None = None
+
+
+class Limits(BaseModel):
+    """Keap's documented limits (keap-facts.md §6.1): per OAuth app, per PAT/SAK key, per tenant."""
+
+    model_config = ConfigDict(extra="forbid")
+    oauth_app: Window = Field(default_factory=lambda: Window(per_minute=1500, per_day=150_000))
+    api_key: Window = Field(
+        default_factory=lambda: Window(per_second=10, per_minute=240, per_day=30_000)
+    )
+    tenant: Window = Field(default_factory=lambda: Window(per_minute=10_000, per_day=250_000))
+
+
+class TenantSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: Profile = "keap"
+    throttle: bool = True
+    limits: Limits = Field(default_factory=Limits)
+    # Keap sends no Retry-After (facts §6.3); emitting it is an explicit, flagged extension.
+    retry_after: bool = False
+    access_token_ttl: int = Field(default=86_400, gt=0, description="seconds (Keap: 24 h)")
+    refresh_token_ttl: int = Field(default=45 * 86_400, gt=0, description="seconds (Keap: 45 d)")
+    authorization_code_ttl: int = Field(default=600, gt=0, description="seconds")

@@ -1,0 +1,90 @@
+"""Authentication: which tenant, and which quota, a credential belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from werkzeug.wrappers import Request, Response
+
+from .pipeline import Handler, is_api
+from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, json_response
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
+    from ..store import Tenant
+
+PRINCIPAL = "keapsim.principal"
+# Served without a credential: keapsim's own description of what it implements.
+PUBLIC_PATHS = frozenset({"/crm/rest/v1/openapi.json", "/crm/rest/v2/openapi.json"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the tenant, the kind of credential and the key its quota is counted on
+    (the OAuth app's client id, or the API key itself)."""
+
+    tenant: Tenant
+    kind: Literal["oauth", "PAT", "SAK"]
+    quota_key: str
+
+
+def principal_of(request: Request) -> Principal:
+    return request.environ[PRINCIPAL]
+
+
+class AuthError(Exception):
+    def __init__(self, body: dict) -> None:
+        super().__init__(body["fault"]["faultstring"])
+        self.body = body
+
+
+class Authenticate:
+    """Gateway stage: a credential is required for every ``/crm/rest/`` request."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        if not is_api(request) or request.path in PUBLIC_PATHS:
+            return call_next(request)
+        try:
+            principal = self.resolve(request)
+        except AuthError as err:
+            return json_response(err.body, 401)
+        request.environ[PRINCIPAL] = principal
+        return call_next(request)
+
+    def resolve(self, request: Request) -> Principal:
+        identity = self.sim.identity
+        api_key = request.headers.get("X-Keap-API-Key")
+        if api_key:
+            return self._from_key(api_key)
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError(MISSING_TOKEN)
+        token = token.strip()
+        access = identity.access_tokens.get(token)
+        if access is None:
+            # PAT/SAK also work as a bearer credential (a third-party claim, facts §2.2).
+            if token in identity.api_keys:
+                return self._from_key(token)
+            raise AuthError(INVALID_TOKEN)
+        if access.revoked:
+            raise AuthError(INVALID_TOKEN)
+        if self.sim.clock.time() >= access.expires_at:
+            raise AuthError(EXPIRED_TOKEN)
+        tenant = self.sim.tenants.get(access.tenant_id)
+        if tenant is None:
+            raise AuthError(INVALID_TOKEN)
+        return Principal(tenant, "oauth", access.client_id)
+
+    def _from_key(self, key: str) -> Principal:
+        record = self.sim.identity.api_keys.get(key)
+        if record is None or record.revoked:
+            raise AuthError(INVALID_TOKEN)
+        tenant = self.sim.tenants.get(record.tenant_id)
+        if tenant is None:
+            raise AuthError(INVALID_TOKEN)
+        return Principal(tenant, record.kind, record.key)

@@ -1,0 +1,68 @@
+"""The gateway: what every request passes through before it reaches an API adapter.
+
+Keap's real gateway answers authentication and quota errors before any routing (an unknown path
+without a credential is 401, not 404), so keapsim does the same: a WSGI middleware in front of
+the Flask app, made of stages. Each stage gets the request and the next handler and returns a
+response; it may answer early (a fault, a 401, a 429) or decorate what comes back (quota
+headers). Order: journal → faults → authentication → throttling → API adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
+
+Handler = Callable[[Request], Response]
+
+
+class Stage(Protocol):
+    def __call__(self, request: Request, call_next: Handler) -> Response: ...
+
+
+API_PREFIX = "/crm/rest/"
+ADMIN_PREFIX = "/_keapsim"
+
+
+def is_api(request: Request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+class Gateway:
+    """A WSGI application: the stages, then the adapters (``inner``)."""
+
+    def __init__(self, inner: Callable, stages: Iterable[Stage]) -> None:
+        self.inner = inner
+        self.stages = list(stages)
+
+    def _call_inner(self, request: Request) -> Response:
+        return Response.from_app(self.inner, request.environ, buffered=True)
+
+    def handle(self, request: Request) -> Response:
+        handler: Handler = self._call_inner
+        for stage in reversed(self.stages):
+            handler = _bind(stage, handler)
+        return handler(request)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+
+def _bind(stage: Stage, call_next: Handler) -> Handler:
+    def handler(request: Request) -> Response:
+        return stage(request, call_next)
+
+    return handler
+
+
+def build_gateway(sim: Simulator, inner: Callable) -> Gateway:
+    from .auth import Authenticate
+
+    stages: list[Stage] = [*sim.outer_stages(), Authenticate(sim), *sim.inner_stages()]
+    return Gateway(inner, stages)

@@ -1,0 +1,210 @@
+"""The simulator: one object that owns all state (no process globals, unlike moto), serves the
+same handlers in-process and over a socket, and resets uniformly."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+from flask import Blueprint
+
+from .app import create_app
+from .clock import Clock
+from .config import Profile, TenantSettings
+from .gateway.faults import ApplyFaults, FaultRules
+from .gateway.journal import Journal, RecordJournal
+from .gateway.pipeline import Stage, build_gateway
+from .gateway.throttle import Throttle
+from .store import IdentityStore, Tenant
+
+IN_PROCESS_BASE_URL = "http://keapsim.local"
+DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    """Everything a client needs to talk to one tenant."""
+
+    tenant_id: str
+    host: str
+    api_key: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    access_token: str
+    refresh_token: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Simulator:
+    """A Keap twin: tenants, credentials, the clock, and the WSGI app in front of them.
+
+    ``wsgi_app`` is the whole simulator (gateway included) as a WSGI callable: give it to an
+    ``httpx.WSGITransport`` in-process, or to a server (see :mod:`keapsim.server`).
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: Profile = "keap",
+        throttle: bool = True,
+        clock: Clock | None = None,
+        base_url: str = IN_PROCESS_BASE_URL,
+        default_tenant: bool = True,
+        api_key: str | None = None,
+        admin_token: str | None = None,
+        settings: TenantSettings | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.base_url = base_url.rstrip("/")
+        self.admin_token = admin_token
+        self.defaults = settings or TenantSettings(profile=profile, throttle=throttle)
+        self.identity = IdentityStore()
+        self.tenants: dict[str, Tenant] = {}
+        self._lock = threading.RLock()
+        self._tenant_numbers = itertools.count(1)
+        self.journal = Journal()
+        self.faults = FaultRules()
+        self.throttle = Throttle(self)
+        self.flask_app = create_app(self)
+        self.wsgi_app = build_gateway(self, self.flask_app)
+        self.default_tenant: TenantCredentials | None = (
+            self.create_tenant(api_key=api_key) if default_tenant else None
+        )
+
+    # -- gateway composition -----------------------------------------------------------------
+    def outer_stages(self) -> list[Stage]:
+        """Stages before authentication: the journal sees everything, faults fire first."""
+        return [RecordJournal(self.journal), ApplyFaults(self.faults)]
+
+    def inner_stages(self) -> list[Stage]:
+        """Stages after authentication."""
+        return [self.throttle]
+
+    def extra_blueprints(self) -> list[Blueprint]:
+        """OAuth pages and the admin API, registered beside the API adapters."""
+        blueprints = []
+        try:
+            from .oauth import blueprint as oauth_blueprint
+
+            blueprints.append(oauth_blueprint)
+        except ImportError:
+            pass
+        try:
+            from .admin import blueprint as admin_blueprint
+
+            blueprints.append(admin_blueprint)
+        except ImportError:
+            pass
+        return blueprints
+
+    # -- tenants -----------------------------------------------------------------------------
+    def create_tenant(
+        self,
+        *,
+        tenant_id: str | None = None,
+        name: str | None = None,
+        settings: TenantSettings | None = None,
+        api_key: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uris: list[str] | None = None,
+        **overrides: Any,
+    ) -> TenantCredentials:
+        """A new tenant with an OAuth app, an API key (SAK) and a ready token pair.
+
+        ``overrides`` are :class:`TenantSettings` fields (``profile="guide"``, ``limits=...``).
+        """
+        base = settings or self.defaults
+        tenant_settings = base.model_copy(update=overrides) if overrides else base.model_copy()
+        tenant_settings = TenantSettings.model_validate(tenant_settings.model_dump())
+        with self._lock:
+            tenant_id = tenant_id or f"ks{next(self._tenant_numbers):03d}"
+            if tenant_id in self.tenants:
+                raise ValueError(f"tenant {tenant_id!r} exists")
+            tenant = Tenant(tenant_id, self.clock.now, tenant_settings, name=name)
+            self.tenants[tenant_id] = tenant
+        app = self.identity.create_app(
+            tenant_id, redirect_uris or [DEFAULT_REDIRECT_URI], client_id, client_secret
+        )
+        key = self.identity.create_api_key(tenant_id, "SAK", api_key)
+        access, refresh = self.identity.issue_tokens(
+            app, self.clock.time(), tenant_settings.access_token_ttl,
+            tenant_settings.refresh_token_ttl,
+        )
+        return TenantCredentials(
+            tenant_id=tenant_id,
+            host=self.tenant_host(tenant_id),
+            api_key=key.key,
+            client_id=app.client_id,
+            client_secret=app.client_secret,
+            redirect_uri=app.redirect_uris[0],
+            access_token=access.token,
+            refresh_token=refresh.token,
+        )
+
+    @staticmethod
+    def tenant_host(tenant_id: str) -> str:
+        """The account host Keap puts in ``scope`` and ``x-keap-tenant-id``."""
+        return f"{tenant_id}.infusionsoft.com"
+
+    def tenant(self, tenant_id: str | None = None) -> Tenant:
+        """A tenant's store (the default tenant's without an id)."""
+        if tenant_id is None:
+            if self.default_tenant is None:
+                raise KeyError("this simulator has no default tenant")
+            tenant_id = self.default_tenant.tenant_id
+        try:
+            return self.tenants[tenant_id]
+        except KeyError:
+            raise KeyError(f"no tenant {tenant_id!r}") from None
+
+    def delete_tenant(self, tenant_id: str) -> None:
+        with self._lock:
+            self.tenants.pop(tenant_id)
+        self.identity.revoke_tenant(tenant_id)
+        self.throttle.reset(tenant_id)
+
+    def reset(self, tenant_id: str | None = None) -> None:
+        """Forget CRM data, counters, fault rules and the journal; credentials stay valid.
+
+        With ``tenant_id``, only that tenant's data and counters.
+        """
+        targets = [self.tenant(tenant_id)] if tenant_id else list(self.tenants.values())
+        for tenant in targets:
+            tenant.reset()
+            self.throttle.reset(tenant.id)
+        if tenant_id is None:
+            self.faults.clear()
+            self.journal.clear()
+
+    # -- clients -----------------------------------------------------------------------------
+    def transport(self) -> httpx.WSGITransport:
+        """An httpx transport onto the whole simulator, gateway included (no socket)."""
+        return httpx.WSGITransport(app=self.wsgi_app)
+
+    def client(
+        self, credentials: TenantCredentials | None = None, *, auth: str = "api_key",
+        **kwargs: Any,
+    ) -> httpx.Client:
+        """An ``httpx.Client`` with base URL ``<base>/crm/rest`` and a credential attached.
+
+        ``auth``: ``"api_key"`` (``X-Keap-API-Key``), ``"bearer"`` (the access token) or
+        ``"none"``.
+        """
+        creds = credentials or self.default_tenant
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if creds is not None and auth == "api_key":
+            headers["X-Keap-API-Key"] = creds.api_key
+        elif creds is not None and auth == "bearer":
+            headers["Authorization"] = f"Bearer {creds.access_token}"
+        return httpx.Client(
+            transport=self.transport(), base_url=f"{self.base_url}/crm/rest", headers=headers,
+            **kwargs,
+        )

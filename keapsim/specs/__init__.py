@@ -1,0 +1,27 @@
+"""Keap's official OpenAPI documents, copied unchanged (see SOURCE.md), and loaders for them."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).parent
+V1_DOCUMENT = HERE / "2025-11-05-v1.json"
+V2_DOCUMENT_2025 = HERE / "2025-11-05-v2.json"
+V2_DOCUMENT = HERE / "swagger.yml"  # the newest official v2 document (Keap's SDK spec)
+
+
+@cache
+def load_v1() -> dict[str, Any]:
+    return json.loads(V1_DOCUMENT.read_text())
+
+
+@cache
+def load_v2() -> dict[str, Any]:
+    # 1.3 MB of YAML: the C loader takes well under a second, the pure-Python one several.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(V2_DOCUMENT.read_text(), Loader=loader)  # noqa: S506 (a safe loader)

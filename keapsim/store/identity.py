@@ -1,0 +1,137 @@
+"""Credentials: OAuth apps, access and refresh tokens, authorization codes, API keys (PAT/SAK).
+
+Plain Python, like the rest of the store: the gateway asks it who a credential belongs to, and
+the OAuth endpoints ask it to issue and rotate tokens. Times are epoch seconds from the clock.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+KeyKind = Literal["PAT", "SAK"]
+
+
+@dataclass(slots=True)
+class OAuthApp:
+    client_id: str
+    client_secret: str
+    tenant_id: str
+    redirect_uris: list[str] = field(default_factory=list)
+    name: str = "keapsim app"
+
+
+@dataclass(slots=True)
+class ApiKey:
+    key: str
+    tenant_id: str
+    kind: KeyKind = "SAK"
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class AccessToken:
+    token: str
+    tenant_id: str
+    client_id: str
+    issued_at: float
+    expires_at: float
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class RefreshToken:
+    token: str
+    tenant_id: str
+    client_id: str
+    issued_at: float
+    expires_at: float
+    used: bool = False
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class AuthorizationCode:
+    code: str
+    tenant_id: str
+    client_id: str
+    redirect_uri: str
+    expires_at: float
+    used: bool = False
+
+
+def new_secret(prefix: str, nbytes: int = 24) -> str:
+    return f"{prefix}{secrets.token_urlsafe(nbytes)}"
+
+
+class IdentityStore:
+    """All credentials of all tenants, indexed by their secret value."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.apps: dict[str, OAuthApp] = {}
+        self.api_keys: dict[str, ApiKey] = {}
+        self.access_tokens: dict[str, AccessToken] = {}
+        self.refresh_tokens: dict[str, RefreshToken] = {}
+        self.codes: dict[str, AuthorizationCode] = {}
+
+    def create_app(
+        self,
+        tenant_id: str,
+        redirect_uris: list[str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        name: str = "keapsim app",
+    ) -> OAuthApp:
+        with self.lock:
+            app = OAuthApp(
+                client_id or new_secret("ks-client-", 12),
+                client_secret or new_secret("ks-secret-", 18),
+                tenant_id,
+                list(redirect_uris or []),
+                name,
+            )
+            if app.client_id in self.apps:
+                raise ValueError(f"client id {app.client_id!r} is taken")
+            self.apps[app.client_id] = app
+            return app
+
+    def create_api_key(self, tenant_id: str, kind: KeyKind = "SAK", key: str | None = None
+                       ) -> ApiKey:
+        with self.lock:
+            api_key = ApiKey(key or new_secret("KeapAK-" if kind == "SAK" else "KeapPAT-"),
+                             tenant_id, kind)
+            if api_key.key in self.api_keys:
+                raise ValueError("that API key is taken")
+            self.api_keys[api_key.key] = api_key
+            return api_key
+
+    def issue_tokens(
+        self, app: OAuthApp, now: float, access_ttl: float, refresh_ttl: float
+    ) -> tuple[AccessToken, RefreshToken]:
+        with self.lock:
+            access = AccessToken(new_secret("ks-at-"), app.tenant_id, app.client_id, now,
+                                 now + access_ttl)
+            refresh = RefreshToken(new_secret("ks-rt-"), app.tenant_id, app.client_id, now,
+                                   now + refresh_ttl)
+            self.access_tokens[access.token] = access
+            self.refresh_tokens[refresh.token] = refresh
+            return access, refresh
+
+    def revoke_tenant(self, tenant_id: str) -> None:
+        """Forget a deleted tenant's credentials."""
+        with self.lock:
+            for table in (self.apps, self.api_keys, self.access_tokens, self.refresh_tokens,
+                          self.codes):
+                for key in [k for k, v in table.items() if v.tenant_id == tenant_id]:
+                    del table[key]
+
+    def apps_of(self, tenant_id: str) -> list[OAuthApp]:
+        with self.lock:
+            return [a for a in self.apps.values() if a.tenant_id == tenant_id]
+
+    def api_keys_of(self, tenant_id: str) -> list[ApiKey]:
+        with self.lock:
+            return [k for k in self.api_keys.values() if k.tenant_id == tenant_id]

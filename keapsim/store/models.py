@@ -1,0 +1,213 @@
+"""Plain records of one tenant's CRM data. Field names are Keap's v1 names where v1 has the
+field (v1 is the older, wider contract); the v2 adapter renames on the way out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# v1 enums (keap-openapi/2025-11-05-v1.json); v2 spells some of them differently and its
+# adapter translates.
+EMAIL_FIELDS = ("EMAIL1", "EMAIL2", "EMAIL3")
+PHONE_FIELDS = ("PHONE1", "PHONE2", "PHONE3", "PHONE4", "PHONE5")
+FAX_FIELDS = ("FAX1", "FAX2")
+ADDRESS_FIELDS = ("BILLING", "SHIPPING", "OTHER")
+SOURCE_TYPES = ("APPOINTMENT", "FORMAPIHOSTED", "FORMAPIINTERNAL", "WEBFORM", "INTERNALFORM",
+                "LANDINGPAGE", "IMPORT", "MANUAL", "API", "OTHER", "UNKNOWN")
+SOCIAL_TYPES = ("Facebook", "Twitter", "LinkedIn", "Instagram", "Snapchat", "YouTube", "Pinterest")
+NOTE_TYPES = ("Appointment", "Call", "Email", "Fax", "Letter", "Other")
+CUSTOM_FIELD_TYPES = ("Currency", "Date", "DateTime", "DayOfWeek", "Drilldown", "Email", "Month",
+                      "ListBox", "Name", "WholeNumber", "DecimalNumber", "Percent", "PhoneNumber",
+                      "Radio", "Dropdown", "SocialSecurityNumber", "State", "Text", "TextArea",
+                      "User", "UserListBox", "Website", "Year", "YesNo")
+DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
+# The optional properties the v1 contact model advertises.
+CONTACT_OPTIONAL_PROPERTIES = (
+    "anniversary", "birthday", "company_name", "contact_type", "custom_fields", "fax_numbers",
+    "job_title", "lead_source_id", "middle_name", "opt_in_reason", "origin", "owner_id",
+    "preferred_locale", "preferred_name", "prefix", "relationships", "social_accounts",
+    "source_type", "spouse_name", "suffix", "time_zone", "website", "tag_ids",
+    "utm_parameters",
+)
+
+CONTACT_SCALARS = (
+    "given_name", "family_name", "middle_name", "prefix", "suffix", "preferred_name",
+    "spouse_name", "job_title", "website", "contact_type", "preferred_locale", "time_zone",
+    "source_type", "opt_in_reason", "referral_code", "assistant_name", "assistant_phone",
+    "company_name", "company_id", "owner_id", "lead_source_id", "birthday", "anniversary",
+)
+CONTACT_COLLECTIONS = (
+    "email_addresses", "phone_numbers", "fax_numbers", "addresses", "social_accounts",
+    "custom_fields",
+)
+CONTACT_FIELDS = CONTACT_SCALARS + CONTACT_COLLECTIONS + ("origin", "utm_parameters")
+
+
+@dataclass(slots=True)
+class Contact:
+    id: int
+    date_created: datetime
+    last_updated: datetime
+    given_name: str | None = None
+    family_name: str | None = None
+    middle_name: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    preferred_name: str | None = None
+    spouse_name: str | None = None
+    job_title: str | None = None
+    website: str | None = None
+    contact_type: str | None = None
+    preferred_locale: str | None = None
+    time_zone: str | None = None
+    source_type: str | None = None
+    opt_in_reason: str | None = None
+    referral_code: str | None = None
+    assistant_name: str | None = None
+    assistant_phone: str | None = None
+    company_name: str | None = None
+    company_id: int | None = None
+    owner_id: int | None = None
+    lead_source_id: int | None = None
+    birthday: str | None = None  # YYYY-MM-DD
+    anniversary: str | None = None  # YYYY-MM-DD
+    score_value: str | None = None
+    email_addresses: list[dict[str, Any]] = field(default_factory=list)
+    phone_numbers: list[dict[str, Any]] = field(default_factory=list)
+    fax_numbers: list[dict[str, Any]] = field(default_factory=list)
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+    social_accounts: list[dict[str, Any]] = field(default_factory=list)
+    custom_fields: dict[int, Any] = field(default_factory=dict)
+    origin: dict[str, Any] | None = None
+    utm_parameters: dict[str, Any] | None = None
+
+    @property
+    def primary_email(self) -> str | None:
+        for item in self.email_addresses:
+            if item.get("field") == "EMAIL1":
+                return item.get("email")
+        return self.email_addresses[0].get("email") if self.email_addresses else None
+
+    @property
+    def emails(self) -> list[str]:
+        return [e["email"] for e in self.email_addresses if e.get("email")]
+
+    @property
+    def email_opted_in(self) -> bool:
+        # Modelled: an opt-in reason given through the API makes the email marketable.
+        return bool(self.opt_in_reason)
+
+    @property
+    def email_status(self) -> str:
+        return "UnengagedMarketable" if self.email_opted_in else "UnengagedNonMarketable"
+
+
+@dataclass(slots=True)
+class TagCategory:
+    id: int
+    name: str
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Tag:
+    id: int
+    name: str
+    description: str | None
+    category_id: int | None
+    create_time: datetime
+    update_time: datetime
+
+
+@dataclass(slots=True)
+class Sequence:
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class Goal:
+    id: int
+    name: str
+    type: str  # e.g. "API", "Tag"
+    integration: str | None = None
+    call_name: str | None = None
+    next_sequence_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Campaign:
+    id: int
+    name: str
+    date_created: datetime
+    published_date: datetime | None
+    published_status: bool = True
+    locked: bool = False
+    time_zone: str = "America/New_York"
+    goals: list[Goal] = field(default_factory=list)
+    sequences: list[Sequence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Note:
+    id: int
+    contact_id: int
+    user_id: int | None
+    title: str | None
+    body: str | None
+    type: str | None
+    date_created: datetime
+    last_updated: datetime
+    pinned: bool = False
+
+
+@dataclass(slots=True)
+class User:
+    id: int
+    email_address: str
+    given_name: str
+    family_name: str | None
+    status: str  # Active, Invited, Inactive (v1 spelling)
+    admin: bool
+    partner: bool
+    date_created: datetime
+    last_updated: datetime
+    global_user_id: int = 0
+
+
+@dataclass(slots=True)
+class LeadSourceCategory:
+    id: int
+    name: str
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class LeadSource:
+    id: int
+    name: str
+    description: str | None = None
+    vendor: str | None = None
+    medium: str | None = None
+    message: str | None = None
+    status: str = "ACTIVE"
+    category_id: int | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+
+
+@dataclass(slots=True)
+class CustomField:
+    id: int
+    label: str
+    field_type: str  # v1 spelling (Text, Dropdown, ...)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    group_id: int | None = None
+    default_value: str | None = None
+    record_type: str = "CONTACT"
+
+    @property
+    def field_name(self) -> str:
+        # Keap derives the database name from the label: letters and digits only.
+        return "".join(ch for ch in self.label.title() if ch.isalnum())

@@ -1,0 +1,650 @@
+"""One Keap account ("application instance") and all of its CRM data.
+
+Every public method takes the tenant's lock: the simulator runs under a multi-threaded server,
+and Keap's per-account operations (an upsert, a tag apply) are atomic from a client's view.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ..config import TenantSettings
+from .contacts import (
+    MISSING_EMAIL_OR_PHONE,
+    check_duplicate_option,
+    has_email_or_phone,
+    matches,
+    merge_collection,
+    normalise_contact_fields,
+    primary_email_of,
+)
+from .errors import Conflict, Invalid, NotFound
+from .models import (
+    CONTACT_COLLECTIONS,
+    CUSTOM_FIELD_TYPES,
+    NOTE_TYPES,
+    Campaign,
+    Contact,
+    CustomField,
+    Goal,
+    LeadSource,
+    LeadSourceCategory,
+    Note,
+    Sequence,
+    Tag,
+    TagCategory,
+    User,
+)
+
+# Statuses of Keap's per-id result maps (keap-facts.md §3.2, §4.3).
+SUCCESS = "SUCCESS"
+DUPLICATE = "DUPLICATE"
+TAG_ID_NOT_FOUND = "TAG_ID_NOT_FOUND"
+CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
+ALREADY_IN_SEQUENCE = "ALREADY_IN_SEQUENCE"
+CONTACT_DOES_NOT_EXIST = "CONTACT_DOES_NOT_EXIST"
+
+
+class Tenant:
+    """A tenant's CRM state. ``now`` is the simulator clock's ``now``."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        now: Callable[[], datetime],
+        settings: TenantSettings | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.id = tenant_id
+        self.name = name or tenant_id
+        self.settings = settings or TenantSettings()
+        self._now = now
+        self.lock = threading.RLock()
+        self._clear()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self._next_ids: dict[str, int] = {}
+        self.contacts: dict[int, Contact] = {}
+        self._by_email: dict[str, set[int]] = defaultdict(set)
+        self.tag_categories: dict[int, TagCategory] = {}
+        self.tags: dict[int, Tag] = {}
+        self.contact_tags: dict[int, dict[int, datetime]] = defaultdict(dict)
+        self.tag_contacts: dict[int, dict[int, datetime]] = defaultdict(dict)
+        self.campaigns: dict[int, Campaign] = {}
+        self.sequence_members: dict[tuple[int, int], dict[int, datetime]] = defaultdict(dict)
+        self.notes: dict[int, Note] = {}
+        self.users: dict[int, User] = {}
+        self.lead_source_categories: dict[int, LeadSourceCategory] = {}
+        self.lead_sources: dict[int, LeadSource] = {}
+        self.custom_fields: dict[int, CustomField] = {}
+
+    def reset(self) -> None:
+        """Forget all CRM data (settings and credentials stay)."""
+        with self.lock:
+            self._clear()
+
+    def next_id(self, kind: str) -> int:
+        """Ids grow per tenant and per kind, as Keap's do."""
+        with self.lock:
+            value = self._next_ids.get(kind, 1)
+            self._next_ids[kind] = value + 1
+            return value
+
+    @property
+    def next_ids(self) -> dict[str, int]:
+        """The next id of each kind (snapshots save it so that ids keep growing after a load)."""
+        with self.lock:
+            return dict(self._next_ids)
+
+    def restore_next_ids(self, next_ids: dict[str, int]) -> None:
+        with self.lock:
+            self._next_ids = dict(next_ids)
+
+    # -- contacts ----------------------------------------------------------------------------
+    def _index(self, contact: Contact) -> None:
+        for email in contact.emails:
+            self._by_email[email.casefold()].add(contact.id)
+
+    def _unindex(self, contact: Contact) -> None:
+        for email in contact.emails:
+            ids = self._by_email.get(email.casefold())
+            if ids is not None:
+                ids.discard(contact.id)
+                if not ids:
+                    del self._by_email[email.casefold()]
+
+    def get_contact(self, contact_id: int) -> Contact:
+        with self.lock:
+            try:
+                return self.contacts[contact_id]
+            except KeyError:
+                raise NotFound("Contact", contact_id) from None
+
+    def has_contact(self, contact_id: int) -> bool:
+        return contact_id in self.contacts
+
+    def find_by_email(self, email: str) -> list[Contact]:
+        """Contacts having ``email`` in any email slot, oldest first (an index, not a scan)."""
+        with self.lock:
+            ids = self._by_email.get(email.strip().casefold(), ())
+            return [self.contacts[i] for i in sorted(ids)]
+
+    def _check_custom_fields(self, values: dict[int, Any]) -> None:
+        for field_id in values:
+            if field_id not in self.custom_fields:
+                # Keap's wording for an unknown custom field id is not documented.
+                raise Invalid(f"Custom field {field_id} does not exist", field="custom_fields")
+
+    def _validated(self, data: dict[str, Any]) -> dict[str, Any]:
+        clean = normalise_contact_fields(data)
+        if clean.get("custom_fields"):
+            self._check_custom_fields(clean["custom_fields"])
+        for key in ("owner_id",):
+            if clean.get(key) is not None and clean[key] not in self.users:
+                raise Invalid(f"User {clean[key]} does not exist", field=key)
+        return clean
+
+    def create_contact(
+        self, data: dict[str, Any], *, reject_duplicate_email: bool = False
+    ) -> Contact:
+        """Create a contact. Keap's plain create never de-duplicates; the ``guide`` profile asks
+        for ``reject_duplicate_email``, which is checked and inserted atomically."""
+        clean = self._validated(data)
+        if not has_email_or_phone(clean):
+            raise Invalid(MISSING_EMAIL_OR_PHONE)
+        with self.lock:
+            if reject_duplicate_email:
+                email = primary_email_of(clean)
+                existing = self.find_by_email(email) if email else []
+                if existing:
+                    raise Conflict(
+                        "A contact with this email address already exists", existing[0].id
+                    )
+            return self._insert(clean)
+
+    def _insert(self, clean: dict[str, Any]) -> Contact:
+        now = self._now()
+        fields = {k: v for k, v in clean.items() if v is not None}
+        contact = Contact(id=self.next_id("contact"), date_created=now, last_updated=now, **fields)
+        self.contacts[contact.id] = contact
+        self._index(contact)
+        return contact
+
+    def upsert_contact(self, data: dict[str, Any], duplicate_option: str) -> tuple[Contact, bool]:
+        """Create or update by ``duplicate_option``; returns (contact, created)."""
+        check_duplicate_option(duplicate_option)
+        clean = self._validated(data)
+        with self.lock:
+            email = primary_email_of(clean)
+            candidates = self.find_by_email(email) if email else []
+            for existing in candidates:
+                if matches(existing, clean, duplicate_option):
+                    return self._apply(existing, clean, merge=True), False
+            if not has_email_or_phone(clean):
+                raise Invalid(MISSING_EMAIL_OR_PHONE)
+            return self._insert(clean), True
+
+    def update_contact(
+        self, contact_id: int, data: dict[str, Any], *, merge: bool = False
+    ) -> Contact:
+        """PATCH: the given fields replace the stored ones (collections wholesale, as the v2
+        document says: "Any item not listed here will be removed")."""
+        clean = self._validated(data)
+        with self.lock:
+            contact = self.get_contact(contact_id)
+            return self._apply(contact, clean, merge=merge)
+
+    def _apply(self, contact: Contact, clean: dict[str, Any], *, merge: bool) -> Contact:
+        changes: dict[str, Any] = {}
+        for name, value in clean.items():
+            if name in CONTACT_COLLECTIONS:
+                if name == "custom_fields":
+                    value = {**contact.custom_fields, **(value or {})} if merge else dict(value or {})
+                elif merge:
+                    key = "type" if name == "social_accounts" else "field"
+                    value = merge_collection(getattr(contact, name), value or [], key)
+                else:
+                    value = list(value or [])
+            changes[name] = value
+        updated = replace(contact, last_updated=self._now(), **changes)
+        if not updated.emails and not [p for p in updated.phone_numbers if p.get("number")]:
+            raise Invalid(MISSING_EMAIL_OR_PHONE)
+        self._unindex(contact)
+        self.contacts[contact.id] = updated
+        self._index(updated)
+        return updated
+
+    def delete_contact(self, contact_id: int) -> None:
+        with self.lock:
+            contact = self.get_contact(contact_id)
+            self._unindex(contact)
+            del self.contacts[contact_id]
+            for tag_id in self.contact_tags.pop(contact_id, {}):
+                self.tag_contacts[tag_id].pop(contact_id, None)
+            for members in self.sequence_members.values():
+                members.pop(contact_id, None)
+            for note_id in [n.id for n in self.notes.values() if n.contact_id == contact_id]:
+                del self.notes[note_id]
+
+    def iter_contacts(self) -> list[Contact]:
+        """A snapshot list of all contacts in id order (safe to iterate without the lock)."""
+        with self.lock:
+            return list(self.contacts.values())
+
+    def query_contacts(
+        self,
+        *,
+        email: str | None = None,
+        predicate: Callable[[Contact], bool] | None = None,
+    ) -> list[Contact]:
+        """Contacts matching ``email`` (through the index) and ``predicate``, in id order."""
+        pool = self.find_by_email(email) if email is not None else self.iter_contacts()
+        return [c for c in pool if predicate is None or predicate(c)]
+
+    # -- tags --------------------------------------------------------------------------------
+    def create_tag_category(self, name: str, description: str | None = None) -> TagCategory:
+        if not name or not isinstance(name, str):
+            raise Invalid("name is required", field="name")
+        with self.lock:
+            category = TagCategory(self.next_id("tag_category"), name, description)
+            self.tag_categories[category.id] = category
+            return category
+
+    def get_tag_category(self, category_id: int) -> TagCategory:
+        with self.lock:
+            try:
+                return self.tag_categories[category_id]
+            except KeyError:
+                raise NotFound("Tag Category", category_id) from None
+
+    def create_tag(
+        self, name: str, description: str | None = None, category_id: int | None = None
+    ) -> Tag:
+        if not name or not isinstance(name, str):
+            raise Invalid("name is required", field="name")
+        with self.lock:
+            if category_id is not None and category_id not in self.tag_categories:
+                raise Invalid(f"Tag category {category_id} does not exist", field="category")
+            now = self._now()
+            tag = Tag(self.next_id("tag"), name, description, category_id, now, now)
+            self.tags[tag.id] = tag
+            return tag
+
+    def get_tag(self, tag_id: int) -> Tag:
+        with self.lock:
+            try:
+                return self.tags[tag_id]
+            except KeyError:
+                raise NotFound("Tag", tag_id) from None
+
+    def update_tag(self, tag_id: int, **changes: Any) -> Tag:
+        with self.lock:
+            tag = self.get_tag(tag_id)
+            category_id = changes.get("category_id")
+            if category_id is not None and category_id not in self.tag_categories:
+                raise Invalid(f"Tag category {category_id} does not exist", field="category")
+            updated = replace(tag, update_time=self._now(), **changes)
+            self.tags[tag_id] = updated
+            return updated
+
+    def delete_tag(self, tag_id: int) -> None:
+        with self.lock:
+            self.get_tag(tag_id)
+            del self.tags[tag_id]
+            for contact_id in self.tag_contacts.pop(tag_id, {}):
+                self.contact_tags[contact_id].pop(tag_id, None)
+
+    def list_tags(
+        self, name: str | None = None, category_id: int | None = None
+    ) -> list[Tag]:
+        with self.lock:
+            return [
+                t
+                for t in self.tags.values()
+                if (name is None or t.name == name)
+                and (category_id is None or t.category_id == category_id)
+            ]
+
+    def _link(self, contact_id: int, tag_id: int) -> str:
+        if contact_id not in self.contacts:
+            return CONTACT_NOT_FOUND
+        if tag_id not in self.tags:
+            return TAG_ID_NOT_FOUND
+        if tag_id in self.contact_tags[contact_id]:
+            return DUPLICATE
+        applied = self._now()
+        self.contact_tags[contact_id][tag_id] = applied
+        self.tag_contacts[tag_id][contact_id] = applied
+        return SUCCESS
+
+    def apply_tags(self, contact_id: int, tag_ids: Iterable[int]) -> dict[int, str]:
+        """Apply tags to one contact; a status per tag id, as Keap's map (HTTP 200 regardless)."""
+        with self.lock:
+            return {tag_id: self._link(contact_id, tag_id) for tag_id in tag_ids}
+
+    def tag_contacts_apply(self, tag_id: int, contact_ids: Iterable[int]) -> dict[int, str]:
+        """Apply one tag to many contacts; a status per contact id."""
+        with self.lock:
+            self.get_tag(tag_id)
+            return {cid: self._link(cid, tag_id) for cid in contact_ids}
+
+    def remove_tag(self, contact_id: int, tag_id: int) -> bool:
+        with self.lock:
+            found = self.contact_tags.get(contact_id, {}).pop(tag_id, None) is not None
+            self.tag_contacts.get(tag_id, {}).pop(contact_id, None)
+            return found
+
+    def tags_of(self, contact_id: int) -> list[tuple[Tag, datetime]]:
+        with self.lock:
+            self.get_contact(contact_id)
+            links = self.contact_tags.get(contact_id, {})
+            return [(self.tags[t], applied) for t, applied in sorted(links.items())]
+
+    def contacts_with_tag(self, tag_id: int) -> list[tuple[Contact, datetime]]:
+        with self.lock:
+            self.get_tag(tag_id)
+            links = self.tag_contacts.get(tag_id, {})
+            return [(self.contacts[c], applied) for c, applied in sorted(links.items())]
+
+    # -- campaigns ---------------------------------------------------------------------------
+    def create_campaign(
+        self,
+        name: str,
+        sequence_names: Iterable[str] = (),
+        api_goals: Iterable[tuple[str, str, str]] = (),
+    ) -> Campaign:
+        """A published campaign with sequences; each API goal is (name, integration, call_name)
+        and starts the campaign's first sequence when achieved."""
+        with self.lock:
+            now = self._now()
+            sequences = [Sequence(self.next_id("sequence"), n) for n in sequence_names]
+            goals = [
+                Goal(
+                    self.next_id("goal"), gname, "API", integration, call_name,
+                    [sequences[0].id] if sequences else [],
+                )
+                for gname, integration, call_name in api_goals
+            ]
+            campaign = Campaign(self.next_id("campaign"), name, now, now, goals=goals,
+                                sequences=sequences)
+            self.campaigns[campaign.id] = campaign
+            return campaign
+
+    def get_campaign(self, campaign_id: int) -> Campaign:
+        with self.lock:
+            try:
+                return self.campaigns[campaign_id]
+            except KeyError:
+                raise NotFound("Campaign", campaign_id) from None
+
+    def get_sequence(self, campaign_id: int, sequence_id: int) -> Sequence:
+        campaign = self.get_campaign(campaign_id)
+        for sequence in campaign.sequences:
+            if sequence.id == sequence_id:
+                return sequence
+        raise NotFound("Sequence", sequence_id)
+
+    def add_to_sequence(
+        self, campaign_id: int, sequence_id: int, contact_ids: Iterable[int]
+    ) -> dict[int, str]:
+        with self.lock:
+            self.get_sequence(campaign_id, sequence_id)
+            members = self.sequence_members[(campaign_id, sequence_id)]
+            result = {}
+            for cid in contact_ids:
+                if cid not in self.contacts:
+                    result[cid] = CONTACT_DOES_NOT_EXIST
+                elif cid in members:
+                    result[cid] = ALREADY_IN_SEQUENCE
+                else:
+                    members[cid] = self._now()
+                    result[cid] = SUCCESS
+            return result
+
+    def remove_from_sequence(
+        self, campaign_id: int, sequence_id: int, contact_ids: Iterable[int]
+    ) -> dict[int, str]:
+        with self.lock:
+            self.get_sequence(campaign_id, sequence_id)
+            members = self.sequence_members[(campaign_id, sequence_id)]
+            result = {}
+            for cid in contact_ids:
+                if cid not in self.contacts:
+                    result[cid] = CONTACT_DOES_NOT_EXIST
+                else:
+                    members.pop(cid, None)
+                    result[cid] = SUCCESS
+            return result
+
+    def sequence_contacts(self, campaign_id: int, sequence_id: int) -> list[int]:
+        with self.lock:
+            self.get_sequence(campaign_id, sequence_id)
+            return sorted(self.sequence_members.get((campaign_id, sequence_id), {}))
+
+    def sequences_of(self, contact_id: int) -> list[tuple[int, int]]:
+        """(campaign id, sequence id) pairs the contact is in."""
+        with self.lock:
+            return sorted(k for k, members in self.sequence_members.items() if contact_id in members)
+
+    def achieve_goal(
+        self, integration: str, call_name: str, contact_id: int
+    ) -> list[dict[str, Any]]:
+        """Achieve every API goal with this integration and call name; the contact enters the
+        goal's next sequences. One result per goal, as Keap's v1 answer."""
+        with self.lock:
+            self.get_contact(contact_id)
+            results = []
+            for campaign in self.campaigns.values():
+                for goal in campaign.goals:
+                    if goal.integration == integration and goal.call_name == call_name:
+                        for seq_id in goal.next_sequence_ids:
+                            self.sequence_members[(campaign.id, seq_id)].setdefault(
+                                contact_id, self._now()
+                            )
+                        results.append({"campaign_id": campaign.id, "goal_id": goal.id,
+                                        "success": True, "message": "Goal achieved"})
+            return results
+
+    # -- notes -------------------------------------------------------------------------------
+    def create_note(
+        self,
+        contact_id: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        type: str | None = None,
+        user_id: int | None = None,
+        pinned: bool = False,
+    ) -> Note:
+        with self.lock:
+            if contact_id not in self.contacts:
+                raise Invalid("Unable to find this Contact", field="contact_id")
+            if not title and not body:
+                raise Invalid("A note must have a title or a body")
+            if type is not None and type not in NOTE_TYPES:
+                raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
+            if user_id is not None and user_id not in self.users:
+                raise Invalid(f"User {user_id} does not exist", field="user_id")
+            now = self._now()
+            note = Note(self.next_id("note"), contact_id, user_id, title, body, type, now, now,
+                        pinned)
+            self.notes[note.id] = note
+            return note
+
+    def get_note(self, note_id: int) -> Note:
+        with self.lock:
+            try:
+                return self.notes[note_id]
+            except KeyError:
+                raise NotFound("Note", note_id) from None
+
+    def update_note(self, note_id: int, **changes: Any) -> Note:
+        with self.lock:
+            note = self.get_note(note_id)
+            if "type" in changes and changes["type"] not in (None, *NOTE_TYPES):
+                raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
+            if changes.get("contact_id") is not None and changes["contact_id"] not in self.contacts:
+                raise Invalid("Unable to find this Contact", field="contact_id")
+            updated = replace(note, last_updated=self._now(), **changes)
+            if not updated.title and not updated.body:
+                raise Invalid("A note must have a title or a body")
+            self.notes[note_id] = updated
+            return updated
+
+    def delete_note(self, note_id: int) -> None:
+        with self.lock:
+            self.get_note(note_id)
+            del self.notes[note_id]
+
+    def list_notes(
+        self, contact_id: int | None = None, user_id: int | None = None
+    ) -> list[Note]:
+        with self.lock:
+            return [
+                n
+                for n in self.notes.values()
+                if (contact_id is None or n.contact_id == contact_id)
+                and (user_id is None or n.user_id == user_id)
+            ]
+
+    # -- users -------------------------------------------------------------------------------
+    def create_user(
+        self,
+        email: str,
+        given_name: str,
+        family_name: str | None = None,
+        *,
+        admin: bool = False,
+        partner: bool = False,
+        status: str = "Invited",
+    ) -> User:
+        """Keap invites a user created through the API; it stays Invited (facts §3.5)."""
+        if not email or "@" not in email:
+            raise Invalid("email is required", field="email")
+        if not given_name:
+            raise Invalid("given_name is required", field="given_name")
+        with self.lock:
+            if any(u.email_address.casefold() == email.casefold() for u in self.users.values()):
+                raise Invalid("A user with this email address already exists", field="email")
+            now = self._now()
+            user_id = self.next_id("user")
+            user = User(user_id, email, given_name, family_name, status, admin, partner, now, now,
+                        global_user_id=100_000 + user_id)
+            self.users[user.id] = user
+            return user
+
+    def get_user(self, user_id: int) -> User:
+        with self.lock:
+            try:
+                return self.users[user_id]
+            except KeyError:
+                raise NotFound("User", user_id) from None
+
+    def update_user(self, user_id: int, **changes: Any) -> User:
+        with self.lock:
+            user = self.get_user(user_id)
+            updated = replace(user, last_updated=self._now(), **changes)
+            self.users[user_id] = updated
+            return updated
+
+    def list_users(self) -> list[User]:
+        with self.lock:
+            return list(self.users.values())
+
+    # -- lead sources ------------------------------------------------------------------------
+    def create_lead_source_category(self, name: str, description: str | None = None
+                                    ) -> LeadSourceCategory:
+        with self.lock:
+            category = LeadSourceCategory(self.next_id("lead_source_category"), name, description)
+            self.lead_source_categories[category.id] = category
+            return category
+
+    def get_lead_source_category(self, category_id: int) -> LeadSourceCategory:
+        with self.lock:
+            try:
+                return self.lead_source_categories[category_id]
+            except KeyError:
+                raise NotFound("Lead Source Category", category_id) from None
+
+    def create_lead_source(self, name: str, **fields: Any) -> LeadSource:
+        if not name or not isinstance(name, str):
+            raise Invalid("name is required", field="name")
+        with self.lock:
+            category_id = fields.get("category_id")
+            if category_id is not None:
+                self.get_lead_source_category(category_id)
+            source = LeadSource(self.next_id("lead_source"), name, **fields)
+            self.lead_sources[source.id] = source
+            return source
+
+    def get_lead_source(self, source_id: int) -> LeadSource:
+        with self.lock:
+            try:
+                return self.lead_sources[source_id]
+            except KeyError:
+                raise NotFound("Lead Source", source_id) from None
+
+    def update_lead_source(self, source_id: int, **changes: Any) -> LeadSource:
+        with self.lock:
+            source = self.get_lead_source(source_id)
+            updated = replace(source, **changes)
+            self.lead_sources[source_id] = updated
+            return updated
+
+    def delete_lead_source(self, source_id: int) -> None:
+        with self.lock:
+            self.get_lead_source(source_id)
+            del self.lead_sources[source_id]
+
+    def list_lead_sources(self) -> list[LeadSource]:
+        with self.lock:
+            return list(self.lead_sources.values())
+
+    # -- custom fields -----------------------------------------------------------------------
+    def create_custom_field(
+        self,
+        label: str,
+        field_type: str,
+        options: list[dict[str, Any]] | None = None,
+        group_id: int | None = None,
+        default_value: str | None = None,
+    ) -> CustomField:
+        if not label or not isinstance(label, str):
+            raise Invalid("label is required", field="label")
+        if field_type not in CUSTOM_FIELD_TYPES:
+            raise Invalid(
+                f"field_type must be one of {', '.join(CUSTOM_FIELD_TYPES)}", field="field_type"
+            )
+        with self.lock:
+            field_id = self.next_id("custom_field")
+            numbered = [
+                {"id": str(i), "label": str(o.get("label", ""))}
+                for i, o in enumerate(options or [], start=1)
+            ]
+            cf = CustomField(field_id, label, field_type, numbered, group_id, default_value)
+            self.custom_fields[field_id] = cf
+            return cf
+
+    def get_custom_field(self, field_id: int) -> CustomField:
+        with self.lock:
+            try:
+                return self.custom_fields[field_id]
+            except KeyError:
+                raise NotFound("Custom Field", field_id) from None
+
+    def delete_custom_field(self, field_id: int) -> None:
+        with self.lock:
+            self.get_custom_field(field_id)
+            del self.custom_fields[field_id]
+            for contact in self.contacts.values():
+                contact.custom_fields.pop(field_id, None)
+
+    def list_custom_fields(self) -> list[CustomField]:
+        with self.lock:
+            return list(self.custom_fields.values())
