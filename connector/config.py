@@ -100,7 +100,7 @@ SOURCE_TYPES_V2 = {
 
 def source_type_for(version: ApiVersion, value: str) -> str:
     """Spell a source type the way the given API version wants it."""
-    canonical = value.upper().replace("-", "_")
+    canonical = value.strip().upper().replace("-", "_").replace(" ", "_")
     squashed = canonical.replace("_", "")
     v2 = next((s for s in SOURCE_TYPES_V2 if s.replace("_", "") == squashed), None)
     if v2 is None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -30,7 +31,7 @@ class TemplateRenderError(ValueError):
 
 
 def _join_nonempty(values: Any, sep: str = ", ") -> str:
-    """Join the truthy items of a list, e.g. touchpoints: ``lead.touchpoints | join_nonempty(' > ')``."""
+    """Join the non-empty items: ``lead.touchpoints | join_nonempty(' > ')``."""
     if values is None or isinstance(values, ChainableUndefined):
         return ""
     if isinstance(values, str):
@@ -44,8 +45,21 @@ def _datefmt(value: Any, fmt: str = "%Y-%m-%d") -> str:
     return "" if value is None else str(value)
 
 
+class _LoudSandbox(SandboxedEnvironment):
+    """The sandbox, but blocked attribute access raises instead of rendering as empty.
+
+    With a lenient ``undefined`` the stock sandbox would quietly render ``{{ x.__class__ }}`` as
+    nothing; a flow author should hear that the template tried something forbidden.
+    """
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        raise SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
+        )
+
+
 def _build_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+    env = _LoudSandbox(undefined=ChainableUndefined, autoescape=False)
     env.filters["join_nonempty"] = _join_nonempty
     env.filters["datefmt"] = _datefmt
     return env

@@ -21,7 +21,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from connector.config import AddressType
-from connector.regions import country_alpha2, country_alpha3, us_state_code, US_STATES
+from connector.regions import US_STATES, country_alpha2, country_alpha3, us_state_code
 
 PHONE_FIELDS = ("phone_1", "phone_2", "phone_3")
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")

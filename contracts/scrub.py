@@ -232,6 +232,7 @@ class ScrubConfig:
     access_token: str | None = None
     refresh_token: str | None = None
     expired_access_token: str | None = None
+    redirect_uri: str | None = None
     tenant_hosts: list[str] = field(default_factory=list)
     extra_secrets: dict[str, str] = field(default_factory=dict)
 
@@ -250,6 +251,7 @@ class Scrubber:
         self.secrets.add(c.access_token, "ACCESS-TOKEN")
         self.secrets.add(c.refresh_token, "REFRESH-TOKEN")
         self.secrets.add(c.expired_access_token, "EXPIRED-ACCESS-TOKEN")
+        self.secrets.add(c.redirect_uri, "REDIRECT-URI")
         for role, value in c.extra_secrets.items():
             self.secrets.add(value, role)
         self._tenant_hosts = [h for h in c.tenant_hosts if h]

@@ -97,6 +97,7 @@ def resolve_placeholders(text: str, target: Target, bindings: Bindings) -> str:
             "SCRUBBED-ACCESS-TOKEN": creds.access_token,
             "SCRUBBED-REFRESH-TOKEN": creds.refresh_token,
             "SCRUBBED-CLIENT-CREDENTIALS": (creds.basic or "Basic ").split(" ", 1)[1],
+            "SCRUBBED-REDIRECT-URI": creds.redirect_uri,
         }
         value = role_values.get(ph)
         return value if value else ph
@@ -188,11 +189,16 @@ def verify_cassette(
         if missing:
             res.skipped = f"target cannot provide {', '.join(missing)}"
             continue
-        for requirement in _requirements(exchange):
-            produced = target.prepare(requirement, bindings=bindings, exchange=exchange)
-            if isinstance(produced, dict):
-                for placeholder, value in produced.items():
-                    bindings.bind(placeholder, value, override=True)
+        try:
+            for requirement in _requirements(exchange):
+                produced = target.prepare(requirement, bindings=bindings, exchange=exchange)
+                if isinstance(produced, dict):
+                    for placeholder, value in produced.items():
+                        bindings.bind(placeholder, value, override=True)
+        except Exception as exc:  # the target could not set the precondition up
+            result.error = f"#{index} {exchange.label}: precondition failed: {exc}"
+            res.skipped = "precondition failed"
+            break
         try:
             request = build_request(exchange, target, bindings)
             response = target.client.send(request)
@@ -202,6 +208,7 @@ def verify_cassette(
         res.actual_status = response.status_code
         body = response.text
         drifts = compare_exchange(exchange, response.status_code, dict(response.headers), body)
+        drifts = _apply_exchange_scope(exchange, drifts)
         apply_divergences(
             drifts,
             divergences,
@@ -219,6 +226,17 @@ def verify_cassette(
         bindings.learn(recorded_doc, actual_doc)
         _track_credentials(exchange, recorded_doc, actual_doc, target)
     return result
+
+
+def _apply_exchange_scope(exchange: Exchange, drifts: list[Drift]) -> list[Drift]:
+    """Honour per-exchange notes: ``compare: status`` and ``shape: subset``."""
+    if exchange.notes.get("compare") == "status":
+        drifts = [d for d in drifts if d.kind == "status_change"]
+    if exchange.notes.get("shape") == "subset":
+        for d in drifts:
+            if d.kind == "unexpected_field":
+                d.severity = "info"
+    return drifts
 
 
 def _track_credentials(exchange: Exchange, recorded: Any, actual: Any, target: Target) -> None:

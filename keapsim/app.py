@@ -36,8 +36,11 @@ def create_app(sim: Simulator) -> Flask:
             return v2.http_error(err)
         if request.path.startswith("/crm/rest/v1"):
             return v1.http_error(err)
-        return Response(json.dumps({"message": err.description or err.name}),
-                        status=err.code or 500, content_type="application/json")
+        return Response(
+            json.dumps({"message": err.description or err.name}),
+            status=err.code or 500,
+            content_type="application/json",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

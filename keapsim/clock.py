@@ -56,8 +56,12 @@ class Clock:
         return self._offset
 
     def to_dict(self) -> dict:
-        return {"now": self.now().isoformat(), "epoch": self.time(), "offset_seconds": self._offset,
-                "frozen": self.frozen}
+        return {
+            "now": self.now().isoformat(),
+            "epoch": self.time(),
+            "offset_seconds": self._offset,
+            "frozen": self.frozen,
+        }
 
 
 def iso(dt: datetime) -> str:

@@ -135,7 +135,9 @@ class Simulator:
         )
         key = self.identity.create_api_key(tenant_id, "SAK", api_key)
         access, refresh = self.identity.issue_tokens(
-            app, self.clock.time(), tenant_settings.access_token_ttl,
+            app,
+            self.clock.time(),
+            tenant_settings.access_token_ttl,
             tenant_settings.refresh_token_ttl,
         )
         return TenantCredentials(
@@ -190,7 +192,10 @@ class Simulator:
         return httpx.WSGITransport(app=self.wsgi_app)
 
     def client(
-        self, credentials: TenantCredentials | None = None, *, auth: str = "api_key",
+        self,
+        credentials: TenantCredentials | None = None,
+        *,
+        auth: str = "api_key",
         **kwargs: Any,
     ) -> httpx.Client:
         """An ``httpx.Client`` with base URL ``<base>/crm/rest`` and a credential attached.
@@ -205,6 +210,8 @@ class Simulator:
         elif creds is not None and auth == "bearer":
             headers["Authorization"] = f"Bearer {creds.access_token}"
         return httpx.Client(
-            transport=self.transport(), base_url=f"{self.base_url}/crm/rest", headers=headers,
+            transport=self.transport(),
+            base_url=f"{self.base_url}/crm/rest",
+            headers=headers,
             **kwargs,
         )

@@ -62,7 +62,7 @@ class BatchOptions:
     workers: int = 4
     #: Optional cap on leads started per second (the connector paces HTTP requests itself).
     max_rate: float | None = None
-    #: ``on_error: stop``: stop at the first lead that ends in ``error``.
+    #: ``on_error: stop``: stop at the first delivered lead that ends in failure or error.
     stop_on_error: bool = False
     resume: bool = False
     #: Re-deliver leads that were in flight when a previous run died (safe with upserts).
@@ -268,7 +268,9 @@ class BatchRunner:
             res.run = self.run_id
             return res
 
-        def finish(rec: InputRecord, res: LeadResult, *, logged: bool = True) -> None:
+        def finish(
+            rec: InputRecord, res: LeadResult, *, logged: bool = True, delivered: bool = False
+        ) -> None:
             nonlocal first_error
             stamp(res)
             ledger.append(res)
@@ -291,12 +293,20 @@ class BatchRunner:
                 )
             if res.outcome == "error" and first_error is None:
                 first_error = res
-                if self.options.stop_on_error:
-                    self.request_stop(
-                        f"stopped at the first error (on_error: stop): line {res.line}: "
-                        f"{res.reason or 'error'}",
-                        interrupted=False,
-                    )
+            if (
+                self.options.stop_on_error
+                and delivered
+                and res.outcome in ("error", "failure")
+                and not self._stop.is_set()
+            ):
+                # Same rule as Connector.deliver_many: on_error: stop ends the batch at the
+                # first lead Keap did not take (failure or error). Unreadable input lines are
+                # reported but do not stop the batch (use --strict-input for that).
+                self.request_stop(
+                    f"stopped at the first {res.outcome} (on_error: stop): line {res.line}: "
+                    f"{res.reason or res.outcome}",
+                    interrupted=False,
+                )
             if self.on_result is not None:
                 self.on_result(res, stats)
 
@@ -365,7 +375,7 @@ class BatchRunner:
                     done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
                     for fut in done:
                         rec = inflight.pop(fut)
-                        finish(rec, fut.result())
+                        finish(rec, fut.result(), delivered=True)
                 except KeyboardInterrupt:
                     # Only reached when the caller left Python's default SIGINT handler in
                     # place; the CLI installs its own that calls request_stop().
@@ -374,7 +384,7 @@ class BatchRunner:
             executor.shutdown(wait=True)
             for fut, rec in list(inflight.items()):
                 if fut.done() and rec.key not in final:
-                    finish(rec, fut.result())
+                    finish(rec, fut.result(), delivered=True)
             reason = self._stop_reason or "not delivered"
             for rec in queue[next_idx:]:
                 if rec.key not in final:

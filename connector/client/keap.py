@@ -330,9 +330,7 @@ class KeapClient:
         """The id of the user the credential acts as (v2 notes require a user id)."""
         with self._user_lock:
             if self._user_id is None:
-                body = self.request(
-                    "GET", f"/{self.v}/oauth/connect/userinfo", stats=stats
-                ).json()
+                body = self.request("GET", f"/{self.v}/oauth/connect/userinfo", stats=stats).json()
                 uid = body.get("id") or body.get("infusionsoft_id") or body.get("sub")
                 self._user_id = str(uid) if uid is not None else None
             return self._user_id

@@ -59,8 +59,7 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
     return result
 
 
-def query_int(name: str, default: int | None = None, *, minimum: int | None = None
-              ) -> int | None:
+def query_int(name: str, default: int | None = None, *, minimum: int | None = None) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":
         return default

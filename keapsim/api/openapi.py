@@ -30,12 +30,23 @@ def implemented_operations(url_map, prefix: str) -> set[tuple[str, str]]:
     return found
 
 
-def restrict(document: dict[str, Any], spec_prefix: str, operations: set[tuple[str, str]]
-             ) -> dict[str, Any]:
+def restrict(
+    document: dict[str, Any], spec_prefix: str, operations: set[tuple[str, str]]
+) -> dict[str, Any]:
     """A copy of ``document`` keeping only paths/operations in ``operations``."""
     patterns = [
-        (method, re.compile("^" + re.sub(r"<[^>]+>", r"\\{[^/}]+\\}", re.escape(tail)
-                                         .replace("\\<", "<").replace("\\>", ">")) + "$"))
+        (
+            method,
+            re.compile(
+                "^"
+                + re.sub(
+                    r"<[^>]+>",
+                    r"\\{[^/}]+\\}",
+                    re.escape(tail).replace("\\<", "<").replace("\\>", ">"),
+                )
+                + "$"
+            ),
+        )
         for method, tail in operations
     ]
     paths: dict[str, Any] = {}

@@ -21,5 +21,9 @@ MISSING_TOKEN = fault("Invalid access token", "oauth.v2.InvalidAccessToken")
 INVALID_TOKEN = fault("Invalid Access Token", "keymanagement.service.invalid_access_token")
 EXPIRED_TOKEN = fault("Access Token expired", "keymanagement.service.access_token_expired")
 # The current (2025) throttling body; note that ``code`` is a string (facts §5.1).
-THROTTLED = {"code": "429", "message": "Quota Exceeded", "status": "Request Throttled",
-             "details": None}
+THROTTLED = {
+    "code": "429",
+    "message": "Quota Exceeded",
+    "status": "Request Throttled",
+    "details": None,
+}

@@ -24,9 +24,18 @@ MISSING_EMAIL_OR_PHONE = "Contact must contain an e-mail address or phone number
 # Length limits from the v2 SDK document (keap-facts.md §4.1). Keap does not publish the 400
 # message for an over-long value; the wording below is keapsim's own.
 SCALAR_MAX_LENGTH = {
-    "given_name": 40, "family_name": 40, "middle_name": 100, "preferred_name": 100,
-    "spouse_name": 100, "job_title": 255, "website": 100, "assistant_name": 20,
-    "assistant_phone": 15, "prefix": 20, "suffix": 20, "company_name": 255,
+    "given_name": 40,
+    "family_name": 40,
+    "middle_name": 100,
+    "preferred_name": 100,
+    "spouse_name": 100,
+    "job_title": 255,
+    "website": 100,
+    "assistant_name": 20,
+    "assistant_phone": 15,
+    "prefix": 20,
+    "suffix": 20,
+    "company_name": 255,
 }
 
 

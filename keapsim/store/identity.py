@@ -6,6 +6,7 @@ the OAuth endpoints ask it to issue and rotate tokens. Times are epoch seconds f
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -60,6 +61,17 @@ class AuthorizationCode:
     redirect_uri: str
     expires_at: float
     used: bool = False
+    # Tokens issued for this code: revoked if the code is presented again (RFC 6749 §4.1.2).
+    issued: list[str] = field(default_factory=list)
+
+
+class InvalidGrant(Exception):
+    """A code or refresh token that cannot be exchanged (unknown, used, expired, another
+    client's). ``reason`` is for logs and tests; the wire body does not distinguish them."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def new_secret(prefix: str, nbytes: int = 24) -> str:
@@ -98,11 +110,13 @@ class IdentityStore:
             self.apps[app.client_id] = app
             return app
 
-    def create_api_key(self, tenant_id: str, kind: KeyKind = "SAK", key: str | None = None
-                       ) -> ApiKey:
+    def create_api_key(
+        self, tenant_id: str, kind: KeyKind = "SAK", key: str | None = None
+    ) -> ApiKey:
         with self.lock:
-            api_key = ApiKey(key or new_secret("KeapAK-" if kind == "SAK" else "KeapPAT-"),
-                             tenant_id, kind)
+            api_key = ApiKey(
+                key or new_secret("KeapAK-" if kind == "SAK" else "KeapPAT-"), tenant_id, kind
+            )
             if api_key.key in self.api_keys:
                 raise ValueError("that API key is taken")
             self.api_keys[api_key.key] = api_key
@@ -112,10 +126,12 @@ class IdentityStore:
         self, app: OAuthApp, now: float, access_ttl: float, refresh_ttl: float
     ) -> tuple[AccessToken, RefreshToken]:
         with self.lock:
-            access = AccessToken(new_secret("ks-at-"), app.tenant_id, app.client_id, now,
-                                 now + access_ttl)
-            refresh = RefreshToken(new_secret("ks-rt-"), app.tenant_id, app.client_id, now,
-                                   now + refresh_ttl)
+            access = AccessToken(
+                new_secret("ks-at-"), app.tenant_id, app.client_id, now, now + access_ttl
+            )
+            refresh = RefreshToken(
+                new_secret("ks-rt-"), app.tenant_id, app.client_id, now, now + refresh_ttl
+            )
             self.access_tokens[access.token] = access
             self.refresh_tokens[refresh.token] = refresh
             return access, refresh
@@ -123,8 +139,13 @@ class IdentityStore:
     def revoke_tenant(self, tenant_id: str) -> None:
         """Forget a deleted tenant's credentials."""
         with self.lock:
-            for table in (self.apps, self.api_keys, self.access_tokens, self.refresh_tokens,
-                          self.codes):
+            for table in (
+                self.apps,
+                self.api_keys,
+                self.access_tokens,
+                self.refresh_tokens,
+                self.codes,
+            ):
                 for key in [k for k, v in table.items() if v.tenant_id == tenant_id]:
                     del table[key]
 
@@ -135,3 +156,72 @@ class IdentityStore:
     def api_keys_of(self, tenant_id: str) -> list[ApiKey]:
         with self.lock:
             return [k for k in self.api_keys.values() if k.tenant_id == tenant_id]
+
+    # -- OAuth -------------------------------------------------------------------------------
+    def authenticate_client(self, client_id: str, client_secret: str) -> OAuthApp | None:
+        """The app whose id and secret these are, or ``None`` (constant-time comparison)."""
+        app = self.apps.get(client_id)
+        if app is None or not hmac.compare_digest(app.client_secret.encode(),
+                                                  client_secret.encode()):
+            return None
+        return app
+
+    def issue_code(self, app: OAuthApp, redirect_uri: str, now: float, ttl: float
+                   ) -> AuthorizationCode:
+        with self.lock:
+            # Expired codes are useless; drop them here so the table stays small.
+            for stale in [c for c, r in self.codes.items() if r.expires_at <= now]:
+                del self.codes[stale]
+            record = AuthorizationCode(new_secret("", 9), app.tenant_id, app.client_id,
+                                       redirect_uri, now + ttl)
+            self.codes[record.code] = record
+            return record
+
+    def redeem_code(
+        self, code: str, app: OAuthApp, redirect_uri: str | None, now: float,
+        access_ttl: float, refresh_ttl: float,
+    ) -> tuple[AccessToken, RefreshToken]:
+        """Exchange a code for a token pair, once. A second exchange fails and revokes what the
+        first one issued."""
+        with self.lock:
+            record = self.codes.get(code)
+            if record is None or record.client_id != app.client_id:
+                raise InvalidGrant("unknown code")
+            if record.used:
+                for token in record.issued:
+                    self.revoke(token)
+                raise InvalidGrant("code already used")
+            record.used = True
+            if now >= record.expires_at:
+                raise InvalidGrant("code expired")
+            if redirect_uri is not None and redirect_uri != record.redirect_uri:
+                raise InvalidGrant("redirect_uri differs from the authorization request")
+            access, refresh = self.issue_tokens(app, now, access_ttl, refresh_ttl)
+            record.issued = [access.token, refresh.token]
+            return access, refresh
+
+    def rotate_refresh_token(
+        self, token: str, app: OAuthApp, now: float, access_ttl: float, refresh_ttl: float
+    ) -> tuple[AccessToken, RefreshToken]:
+        """A new token pair for a refresh token, which then stops working (Keap rotates refresh
+        tokens: each works once). Atomic, so two concurrent refreshes cannot both succeed."""
+        with self.lock:
+            record = self.refresh_tokens.get(token)
+            if record is None or record.client_id != app.client_id:
+                raise InvalidGrant("unknown refresh token")
+            if record.used or record.revoked:
+                raise InvalidGrant("refresh token already used or revoked")
+            if now >= record.expires_at:
+                raise InvalidGrant("refresh token expired")
+            record.used = True
+            return self.issue_tokens(app, now, access_ttl, refresh_ttl)
+
+    def revoke(self, token: str) -> bool:
+        """Revoke an access token, refresh token or API key; ``False`` if there is none."""
+        with self.lock:
+            record = (self.access_tokens.get(token) or self.refresh_tokens.get(token)
+                      or self.api_keys.get(token))
+            if record is None:
+                return False
+            record.revoked = True
+            return True

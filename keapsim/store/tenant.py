@@ -205,7 +205,9 @@ class Tenant:
         for name, value in clean.items():
             if name in CONTACT_COLLECTIONS:
                 if name == "custom_fields":
-                    value = {**contact.custom_fields, **(value or {})} if merge else dict(value or {})
+                    value = (
+                        {**contact.custom_fields, **(value or {})} if merge else dict(value or {})
+                    )
                 elif merge:
                     key = "type" if name == "social_accounts" else "field"
                     value = merge_collection(getattr(contact, name), value or [], key)
@@ -300,9 +302,7 @@ class Tenant:
             for contact_id in self.tag_contacts.pop(tag_id, {}):
                 self.contact_tags[contact_id].pop(tag_id, None)
 
-    def list_tags(
-        self, name: str | None = None, category_id: int | None = None
-    ) -> list[Tag]:
+    def list_tags(self, name: str | None = None, category_id: int | None = None) -> list[Tag]:
         with self.lock:
             return [
                 t
@@ -366,13 +366,18 @@ class Tenant:
             sequences = [Sequence(self.next_id("sequence"), n) for n in sequence_names]
             goals = [
                 Goal(
-                    self.next_id("goal"), gname, "API", integration, call_name,
+                    self.next_id("goal"),
+                    gname,
+                    "API",
+                    integration,
+                    call_name,
                     [sequences[0].id] if sequences else [],
                 )
                 for gname, integration, call_name in api_goals
             ]
-            campaign = Campaign(self.next_id("campaign"), name, now, now, goals=goals,
-                                sequences=sequences)
+            campaign = Campaign(
+                self.next_id("campaign"), name, now, now, goals=goals, sequences=sequences
+            )
             self.campaigns[campaign.id] = campaign
             return campaign
 
@@ -430,7 +435,9 @@ class Tenant:
     def sequences_of(self, contact_id: int) -> list[tuple[int, int]]:
         """(campaign id, sequence id) pairs the contact is in."""
         with self.lock:
-            return sorted(k for k, members in self.sequence_members.items() if contact_id in members)
+            return sorted(
+                k for k, members in self.sequence_members.items() if contact_id in members
+            )
 
     def achieve_goal(
         self, integration: str, call_name: str, contact_id: int
@@ -447,8 +454,14 @@ class Tenant:
                             self.sequence_members[(campaign.id, seq_id)].setdefault(
                                 contact_id, self._now()
                             )
-                        results.append({"campaign_id": campaign.id, "goal_id": goal.id,
-                                        "success": True, "message": "Goal achieved"})
+                        results.append(
+                            {
+                                "campaign_id": campaign.id,
+                                "goal_id": goal.id,
+                                "success": True,
+                                "message": "Goal achieved",
+                            }
+                        )
             return results
 
     # -- notes -------------------------------------------------------------------------------
@@ -472,8 +485,9 @@ class Tenant:
             if user_id is not None and user_id not in self.users:
                 raise Invalid(f"User {user_id} does not exist", field="user_id")
             now = self._now()
-            note = Note(self.next_id("note"), contact_id, user_id, title, body, type, now, now,
-                        pinned)
+            note = Note(
+                self.next_id("note"), contact_id, user_id, title, body, type, now, now, pinned
+            )
             self.notes[note.id] = note
             return note
 
@@ -502,9 +516,7 @@ class Tenant:
             self.get_note(note_id)
             del self.notes[note_id]
 
-    def list_notes(
-        self, contact_id: int | None = None, user_id: int | None = None
-    ) -> list[Note]:
+    def list_notes(self, contact_id: int | None = None, user_id: int | None = None) -> list[Note]:
         with self.lock:
             return [
                 n
@@ -534,8 +546,18 @@ class Tenant:
                 raise Invalid("A user with this email address already exists", field="email")
             now = self._now()
             user_id = self.next_id("user")
-            user = User(user_id, email, given_name, family_name, status, admin, partner, now, now,
-                        global_user_id=100_000 + user_id)
+            user = User(
+                user_id,
+                email,
+                given_name,
+                family_name,
+                status,
+                admin,
+                partner,
+                now,
+                now,
+                global_user_id=100_000 + user_id,
+            )
             self.users[user.id] = user
             return user
 
@@ -558,8 +580,9 @@ class Tenant:
             return list(self.users.values())
 
     # -- lead sources ------------------------------------------------------------------------
-    def create_lead_source_category(self, name: str, description: str | None = None
-                                    ) -> LeadSourceCategory:
+    def create_lead_source_category(
+        self, name: str, description: str | None = None
+    ) -> LeadSourceCategory:
         with self.lock:
             category = LeadSourceCategory(self.next_id("lead_source_category"), name, description)
             self.lead_source_categories[category.id] = category

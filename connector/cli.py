@@ -1,0 +1,545 @@
+"""``keap-connector``: deliver lead files, check a flow against Keap, report on deliveries.
+
+The commands are thin: batch logic lives in :mod:`connector.batch`, the delivery log and the
+report in :mod:`connector.report`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from connector.batch import (
+    BatchOptions,
+    BatchRunner,
+    BatchStats,
+    BatchSummary,
+    InputFileError,
+    LeadResult,
+    read_leads,
+)
+from connector.report import (
+    DeliveryLog,
+    default_log_path,
+    render_html,
+    report_from_log,
+    to_csv,
+    to_json,
+)
+from connector.report.report import GROUP_CHOICES, Report
+
+EXIT_USAGE = 2
+
+OUTCOME_STYLE = {
+    "success": "green",
+    "failure": "yellow",
+    "error": "red",
+    "skip": "cyan",
+    "not_delivered": "magenta",
+}
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def load_connector(config_path: str) -> Any:
+    """Build the connector for a flow file (tests replace this to deliver to a fake)."""
+    from connector import Connector  # imported late: keeps `report` usable without a flow
+
+    return Connector.from_file(config_path)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    _console(stderr=True).print(f"[bold red]error:[/] {message}")
+    sys.exit(code)
+
+
+def _open_connector(config_path: str) -> Any:
+    try:
+        return load_connector(config_path)
+    except Exception as exc:  # noqa: BLE001 - config problems are shown, not traced
+        _fail(str(exc))
+
+
+def _open_log(path: str | None, disabled: bool = False) -> DeliveryLog | None:
+    if disabled:
+        return None
+    return DeliveryLog(path or default_log_path())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="keapsim", prog_name="keap-connector")
+def main() -> None:
+    """Deliver leads to Keap and report on the deliveries."""
+
+
+# -- deliver -------------------------------------------------------------------------------------
+def _counts_text(stats: BatchStats) -> str:
+    parts = []
+    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
+        n = stats.counts.get(outcome, 0)
+        if n or outcome in ("success", "failure", "error", "skip"):
+            parts.append(f"[{OUTCOME_STYLE[outcome]}]{outcome} {n}[/]")
+    if stats.already_delivered:
+        parts.append(f"[dim](resumed: {stats.already_delivered} already delivered)[/]")
+    return "  ".join(parts)
+
+
+def _default_paths(source: Path, fmt: str) -> tuple[Path, Path]:
+    stem = source.with_suffix("")
+    ext = ".csv" if fmt == "csv" else ".jsonl"
+    return Path(f"{stem}.results.jsonl"), Path(f"{stem}.dead-letter{ext}")
+
+
+def _print_summary(console: Console, summary: BatchSummary) -> None:
+    table = Table(title="Delivery summary", show_header=True, header_style="bold")
+    table.add_column("outcome")
+    table.add_column("leads", justify="right")
+    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
+        n = summary.counts.get(outcome, 0)
+        if n or outcome != "not_delivered":
+            table.add_row(f"[{OUTCOME_STYLE[outcome]}]{outcome}[/]", str(n))
+    table.add_row("[bold]total[/]", f"[bold]{summary.total}[/]")
+    console.print(table)
+    if summary.already_delivered:
+        console.print(
+            f"Resumed: {summary.already_delivered} lead(s) were already delivered and were "
+            "not sent again."
+        )
+    if summary.in_doubt_redelivered:
+        console.print(
+            f"Re-sent {summary.in_doubt_redelivered} lead(s) that were in flight when the "
+            "previous run stopped (safe: contacts are upserted by e-mail)."
+        )
+    console.print(f"Results:     {summary.results_path}")
+    if summary.dead_letter_count:
+        console.print(
+            f"Dead letter: {summary.dead_letter_path} ({summary.dead_letter_count} lead(s) "
+            "ended in error; deliver that file again later to retry them)"
+        )
+    console.print(f"Took {summary.elapsed:.1f} s.")
+    if summary.stopped:
+        style = "yellow" if summary.interrupted else "bold red"
+        console.print(f"[{style}]{summary.stopped}[/]")
+        if summary.counts.get("not_delivered"):
+            console.print(
+                f"{summary.counts['not_delivered']} lead(s) were not sent. Run the same command "
+                "with --resume to deliver them; delivered leads are not sent twice."
+            )
+    elif summary.first_error is not None:
+        fe = summary.first_error
+        console.print(f"[red]First error: line {fe.line}: {fe.reason}[/]")
+
+
+class _StopOnSignal:
+    """First SIGINT/SIGTERM: stop handing out leads and let in-flight ones finish.
+
+    A second one abandons the in-flight leads at once; they are recorded in the in-flight
+    journal and ``--resume`` re-sends them (contacts are upserted, so that is safe).
+    """
+
+    def __init__(self, runner: BatchRunner, console: Console) -> None:
+        self.runner = runner
+        self.console = console
+        self.previous: dict[int, Any] = {}
+        self.hits = 0
+
+    def __enter__(self) -> _StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        self.hits += 1
+        name = signal.Signals(signum).name
+        if self.hits == 1:
+            self.runner.request_stop(f"interrupted by {name}: stopped handing out leads")
+            self.console.print(
+                f"\n[yellow]{name}: finishing the leads in flight, then stopping "
+                "(press Ctrl-C again to abandon them; --resume will re-send them).[/]"
+            )
+        else:
+            self.console.print(f"\n[red]{name} again: abandoning in-flight leads.[/]")
+            os._exit(130)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def run_deliver(
+    deliver: Callable[[dict[str, Any]], Any],
+    input_path: Path,
+    *,
+    results: Path | None,
+    dead_letter: Path | None,
+    options: BatchOptions,
+    fmt: str = "auto",
+    encoding: str = "utf-8",
+    log: DeliveryLog | None = None,
+    overwrite: bool = False,
+    strict_input: bool = False,
+    progress: bool = True,
+    console: Console | None = None,
+) -> BatchSummary:
+    """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
+    console = console or _console()
+    try:
+        source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
+    except InputFileError as exc:
+        _fail(str(exc))
+    invalid = [r for r in source.records if not r.ok]
+    for rec in invalid[:20]:
+        console.print(f"[yellow]line {rec.line}: {rec.error}[/]")
+    if len(invalid) > 20:
+        console.print(f"[yellow]... and {len(invalid) - 20} more invalid line(s)[/]")
+    if invalid and strict_input:
+        _fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
+    default_results, default_dead = _default_paths(input_path, source.format)
+    results = results or default_results
+    dead_letter = dead_letter or default_dead
+    if results.exists() and not options.resume and not overwrite:
+        _fail(
+            f"{results} exists from an earlier run. Use --resume to continue that batch (leads "
+            "already delivered are skipped) or --overwrite to start over."
+        )
+
+    bar: Progress | None = None
+    task = None
+
+    def on_start(stats: BatchStats) -> None:
+        nonlocal task
+        if bar is not None:
+            task = bar.add_task("delivering", total=stats.total, counts="", rate="")
+
+    def on_result(_res: LeadResult | None, stats: BatchStats) -> None:
+        if bar is not None and task is not None:
+            bar.update(
+                task,
+                completed=stats.finished,
+                counts=_counts_text(stats),
+                rate=f"{stats.rate:.1f} leads/s",
+            )
+
+    runner = BatchRunner(
+        deliver,
+        source,
+        results_path=results,
+        dead_letter_path=dead_letter,
+        options=options,
+        log=log,
+        on_start=on_start,
+        on_result=on_result,
+    )
+    if progress:
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TextColumn("[dim]{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+    with _StopOnSignal(runner, console):
+        if bar is not None:
+            with bar:
+                summary = runner.run()
+        else:
+            summary = runner.run()
+    _print_summary(console, summary)
+    return summary
+
+
+@main.command()
+@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="LEADS", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Results file, one JSON line per lead [default: LEADS.results.jsonl].",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Leads that ended in error, in the input's format [default: LEADS.dead-letter.*].",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted batch; skip delivered leads.")
+@click.option("--overwrite", is_flag=True, help="Start over even if a results file exists.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Leads delivered concurrently (HTTP requests follow keap.rate_limit).",
+)
+@click.option(
+    "--max-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Also cap the leads started per second.",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["continue", "stop"]),
+    default=None,
+    help="Override the flow's on_error.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "csv", "jsonl"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--strict-input", is_flag=True, help="Send nothing if any input line is invalid.")
+@click.option(
+    "--log-db",
+    default=None,
+    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
+)
+@click.option("--no-log", is_flag=True, help="Do not write the delivery log.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def deliver(  # noqa: PLR0913 - a CLI command with many options
+    config_path: str,
+    input_path: Path,
+    results: Path | None,
+    dead_letter: Path | None,
+    resume: bool,
+    overwrite: bool,
+    workers: int,
+    max_rate: float | None,
+    on_error: str | None,
+    fmt: str,
+    encoding: str,
+    strict_input: bool,
+    log_db: str | None,
+    no_log: bool,
+    no_progress: bool,
+) -> None:
+    """Deliver every lead of LEADS (CSV with a header row, or JSON lines) to Keap."""
+    if not input_path.exists():
+        _fail(f"{input_path}: no such file")
+    connector = _open_connector(config_path)
+    config = getattr(connector, "config", None)
+    behaviour = on_error or _config_value(config, "on_error", "continue")
+    mode = _config_value(getattr(config, "duplicates", None), "mode", "update_existing")
+    options = BatchOptions(
+        workers=workers,
+        max_rate=max_rate,
+        stop_on_error=behaviour == "stop",
+        resume=resume,
+        # Re-sending a lead that may already have reached Keap is safe only with an upsert.
+        redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
+    )
+    log = _open_log(log_db, no_log)
+    try:
+        summary = run_deliver(
+            connector.deliver,
+            input_path,
+            results=results,
+            dead_letter=dead_letter,
+            options=options,
+            fmt=fmt,
+            encoding=encoding,
+            log=log,
+            overwrite=overwrite,
+            strict_input=strict_input,
+            progress=not no_progress,
+        )
+    finally:
+        if log is not None:
+            log.close()
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
+    sys.exit(summary.exit_code)
+
+
+def _config_value(obj: Any, name: str, default: str) -> str:
+    value = getattr(obj, name, None)
+    if value is None:
+        return default
+    return str(getattr(value, "value", value))
+
+
+# -- test-connection -----------------------------------------------------------------------------
+@main.command("test-connection")
+@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def test_connection(config_path: str, as_json: bool) -> None:
+    """Check the credential and what the flow refers to (tags, sequences, custom fields...)."""
+    from connector.batch.preflight import check_flow, print_preflight
+
+    connector = _open_connector(config_path)
+    try:
+        findings = check_flow(connector)
+    finally:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
+    if as_json:
+        click.echo(findings.to_json())
+    else:
+        print_preflight(_console(), findings)
+    sys.exit(0 if findings.ok else 1)
+
+
+# -- send-test-lead ------------------------------------------------------------------------------
+@main.command("send-test-lead")
+@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--email", default=None, help="Use this e-mail instead of the test lead's.")
+@click.option("--log-db", default=None, help="Delivery log to record the attempt in.")
+@click.option("--no-log", is_flag=True)
+def send_test_lead(config_path: str, email: str | None, log_db: str | None, no_log: bool) -> None:
+    """Send the guide's test lead and print what Keap now holds for it."""
+    from connector.batch.preflight import TEST_LEAD, print_test_lead, send_test
+
+    connector = _open_connector(config_path)
+    lead = dict(TEST_LEAD)
+    if email:
+        lead["email"] = email
+    log = _open_log(log_db, no_log)
+    try:
+        outcome = send_test(connector, lead, log=log)
+    finally:
+        if log is not None:
+            log.close()
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
+    print_test_lead(_console(), lead, outcome)
+    sys.exit(0 if outcome.result.outcome in ("success", "skip") else 1)
+
+
+# -- report --------------------------------------------------------------------------------------
+def _print_report(console: Console, report: Report) -> None:
+    t = report.thresholds
+    table = Table(
+        title=f"Deliveries by {report.group_by}",
+        caption="success rate excludes skips; ! marks a value past the alert threshold",
+    )
+    for name, justify in [
+        ("date" if report.group_by == "day" else report.group_by, "left"),
+        ("total", "right"),
+        ("success", "right"),
+        ("failure", "right"),
+        ("error", "right"),
+        ("skip", "right"),
+        ("success %", "right"),
+        ("avg ms", "right"),
+        ("p95 ms", "right"),
+        ("dup %", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+
+    def flag(value: float | None, bad: bool) -> str:
+        if value is None:
+            return "-"
+        return f"[bold red]{value:g} ![/]" if bad else f"{value:g}"
+
+    for row in [*report.rows, report.total]:
+        sr, avg, dup = row.success_rate, row.avg_response_ms, row.duplicate_pct
+        table.add_row(
+            f"[bold]{row.period}[/]" if row is report.total else row.period,
+            str(row.total),
+            str(row.successes),
+            str(row.failures),
+            str(row.errors),
+            str(row.skips),
+            flag(sr, sr is not None and sr < t.min_success_rate),
+            flag(avg, avg is not None and avg > t.max_avg_response_ms),
+            flag(row.p95_response_ms, False),
+            flag(dup, dup is not None and dup > t.max_duplicate_pct),
+            end_section=row is report.rows[-1] if report.rows else False,
+        )
+    console.print(table)
+    if report.alerts:
+        console.print("[bold red]Alerts[/]")
+        for alert in report.alerts:
+            console.print(f"  [red]! {alert}[/]")
+    else:
+        console.print("[green]No alerts.[/]")
+
+
+@main.command()
+@click.option(
+    "--since",
+    default="30d",
+    show_default=True,
+    help="30d, 12h, 2w, 90m, a date (2026-11-01) or all.",
+)
+@click.option("--group-by", type=click.Choice(GROUP_CHOICES), default="day", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML page with charts.",
+)
+@click.option(
+    "--log-db",
+    default=None,
+    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
+)
+@click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a threshold is crossed.")
+def report(
+    since: str,
+    group_by: str,
+    fmt: str,
+    html_path: Path | None,
+    log_db: str | None,
+    fail_on_alert: bool,
+) -> None:
+    """Summarise the delivery log: counts, success rate, response times, duplicates, alerts."""
+    path = Path(log_db) if log_db else default_log_path()
+    if not path.exists():
+        _fail(f"no delivery log at {path} (deliver some leads first, or pass --log-db)")
+    with DeliveryLog(path) as log:
+        try:
+            rep = report_from_log(log, since=since, group_by=group_by)
+        except ValueError as exc:
+            _fail(str(exc))
+    if fmt == "csv":
+        click.echo(to_csv(rep), nl=False)
+    elif fmt == "json":
+        click.echo(to_json(rep))
+    else:
+        _print_report(_console(), rep)
+    if html_path is not None:
+        html_path.write_text(render_html(rep), encoding="utf-8")
+        _console(stderr=fmt != "table").print(f"HTML report written to {html_path}")
+    sys.exit(1 if fail_on_alert and rep.alerts else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""``keapsim contracts ...``: verify cassettes against a target and print the drift report.
+
+Registered into the keapsim CLI with ``main.add_command(contracts_group)``; also runs as
+``python -m contracts verify --target sim``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from contracts import CASSETTE_DIR, DIVERGENCES_FILE
+from contracts.cassette import find_cassettes, load_cassette
+from contracts.targets import (
+    TARGET_ENV,
+    TARGET_URL_ENV,
+    Target,
+    TargetUnavailable,
+    real_target,
+    sim_target,
+    url_target,
+)
+from contracts.verify import scenario_name, verify_directory
+
+
+def make_target_factory(target: str, url: str | None, profile: str) -> Callable[[], Target]:
+    """A factory returning a fresh target per cassette (fresh simulator state for ``sim``)."""
+    if target == "sim":
+        return lambda: sim_target(profile=profile)
+    if target == "url":
+        if not url:
+            raise click.UsageError(f"--target url needs --target-url (or {TARGET_URL_ENV})")
+        return lambda: url_target(url)
+    if target == "real":
+        real_target().close()  # fail early with a clear reason when credentials are absent
+        return real_target
+    raise click.UsageError(f"cannot verify against {target!r}")
+
+
+@click.group(name="contracts")
+def contracts_group() -> None:
+    """Contract scenarios, cassettes and drift verification against Keap or keapsim."""
+
+
+@contracts_group.command("verify")
+@click.option(
+    "--target",
+    type=click.Choice(["sim", "url", "real"]),
+    envvar=TARGET_ENV,
+    default="sim",
+    show_default=True,
+    help="Where to replay the cassettes' requests.",
+)
+@click.option("--target-url", envvar=TARGET_URL_ENV, help="Base URL for --target url.")
+@click.option("--profile", default="keap", show_default=True, help="Simulator profile (sim).")
+@click.option(
+    "--cassettes",
+    "cassette_dir",
+    type=click.Path(path_type=Path, exists=True),
+    default=CASSETTE_DIR,
+    show_default=True,
+    help="Cassette file or directory (recursive).",
+)
+@click.option("--scenario", "pattern", help="Only scenarios matching this glob, e.g. 'evidence/*'.")
+@click.option(
+    "--divergences",
+    type=click.Path(path_type=Path),
+    default=DIVERGENCES_FILE,
+    show_default=True,
+    help="Declared, intended divergences.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write a JSON report.")
+@click.option(
+    "--markdown", "markdown_path", type=click.Path(path_type=Path), help="Write a Markdown report."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also show skipped exchanges.")
+def verify_command(
+    target: str,
+    target_url: str | None,
+    profile: str,
+    cassette_dir: Path,
+    pattern: str | None,
+    divergences: Path,
+    json_path: Path | None,
+    markdown_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Replay every cassette against TARGET and report drift; exit 1 on drift."""
+    console = Console()
+    try:
+        factory = make_target_factory(target, target_url, profile)
+    except TargetUnavailable as exc:
+        console.print(f"[yellow]cannot verify against {target}:[/yellow] {exc}")
+        sys.exit(2)
+    root = cassette_dir if cassette_dir.is_dir() else cassette_dir.parent
+    report = verify_directory(
+        cassette_dir if cassette_dir.is_dir() else cassette_dir,
+        factory,
+        divergences_file=divergences,
+        pattern=pattern,
+        target_name=target,
+    )
+    del root
+    report.render(console, verbose=verbose)
+    report.write(json_path, markdown_path)
+    if not report.scenarios:
+        console.print("[yellow]no cassettes matched[/yellow]")
+        sys.exit(2)
+    sys.exit(1 if report.failing else 0)
+
+
+@contracts_group.command("list")
+@click.option(
+    "--cassettes",
+    "cassette_dir",
+    type=click.Path(path_type=Path, exists=True),
+    default=CASSETTE_DIR,
+    show_default=True,
+)
+def list_command(cassette_dir: Path) -> None:
+    """List cassettes with their provenance (recorded or reconstructed)."""
+    console = Console()
+    for path in find_cassettes(cassette_dir):
+        cassette = load_cassette(path)
+        name = cassette.metadata.get("scenario") or scenario_name(path, cassette_dir)
+        kind = "reconstructed" if cassette.reconstructed else "recorded"
+        against = cassette.metadata.get("recorded_against", "")
+        console.print(f"{name:55} {kind:13} {len(cassette.exchanges):3} exchanges  {against}")
+
+
+@contracts_group.command("build-evidence")
+def build_evidence_command() -> None:
+    """Rewrite the reconstructed evidence cassettes from contracts/evidence.py."""
+    from contracts.evidence import write_all
+
+    for path in write_all():
+        click.echo(str(path))
+
+
+main = contracts_group
+
+if __name__ == "__main__":  # pragma: no cover
+    contracts_group()

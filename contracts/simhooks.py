@@ -1,0 +1,81 @@
+"""Preconditions the simulator can set up for the verifier and the scenarios.
+
+The real Keap API cannot be asked for an expired token or a throttled key on demand; the
+simulator can. Exchanges that need one carry ``requires: [...]`` in their cassette notes;
+on targets without these hooks (``real``, a foreign ``url``) they are skipped, and say so.
+
+* ``expired_token``: an access token of the default tenant's OAuth app issued 48 h ago;
+* ``auth_code``: a fresh authorization code for the default app and its redirect URI;
+* ``throttled``: freezes the simulator clock and spends the API key's per-second spike
+  allowance with ``GET /crm/rest/v1/contacts?limit=1`` until the gateway answers 429.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from contracts.targets import Target
+
+THROTTLE_PROBE = "/crm/rest/v1/contacts?limit=1"
+MAX_THROTTLE_REQUESTS = 400
+
+
+def _default_app(sim: Any) -> Any:
+    tenant_id = sim.default_tenant.tenant_id
+    return sim.identity.apps_of(tenant_id)[0]
+
+
+def expired_access_token(sim: Any) -> str:
+    app = _default_app(sim)
+    now = sim.clock.time()
+    access, _refresh = sim.identity.issue_tokens(app, now - 2 * 86_400, 86_400, 45 * 86_400)
+    return access.token
+
+
+def authorization_code(sim: Any) -> str:
+    from keapsim.store.identity import AuthorizationCode
+
+    app = _default_app(sim)
+    code = "ks-code-" + secrets.token_urlsafe(16)
+    with sim.identity.lock:
+        sim.identity.codes[code] = AuthorizationCode(
+            code, app.tenant_id, app.client_id, app.redirect_uris[0], sim.clock.time() + 600
+        )
+    return code
+
+
+def exhaust_quota(target: Target, *, max_requests: int = MAX_THROTTLE_REQUESTS) -> int:
+    """Spend the API key's allowance; returns how many requests it took to get a 429."""
+    sim = target.simulator
+    if not sim.clock.frozen:
+        sim.clock.freeze()
+    headers = {"X-Keap-API-Key": target.credentials.api_key or ""}
+    for n in range(1, max_requests + 1):
+        response = target.client.get(THROTTLE_PROBE, headers=headers)
+        if response.status_code == 429:
+            return n
+    raise RuntimeError(
+        f"the simulator did not throttle the API key after {max_requests} requests "
+        f"(GET {THROTTLE_PROBE} with a frozen clock)"
+    )
+
+
+def install(target: Target) -> None:
+    """Register the simulator-backed preparers on ``target``."""
+    sim = target.simulator
+    if sim is None:
+        return
+
+    def expired(**_: Any) -> dict[str, str]:
+        return {"SCRUBBED-EXPIRED-ACCESS-TOKEN": expired_access_token(sim)}
+
+    def code(**_: Any) -> dict[str, str]:
+        return {"SCRUBBED-AUTH-CODE": authorization_code(sim)}
+
+    def throttled(**_: Any) -> dict[str, str]:
+        exhaust_quota(target)
+        return {}
+
+    target.preparers.update({"expired_token": expired, "auth_code": code, "throttled": throttled})
+    target.capabilities.update(target.preparers)

@@ -1,0 +1,53 @@
+"""pytest fixtures for testing Keap integrations against keapsim (registered via ``pytest11``).
+
+- ``keapsim``: a fresh in-process :class:`~keapsim.Simulator` per test.
+- ``keap_client``: an ``httpx.Client`` bound to it through ``httpx.WSGITransport`` (no socket),
+  base URL ``http://keapsim.local/crm/rest``, authenticated with the default tenant's API key.
+- ``keapsim_server``: one simulator served by waitress on a free loopback port for the whole
+  session (for clients in other languages or processes); each test that uses it should take its
+  own tenant (``keapsim_server.simulator.create_tenant()``) or the ``keapsim_tenant`` fixture.
+- ``keapsim_tenant``: a fresh tenant on the session server, deleted after the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from .server import SimulatorServer
+from .simulator import Simulator, TenantCredentials
+
+
+@pytest.fixture
+def keapsim() -> Simulator:
+    """A fresh simulator: building one costs about a millisecond, so no shared state."""
+    return Simulator()
+
+
+@pytest.fixture
+def keap_client(keapsim: Simulator) -> Iterator[httpx.Client]:
+    with keapsim.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def keapsim_server() -> Iterator[SimulatorServer]:
+    server = SimulatorServer(Simulator(base_url="http://127.0.0.1")).start()
+    server.simulator.base_url = server.url
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def keapsim_tenant(keapsim_server: SimulatorServer) -> Iterator[TenantCredentials]:
+    sim = keapsim_server.simulator
+    credentials = sim.create_tenant()
+    try:
+        yield credentials
+    finally:
+        if credentials.tenant_id in sim.tenants:
+            sim.delete_tenant(credentials.tenant_id)

@@ -1,0 +1,73 @@
+"""Serving the simulator over a socket.
+
+One process, many threads: all state lives in memory, so several worker processes would split
+it. waitress is the server (see the README's design section for the measurements behind the
+choice): pure Python, production-grade, a thread pool, no fork.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+DEFAULT_THREADS = 16
+
+
+class SimulatorServer:
+    """A waitress server for one simulator; ``port=0`` picks a free port."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = DEFAULT_THREADS,
+    ) -> None:
+        self.simulator = sim
+        self._server = create_server(
+            sim.wsgi_app,
+            host=host,
+            port=port,
+            threads=threads,
+            # Keep the default connection limits generous: load tests open many connections.
+            connection_limit=1000,
+            channel_timeout=30,
+            clear_untrusted_proxy_headers=True,
+            ident="keapsim",
+        )
+        self.host = host
+        self.port: int = self._server.effective_port  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> SimulatorServer:
+        """Serve in a background thread (tests, notebooks)."""
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="keapsim-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,133 @@
+"""The simulator object, the gateway's authentication, serving, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+
+from keapsim import Simulator
+from keapsim.server import SimulatorServer
+
+
+def test_every_api_request_needs_a_credential_even_on_unknown_paths(keapsim: Simulator) -> None:
+    anonymous = keapsim.client(auth="none")
+    for path in ("/v1/contacts", "/v2/contacts", "/v1/no/such/thing"):
+        response = anonymous.get(path)
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json() == {
+            "fault": {
+                "faultstring": "Invalid access token",
+                "detail": {"errorcode": "oauth.v2.InvalidAccessToken"},
+            }
+        }
+
+
+def test_unknown_token_and_key_are_invalid_access_token(keapsim: Simulator) -> None:
+    for headers in ({"Authorization": "Bearer nope"}, {"X-Keap-API-Key": "nope"}):
+        response = keapsim.client(auth="none", headers=headers).get("/v1/contacts")
+        assert response.status_code == 401
+        assert response.json()["fault"]["detail"]["errorcode"] == (
+            "keymanagement.service.invalid_access_token"
+        )
+
+
+def test_bearer_token_and_api_key_select_the_tenant(keapsim: Simulator) -> None:
+    other = keapsim.create_tenant()
+    mine = keapsim.client(auth="bearer")
+    theirs = keapsim.client(other)
+    created = mine.post(
+        "/v1/contacts", json={"email_addresses": [{"email": "mine@example.com", "field": "EMAIL1"}]}
+    )
+    assert created.status_code == 201
+    assert mine.get(f"/v1/contacts/{created.json()['id']}").status_code == 200
+    assert theirs.get("/v1/contacts").json()["count"] == 0
+    assert theirs.get(f"/v1/contacts/{created.json()['id']}").status_code == 404
+
+
+def test_expired_access_token(keapsim: Simulator) -> None:
+    client = keapsim.client(auth="bearer")
+    assert client.get("/v1/contacts").status_code == 200
+    keapsim.clock.advance(86_400)
+    response = client.get("/v1/contacts")
+    assert response.status_code == 401
+    assert response.json()["fault"]["detail"]["errorcode"] == (
+        "keymanagement.service.access_token_expired"
+    )
+
+
+def test_reset_keeps_credentials_and_forgets_data(keapsim: Simulator) -> None:
+    client = keapsim.client()
+    client.post(
+        "/v1/contacts", json={"email_addresses": [{"email": "a@example.com", "field": "EMAIL1"}]}
+    )
+    keapsim.reset()
+    assert client.get("/v1/contacts").json()["count"] == 0
+
+
+def test_openapi_descriptions_list_only_implemented_operations(keapsim: Simulator) -> None:
+    client = keapsim.client(auth="none")
+    v1 = client.get("/v1/openapi.json").json()
+    assert "/v1/contacts/{contactId}" in v1["paths"]
+    assert "/v1/orders" not in v1["paths"]
+    assert set(v1["paths"]["/v1/contacts"]) >= {"get", "post", "put"}
+    assert v1["servers"] == [{"url": "http://keapsim.local/crm/rest"}]
+
+
+def test_session_server_serves_over_loopback(
+    keapsim_server: SimulatorServer, keapsim_tenant
+) -> None:
+    with httpx.Client(
+        base_url=f"{keapsim_server.url}/crm/rest",
+        headers={"X-Keap-API-Key": keapsim_tenant.api_key},
+    ) as client:
+        assert client.get("/v1/contacts").json()["count"] == 0
+        unknown = client.get("/v1/definitely/not/here")
+        assert unknown.status_code == 404
+        assert "message" in unknown.json()
+
+
+def test_keapsim_serve_prints_credentials_and_answers(tmp_path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "keapsim.cli",
+            "serve",
+            "--port",
+            "0",
+            "--seed-data",
+            "5",
+            "--faker-seed",
+            "3",
+            "--api-key",
+            "cli-key",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        info = json.loads(line)
+        assert info["api_key"] == "cli-key"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                response = httpx.get(
+                    f"{info['base_url']}/v1/contacts", headers={"X-Keap-API-Key": "cli-key"}
+                )
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert response.json()["count"] == 5
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
