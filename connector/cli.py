@@ -56,7 +56,11 @@ OUTCOME_STYLE = {
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        # Piped or captured output: do not squeeze tables into 80 columns.
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+    return console
 
 
 def load_connector(config_path: str) -> Any:
@@ -289,6 +293,7 @@ def run_deliver(
 @click.option("--overwrite", is_flag=True, help="Start over even if a results file exists.")
 @click.option(
     "--workers",
+    "-j",
     type=click.IntRange(1, 64),
     default=4,
     show_default=True,
@@ -322,7 +327,7 @@ def run_deliver(
 )
 @click.option("--no-log", is_flag=True, help="Do not write the delivery log.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def deliver(  # noqa: PLR0913 - a CLI command with many options
+def deliver(
     config_path: str,
     input_path: Path,
     results: Path | None,

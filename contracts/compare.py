@@ -342,9 +342,13 @@ def compare_exchange(
         drifts.append(Drift("content_type_change", "content-type", exp_ct, act_ct))
 
     rec_headers = {k.lower() for k in recorded.response_headers}
-    for name in sorted(rec_headers):
-        if name.startswith(WATCHED_HEADER_PREFIXES) and name not in lower:
-            drifts.append(Drift("missing_header", name))
+    for prefix in WATCHED_HEADER_PREFIXES:
+        family = sorted(n for n in rec_headers if n.startswith(prefix))
+        missing = [n for n in family if n not in lower]
+        if missing and len(missing) == len(family) and len(family) > 1:
+            drifts.append(Drift("missing_header", f"{prefix}* ({len(family)} headers)"))
+        else:
+            drifts.extend(Drift("missing_header", n) for n in missing)
     for name in sorted(lower):
         if name.startswith(WATCHED_HEADER_PREFIXES) and name not in rec_headers:
             drifts.append(Drift("unexpected_header", name, severity="warning"))
@@ -369,6 +373,9 @@ def compare_exchange(
                 ev, av = _get(exp_doc, *path), _get(act_doc, *path)
                 if ev != av:
                     drifts.append(Drift("value_change", "$." + ".".join(path), ev, av))
+
+    if (recorded.status >= 400) != (status >= 400):
+        return drifts  # success vs error: the status and envelope say it all
 
     exp_maps, act_maps = _status_map_values(exp_doc), _status_map_values(act_doc)
     for path, values in exp_maps.items():

@@ -63,6 +63,13 @@ DUP_OPTION_CURL = (
 )
 
 JSON_CT = "application/json"
+#: v1 list envelope (ContactList): next/previous are absolute URLs (keap-facts.md §1.2).
+V1_EMPTY_LIST = {
+    "contacts": [],
+    "count": 0,
+    "next": f"{V1}/contacts/?limit=1&offset=1",
+    "previous": f"{V1}/contacts/?limit=1&offset=0",
+}
 JSON_UTF8 = "application/json;charset=UTF-8"
 
 # ---------------------------------------------------------------------------- headers
@@ -313,7 +320,7 @@ def build_all() -> list[Cassette]:
                     "GET",
                     f"{V1}/contacts?limit=1",
                     200,
-                    {"contacts": [], "count": 0, "next": None, "previous": None},
+                    V1_EMPTY_LIST,
                     request_headers=API_KEY_AUTH,
                     response_headers=QUOTA_HEADERS_OK,
                     reason="OK",
@@ -348,7 +355,7 @@ def build_all() -> list[Cassette]:
                     "GET",
                     f"{V1}/contacts?limit=1",
                     200,
-                    {"contacts": [], "count": 0, "next": None, "previous": None},
+                    V1_EMPTY_LIST,
                     request_headers={"Authorization": "Bearer SCRUBBED-ACCESS-TOKEN-2"},
                     response_headers=QUOTA_HEADERS_OK,
                     reason="OK",

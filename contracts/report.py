@@ -199,11 +199,11 @@ class VerifyReport:
             interesting = [e for e in s.exchanges if e.drifts or (verbose and e.skipped)]
             if not (s.error or s.skipped or interesting):
                 continue
-            console.print(Text(f"{s.name}", style="bold"))
+            _say(console, f"{s.name}", "bold")
             if s.error:
-                console.print(Text(f"  error: {s.error}", style="red"))
+                _say(console, f"  error: {s.error}", "red")
             if s.skipped:
-                console.print(Text(f"  skipped: {s.skipped}", style="yellow"))
+                _say(console, f"  skipped: {s.skipped}", "yellow")
             for e in interesting:
                 if e.skipped:
                     console.print(
@@ -214,9 +214,9 @@ class VerifyReport:
                         style, tag = "cyan", f"  [declared: {d.declared}]"
                     else:
                         style, tag = ("red" if d.severity == "error" else "yellow"), ""
-                    console.print(Text(f"  #{e.index} {e.label}: {d.line()}{tag}", style=style))
+                    _say(console, f"  #{e.index} {e.label}: {d.line()}{tag}", style)
         for u in self.unused_divergences:
-            console.print(Text(f"declared divergence not observed: {u}", style="dim"))
+            _say(console, f"declared divergence not observed: {u}", "dim")
         c = self.counts()
         verdict = Text(
             "DRIFT" if self.failing else "OK", style="bold red" if self.failing else "bold green"
@@ -226,3 +226,7 @@ class VerifyReport:
             f"{c['scenarios']} scenarios, {c['failing_drifts']} failing drifts, "
             f"{c['declared_divergences']} declared divergences, {c['skipped']} skipped",
         )
+
+
+def _say(console: Console, text: str, style: str) -> None:
+    console.print(Text(text, style=style), soft_wrap=True)

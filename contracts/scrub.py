@@ -254,6 +254,7 @@ class Scrubber:
         self.secrets.add(c.redirect_uri, "REDIRECT-URI")
         for role, value in c.extra_secrets.items():
             self.secrets.add(value, role)
+        self.paused = False
         self._tenant_hosts = [h for h in c.tenant_hosts if h]
         for host in self._tenant_hosts:
             self.people.replace("tenant", host)
@@ -420,6 +421,8 @@ class Scrubber:
     # ------------------------------------------------------------------ vcrpy hooks
     def before_record_request(self, request: Any) -> Any:
         """vcrpy ``before_record_request`` hook."""
+        if self.paused:
+            return None  # set-up traffic: not recorded
         request = copy.deepcopy(request)
         headers = {k: [v] for k, v in request.headers.items()}
         body = _decode(request.body)

@@ -4,8 +4,8 @@ The real Keap API cannot be asked for an expired token or a throttled key on dem
 simulator can. Exchanges that need one carry ``requires: [...]`` in their cassette notes;
 on targets without these hooks (``real``, a foreign ``url``) they are skipped, and say so.
 
-* ``expired_token``: an access token of the default tenant's OAuth app issued 48 h ago;
-* ``auth_code``: a fresh authorization code for the default app and its redirect URI;
+* ``expired_token``: an access token of the target tenant's OAuth app issued 48 h ago;
+* ``auth_code``: a fresh authorization code for that app and its redirect URI;
 * ``throttled``: freezes the simulator clock and spends the API key's per-second spike
   allowance with ``GET /crm/rest/v1/contacts?limit=1`` until the gateway answers 429.
 """
@@ -21,22 +21,23 @@ THROTTLE_PROBE = "/crm/rest/v1/contacts?limit=1"
 MAX_THROTTLE_REQUESTS = 400
 
 
-def _default_app(sim: Any) -> Any:
-    tenant_id = sim.default_tenant.tenant_id
-    return sim.identity.apps_of(tenant_id)[0]
+def _app(sim: Any, client_id: str | None = None) -> Any:
+    if client_id and client_id in sim.identity.apps:
+        return sim.identity.apps[client_id]
+    return sim.identity.apps_of(sim.default_tenant.tenant_id)[0]
 
 
-def expired_access_token(sim: Any) -> str:
-    app = _default_app(sim)
+def expired_access_token(sim: Any, client_id: str | None = None) -> str:
+    app = _app(sim, client_id)
     now = sim.clock.time()
     access, _refresh = sim.identity.issue_tokens(app, now - 2 * 86_400, 86_400, 45 * 86_400)
     return access.token
 
 
-def authorization_code(sim: Any) -> str:
+def authorization_code(sim: Any, client_id: str | None = None) -> str:
     from keapsim.store.identity import AuthorizationCode
 
-    app = _default_app(sim)
+    app = _app(sim, client_id)
     code = "ks-code-" + secrets.token_urlsafe(16)
     with sim.identity.lock:
         sim.identity.codes[code] = AuthorizationCode(
@@ -68,10 +69,11 @@ def install(target: Target) -> None:
         return
 
     def expired(**_: Any) -> dict[str, str]:
-        return {"SCRUBBED-EXPIRED-ACCESS-TOKEN": expired_access_token(sim)}
+        token = expired_access_token(sim, target.credentials.client_id)
+        return {"SCRUBBED-EXPIRED-ACCESS-TOKEN": token}
 
     def code(**_: Any) -> dict[str, str]:
-        return {"SCRUBBED-AUTH-CODE": authorization_code(sim)}
+        return {"SCRUBBED-AUTH-CODE": authorization_code(sim, target.credentials.client_id)}
 
     def throttled(**_: Any) -> dict[str, str]:
         exhaust_quota(target)

@@ -175,10 +175,10 @@ def sim_target(simulator: Any = None, *, profile: str | None = None) -> Target:
     return target
 
 
-def attach_simulator(target: Target, simulator: Any) -> Target:
+def attach_simulator(target: Target, simulator: Any, tenant: Any = None) -> Target:
     """Give a URL target pointed at a loopback keapsim server the simulator's powers."""
     target.simulator = simulator
-    target.credentials = _sim_credentials(simulator.default_tenant)
+    target.credentials = _sim_credentials(tenant or simulator.default_tenant)
     from contracts import simhooks
 
     simhooks.install(target)

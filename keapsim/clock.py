@@ -47,6 +47,16 @@ class Clock:
                 self._offset += self._frozen_at - time.time()
                 self._frozen_at = None
 
+    def restore(self, offset_seconds: float, frozen_at: float | None = None) -> None:
+        """Put back a saved offset (and frozen instant, without the offset) from a snapshot.
+
+        Unlike ``advance`` this may move time backwards: loading a snapshot replaces all
+        state, the tokens' expiry times included, so nothing is left to stay monotonic with.
+        """
+        with self._lock:
+            self._offset = offset_seconds
+            self._frozen_at = frozen_at
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

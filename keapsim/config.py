@@ -16,9 +16,9 @@ class Window(BaseModel):
     """A request allowance over a window; ``None`` means unlimited."""
 
     model_config = ConfigDict(extra="forbid")
-    per_second: int | None = None
-    per_minute: int | None = None
-    per_day: int | None = None
+    per_second: int | None = Field(default=None, ge=0)
+    per_minute: int | None = Field(default=None, ge=0)
+    per_day: int | None = Field(default=None, ge=0)
 
 
 class Limits(BaseModel):

@@ -15,7 +15,7 @@ from .app import create_app
 from .clock import Clock
 from .config import Profile, TenantSettings
 from .gateway.faults import ApplyFaults, FaultRules
-from .gateway.journal import Journal, RecordJournal
+from .gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, RecordJournal
 from .gateway.pipeline import Stage, build_gateway
 from .gateway.throttle import Throttle
 from .store import IdentityStore, Tenant
@@ -60,6 +60,9 @@ class Simulator:
         api_key: str | None = None,
         admin_token: str | None = None,
         settings: TenantSettings | None = None,
+        journal: bool = True,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        faults: bool = True,
     ) -> None:
         self.clock = clock or Clock()
         self.base_url = base_url.rstrip("/")
@@ -69,8 +72,10 @@ class Simulator:
         self.tenants: dict[str, Tenant] = {}
         self._lock = threading.RLock()
         self._tenant_numbers = itertools.count(1)
-        self.journal = Journal()
-        self.faults = FaultRules()
+        # journal=False / faults=False make those stages pass-throughs (benchmarks).
+        self.journal = Journal(journal_size, enabled=journal, clock=self.clock,
+                               identity=self.identity)
+        self.faults = FaultRules(self.identity, enabled=faults)
         self.throttle = Throttle(self)
         self.flask_app = create_app(self)
         self.wsgi_app = build_gateway(self, self.flask_app)
@@ -172,6 +177,19 @@ class Simulator:
             self.tenants.pop(tenant_id)
         self.identity.revoke_tenant(tenant_id)
         self.throttle.reset(tenant_id)
+
+    def restore_tenants(self, tenants: list[Tenant], *, replace_all: bool = False) -> None:
+        """Put tenants rebuilt from a snapshot in place (replacing those with the same ids, or
+        all of them). Generated ids continue after the highest restored ``ksNNN``."""
+        with self._lock:
+            if replace_all:
+                self.tenants.clear()
+            for tenant in tenants:
+                self.tenants[tenant.id] = tenant
+            numbers = [int(t[2:]) for t in self.tenants if t[:2] == "ks" and t[2:].isdigit()]
+            self._tenant_numbers = itertools.count(max(numbers, default=0) + 1)
+        for tenant in tenants:
+            self.throttle.reset(tenant.id)
 
     def reset(self, tenant_id: str | None = None) -> None:
         """Forget CRM data, counters, fault rules and the journal; credentials stay valid.

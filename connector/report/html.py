@@ -76,9 +76,12 @@ def line_chart(
     stride = max(1, n // 8)
     for i, label in enumerate(labels):
         if i % stride == 0 or i == n - 1:
+            anchor = (
+                "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+            )
             parts.append(
                 f'<text class="tick" x="{x(i):.1f}" y="{HEIGHT - PAD_B + 18}" '
-                f'text-anchor="middle">{escape(label)}</text>'
+                f'text-anchor="{anchor}">{escape(label)}</text>'
             )
     parts.append(
         f'<line class="axis" x1="{PAD_L}" x2="{PAD_L}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>'
@@ -128,7 +131,7 @@ svg .threshold{stroke:#d64545;stroke-dasharray:6 4;stroke-width:1.5}
 svg .threshold-label{font-size:11px;fill:#d64545}
 table{border-collapse:collapse;margin-top:16px;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e4e7eb;padding:4px 10px;text-align:right}
-th:first-child,td:first-child,td.alerts{text-align:left}tr.total{font-weight:600}
+th:first-child,td:first-child,td.alerts,th:last-child{text-align:left}tr.total{font-weight:600}
 td.alert{background:#ffe3e3;color:#a61b1b;font-weight:600}.alerts{color:#a61b1b}
 .ok{color:#207227}ul.alerts{padding-left:20px}
 """

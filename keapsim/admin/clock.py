@@ -1,5 +1,68 @@
-"""Admin API: clock (issue 3)."""
+"""Admin API: the simulated clock (token expiry, the rolling minute, the UTC day).
+
+- ``GET  /_keapsim/clock``            ``{now, epoch, offset_seconds, frozen}``
+- ``POST /_keapsim/clock/advance``    ``{"seconds": N}`` (forward only)
+- ``POST /_keapsim/clock/freeze``     optional ``{"at": <epoch seconds>}``
+- ``POST /_keapsim/clock/unfreeze``
+"""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+from flask import Response, current_app, jsonify
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import admin_error, blueprint
+from .tenants import json_object, validation_error
+
+
+class Advance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(ge=0, allow_inf_nan=False)
+
+
+class Freeze(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: float | None = Field(default=None, allow_inf_nan=False)
+
+
+@blueprint.get("/clock")
+def get_clock() -> Response:
+    return jsonify(current_app.config["KEAPSIM"].clock.to_dict())
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Response:
+    body = json_object()
+    if isinstance(body, Response):
+        return body
+    try:
+        advance = Advance.model_validate(body)
+    except ValidationError as err:
+        return validation_error(err)
+    clock = current_app.config["KEAPSIM"].clock
+    clock.advance(advance.seconds)
+    return jsonify(clock.to_dict())
+
+
+@blueprint.post("/clock/freeze")
+def freeze_clock() -> Response:
+    body = json_object()
+    if isinstance(body, Response):
+        return body
+    try:
+        freeze = Freeze.model_validate(body)
+    except ValidationError as err:
+        return validation_error(err)
+    clock = current_app.config["KEAPSIM"].clock
+    if freeze.at is not None and freeze.at < clock.time():
+        # Tokens and windows assume time never goes back.
+        return admin_error("at is in the past; the clock only moves forward")
+    clock.freeze(freeze.at)
+    return jsonify(clock.to_dict())
+
+
+@blueprint.post("/clock/unfreeze")
+def unfreeze_clock() -> Response:
+    clock = current_app.config["KEAPSIM"].clock
+    clock.unfreeze()
+    return jsonify(clock.to_dict())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from werkzeug.wrappers import Request, Response
 
 from .pipeline import Handler, is_api
+from .quota_headers import BLANK_HEADERS
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, json_response
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Authenticate:
         try:
             principal = self.resolve(request)
         except AuthError as err:
-            return json_response(err.body, 401)
+            return json_response(err.body, 401, dict(BLANK_HEADERS))
         request.environ[PRINCIPAL] = principal
         return call_next(request)
 

@@ -1,22 +1,470 @@
-"""Fault rules (issue 4 fills this in)."""
+"""Fault rules: make chosen requests fail the way the real Keap API (or the network) can.
+
+A rule *matches* requests (method, path glob, API version, tenant, header or body predicate) and
+has an *effect*: a status with a body (a canned Keap body by name, or a custom one), added
+latency, a dropped connection, or a malformed (truncated) 200 response. It fires for the next
+``times`` matches, after skipping the first ``after``, with a ``probability`` drawn from its own
+``random.Random(seed)`` (deterministic), or until removed.
+
+The stage runs before authentication and before any state change, so a faulted create changes
+nothing, unless the rule has ``apply_then_fail``: then the request is served first and its
+response replaced by the fault (the lost response that makes clients create duplicates when
+they retry).
+
+Python: ``sim.faults.add(method="POST", path="/crm/rest/v1/contacts", canned="throttled",
+times=2)`` returns a :class:`FaultRule` with an ``id``; ``sim.faults.remove(id)``, ``.list()``,
+``.clear()``. Admin API: ``/_keapsim/faults``.
+"""
 
 from __future__ import annotations
 
+import base64
+import fnmatch
+import io
+import itertools
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from werkzeug.wrappers import Request, Response
 
-from .pipeline import Handler
+from .pipeline import ADMIN_PREFIX, Handler
+from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED, fault
+
+if TYPE_CHECKING:
+    from ..store import IdentityStore
+
+FAULT_ENVIRON_KEY = "keapsim.fault"
+"""The id of the rule that fired on a request (the journal records it)."""
+
+EffectKind = Literal["status", "delay", "drop", "malformed"]
 
 
-class FaultRules:
-    """Placeholder until the control plane lands: no rules."""
+# -- canned bodies ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Canned:
+    status: int
+    body: Any
+    # Application errors answer in the version's own shape (v1 ``{"message"}``, v2 ``Error``);
+    # gateway errors (Apigee faults, the 429) are the same for both versions.
+    application_message: str | None = None
 
-    def clear(self) -> None:
+
+# bad_request: observed v1 text (facts §5.2). duplicate_409: the guide profile's message (no
+# source gives a body, see api/v1/__init__.py). unavailable_503: no source shows Keap answering
+# 503 (facts §5.2); keapsim uses the fault shape of Keap's gateway (Apigee) with Apigee's
+# generic errorcode, which is an assumption. invalid_grant: facts §2.1.
+CANNED: dict[str, Canned] = {
+    "expired_token": Canned(401, EXPIRED_TOKEN),
+    "invalid_token": Canned(401, INVALID_TOKEN),
+    "missing_token": Canned(401, MISSING_TOKEN),
+    "throttled": Canned(429, THROTTLED),
+    "duplicate_409": Canned(409, None, "A contact with this email address already exists"),
+    "unavailable_503": Canned(
+        503,
+        fault("The Service is temporarily unavailable",
+              "messaging.adaptors.http.flow.ServiceUnavailable"),
+    ),
+    "bad_request": Canned(400, None, "Input could not be converted to a valid request"),
+    "invalid_grant": Canned(400, {"error": "invalid_grant",
+                                  "error_description": "Invalid refresh token"}),
+}
+
+
+# -- the rule's declaration (validated: admin API and scenario files) ------------------------
+class FaultSpec(BaseModel):
+    """What a rule matches, what it does and when it fires. Unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, description="a label for lists and the journal")
+    # match (every given condition must hold)
+    method: str | None = Field(default=None, description="HTTP method, e.g. POST")
+    path: str | None = Field(
+        default=None, description="glob on the path, e.g. /crm/rest/v1/contacts*"
+    )
+    version: Literal["v1", "v2"] | None = None
+    tenant: str | None = Field(default=None, description="tenant id the credential belongs to")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="header name -> value glob ('*': present)"
+    )
+    body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="dotted key in the JSON or form body -> expected value (strings are globs)",
+    )
+    body_contains: str | None = Field(default=None, description="substring of the raw body")
+    # effect
+    effect: EffectKind = "status"
+    canned: str | None = Field(default=None, description=f"one of {sorted(CANNED)}")
+    status: int | None = Field(default=None, ge=100, le=599)
+    response: Any = Field(default=None, description="custom body: JSON value, or raw text")
+    response_headers: dict[str, str] = Field(default_factory=dict)
+    latency: float | tuple[float, float] | None = Field(
+        default=None, description="seconds, or [min, max] for a uniform random delay"
+    )
+    apply_then_fail: bool = Field(
+        default=False, description="serve the request (state changes), then fail the response"
+    )
+    # trigger
+    times: int | None = Field(default=None, ge=1, description="fire for this many matches")
+    after: int = Field(default=0, ge=0, description="let this many matches through first")
+    probability: float = Field(default=1.0, ge=0.0, le=1.0)
+    seed: int | None = Field(default=None, description="seed of the rule's random generator")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FaultSpec:
+        if self.canned is not None and self.canned not in CANNED:
+            raise ValueError(f"canned: unknown body {self.canned!r}; known: {sorted(CANNED)}")
+        if self.effect == "status" and self.canned is None and self.status is None:
+            raise ValueError("status: a 'status' effect needs 'status' or 'canned'")
+        if isinstance(self.latency, tuple):
+            low, high = self.latency
+            if not 0 <= low <= high:
+                raise ValueError("latency: [min, max] needs 0 <= min <= max")
+        elif self.latency is not None and self.latency < 0:
+            raise ValueError("latency: must be >= 0 seconds")
+        if self.effect == "delay" and self.latency is None:
+            raise ValueError("latency: a 'delay' effect needs 'latency'")
+        if self.effect == "delay" and self.apply_then_fail:
+            raise ValueError("apply_then_fail: a 'delay' effect does not fail")
+        if self.method:
+            self.method = self.method.upper()
+        return self
+
+
+@dataclass
+class FaultRule:
+    """An installed rule: its declaration, an id and its counters."""
+
+    id: str
+    spec: FaultSpec
+    matched: int = 0
+    fired: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        """True once ``times`` firings happened (the rule stays listed but no longer fires)."""
+        return self.spec.times is not None and self.fired >= self.spec.times
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = self.spec.model_dump(exclude_defaults=True)
+        return {"id": self.id, **spec, "matched": self.matched, "fired": self.fired,
+                "exhausted": self.exhausted}
+
+    def matches(self, request: Request, tenant_id: str | None) -> bool:
+        spec = self.spec
+        if spec.method is not None and request.method != spec.method:
+            return False
+        if spec.path is not None and not fnmatch.fnmatchcase(request.path, spec.path):
+            return False
+        if spec.version is not None and not request.path.startswith(
+            f"/crm/rest/{spec.version}/"
+        ):
+            return False
+        if spec.tenant is not None and tenant_id != spec.tenant:
+            return False
+        for name, pattern in spec.headers.items():
+            value = request.headers.get(name)
+            if value is None or not fnmatch.fnmatchcase(value, pattern):
+                return False
+        if spec.body_contains is not None and spec.body_contains.encode() not in (
+            request_body(request)
+        ):
+            return False
+        if spec.body:
+            parsed = parse_body(request)
+            for key, expected in spec.body.items():
+                if not _value_matches(lookup(parsed, key), expected):
+                    return False
+        return True
+
+    def decide(self) -> bool:
+        """Count one match and say whether the rule fires on it (call under the rules' lock)."""
+        self.matched += 1
+        if self.matched <= self.spec.after or self.exhausted:
+            return False
+        if self.spec.probability < 1.0 and self._random.random() >= self.spec.probability:
+            return False
+        self.fired += 1
+        return True
+
+
+BODY_ENVIRON_KEY = "keapsim.body"
+
+
+def request_body(request: Request) -> bytes:
+    """The raw request body, read once and put back as ``wsgi.input`` so that the stages and
+    the Flask app behind this one can still read it."""
+    environ = request.environ
+    cached = environ.get(BODY_ENVIRON_KEY)
+    if cached is None:
+        cached = request.get_data(cache=True)
+        environ[BODY_ENVIRON_KEY] = cached
+        environ["wsgi.input"] = io.BytesIO(cached)
+        environ["CONTENT_LENGTH"] = str(len(cached))
+    return cached
+
+
+def parse_body(request: Request) -> Any:
+    """The request body as JSON, or as a flat dict for form bodies (None if neither)."""
+    raw = request_body(request)
+    if not raw:
+        return None
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
         return None
 
 
+_MISSING = object()
+
+
+def lookup(document: Any, dotted: str) -> Any:
+    """``email_addresses.0.email`` in a JSON document (``_MISSING`` when absent)."""
+    current = document
+    for part in dotted.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+def _value_matches(actual: Any, expected: Any) -> bool:
+    if actual is _MISSING:
+        return False
+    if isinstance(expected, str) and isinstance(actual, str):
+        return fnmatch.fnmatchcase(actual, expected)
+    return actual == expected
+
+
+def credential_tenant_id(identity: IdentityStore | None, request: Request) -> str | None:
+    """The tenant a request's credential names, without judging it (expired or revoked
+    credentials still name their tenant, and nothing fails): fault rules and the journal need it
+    before authentication. OAuth token requests name theirs by client id (Basic or form)."""
+    if identity is None:
+        return None
+    headers = request.headers
+    key = headers.get("X-Keap-API-Key")
+    if key:
+        record = identity.api_keys.get(key)
+        return record.tenant_id if record else None
+    scheme, _, value = headers.get("Authorization", "").partition(" ")
+    value = value.strip()
+    scheme = scheme.lower()
+    if scheme == "bearer" and value:
+        token = identity.access_tokens.get(value) or identity.api_keys.get(value)
+        return token.tenant_id if token else None
+    client_id = None
+    if scheme == "basic" and value:
+        try:
+            client_id = base64.b64decode(value).decode("utf-8").partition(":")[0]
+        except ValueError:
+            client_id = None
+    if client_id is None and request.mimetype == "application/x-www-form-urlencoded":
+        form = parse_body(request)
+        client_id = form.get("client_id") if isinstance(form, dict) else None
+    app = identity.apps.get(client_id) if client_id else None
+    return app.tenant_id if app else None
+
+
+# -- the rules -------------------------------------------------------------------------------
+class FaultRules:
+    """The installed rules, in the order they were added (the first firing rule wins).
+
+    ``identity`` lets rules match on ``tenant`` before authentication; ``enabled=False`` makes
+    the stage a pass-through (for benchmarks), rules stay installed.
+    """
+
+    def __init__(self, identity: IdentityStore | None = None, *, enabled: bool = True) -> None:
+        self.identity = identity
+        self.enabled = enabled
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def add(self, spec: FaultSpec | dict[str, Any] | None = None, /, **fields: Any) -> FaultRule:
+        """Install a rule from a :class:`FaultSpec`, a dict or keyword fields; returns it with
+        its ``id``. Raises ``pydantic.ValidationError`` naming the bad key."""
+        if spec is None:
+            spec = FaultSpec.model_validate(fields)
+        elif isinstance(spec, dict):
+            spec = FaultSpec.model_validate({**spec, **fields})
+        elif fields:
+            spec = FaultSpec.model_validate({**spec.model_dump(), **fields})
+        with self._lock:
+            rule = FaultRule(f"fault-{next(self._ids)}", spec, _random=random.Random(spec.seed))
+            self._rules.append(rule)
+        return rule
+
+    def get(self, rule_id: str) -> FaultRule:
+        with self._lock:
+            for rule in self._rules:
+                if rule.id == rule_id:
+                    return rule
+        raise KeyError(f"no fault rule {rule_id!r}")
+
+    def remove(self, rule_id: str) -> FaultRule:
+        """Uninstall a rule; ``KeyError`` if there is none with that id."""
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.id == rule_id:
+                    return self._rules.pop(index)
+        raise KeyError(f"no fault rule {rule_id!r}")
+
+    def list(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def select(self, request: Request) -> FaultRule | None:
+        """The rule that fires on this request, counters updated (None: serve normally)."""
+        if not self._rules:
+            return None
+        needs_tenant = any(rule.spec.tenant is not None for rule in self._rules)
+        tenant_id = credential_tenant_id(self.identity, request) if needs_tenant else None
+        with self._lock:
+            for rule in self._rules:
+                if rule.exhausted or not rule.matches(request, tenant_id):
+                    continue
+                if rule.decide():
+                    return rule
+        return None
+
+
+# -- effects ---------------------------------------------------------------------------------
+class DroppedConnection(httpx.RemoteProtocolError, ConnectionResetError):
+    """Raised by the WSGI app for a dropped connection: in-process, ``httpx`` passes it through
+    to the caller as the same ``httpx.RemoteProtocolError`` a real closed socket gives (and it is
+    a ``ConnectionResetError`` for other WSGI clients)."""
+
+    def __init__(self) -> None:
+        super().__init__("Server disconnected without sending a response.")
+
+
+def drop_connection(request: Request) -> None:
+    """Close the client's connection without a response.
+
+    Under waitress the WSGI environ holds the channel's ``check_client_disconnected`` method;
+    its channel owns the socket. Shutting the socket down makes the client read EOF before any
+    byte, and raising waitress's own ``ClientDisconnected`` stops it from writing its 500 page
+    (it logs one info line and closes the channel).
+    """
+    check = request.environ.get("waitress.client_disconnected")
+    channel = getattr(check, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is not None:
+        from waitress.channel import ClientDisconnected
+
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise ClientDisconnected
+    raise DroppedConnection
+
+
+def _delay(latency: float | tuple[float, float] | None, rng: random.Random) -> None:
+    if latency is None:
+        return
+    seconds = rng.uniform(*latency) if isinstance(latency, tuple) else latency
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def status_response(spec: FaultSpec, request: Request) -> Response:
+    """The response of a ``status`` effect: the canned body (in the path's API version's shape
+    for application errors), or the custom one."""
+    canned = CANNED.get(spec.canned) if spec.canned else None
+    status = spec.status or (canned.status if canned else 500)
+    if spec.response is not None:
+        response = _custom(spec.response, status)
+    elif canned is not None and canned.application_message is not None:
+        response = application_error(request, canned.application_message, status)
+    elif canned is not None:
+        response = Response(json.dumps(canned.body), status=status, content_type=JSON)
+    else:
+        response = Response(b"", status=status)
+    for name, value in spec.response_headers.items():
+        response.headers[name] = value
+    return response
+
+
+def application_error(request: Request, message: str, status: int) -> Response:
+    if request.path.startswith("/crm/rest/v2"):
+        from ..api.v2 import error as v2_error
+
+        return v2_error(message, status)
+    from ..api.v1 import error as v1_error
+
+    return v1_error(message, status)
+
+
+def _custom(body: Any, status: int) -> Response:
+    if isinstance(body, str):
+        return Response(body, status=status, content_type="text/plain; charset=utf-8")
+    return Response(json.dumps(body), status=status, content_type=JSON)
+
+
+# Served when a malformed fault has no real response to cut short.
+PLACEHOLDER_BODY = {"id": 0, "message": "keapsim malformed-response fault", "items": [1, 2, 3]}
+
+
+def malformed_response(spec: FaultSpec, served: Response | None) -> Response:
+    """A 200 (or ``status``) whose JSON body stops halfway, with a matching Content-Length."""
+    if served is not None:
+        whole = served.get_data()
+    elif spec.response is not None:
+        whole = (spec.response if isinstance(spec.response, str)
+                 else json.dumps(spec.response)).encode()
+    else:
+        whole = json.dumps(PLACEHOLDER_BODY).encode()
+    cut = whole[: max(1, len(whole) // 2)]
+    response = Response(cut, status=spec.status or 200, content_type=JSON)
+    for name, value in spec.response_headers.items():
+        response.headers[name] = value
+    return response
+
+
 class ApplyFaults:
+    """Gateway stage: before authentication, answer with the first rule that fires."""
+
     def __init__(self, rules: FaultRules) -> None:
         self.rules = rules
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
-        return call_next(request)
+        rules = self.rules
+        if not rules.enabled or not rules._rules or request.path.startswith(ADMIN_PREFIX):
+            return call_next(request)
+        rule = rules.select(request)
+        if rule is None:
+            return call_next(request)
+        request.environ[FAULT_ENVIRON_KEY] = rule.id
+        spec = rule.spec
+        _delay(spec.latency, rule._random)
+        if spec.effect == "delay":
+            return call_next(request)
+        served = call_next(request) if spec.apply_then_fail else None
+        if spec.effect == "drop":
+            drop_connection(request)
+        if spec.effect == "malformed":
+            return malformed_response(spec, served)
+        return status_response(spec, request)

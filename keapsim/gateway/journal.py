@@ -1,24 +1,392 @@
-"""The request journal (issue 4 fills this in): a bounded ring of requests and responses."""
+"""The request journal: a bounded ring of every request and its response.
+
+Each exchange (method, path, query, headers with credentials masked, bodies up to
+``body_limit`` bytes, status, latency, tenant, the fault rule that fired) becomes a
+:class:`JournalEntry` in a ``collections.deque(maxlen=...)`` (default
+:data:`DEFAULT_JOURNAL_SIZE`), so memory stays flat however many requests pass. Admin calls
+(``/_keapsim/...``) are not recorded.
+
+Python: ``sim.journal.count(method="POST", path="/crm/rest/v1/contacts")``, ``.find(...)``,
+``.assert_called(..., times=N)``, ``.to_jsonl()``, ``.to_vcr()``. Admin API:
+``/_keapsim/journal``. The same stage counts requests for scenario hooks
+(:meth:`Journal.after_requests`), which run even when recording is off.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
+
+import yaml
 from werkzeug.wrappers import Request, Response
 
-from .pipeline import Handler
+from .auth import PRINCIPAL
+from .faults import FAULT_ENVIRON_KEY, credential_tenant_id, request_body
+from .pipeline import ADMIN_PREFIX, Handler
+
+if TYPE_CHECKING:
+    from ..clock import Clock
+    from ..store import IdentityStore
+
+DEFAULT_JOURNAL_SIZE = 10_000
+DEFAULT_BODY_LIMIT = 4_096
+MASKED_HEADERS = frozenset(
+    {"authorization", "x-keap-api-key", "cookie", "set-cookie", "proxy-authorization"}
+)
+# Secrets in query strings, form bodies and JSON bodies (the OAuth token exchange carries them).
+# ``code`` is masked in query strings and form bodies only: in JSON it is the v2 error code.
+SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "api_key",
+                           "password"})
+SECRET_FORM_FIELDS = SECRET_FIELDS | {"code"}
+
+
+def mask(value: str) -> str:
+    """``Bearer ****wxyz``: the scheme and the last four characters survive, so entries can be
+    told apart without keeping a usable credential."""
+    scheme, space, rest = value.partition(" ")
+    if space and scheme.lower() in ("bearer", "basic"):
+        return f"{scheme} {mask(rest)}"
+    return f"****{value[-4:]}" if len(value) >= 12 else "****"
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One request and what came back. ``status`` is None when the connection was dropped;
+    bodies are text (decoded as UTF-8 with replacement), cut at the journal's body limit."""
+
+    seq: int
+    time: float
+    method: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    latency_ms: float = 0.0
+    tenant: str | None = None
+    fault: str | None = None
+    error: str | None = None
+    request_body_truncated: bool = False
+    response_body_truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        outcome = self.status if self.status is not None else f"({self.error})"
+        fault = f" fault={self.fault}" if self.fault else ""
+        return f"#{self.seq} {self.method} {self.path}{query} -> {outcome}{fault}"
+
+
+@dataclass
+class _Hook:
+    remaining: int
+    action: Callable[[], None]
+    tenant: str | None
 
 
 class Journal:
-    """Placeholder until the control plane lands: records nothing."""
+    """The ring of :class:`JournalEntry`. Thread-safe; ``enabled=False`` records nothing (the
+    request hooks still run). ``clock`` stamps entries with simulated time (wall time without)."""
+
+    def __init__(
+        self,
+        maxlen: int = DEFAULT_JOURNAL_SIZE,
+        *,
+        enabled: bool = True,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        clock: Clock | None = None,
+        identity: IdentityStore | None = None,
+    ) -> None:
+        if maxlen < 1:
+            raise ValueError("maxlen must be at least 1")
+        self.enabled = enabled
+        self.body_limit = body_limit
+        self.clock = clock
+        self.identity = identity
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self._hooks: list[_Hook] = []
+
+    @property
+    def maxlen(self) -> int:
+        return self._entries.maxlen or 0
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def next_seq(self) -> int:
+        return next(self._seq)
 
     def clear(self) -> None:
-        return None
+        """Forget every entry and pending hook (sequence numbers keep growing)."""
+        with self._lock:
+            self._entries.clear()
+            self._hooks.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        with self._lock:
+            return iter(list(self._entries))
+
+    # -- request hooks (scenarios) -----------------------------------------------------------
+    def after_requests(
+        self, count: int, action: Callable[[], None], *, tenant: str | None = None
+    ) -> None:
+        """Run ``action`` just before the ``count``-th request from now (of ``tenant`` only,
+        when given) is handled: ``after_requests(3, lambda: clock.advance(86400))`` makes the
+        third request see a day later. Admin calls do not count."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self._lock:
+            self._hooks.append(_Hook(count, action, tenant))
+
+    def _run_hooks(self, request: Request) -> None:
+        with self._lock:
+            if not self._hooks:
+                return
+            tenant = (credential_tenant_id(self.identity, request)
+                      if any(h.tenant is not None for h in self._hooks) else None)
+            due = []
+            for hook in self._hooks:
+                if hook.tenant is None or hook.tenant == tenant:
+                    hook.remaining -= 1
+                    if hook.remaining == 0:
+                        due.append(hook)
+            self._hooks = [h for h in self._hooks if h.remaining > 0]
+        for hook in due:
+            hook.action()
+
+    @property
+    def pending_hooks(self) -> int:
+        return len(self._hooks)
+
+    # -- queries -----------------------------------------------------------------------------
+    def find(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | Iterable[int] | None = None,
+        tenant: str | None = None,
+        fault: str | bool | None = None,
+        query: dict[str, str] | None = None,
+        body_contains: str | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Entries oldest first that satisfy every given filter; ``limit`` keeps the newest.
+
+        ``path`` is a glob (``/crm/rest/v1/contacts*``); ``status`` one code or several;
+        ``fault`` a rule id, or True/False for "some rule fired"/"none did"; ``query`` a subset
+        of the query parameters; ``body_contains`` a substring of the request body.
+        """
+        method = method.upper() if method else None
+        statuses = ({status} if isinstance(status, int) else
+                    set(status) if status is not None else None)
+        found = []
+        for entry in self:
+            if method is not None and entry.method != method:
+                continue
+            if path is not None and not fnmatch.fnmatchcase(entry.path, path):
+                continue
+            if statuses is not None and entry.status not in statuses:
+                continue
+            if tenant is not None and entry.tenant != tenant:
+                continue
+            if fault is not None and not _fault_matches(entry.fault, fault):
+                continue
+            if query is not None:
+                params = dict(parse_qsl(entry.query, keep_blank_values=True))
+                if any(params.get(k) != str(v) for k, v in query.items()):
+                    continue
+            if body_contains is not None and body_contains not in entry.request_body:
+                continue
+            found.append(entry)
+        if limit is not None:
+            found = found[-limit:] if limit > 0 else []
+        return found
+
+    def count(self, **filters: Any) -> int:
+        """How many entries :meth:`find` would return for these filters."""
+        filters.pop("limit", None)
+        return len(self.find(**filters))
+
+    def last(self, **filters: Any) -> JournalEntry | None:
+        found = self.find(**filters, limit=1)
+        return found[0] if found else None
+
+    def assert_called(self, *, times: int | None = None, **filters: Any) -> list[JournalEntry]:
+        """Assert that requests matching ``filters`` were journaled (exactly ``times`` of them,
+        when given; at least one otherwise). Returns them; the failure message lists what was
+        seen instead."""
+        found = self.find(**filters)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        wanted = ", ".join(f"{k}={v!r}" for k, v in filters.items()) or "any request"
+        expected = f"exactly {times}" if times is not None else "at least 1"
+        recent = list(self)[-10:]
+        seen = "\n".join(f"  {entry}" for entry in recent) or "  (journal is empty)"
+        raise AssertionError(
+            f"expected {expected} request(s) matching {wanted}, found {len(found)}.\n"
+            f"Last {len(recent)} journaled request(s):\n{seen}"
+        )
+
+    def assert_not_called(self, **filters: Any) -> None:
+        self.assert_called(times=0, **filters)
+
+    # -- export ------------------------------------------------------------------------------
+    def to_jsonl(self, entries: Iterable[JournalEntry] | None = None) -> str:
+        """One JSON object per line (the fields of :class:`JournalEntry`)."""
+        rows = entries if entries is not None else self
+        return "".join(json.dumps(entry.to_dict()) + "\n" for entry in rows)
+
+    def to_vcr(self, entries: Iterable[JournalEntry] | None = None,
+               base_url: str = "http://keapsim.local") -> str:
+        """A vcrpy cassette (YAML, format version 1). Dropped connections are left out (a
+        cassette cannot express them); credentials stay masked, bodies stay cut at the limit."""
+        rows = entries if entries is not None else self
+        interactions = []
+        for entry in rows:
+            if entry.status is None:
+                continue
+            query = f"?{entry.query}" if entry.query else ""
+            interactions.append({
+                "request": {
+                    "body": entry.request_body or None,
+                    "headers": {k: [v] for k, v in entry.request_headers.items()},
+                    "method": entry.method,
+                    "uri": f"{base_url.rstrip('/')}{entry.path}{query}",
+                },
+                "response": {
+                    "body": {"string": entry.response_body},
+                    "headers": {k: [v] for k, v in entry.response_headers.items()},
+                    "status": {"code": entry.status, "message": _reason(entry.status)},
+                },
+            })
+        return yaml.safe_dump({"interactions": interactions, "version": 1}, sort_keys=False)
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _fault_matches(actual: str | None, wanted: str | bool) -> bool:
+    if isinstance(wanted, bool):
+        return (actual is not None) is wanted
+    return actual == wanted
+
+
+def _masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: mask(value) if name.lower() in MASKED_HEADERS else value
+            for name, value in headers}
+
+
+def _masked_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(k in SECRET_FORM_FIELDS for k, _ in pairs):
+        return query
+    return urlencode([(k, mask(v) if k in SECRET_FORM_FIELDS else v) for k, v in pairs])
+
+
+def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str, bool]:
+    if not raw:
+        return "", False
+    text = raw.decode("utf-8", "replace")
+    mimetype = (content_type or "").split(";")[0].strip().lower()
+    if mimetype == "application/x-www-form-urlencoded":
+        text = _masked_query(text)
+    elif "json" in mimetype and any(name in text for name in SECRET_FIELDS):
+        try:
+            text = json.dumps(_mask_json(json.loads(text)))
+        except ValueError:
+            pass
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def _mask_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: mask(v) if k in SECRET_FIELDS and isinstance(v, str) else _mask_json(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_json(v) for v in value]
+    return value
 
 
 class RecordJournal:
-    """Gateway stage: records each exchange in the journal."""
+    """Gateway stage: records each exchange in the journal (admin calls excepted) and runs the
+    journal's request hooks before the request goes on."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
-        return call_next(request)
+        journal = self.journal
+        if request.path.startswith(ADMIN_PREFIX):
+            return call_next(request)
+        if journal._hooks:
+            journal._run_hooks(request)
+        if not journal.enabled:
+            return call_next(request)
+        started = time.perf_counter()
+        limit = journal.body_limit
+        body_text, body_cut = _masked_body(
+            request_body(request), request.content_type, limit
+        )
+        entry = JournalEntry(
+            seq=journal.next_seq(),
+            time=journal.clock.time() if journal.clock else time.time(),
+            method=request.method,
+            path=request.path,
+            query=_masked_query(request.query_string.decode("latin-1")),
+            request_headers=_masked_headers(request.headers.items()),
+            request_body=body_text,
+            request_body_truncated=body_cut,
+        )
+        try:
+            response = call_next(request)
+        except BaseException as err:
+            entry.error = f"{type(err).__name__}: connection dropped without a response"
+            self._finish(entry, request, started)
+            raise
+        entry.status = response.status_code
+        entry.response_headers = _masked_headers(response.headers.items())
+        if not response.is_streamed:
+            entry.response_body, entry.response_body_truncated = _masked_body(
+                response.get_data(), response.content_type, limit
+            )
+        self._finish(entry, request, started)
+        return response
+
+    def _finish(self, entry: JournalEntry, request: Request, started: float) -> None:
+        environ = request.environ
+        entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        entry.fault = environ.get(FAULT_ENVIRON_KEY)
+        principal = environ.get(PRINCIPAL)
+        entry.tenant = (principal.tenant.id if principal is not None
+                        else credential_tenant_id(self.journal.identity, request))
+        self.journal.record(entry)

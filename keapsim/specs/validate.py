@@ -78,16 +78,20 @@ class SpecDefect:
     fact: str
     source: str
 
-    def explains(self, spec: Spec, method: str, path: str, status: int,
-                 error: SchemaError) -> bool:
+    def explains(self, spec: Spec, method: str, path: str, status: int, error: SchemaError) -> bool:
         if (self.spec, self.method.upper(), self.path, self.status) != (
-            spec, method.upper(), path, status
+            spec,
+            method.upper(),
+            path,
+            status,
         ):
             return False
         if error.keyword != self.keyword or len(error.location) != len(self.location):
             return False
-        return all(want == "*" or want == str(got)
-                   for want, got in zip(self.location, error.location, strict=True))
+        return all(
+            want == "*" or want == str(got)
+            for want, got in zip(self.location, error.location, strict=True)
+        )
 
 
 _TAG_MAP_FACT = (
@@ -102,21 +106,40 @@ _CONTENT_FACT = (
     "CustomFieldValue.content is declared `type: object` (Java Object rendered by springfox); "
     "Keap sends the field's value as it is: a string, number, boolean or null."
 )
-_CONTENT_SOURCE = "keap-facts.md §3.1 (CreateOrPatchContact: custom_fields [{id:int64, content:any}])"
+_CONTENT_SOURCE = (
+    "keap-facts.md §3.1 (CreateOrPatchContact: custom_fields [{id:int64, content:any}])"
+)
 
 
 def _content_defects(method: str, path: str, status: int, *prefix: str) -> SpecDefect:
-    return SpecDefect("v1", method, path, status, (*prefix, "custom_fields", "*", "content"),
-                      "type", _CONTENT_FACT, _CONTENT_SOURCE)
+    return SpecDefect(
+        "v1",
+        method,
+        path,
+        status,
+        (*prefix, "custom_fields", "*", "content"),
+        "type",
+        _CONTENT_FACT,
+        _CONTENT_SOURCE,
+    )
 
 
 # Every known defect of the official documents, in one place. Tests that validate responses
 # consult this list through check_response; nothing else relaxes the validator.
 KNOWN_SPEC_DEFECTS: tuple[SpecDefect, ...] = (
-    SpecDefect("v1", "POST", "/v1/contacts/{contactId}/tags", 200, (), "type",
-               _TAG_MAP_FACT, _TAG_MAP_SOURCE),
-    SpecDefect("v1", "POST", "/v1/tags/{tagId}/contacts", 200, (), "type",
-               _TAG_MAP_FACT, _TAG_MAP_SOURCE),
+    SpecDefect(
+        "v1",
+        "POST",
+        "/v1/contacts/{contactId}/tags",
+        200,
+        (),
+        "type",
+        _TAG_MAP_FACT,
+        _TAG_MAP_SOURCE,
+    ),
+    SpecDefect(
+        "v1", "POST", "/v1/tags/{tagId}/contacts", 200, (), "type", _TAG_MAP_FACT, _TAG_MAP_SOURCE
+    ),
     _content_defects("POST", "/v1/contacts", 201),
     _content_defects("PUT", "/v1/contacts", 200),
     _content_defects("GET", "/v1/contacts/{id}", 200),
@@ -130,8 +153,9 @@ class ResponseMismatch(AssertionError):
 
     def __init__(self, where: str, errors: list[SchemaError]) -> None:
         self.errors = errors
-        super().__init__(f"{where} does not match the official document:\n"
-                         + "\n".join(f"  {e}" for e in errors))
+        super().__init__(
+            f"{where} does not match the official document:\n" + "\n".join(f"  {e}" for e in errors)
+        )
 
 
 # -- the documents ----------------------------------------------------------------------------
@@ -156,8 +180,9 @@ def _pointer_token(text: str) -> str:
     return text.replace("~", "~0").replace("/", "~1")
 
 
-def _response_at(spec: Spec, method: str, path: str, status: int
-                 ) -> tuple[list[str], dict[str, Any]] | None:
+def _response_at(
+    spec: Spec, method: str, path: str, status: int
+) -> tuple[list[str], dict[str, Any]] | None:
     """The response object declared for ``status`` and the JSON pointer tokens to it (a shared
     ``#/components/responses/...`` object in v2 is followed)."""
     doc = document(spec)
@@ -170,8 +195,10 @@ def _response_at(spec: Spec, method: str, path: str, status: int
             tokens = ["paths", path, method.lower(), "responses", key]
             response = responses[key]
             if "$ref" in response:
-                tokens = [t.replace("~1", "/").replace("~0", "~")
-                          for t in response["$ref"].removeprefix("#/").split("/")]
+                tokens = [
+                    t.replace("~1", "/").replace("~0", "~")
+                    for t in response["$ref"].removeprefix("#/").split("/")
+                ]
                 response = doc
                 for token in tokens:
                     response = response[token]
@@ -180,16 +207,16 @@ def _response_at(spec: Spec, method: str, path: str, status: int
 
 
 @cache
-def _validator(spec: Spec, method: str, path: str, status: int, media_type: str
-               ) -> OAS30Validator | OAS31Validator:
+def _validator(
+    spec: Spec, method: str, path: str, status: int, media_type: str
+) -> OAS30Validator | OAS31Validator:
     found = _response_at(spec, method, path, status)
     assert found is not None
     tokens = [*found[0], "content", media_type, "schema"]
     pointer = "/".join(_pointer_token(t) for t in tokens)
     schema = {"$ref": f"{DOCUMENT_URI.format(spec)}#/{pointer}"}
     if document(spec)["openapi"].startswith("3.1"):
-        return OAS31Validator(schema, registry=_registry(spec),
-                              format_checker=oas31_format_checker)
+        return OAS31Validator(schema, registry=_registry(spec), format_checker=oas31_format_checker)
     return OAS30Validator(schema, registry=_registry(spec), format_checker=oas30_format_checker)
 
 
@@ -250,16 +277,16 @@ def response_errors(
     response the document declares for ``method path`` answering ``status``."""
     found = _response_at(spec, method, path, status)
     if found is None:
-        return [SchemaError((), "status", f"{status} is not declared for "
-                                          f"{method.upper()} {path}")]
+        return [SchemaError((), "status", f"{status} is not declared for {method.upper()} {path}")]
     content = found[1].get("content") or {}
     if not content:
         if body is None:
             return []
         return [SchemaError((), "content", f"{status} declares no body, got {type(body).__name__}")]
     if media_type not in content:
-        return [SchemaError((), "content", f"{status} declares {sorted(content)}, "
-                                           f"not {media_type}")]
+        return [
+            SchemaError((), "content", f"{status} declares {sorted(content)}, not {media_type}")
+        ]
     if "schema" not in content[media_type]:
         return []
     validator = _validator(spec, method.lower(), path, status, media_type)
@@ -270,7 +297,11 @@ def response_errors(
 
 
 def explained_by(
-    spec: Spec, method: str, path: str, status: int, error: SchemaError,
+    spec: Spec,
+    method: str,
+    path: str,
+    status: int,
+    error: SchemaError,
     defects: Iterable[SpecDefect] = KNOWN_SPEC_DEFECTS,
 ) -> SpecDefect | None:
     """The known defect that explains ``error``, if any."""
@@ -306,8 +337,13 @@ def check_response(
     return used
 
 
-def check_http_response(spec: Spec, response: Any, *, prefix: str = "/crm/rest",
-                        defects: Iterable[SpecDefect] = KNOWN_SPEC_DEFECTS) -> list[SpecDefect]:
+def check_http_response(
+    spec: Spec,
+    response: Any,
+    *,
+    prefix: str = "/crm/rest",
+    defects: Iterable[SpecDefect] = KNOWN_SPEC_DEFECTS,
+) -> list[SpecDefect]:
     """:func:`check_response` for an ``httpx.Response`` (or anything with ``.request.method``,
     ``.request.url.path``, ``.status_code``, ``.headers`` and ``.content``).
 
@@ -321,14 +357,21 @@ def check_http_response(spec: Spec, response: Any, *, prefix: str = "/crm/rest",
     path = match_path(spec, method, url_path.removeprefix(prefix))
     body = json.loads(response.content) if response.content else None
     media_type = response.headers.get("content-type", "application/json").split(";")[0].strip()
-    return check_response(spec, method, path, response.status_code, body,
-                          media_type=media_type if body is not None else "application/json",
-                          defects=defects)
+    return check_response(
+        spec,
+        method,
+        path,
+        response.status_code,
+        body,
+        media_type=media_type if body is not None else "application/json",
+        defects=defects,
+    )
 
 
-def defects_for(spec: Spec, method: str, path: str,
-                defects: Iterable[SpecDefect] = KNOWN_SPEC_DEFECTS) -> list[SpecDefect]:
+def defects_for(
+    spec: Spec, method: str, path: str, defects: Iterable[SpecDefect] = KNOWN_SPEC_DEFECTS
+) -> list[SpecDefect]:
     """The known defects of one operation (for documentation and tests)."""
-    return [d for d in defects
-            if (d.spec, d.method.upper(), d.path) == (spec, method.upper(), path)]
-
+    return [
+        d for d in defects if (d.spec, d.method.upper(), d.path) == (spec, method.upper(), path)
+    ]

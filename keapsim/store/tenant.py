@@ -106,6 +106,13 @@ class Tenant:
         with self.lock:
             self._next_ids = dict(next_ids)
 
+    def rebuild_email_index(self) -> None:
+        """Index ``contacts`` by email again (after a snapshot put them in place)."""
+        with self.lock:
+            self._by_email = defaultdict(set)
+            for contact in self.contacts.values():
+                self._index(contact)
+
     # -- contacts ----------------------------------------------------------------------------
     def _index(self, contact: Contact) -> None:
         for email in contact.emails:
@@ -340,6 +347,20 @@ class Tenant:
             self.tag_contacts.get(tag_id, {}).pop(contact_id, None)
             return found
 
+    def remove_tags(self, contact_id: int, tag_ids: Iterable[int]) -> None:
+        """Remove tags from one contact in one step; ids that are not applied are skipped."""
+        with self.lock:
+            self.get_contact(contact_id)
+            for tag_id in tag_ids:
+                self.remove_tag(contact_id, tag_id)
+
+    def tag_contacts_remove(self, tag_id: int, contact_ids: Iterable[int]) -> None:
+        """Remove one tag from many contacts in one step; contacts without it are skipped."""
+        with self.lock:
+            self.get_tag(tag_id)
+            for contact_id in contact_ids:
+                self.remove_tag(contact_id, tag_id)
+
     def tags_of(self, contact_id: int) -> list[tuple[Tag, datetime]]:
         with self.lock:
             self.get_contact(contact_id)
@@ -505,6 +526,8 @@ class Tenant:
                 raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
             if changes.get("contact_id") is not None and changes["contact_id"] not in self.contacts:
                 raise Invalid("Unable to find this Contact", field="contact_id")
+            if changes.get("user_id") is not None and changes["user_id"] not in self.users:
+                raise Invalid(f"User {changes['user_id']} does not exist", field="user_id")
             updated = replace(note, last_updated=self._now(), **changes)
             if not updated.title and not updated.body:
                 raise Invalid("A note must have a title or a body")
@@ -574,6 +597,19 @@ class Tenant:
             updated = replace(user, last_updated=self._now(), **changes)
             self.users[user_id] = updated
             return updated
+
+    def account_owner(self) -> User:
+        """The account's first admin user, created (Active) if the tenant has none yet.
+
+        A real Keap account always has an owner, and an OAuth token or key acts as a user of
+        it; keapsim tenants start without users, so the owner appears when first needed.
+        """
+        with self.lock:
+            admins = sorted((u for u in self.users.values() if u.admin), key=lambda u: u.id)
+            if admins:
+                return admins[0]
+            return self.create_user(f"owner@{self.id}.example.com", "Account", "Owner",
+                                    admin=True, status="Active")
 
     def list_users(self) -> list[User]:
         with self.lock:

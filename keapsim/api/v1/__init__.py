@@ -15,8 +15,11 @@ blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
 def error(message: str, status: int, **extra: object) -> Response:
     """v1 application errors are ``{"message": "..."}`` (facts §5.2); the spec's Throwable dump
     is a springfox artefact, not what Keap sends."""
-    return Response(json.dumps({"message": message, **extra}), status=status,
-                    content_type="application/json;charset=UTF-8")
+    return Response(
+        json.dumps({"message": message, **extra}),
+        status=status,
+        content_type="application/json;charset=UTF-8",
+    )
 
 
 @blueprint.errorhandler(DomainError)
@@ -30,6 +33,13 @@ def _domain_error(err: DomainError) -> Response:
     if isinstance(err, Invalid):
         return error(err.message, 400)
     return error(err.message, 400)
+
+
+def no_content() -> Response:
+    """204 without a body (and so without a content type)."""
+    response = Response(status=204)
+    response.headers.pop("Content-Type", None)
+    return response
 
 
 def http_error(err: HTTPException) -> Response:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ...clock import iso
 from ...store import Tenant
-from ...store.models import CONTACT_FIELDS, Contact
+from ...store.models import CONTACT_FIELDS, Contact, Note, Tag, TagCategory, User
 from ..common import UNCONVERTIBLE, BadInput, as_int
 
 # "Some fields such as lead_source_id, custom_fields, and job_title aren't included, by default"
@@ -45,8 +46,9 @@ def contact_v1(
             {k: f.get(k) for k in ("number", "type", "field")} for f in contact.fax_numbers
         ],
         "addresses": [_address(a) for a in contact.addresses],
-        "social_accounts": [{"name": s.get("name"), "type": s["type"]}
-                            for s in contact.social_accounts],
+        "social_accounts": [
+            {"name": s.get("name"), "type": s["type"]} for s in contact.social_accounts
+        ],
         "birthday": f"{contact.birthday}T00:00:00.000Z" if contact.birthday else None,
         "anniversary": contact.anniversary,
         "website": contact.website,
@@ -76,8 +78,7 @@ def contact_v1(
     if list_item:
         for name in NOT_IN_LIST_ITEM:
             body.pop(name, None)
-    # Keap leaves out empty values rather than sending nulls.
-    return {k: v for k, v in body.items() if v is not None}
+    return compact(body)
 
 
 def _phone(p: dict[str, Any]) -> dict[str, Any]:
@@ -85,18 +86,55 @@ def _phone(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _address(a: dict[str, Any]) -> dict[str, Any]:
-    keys = ("line1", "line2", "locality", "region", "postal_code", "zip_code", "zip_four",
-            "country_code", "field")
+    keys = (
+        "line1",
+        "line2",
+        "locality",
+        "region",
+        "postal_code",
+        "zip_code",
+        "zip_four",
+        "country_code",
+        "field",
+    )
     return {k: a[k] for k in keys if a.get(k) is not None}
 
 
-V1_INPUT_FIELDS = frozenset(CONTACT_FIELDS) - {"company_id", "utm_parameters", "referral_code",
-                                               "assistant_name", "assistant_phone",
-                                               "company_name"} | {"company"}
+V1_INPUT_FIELDS = frozenset(CONTACT_FIELDS) - {
+    "company_id",
+    "utm_parameters",
+    "referral_code",
+    "assistant_name",
+    "assistant_phone",
+    "company_name",
+} | {"company"}
 
 
-def contact_fields_from_v1(body: dict[str, Any], *, allow: frozenset[str] = frozenset()
-                           ) -> dict[str, Any]:
+V1_STRING_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "middle_name",
+        "prefix",
+        "suffix",
+        "preferred_name",
+        "spouse_name",
+        "job_title",
+        "website",
+        "contact_type",
+        "preferred_locale",
+        "time_zone",
+        "source_type",
+        "opt_in_reason",
+        "birthday",
+        "anniversary",
+    }
+)
+
+
+def contact_fields_from_v1(
+    body: dict[str, Any], *, allow: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """A v1 ``CreateOrPatchContact`` body → domain fields. Unknown properties are ignored, as
     Jackson does in Keap's v1 service; wrong types are 400."""
     data: dict[str, Any] = {}
@@ -113,8 +151,9 @@ def contact_fields_from_v1(body: dict[str, Any], *, allow: frozenset[str] = froz
         if name == "custom_fields":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise BadInput(UNCONVERTIBLE, field="custom_fields")
-            data["custom_fields"] = {as_int(v.get("id"), "custom_fields.id"): v.get("content")
-                                     for v in value}
+            data["custom_fields"] = {
+                as_int(v.get("id"), "custom_fields.id"): v.get("content") for v in value
+            }
             continue
         if name == "origin":
             if value is not None:
@@ -124,6 +163,9 @@ def contact_fields_from_v1(body: dict[str, Any], *, allow: frozenset[str] = froz
             continue
         if name in ("owner_id", "lead_source_id") and value is not None:
             value = as_int(value, name)
+        elif name in V1_STRING_FIELDS and value is not None and not isinstance(value, str):
+            # Jackson will not bind a number or an object to a String property.
+            raise BadInput(UNCONVERTIBLE, field=name)
         data[name] = value
     return data
 
@@ -133,3 +175,98 @@ def optional_properties() -> set[str]:
 
     raw = request.args.getlist("optional_properties")
     return {p.strip() for item in raw for p in item.split(",") if p.strip()}
+
+
+def compact(body: dict[str, Any]) -> dict[str, Any]:
+    """Keap leaves out empty values rather than sending nulls."""
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def tag_category_v1(category: TagCategory) -> dict[str, Any]:
+    return compact({"id": category.id, "name": category.name, "description": category.description})
+
+
+def tag_v1(tag: Tag, tenant: Tenant) -> dict[str, Any]:
+    """``Tag``: the category is an object here, but a bare name in ``ContactTagList``."""
+    category = tenant.tag_categories.get(tag.category_id) if tag.category_id else None
+    return compact(
+        {
+            "id": tag.id,
+            "name": tag.name,
+            "description": tag.description,
+            "category": tag_category_v1(category) if category else None,
+        }
+    )
+
+
+def applied_tag_v1(tag: Tag, applied: datetime, tenant: Tenant) -> dict[str, Any]:
+    """An item of ``GET /v1/contacts/{id}/tags``: ``tag.category`` is a string (the name)."""
+    category = tenant.tag_categories.get(tag.category_id) if tag.category_id else None
+    return {
+        "date_applied": iso(applied),
+        "tag": compact(
+            {"id": tag.id, "name": tag.name, "category": category.name if category else None}
+        ),
+    }
+
+
+def tagged_contact_v1(contact: Contact, applied: datetime) -> dict[str, Any]:
+    """An item of ``GET /v1/tags/{id}/contacts`` (``BasicContact`` uses first/last_name)."""
+    return {
+        "date_applied": iso(applied),
+        "contact": compact(
+            {
+                "id": contact.id,
+                "email": contact.primary_email,
+                "first_name": contact.given_name,
+                "last_name": contact.family_name,
+            }
+        ),
+    }
+
+
+def status_map(results: dict[int, str]) -> dict[str, str]:
+    """A per-id status map: a JSON object keyed by the id as a string (keap-facts.md §3.2)."""
+    return {str(ident): status for ident, status in results.items()}
+
+
+def note_v1(note: Note, tenant: Tenant) -> dict[str, Any]:
+    # Keap does not say who ``last_updated_by`` is when the API edits a note; keapsim names the
+    # note's user when it has one, and leaves the object out otherwise.
+    user = tenant.users.get(note.user_id) if note.user_id is not None else None
+    return compact(
+        {
+            "id": note.id,
+            "contact_id": note.contact_id,
+            "user_id": note.user_id,
+            "title": note.title,
+            "body": note.body,
+            "type": note.type,
+            "date_created": iso(note.date_created),
+            "last_updated": iso(note.last_updated),
+            "last_updated_by": compact(
+                {"user_id": user.id, "given_name": user.given_name, "family_name": user.family_name}
+            )
+            if user
+            else None,
+        }
+    )
+
+
+def user_v1(user: User) -> dict[str, Any]:
+    """``RestUser``. ``infusionsoft_id`` is the user's Infusionsoft ID, which is the sign-in
+    email address (keapsim's choice: neither the spec nor the facts give a sample value)."""
+    return compact(
+        {
+            "id": user.id,
+            "email_address": user.email_address,
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "status": user.status,
+            "partner": user.partner,
+            "global_user_id": user.global_user_id,
+            "infusionsoft_id": user.email_address,
+            "date_created": iso(user.date_created),
+            "last_updated": iso(user.last_updated),
+        }
+    )

@@ -1,0 +1,272 @@
+"""Reading, validating and applying scenario files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..config import TenantSettings
+from ..gateway.faults import FaultRule, FaultSpec
+from ..store import DomainError
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator, TenantCredentials
+    from ..store import Tenant
+
+LIBRARY_DIR = Path(__file__).parent / "library"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be read, validated or applied; the message names the bad key."""
+
+
+# -- the file's schema -----------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeedSpec(_Strict):
+    contacts: int = Field(default=0, ge=0, description="fake contacts (keapsim.seed)")
+    faker_seed: int | None = None
+
+
+class TagSpec(_Strict):
+    name: str
+    description: str | None = None
+    category: str | None = Field(default=None, description="category name (created if new)")
+
+
+class GoalSpec(_Strict):
+    name: str
+    call_name: str
+    integration: str = "keapsim"
+
+
+class CampaignSpec(_Strict):
+    name: str
+    sequences: list[str] = Field(default_factory=list)
+    goals: list[GoalSpec] = Field(default_factory=list)
+
+
+class TenantSpec(_Strict):
+    """Which tenant to set up. Without ``id``: the simulator's default tenant (the one
+    ``keapsim serve`` prints), or a new one if there is none. An ``id`` that does not exist yet
+    is created (with ``api_key`` if given)."""
+
+    id: str | None = None
+    name: str | None = None
+    api_key: str | None = Field(default=None, description="fixed API key for a new tenant")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="TenantSettings fields: profile, throttle, limits, ..."
+    )
+    refresh_token_used: bool = Field(
+        default=False, description="mark the tenant's current refresh tokens as already used"
+    )
+    seed: SeedSpec | None = None
+    contacts: list[dict[str, Any]] = Field(
+        default_factory=list, description="contact bodies in the v1 create shape"
+    )
+    tags: list[TagSpec] = Field(default_factory=list)
+    campaigns: list[CampaignSpec] = Field(default_factory=list)
+
+
+class ClockStep(_Strict):
+    request: int = Field(ge=1, description="just before the n-th request after loading")
+    advance: float = Field(gt=0, description="seconds")
+
+
+class ClockSpec(_Strict):
+    freeze: bool = False
+    advance: float = Field(default=0, ge=0, description="seconds, once setup is done")
+    at_request: list[ClockStep] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    client_sees: str = Field(default="", description="what a client should observe")
+    tenant: TenantSpec = Field(default_factory=TenantSpec)
+    clock: ClockSpec = Field(default_factory=ClockSpec)
+    faults: list[FaultSpec] = Field(default_factory=list)
+    scope_to_tenant: bool = Field(
+        default=True,
+        description="fault rules without 'tenant' and request counts apply to this tenant only",
+    )
+
+
+@dataclass
+class AppliedScenario:
+    """What :func:`apply_scenario` did: the tenant (with credentials when keapsim knows them:
+    a new tenant, or the default one) and the installed fault rules."""
+
+    scenario: Scenario
+    tenant_id: str
+    credentials: TenantCredentials | None
+    rules: list[FaultRule] = field(default_factory=list)
+    created_tenant: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.scenario.name,
+            "description": self.scenario.description,
+            "client_sees": self.scenario.client_sees,
+            "tenant_id": self.tenant_id,
+            "created_tenant": self.created_tenant,
+            "credentials": self.credentials.to_dict() if self.credentials else None,
+            "faults": [rule.to_dict() for rule in self.rules],
+        }
+
+
+# -- loading ---------------------------------------------------------------------------------
+def library() -> dict[str, Path]:
+    """The scenarios shipped with keapsim, by name (file stem)."""
+    return {path.stem: path for path in sorted(LIBRARY_DIR.glob("*.yaml"))}
+
+
+def library_path(name: str) -> Path:
+    shipped = library()
+    stem = name.removesuffix(".yaml").removesuffix(".yml")
+    if stem not in shipped:
+        raise ScenarioError(
+            f"no scenario file {name!r} and no shipped scenario of that name; shipped: "
+            f"{', '.join(shipped)}"
+        )
+    return shipped[stem]
+
+
+def _format(err: ValidationError, source: str, prefix: str = "") -> str:
+    lines = [f"invalid scenario {source}:" if source else "invalid scenario:"]
+    for problem in err.errors():
+        where = prefix + (".".join(str(part) for part in problem["loc"]) or "(top level)")
+        lines.append(f"  {where}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def validate_scenario(document: Any, source: str = "document") -> Scenario:
+    """A :class:`Scenario` from parsed YAML/JSON; :class:`ScenarioError` names bad keys."""
+    if not isinstance(document, dict):
+        raise ScenarioError(f"invalid scenario {source}: expected a mapping at the top level")
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as err:
+        raise ScenarioError(_format(err, source)) from None
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """Read a scenario file, or a shipped scenario by name, and validate it."""
+    path = Path(path_or_name)
+    if not path.is_file():
+        path = library_path(str(path_or_name))
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"cannot parse {path}: {err}") from None
+    return validate_scenario(document, str(path))
+
+
+# -- applying --------------------------------------------------------------------------------
+def apply_scenario(
+    sim: Simulator, source: str | Path | Scenario | dict[str, Any]
+) -> AppliedScenario:
+    """Set up ``sim`` as the scenario says: tenant settings and data, refresh-token state, the
+    clock (freeze, advance, advance at request counts) and fault rules.
+
+    ``source``: a file path, a shipped scenario's name, a parsed document or a
+    :class:`Scenario`. Raises :class:`ScenarioError` for invalid input.
+    """
+    if isinstance(source, Scenario):
+        scenario = source
+    elif isinstance(source, dict):
+        scenario = validate_scenario(source)
+    else:
+        scenario = load_scenario(source)
+    spec = scenario.tenant
+    tenant, credentials, created = _tenant(sim, spec)
+    _configure(sim, tenant, spec)
+
+    clock = scenario.clock
+    if clock.freeze:
+        sim.clock.freeze()
+    if clock.advance:
+        sim.clock.advance(clock.advance)
+    scope = tenant.id if scenario.scope_to_tenant else None
+    for step in clock.at_request:
+        sim.journal.after_requests(step.request, _advancer(sim, step.advance), tenant=scope)
+
+    rules = []
+    for fault_spec in scenario.faults:
+        if scope is not None and fault_spec.tenant is None:
+            fault_spec = fault_spec.model_copy(update={"tenant": scope})
+        rules.append(sim.faults.add(fault_spec))
+    return AppliedScenario(scenario, tenant.id, credentials, rules, created)
+
+
+def _advancer(sim: Simulator, seconds: float) -> Callable[[], object]:
+    return lambda: sim.clock.advance(seconds)
+
+
+def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials | None, bool]:
+    settings = _settings(sim.defaults, spec.settings)
+    default = sim.default_tenant
+    if spec.id is None and default is not None:
+        tenant = sim.tenant(default.tenant_id)
+        if spec.name:
+            tenant.name = spec.name
+        return tenant, default, False
+    if spec.id is not None and spec.id in sim.tenants:
+        credentials = default if default and default.tenant_id == spec.id else None
+        return sim.tenants[spec.id], credentials, False
+    try:
+        credentials = sim.create_tenant(
+            tenant_id=spec.id, name=spec.name, settings=settings, api_key=spec.api_key
+        )
+    except ValueError as err:
+        raise ScenarioError(f"tenant: {err}") from None
+    return sim.tenant(credentials.tenant_id), credentials, True
+
+
+def _settings(base: TenantSettings, changes: dict[str, Any]) -> TenantSettings:
+    try:
+        return TenantSettings.model_validate({**base.model_dump(), **changes})
+    except ValidationError as err:
+        raise ScenarioError(_format(err, "", prefix="tenant.settings.")) from None
+
+
+def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
+    if spec.settings:
+        tenant.settings = _settings(tenant.settings, spec.settings)
+    if spec.refresh_token_used:
+        with sim.identity.lock:
+            for token in sim.identity.refresh_tokens.values():
+                if token.tenant_id == tenant.id:
+                    token.used = True
+    if spec.seed is not None and spec.seed.contacts:
+        from ..seed import seed_tenant
+
+        seed_tenant(tenant, spec.seed.contacts, spec.seed.faker_seed)
+    categories: dict[str, int] = {c.name: c.id for c in tenant.tag_categories.values()}
+    try:
+        for index, data in enumerate(spec.contacts):
+            where = f"tenant.contacts.{index}"
+            tenant.create_contact(data)
+        for index, tag in enumerate(spec.tags):
+            where = f"tenant.tags.{index}"
+            category_id = None
+            if tag.category:
+                if tag.category not in categories:
+                    categories[tag.category] = tenant.create_tag_category(tag.category).id
+                category_id = categories[tag.category]
+            tenant.create_tag(tag.name, tag.description, category_id)
+        for index, campaign in enumerate(spec.campaigns):
+            where = f"tenant.campaigns.{index}"
+            tenant.create_campaign(
+                campaign.name, campaign.sequences,
+                [(g.name, g.integration, g.call_name) for g in campaign.goals],
+            )
+    except DomainError as err:
+        raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None

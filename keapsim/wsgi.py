@@ -1,0 +1,22 @@
+"""A module-level WSGI app for other servers (``gunicorn keapsim.wsgi:app``, granian).
+
+Use one worker process only: state lives in memory, and several processes would each have their
+own. Settings come from the environment: ``KEAPSIM_API_KEY``, ``KEAPSIM_PROFILE``,
+``KEAPSIM_THROTTLE`` (on/off).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .config import TenantSettings
+from .simulator import Simulator
+
+simulator = Simulator(
+    settings=TenantSettings(
+        profile=os.environ.get("KEAPSIM_PROFILE", "keap"),  # type: ignore[arg-type]
+        throttle=os.environ.get("KEAPSIM_THROTTLE", "on") != "off",
+    ),
+    api_key=os.environ.get("KEAPSIM_API_KEY"),
+)
+app = simulator.wsgi_app

@@ -1,0 +1,147 @@
+"""The CLI over a fake connector (click's CliRunner, in-process)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connector import cli
+from connector.batch import load_results
+
+from .conftest import lead, write_csv
+from .fakes import FakeConnector
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeConnector:
+    connector = FakeConnector()
+    monkeypatch.setattr(cli, "load_connector", lambda path: connector)
+    return connector
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+def test_deliver_then_report(tmp_path: Path, fake: FakeConnector) -> None:
+    rows = [lead(i) for i in range(12)]
+    rows[2]["email"] = "error2@example.com"
+    rows[4]["email"] = "lead1@example.com"
+    path = write_csv(tmp_path / "leads.csv", rows)
+    db = tmp_path / "log.sqlite3"
+    res = invoke("deliver", "-c", "flow.yaml", str(path), "--log-db", str(db), "--no-progress")
+    assert res.exit_code == 1, res.output  # one lead ended in error
+    assert "Delivery summary" in res.output and "leads.dead-letter.csv" in res.output
+    results = load_results(tmp_path / "leads.results.jsonl")
+    assert len(results) == 12
+    dead = (tmp_path / "leads.dead-letter.csv").read_text().splitlines()
+    assert dead[0].startswith("first_name,") and len(dead) == 2 and "error2@" in dead[1]
+
+    out = invoke("report", "--since", "30d", "--group-by", "day", "--log-db", str(db))
+    assert out.exit_code == 0
+    assert "Deliveries by day" in out.output and "total" in out.output
+
+    out = invoke("report", "--format", "csv", "--log-db", str(db))
+    rows_csv = list(csv.DictReader(io.StringIO(out.output)))
+    assert rows_csv[-1]["period"] == "total" and rows_csv[-1]["total"] == "12"
+    assert rows_csv[-1]["errors"] == "1" and rows_csv[-1]["successes"] == "11"
+
+    html = tmp_path / "report.html"
+    out = invoke("report", "--format", "json", "--log-db", str(db), "--html", str(html))
+    data = json.loads(out.output.split("\nHTML report written")[0])
+    assert data["total"]["duplicate_pct"] == pytest.approx(8.3)
+    assert html.read_text().count("<svg") == 2
+
+    out = invoke("report", "--log-db", str(db), "--fail-on-alert")
+    assert out.exit_code == 0  # 91.7 % success, fast, few duplicates
+
+
+def test_existing_results_need_resume_or_overwrite(tmp_path: Path, fake: FakeConnector) -> None:
+    path = write_csv(tmp_path / "leads.csv", [lead(i) for i in range(3)])
+    args = ["deliver", "-c", "f.yaml", str(path), "--no-log", "--no-progress"]
+    assert invoke(*args).exit_code == 0
+    again = invoke(*args)
+    assert again.exit_code == 2 and "--resume" in again.output
+    resumed = invoke(*args, "--resume")
+    assert resumed.exit_code == 0 and "3 lead(s) were already delivered" in resumed.output
+    assert sum(fake.calls.values()) == 3
+    assert invoke(*args, "--overwrite").exit_code == 0
+    assert sum(fake.calls.values()) == 6
+
+
+def test_on_error_stop_prints_a_clear_summary(tmp_path: Path, fake: FakeConnector) -> None:
+    rows = [lead(i) for i in range(10)]
+    rows[3]["email"] = "error3@example.com"
+    path = write_csv(tmp_path / "leads.csv", rows)
+    res = invoke(
+        "deliver",
+        "-c",
+        "f.yaml",
+        str(path),
+        "--no-log",
+        "--no-progress",
+        "--workers",
+        "1",
+        "--on-error",
+        "stop",
+    )
+    assert res.exit_code == 3
+    assert "stopped at the first error (on_error: stop): line 5" in res.output
+    assert "--resume" in res.output
+    out = load_results(tmp_path / "leads.results.jsonl")
+    assert [r.outcome for r in out].count("not_delivered") == 6
+
+
+def test_on_error_from_the_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connector = FakeConnector(on_error="stop")
+    monkeypatch.setattr(cli, "load_connector", lambda path: connector)
+    rows = [lead(i) for i in range(5)]
+    rows[0]["email"] = "bad-address"
+    path = write_csv(tmp_path / "leads.csv", rows)
+    res = invoke("deliver", "-c", "f.yaml", str(path), "--no-log", "--no-progress", "-j1")
+    assert res.exit_code == 3 and "first failure" in res.output
+
+
+def test_invalid_input_file_errors(tmp_path: Path, fake: FakeConnector) -> None:
+    headerless = tmp_path / "nohead.csv"
+    headerless.write_text("Ada,ada@example.com\n")
+    res = invoke("deliver", "-c", "f.yaml", str(headerless), "--no-log", "--no-progress")
+    assert res.exit_code == 2 and "line 1: missing or invalid header" in res.output
+    assert sum(fake.calls.values()) == 0
+
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"email,first_name\na@example.com,A\nb\xff@example.com,B\nc@example.com\n")
+    res = invoke("deliver", "-c", "f.yaml", str(mixed), "--no-log", "--no-progress")
+    assert res.exit_code == 0, res.output
+    assert "line 3: not valid utf-8 text" in res.output
+    assert "line 4: expected 2 fields" in res.output
+    assert sorted(fake.calls) == ["a@example.com"]
+    strict = invoke(
+        "deliver",
+        "-c",
+        "f.yaml",
+        str(mixed),
+        "--no-log",
+        "--no-progress",
+        "--strict-input",
+        "--overwrite",
+    )
+    assert strict.exit_code == 2 and "nothing was sent" in strict.output
+    assert sum(fake.calls.values()) == 1
+
+
+def test_report_without_log(tmp_path: Path) -> None:
+    res = invoke("report", "--log-db", str(tmp_path / "none.sqlite3"))
+    assert res.exit_code == 2 and "no delivery log" in res.output
+
+
+def test_progress_bar_renders(tmp_path: Path, fake: FakeConnector) -> None:
+    path = write_csv(tmp_path / "leads.csv", [lead(i) for i in range(5)])
+    res = invoke("deliver", "-c", "f.yaml", str(path), "--no-log")
+    assert res.exit_code == 0
+    assert "delivering" in res.output and "5/5" in res.output and "success 5" in res.output
