@@ -611,6 +611,12 @@ def _find_existing_id(body: Any, depth: int = 0) -> str | None:
             value = body.get(key)
             if isinstance(value, int | str) and str(value).isdigit():
                 return str(value)
+        # v2-style details: [{"domain": "Contact", "resource": "<id>"}]
+        for detail in body.get("details") or []:
+            if isinstance(detail, dict) and str(detail.get("domain", "")).lower() == "contact":
+                resource = str(detail.get("resource", ""))
+                if resource.isdigit():
+                    return resource
         for value in body.values():
             if isinstance(value, dict | list):
                 found = _find_existing_id(value, depth + 1)

@@ -338,7 +338,7 @@ def compare_exchange(
         drifts.append(Drift("status_change", "status", recorded.status, status))
     exp_ct = media_type(recorded.header("content-type"))
     act_ct = media_type(lower.get("content-type"))
-    if (recorded.response_body or body) and exp_ct != act_ct:
+    if recorded.response_body and body and exp_ct != act_ct:
         drifts.append(Drift("content_type_change", "content-type", exp_ct, act_ct))
 
     rec_headers = {k.lower() for k in recorded.response_headers}
@@ -349,9 +349,13 @@ def compare_exchange(
             drifts.append(Drift("missing_header", f"{prefix}* ({len(family)} headers)"))
         else:
             drifts.extend(Drift("missing_header", n) for n in missing)
-    for name in sorted(lower):
-        if name.startswith(WATCHED_HEADER_PREFIXES) and name not in rec_headers:
-            drifts.append(Drift("unexpected_header", name, severity="warning"))
+    for prefix in WATCHED_HEADER_PREFIXES:
+        extra = sorted(n for n in lower if n.startswith(prefix) and n not in rec_headers)
+        if len(extra) > 1:
+            path = f"{prefix}* ({len(extra)} headers)"
+            drifts.append(Drift("unexpected_header", path, severity="warning"))
+        elif extra:
+            drifts.append(Drift("unexpected_header", extra[0], severity="warning"))
 
     exp_doc = recorded.response_json()
     try:

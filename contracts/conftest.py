@@ -15,24 +15,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
-import vcr
 
 from contracts import CASSETTE_DIR
-from contracts.cassette import load_cassette
-from contracts.scrub import Scrubber, ScrubConfig
+from contracts.recording import recording, replaying
 from contracts.session import KeapSession
 from contracts.targets import (
     TARGET_ENV,
     TARGET_NAMES,
     TARGET_URL_ENV,
-    Credentials,
     Target,
     TargetUnavailable,
     attach_simulator,
@@ -118,40 +112,6 @@ def loopback_simulator(pytestconfig: pytest.Config) -> Iterator[Any]:
         server.stop()
 
 
-def _replay_target(path: Path) -> Target:
-    cassette = load_cassette(path)
-    first = urlsplit(cassette.exchanges[0].uri) if cassette.exchanges else None
-    base = f"{first.scheme}://{first.netloc}" if first else "https://api.infusionsoft.com"
-    creds = Credentials(
-        api_key="SCRUBBED-API-KEY",
-        client_id="SCRUBBED-CLIENT-ID",
-        client_secret="SCRUBBED-CLIENT-SECRET",
-        access_token="SCRUBBED-ACCESS-TOKEN",
-        refresh_token="SCRUBBED-REFRESH-TOKEN",
-        redirect_uri="SCRUBBED-REDIRECT-URI",
-    )
-    return Target("replay", base, creds, httpx.Client(base_url=base, timeout=5.0))
-
-
-def _query_keys(r1: Any, r2: Any) -> None:
-    k1 = sorted(k for k, _ in parse_qsl(urlsplit(r1.uri).query, keep_blank_values=True))
-    k2 = sorted(k for k, _ in parse_qsl(urlsplit(r2.uri).query, keep_blank_values=True))
-    assert k1 == k2, f"query keys {k1} != {k2}"
-
-
-def contract_vcr(**kwargs: Any) -> vcr.VCR:
-    """vcrpy configured for scenario cassettes: ids, tokens and personal data change between
-    runs, so requests match on method, path and the *names* of query parameters, in order."""
-    v = vcr.VCR(
-        serializer="yaml",
-        match_on=("method", "path", "query_keys"),
-        decode_compressed_response=False,
-        **kwargs,
-    )
-    v.register_matcher("query_keys", _query_keys)
-    return v
-
-
 def _make_target(request: pytest.FixtureRequest, name: str) -> Target:
     config = request.config
     if name == "sim":
@@ -183,73 +143,19 @@ def keap(request: pytest.FixtureRequest, contract_target: str) -> Iterator[KeapS
     if contract_target == "replay":
         if not path.exists():
             pytest.skip(f"no cassette for {sid} in {path.parent} (record with --record)")
-        target = _replay_target(path)
-        session = KeapSession(target, replay=True)
-        with contract_vcr(record_mode="none").use_cassette(str(path), allow_playback_repeats=False):
+        with replaying(path) as session:
             yield session
-        target.close()
         return
 
     target = _make_target(request, contract_target)
     if not readonly and not target.allow_writes:
         target.close()
         pytest.skip("write scenario: the real tenant must be marked as a sandbox (KEAP_SANDBOX=1)")
-
-    if not config.getoption("--record"):
-        try:
-            yield KeapSession(target)
-        finally:
-            target.close()
-        return
-
-    creds = target.credentials
-    scrubber = Scrubber(
-        ScrubConfig(
-            api_key=creds.api_key,
-            client_id=creds.client_id,
-            client_secret=creds.client_secret,
-            access_token=creds.access_token,
-            refresh_token=creds.refresh_token,
-            redirect_uri=creds.redirect_uri,
-            tenant_hosts=[h for h in [creds.tenant_host] if h],
-        ),
-        seed=sid,
-    )
-    session = KeapSession(target, scrubber=scrubber)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()  # re-recording overwrites
-    recorder = contract_vcr(
-        record_mode="all",
-        before_record_request=scrubber.before_record_request,
-        before_record_response=scrubber.before_record_response,
-    )
     try:
-        with recorder.use_cassette(str(path)):
-            yield session
+        if config.getoption("--record"):
+            with recording(path, target, f"scenarios/{sid}") as session:
+                yield session
+        else:
+            yield KeapSession(target)
     finally:
         target.close()
-    if path.exists():
-        finish_recording(path, sid, session, contract_target)
-
-
-def finish_recording(path: Path, sid: str, session: KeapSession, target: str) -> None:
-    """Add provenance and per-exchange notes to a freshly recorded cassette."""
-    cassette = load_cassette(path)
-    against = "real Keap API" if target == "real" else "server at --target-url"
-    if session.simulator is not None:
-        against = "keapsim (loopback server); NOT the real Keap API"
-    cassette.metadata.update(
-        {
-            "scenario": f"scenarios/{sid}",
-            "reconstructed": False,
-            "recorded": True,
-            "recorded_against": against,
-            "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "scrubbed": "secrets -> SCRUBBED-* placeholders; personal data -> Faker values",
-        }
-    )
-    for index, notes in session.exchange_notes.items():
-        if 1 <= index <= len(cassette.exchanges):
-            cassette.exchanges[index - 1].notes.update(notes)
-    cassette.save(path)

@@ -263,7 +263,8 @@ class Scrubber:
     def _tenant(self, text: str) -> str:
         for host in sorted(self._tenant_hosts, key=len, reverse=True):
             if host and host in text:
-                text = text.replace(host, self.people.replace("tenant", host))
+                fake = self.people.replace("tenant", host)
+                text = re.sub(rf"(?<![\w-]){re.escape(host)}(?![\w-])", fake, text)
         return TENANT_HOST_RE.sub(lambda m: self.people.replace("tenant", m.group(0)), text)
 
     def _text(self, text: str) -> str:

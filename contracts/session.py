@@ -46,7 +46,7 @@ class KeapSession:
         self.replay = replay
         self.exchange_notes: dict[int, dict[str, Any]] = {}
         self._count = 0
-        self._pending: list[str] = []
+        self._pending: list[tuple[str, str]] = []
         self.auth = "api_key"
 
     # ---------------------------------------------------------------- properties
@@ -90,7 +90,9 @@ class KeapSession:
         all_headers = {**self.auth_headers(auth), **(headers or {})}
         self._count += 1
         if self._pending:
-            self.exchange_notes.setdefault(self._count, {})["requires"] = list(self._pending)
+            notes = self.exchange_notes.setdefault(self._count, {})
+            for key, requirement in self._pending:
+                notes.setdefault(key, []).append(requirement)
             self._pending = []
         return self.client.request(method, path, headers=all_headers, **kwargs)
 
@@ -130,15 +132,28 @@ class KeapSession:
         if not (c.client_id and c.client_secret and c.refresh_token):
             pytest.skip("needs KEAP_CLIENT_ID, KEAP_CLIENT_SECRET and KEAP_REFRESH_TOKEN")
 
-    def _precondition(self, requirement: str) -> Any:
+    def _precondition(self, requirement: str, *, optional: bool = False) -> Any:
+        """Set ``requirement`` up for the next request and note it for the cassette.
+
+        Optional set-ups (seeding data a real tenant already has) go to the ``setup`` note:
+        the verifier runs them where it can and carries on where it cannot.
+        """
+        key = "setup" if optional else "requires"
         if self.replay:
-            self._pending.append(requirement)
+            self._pending.append((key, requirement))
             return {}
         if not self.target.supports(requirement):
+            if optional:
+                return {}
             pytest.skip(f"target {self.target.name!r} cannot provide {requirement!r}")
-        self._pending.append(requirement)
+        self._pending.append((key, requirement))
         with self.unrecorded():
             return self.target.prepare(requirement)
+
+    def seed_campaign(self) -> None:
+        """Make sure a campaign with a sequence exists (simulators only; real tenants have
+        their own campaigns)."""
+        self._precondition("campaign", optional=True)
 
     def expired_token(self) -> str:
         """An expired access token (sim only). The next request is marked as needing it."""

@@ -6,6 +6,7 @@ on targets without these hooks (``real``, a foreign ``url``) they are skipped, a
 
 * ``expired_token``: an access token of the target tenant's OAuth app issued 48 h ago;
 * ``auth_code``: a fresh authorization code for that app and its redirect URI;
+* ``campaign`` (optional set-up): a campaign with one sequence, like a real tenant has;
 * ``throttled``: freezes the simulator clock and spends the API key's per-second spike
   allowance with ``GET /crm/rest/v1/contacts?limit=1`` until the gateway answers 429.
 """
@@ -46,6 +47,13 @@ def authorization_code(sim: Any, client_id: str | None = None) -> str:
     return code
 
 
+def seed_campaign(sim: Any, api_key: str | None) -> None:
+    """A campaign with one sequence in the tenant that owns ``api_key``."""
+    record = sim.identity.api_keys.get(api_key or "")
+    tenant = sim.tenant(record.tenant_id if record else None)
+    tenant.create_campaign("Contract campaign", ["Contract sequence"])
+
+
 def exhaust_quota(target: Target, *, max_requests: int = MAX_THROTTLE_REQUESTS) -> int:
     """Spend the API key's allowance; returns how many requests it took to get a 429."""
     sim = target.simulator
@@ -79,5 +87,16 @@ def install(target: Target) -> None:
         exhaust_quota(target)
         return {}
 
-    target.preparers.update({"expired_token": expired, "auth_code": code, "throttled": throttled})
+    def campaign(**_: Any) -> dict[str, str]:
+        seed_campaign(sim, target.credentials.api_key)
+        return {}
+
+    target.preparers.update(
+        {
+            "expired_token": expired,
+            "auth_code": code,
+            "throttled": throttled,
+            "campaign": campaign,
+        }
+    )
     target.capabilities.update(target.preparers)

@@ -149,7 +149,8 @@ def _sim_credentials(tenant: Any) -> Credentials:
         access_token=getattr(tenant, "access_token", None),
         refresh_token=getattr(tenant, "refresh_token", None),
         redirect_uri=getattr(tenant, "redirect_uri", None),
-        tenant_host=str(getattr(tenant, "tenant_id", "") or "") or None,
+        tenant_host=str(getattr(tenant, "host", "") or getattr(tenant, "tenant_id", "") or "")
+        or None,
     )
 
 

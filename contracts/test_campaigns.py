@@ -8,24 +8,8 @@ from contracts.data import person
 from contracts.session import UNKNOWN_ID, V1, V2, KeapSession
 
 
-def _seed_campaign(keap: KeapSession) -> None:
-    """On a simulator, make sure a campaign with a sequence exists (not HTTP: not recorded)."""
-    sim = keap.simulator
-    if sim is None:
-        return
-    tenant_id = None
-    for tid, tenant in sim.tenants.items():
-        del tenant
-        if sim.identity.api_keys.get(keap.credentials.api_key or "") and (
-            sim.identity.api_keys[keap.credentials.api_key].tenant_id == tid
-        ):
-            tenant_id = tid
-    store = sim.tenant(tenant_id)
-    store.create_campaign("Contract campaign", ["Contract sequence"])
-
-
 def _campaign_and_sequence(keap: KeapSession) -> tuple[int, int]:
-    _seed_campaign(keap)
+    keap.seed_campaign()
     campaigns = keap.get(f"{V1}/campaigns", params={"limit": 50})
     assert campaigns.status_code == 200
     for campaign in campaigns.json()["campaigns"]:

@@ -189,7 +189,10 @@ def verify_cassette(
         if missing:
             res.skipped = f"target cannot provide {', '.join(missing)}"
             continue
+        setups = exchange.notes.get("setup") or []
         try:
+            for requirement in [s for s in setups if target.supports(s)]:
+                target.prepare(requirement, bindings=bindings, exchange=exchange)
             for requirement in _requirements(exchange):
                 produced = target.prepare(requirement, bindings=bindings, exchange=exchange)
                 if isinstance(produced, dict):

@@ -1,6 +1,7 @@
 """pytest fixtures for testing Keap integrations against keapsim (registered via ``pytest11``).
 
-- ``keapsim``: a fresh in-process :class:`~keapsim.Simulator` per test.
+- ``keapsim``: a fresh in-process :class:`~keapsim.Simulator` per test (options through the
+  ``keapsim`` marker).
 - ``keap_client``: an ``httpx.Client`` bound to it through ``httpx.WSGITransport`` (no socket),
   base URL ``http://keapsim.local/crm/rest``, authenticated with the default tenant's API key.
 - ``keapsim_server``: one simulator served by waitress on a free loopback port for the whole
@@ -20,10 +21,23 @@ from .server import SimulatorServer
 from .simulator import Simulator, TenantCredentials
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "keapsim(**options): options for the `keapsim` fixture's Simulator, e.g. "
+        "@pytest.mark.keapsim(profile='guide', throttle=False)",
+    )
+
+
 @pytest.fixture
-def keapsim() -> Simulator:
-    """A fresh simulator: building one costs about a millisecond, so no shared state."""
-    return Simulator()
+def keapsim(request: pytest.FixtureRequest) -> Simulator:
+    """A fresh simulator (a few milliseconds to build, so no state is shared between tests).
+
+    Throttling is on, as in Keap: an API key may make 10 requests a second. Tests that make
+    many calls quickly can ask for ``@pytest.mark.keapsim(throttle=False)``.
+    """
+    marker = request.node.get_closest_marker("keapsim")
+    return Simulator(**(marker.kwargs if marker else {}))
 
 
 @pytest.fixture

@@ -97,11 +97,17 @@ def _paged_v1(client: Any, path: str, key: str, **extra: Any) -> Iterator[dict[s
 
 
 def _sequences_of(client: Any, v2: bool, campaign: dict[str, Any]) -> list[dict[str, Any]]:
-    if campaign.get("sequences") is not None:
+    if campaign.get("sequences"):
         return list(campaign["sequences"])
-    if not v2:
-        return []
-    body = client.request("GET", f"/v2/campaigns/{campaign['id']}/sequences").json()
+    if v2:
+        body = client.request("GET", f"/v2/campaigns/{campaign['id']}/sequences").json()
+    else:
+        # v1 lists campaigns without sequences; the single campaign has them on request.
+        body = client.request(
+            "GET",
+            f"/v1/campaigns/{campaign['id']}",
+            params={"optional_properties": "sequences"},
+        ).json()
     return list(body.get("sequences") or [])
 
 
@@ -121,12 +127,7 @@ def inventory(client: Any, findings: Findings, v2: bool) -> None:
         campaigns = attempt("campaigns", lambda: _paged_v2(client, "/v2/campaigns", "campaigns"))
     else:
         tags = attempt("tags", lambda: _paged_v1(client, "/v1/tags", "tags"))
-        campaigns = attempt(
-            "campaigns",
-            lambda: _paged_v1(
-                client, "/v1/campaigns", "campaigns", optional_properties="sequences"
-            ),
-        )
+        campaigns = attempt("campaigns", lambda: _paged_v1(client, "/v1/campaigns", "campaigns"))
     findings.tags = [{"id": str(t.get("id")), "name": t.get("name")} for t in tags]
     for c in campaigns:
         seqs = attempt(
@@ -324,9 +325,11 @@ def print_test_lead(console: Console, lead: dict[str, Any], outcome: TestLeadOut
     line = f"[{style}]{res.outcome}[/]"
     if res.reason:
         line += f": {res.reason}"
+    kind = ""
+    if res.contact_id:
+        kind = "existing contact matched; " if res.duplicate else "new contact; "
     console.print(
-        f"  outcome {line}; contact id {res.contact_id or '-'}; "
-        f"{'existing contact updated' if res.duplicate else 'new contact'}; "
+        f"  outcome {line}; contact id {res.contact_id or '-'}; {kind}"
         f"{res.attempts} HTTP attempt(s); {res.latency_ms:g} ms"
     )
     for step in res.details.get("steps", []):

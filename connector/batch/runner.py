@@ -184,6 +184,11 @@ def _lead_email(lead: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _match_key(lead: dict[str, Any] | None) -> str:
+    email = _lead_email(lead)
+    return email.lower() if email else ""
+
+
 class BatchRunner:
     """Deliver every lead of a :class:`LeadFile` once, recording each outcome."""
 
@@ -273,9 +278,9 @@ class BatchRunner:
         ) -> None:
             nonlocal first_error
             stamp(res)
-            ledger.append(res)
-            final[rec.key] = res
-            stats.note(res.outcome)
+            # The log row goes first: if the process dies between the two writes the lead is
+            # "in doubt" and re-sent (an idempotent upsert), so the log never misses a delivery
+            # that happened; the other order could lose the log row of a recorded lead.
             if logged and self.log is not None:
                 self.log.record(
                     outcome=res.outcome,
@@ -291,6 +296,9 @@ class BatchRunner:
                     run_id=self.run_id,
                     details=res.details or None,
                 )
+            ledger.append(res)
+            final[rec.key] = res
+            stats.note(res.outcome)
             if res.outcome == "error" and first_error is None:
                 first_error = res
             if (
@@ -354,27 +362,52 @@ class BatchRunner:
         workers = max(1, self.options.workers)
         inflight: dict[Future[LeadResult], InputRecord] = {}
         next_idx = 0
+        # Leads sharing an e-mail address are never in flight together: two concurrent upserts
+        # of one address can race into two contacts in Keap, and the later row of the file
+        # should be the one whose values win. Such a lead waits in ``held`` (in file order).
+        busy: Counter[str] = Counter()
+        held: list[InputRecord] = []
+        held_emails: Counter[str] = Counter()
+
+        def take() -> InputRecord | None:
+            nonlocal next_idx
+            for i, rec in enumerate(held):
+                email = _match_key(rec.lead)
+                if not busy[email]:
+                    held.pop(i)
+                    held_emails[email] -= 1
+                    return rec
+            while next_idx < len(queue):
+                rec = queue[next_idx]
+                next_idx += 1
+                email = _match_key(rec.lead)
+                if email and (busy[email] or held_emails[email]):
+                    held.append(rec)
+                    held_emails[email] += 1
+                    continue
+                return rec
+            return None
+
         executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
         try:
             while True:
                 try:
-                    while (
-                        not self._stop.is_set()
-                        and len(inflight) < workers
-                        and next_idx < len(queue)
-                    ):
+                    while not self._stop.is_set() and len(inflight) < workers:
                         self._pace()
                         if self._stop.is_set():
                             break
-                        rec = queue[next_idx]
-                        next_idx += 1
+                        rec = take()
+                        if rec is None:
+                            break
                         ledger.mark_started(rec)
+                        busy[_match_key(rec.lead)] += 1
                         inflight[executor.submit(self._deliver_one, rec)] = rec
                     if not inflight:
-                        break
+                        break  # nothing left (held leads only ever wait on in-flight ones)
                     done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
                     for fut in done:
                         rec = inflight.pop(fut)
+                        busy[_match_key(rec.lead)] -= 1
                         finish(rec, fut.result(), delivered=True)
                 except KeyboardInterrupt:
                     # Only reached when the caller left Python's default SIGINT handler in
@@ -386,7 +419,7 @@ class BatchRunner:
                 if fut.done() and rec.key not in final:
                     finish(rec, fut.result(), delivered=True)
             reason = self._stop_reason or "not delivered"
-            for rec in queue[next_idx:]:
+            for rec in [*held, *queue[next_idx:]]:
                 if rec.key not in final:
                     res = stamp(
                         LeadResult(

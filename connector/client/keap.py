@@ -169,8 +169,8 @@ class KeapClient:
             auth,
             api_version=settings.api_version,
             retry=retry,
-            bucket=TokenBucket(rl.requests_per_second, rl.burst, sleep=sleep),
-            governor=QuotaGovernor(rl.low_water, sleep=sleep),
+            bucket=TokenBucket(rl.requests_per_second, rl.burst, clock=clock, sleep=sleep),
+            governor=QuotaGovernor(rl.low_water, clock=clock, sleep=sleep),
             http=http,
             sleep=sleep,
         )
@@ -327,13 +327,33 @@ class KeapClient:
         return self.request("GET", f"/v2/contacts/{contact_id}", stats=stats).json()
 
     def current_user_id(self, stats: RequestStats | None = None) -> str | None:
-        """The id of the user the credential acts as (v2 notes require a user id)."""
+        """The CRM user id the credential acts as (v2 notes require a ``user_id``).
+
+        v2 userinfo carries it as ``id``. Where that endpoint is missing (older gateways, the
+        simulator), the v1 userinfo email is looked up in ``/v2/users`` instead; v1's ``sub`` is
+        the global user id, a different number.
+        """
         with self._user_lock:
             if self._user_id is None:
-                body = self.request("GET", f"/{self.v}/oauth/connect/userinfo", stats=stats).json()
-                uid = body.get("id") or body.get("infusionsoft_id") or body.get("sub")
-                self._user_id = str(uid) if uid is not None else None
+                self._user_id = self._lookup_user_id(stats)
             return self._user_id
+
+    def _lookup_user_id(self, stats: RequestStats | None) -> str | None:
+        response = self.request(
+            "GET", "/v2/oauth/connect/userinfo", allow=(404,), stats=stats
+        )
+        if response.status_code != 404 and response.json().get("id") is not None:
+            return str(response.json()["id"])
+        email = self.request("GET", "/v1/oauth/connect/userinfo", stats=stats).json().get("email")
+        if not email:
+            return None
+        users = self.request(
+            "GET", "/v2/users", params={"filter": f"email=={email}"}, stats=stats
+        ).json()
+        for user in users.get("users") or []:
+            if user.get("id") is not None:
+                return str(user["id"])
+        return None
 
     def test_connection(self) -> dict[str, Any]:
         """Check the credential with a cheap authenticated call and list the custom fields."""

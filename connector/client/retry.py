@@ -50,7 +50,12 @@ class RetryPolicy:
                 if retry_after > self.max_retry_after:
                     return None
                 return retry_after
-        return self.backoff(attempt)
+        delay = self.backoff(attempt)
+        if response is not None and response.status_code == 429:
+            # A 429 means a window is full, and Keap's smallest window is one second: coming
+            # back sooner only collects another 429.
+            delay = max(delay, 1.0)
+        return delay
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -8,8 +8,10 @@ quota, cannot be waited out within a lead delivery.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -43,8 +45,10 @@ class TokenBucket:
         """Take a token and return 0, or return the seconds to wait before one is available."""
         with self._lock:
             self._refill(self._clock())
-            if self._tokens >= 1:
-                self._tokens -= 1
+            # The epsilon absorbs float rounding: without it a deficit of 1e-12 tokens could ask
+            # for a sleep too small to move a large clock value, and spin forever.
+            if self._tokens >= 1 - 1e-9:
+                self._tokens = max(0.0, self._tokens - 1)
                 return 0.0
             return (1 - self._tokens) / self.rate
 
@@ -60,6 +64,7 @@ class TokenBucket:
 
 @dataclass(frozen=True)
 class QuotaSnapshot:
+    spike_per_second: int | None = None
     throttle_available: int | None = None
     throttle_limit: int | None = None
     quota_available: int | None = None
@@ -79,8 +84,15 @@ def _int(headers: Mapping[str, str], name: str) -> int | None:
         return None
 
 
+def _spike(headers: Mapping[str, str]) -> int | None:
+    # "x-keap-product-spike-limit: 10ps" (PAT/SAK keys)
+    m = re.fullmatch(r"\s*(\d+)\s*ps\s*", headers.get("x-keap-product-spike-limit") or "")
+    return int(m.group(1)) if m else None
+
+
 def read_quota_headers(headers: Mapping[str, str]) -> QuotaSnapshot:
     return QuotaSnapshot(
+        spike_per_second=_spike(headers),
         throttle_available=_int(headers, "x-keap-product-throttle-available"),
         throttle_limit=_int(headers, "x-keap-product-throttle-limit"),
         quota_available=_int(headers, "x-keap-product-quota-available"),
@@ -100,7 +112,10 @@ class QuotaGovernor:
     * per-minute windows (product throttle, tenant throttle) at or below ``low_water``: pace at
       the window's sustainable rate (limit / 60 s), which cannot exhaust a rolling minute;
     * daily quota at or below ``low_water``: spread the remainder until the expiry time; at zero,
-      refuse immediately with ``QuotaExhausted`` instead of collecting 429s.
+      refuse immediately with ``QuotaExhausted`` instead of collecting 429s;
+    * a spike limit (``x-keap-product-spike-limit: 10ps``): never more than that many requests
+      in any rolling second. A token bucket alone cannot promise this (its burst plus a second
+      of refill exceeds the limit), so recent send times are kept and checked.
     """
 
     def __init__(
@@ -117,6 +132,8 @@ class QuotaGovernor:
         self._interval = 0.0
         self._next_at = 0.0
         self._quota_zero_until: float | None = None
+        self._spike: int | None = None
+        self._sent: deque[float] = deque()
         self.last: QuotaSnapshot = QuotaSnapshot()
 
     @property
@@ -146,20 +163,31 @@ class QuotaGovernor:
                 interval = max(interval, remaining / snap.quota_available)
         with self._lock:
             self.last = snap
+            if snap.spike_per_second:
+                self._spike = snap.spike_per_second
             self._interval = interval
             self._quota_zero_until = zero_until
 
     def wait(self) -> float:
-        """Block for the pacing interval if pacing; raise QuotaExhausted at a zero daily quota."""
-        with self._lock:
-            now = self._clock()
-            if self._quota_zero_until is not None and now < self._quota_zero_until:
-                raise QuotaExhausted("Keap's daily API quota is used up")
-            if self._interval <= 0:
-                return 0.0
-            start = max(now, self._next_at)
-            self._next_at = start + self._interval
-            delay = start - now
-        if delay > 0:
+        """Block while pacing is needed; raise QuotaExhausted at a zero daily quota."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                if self._quota_zero_until is not None and now < self._quota_zero_until:
+                    raise QuotaExhausted("Keap's daily API quota is used up")
+                delay = max(self._next_at - now, 0.0) if self._interval > 0 else 0.0
+                if delay == 0 and self._spike:
+                    # 1.001 s: a hair over the rolling second, so clock rounding never counts
+                    # the oldest request in both this window and the next.
+                    while self._sent and self._sent[0] <= now - 1.001:
+                        self._sent.popleft()
+                    if len(self._sent) >= self._spike:
+                        delay = self._sent[0] + 1.001 - now
+                if delay <= 0:
+                    if self._interval > 0:
+                        self._next_at = now + self._interval
+                    self._sent.append(now)
+                    return waited
             self._sleep(delay)
-        return delay
+            waited += delay

@@ -12,7 +12,9 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-blueprint = Blueprint("admin", __name__, url_prefix="/_keapsim")
+# The dashboard (ui.py) renders from templates/ and serves static/ under /_keapsim/static.
+blueprint = Blueprint("admin", __name__, url_prefix="/_keapsim", template_folder="templates",
+                      static_folder="static")
 LOOPBACK = ("127.", "::1", "localhost")
 
 
@@ -38,4 +40,4 @@ def _guard() -> Response | None:
     return None
 
 
-from . import clock, faults, journal, state, tenants, ui  # noqa: E402,F401  (register routes)
+from . import clock, faults, journal, scenarios, state, tenants, ui  # noqa: E402,F401  (routes)

@@ -1,5 +1,40 @@
-"""Admin API: state (issue 4)."""
+"""Admin API: state snapshots (see :mod:`keapsim.snapshots` for the document's layout).
+
+- ``GET /_keapsim/state[?tenant=<id>]``  the whole simulator's state, or one tenant's
+- ``PUT /_keapsim/state[?tenant=<id>]``  load a document: a simulator-scope one replaces
+  everything; a tenant-scope one, or any with ``?tenant=``, replaces only those tenants
+"""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+import json
+
+from flask import Response, current_app, jsonify, request
+
+from ..snapshots import FORMAT_VERSION, SnapshotError, dump_state, load_state, parse_document
+from . import admin_error, blueprint
+
+
+@blueprint.get("/state")
+def get_state() -> Response:
+    sim = current_app.config["KEAPSIM"]
+    tenant_id = request.args.get("tenant") or None
+    if tenant_id is not None and tenant_id not in sim.tenants:
+        return admin_error(f"no tenant {tenant_id!r}", 404)
+    return Response(json.dumps(dump_state(sim, tenant_id)), content_type="application/json")
+
+
+@blueprint.put("/state")
+def put_state() -> Response:
+    sim = current_app.config["KEAPSIM"]
+    tenant_id = request.args.get("tenant") or None
+    try:
+        document = parse_document(request.get_data(cache=True), "the request body")
+        loaded = load_state(sim, document, tenant_id)
+    except SnapshotError as err:
+        return admin_error(str(err))
+    return jsonify(
+        loaded=loaded,
+        scope="tenant" if tenant_id else document["scope"],
+        format_version=FORMAT_VERSION,
+    )

@@ -2,7 +2,7 @@
 
 - ``POST   /_keapsim/tenants``                  create (body: optional settings and credentials)
 - ``GET    /_keapsim/tenants``                  list
-- ``GET    /_keapsim/tenants/<id>``             one tenant, with its apps and keys
+- ``GET    /_keapsim/tenants/<id>``             one tenant: apps, keys, usage counts
 - ``DELETE /_keapsim/tenants/<id>``             delete (its credentials stop working)
 - ``POST   /_keapsim/tenants/<id>/reset``       forget its CRM data and counters
 - ``GET    /_keapsim/tenants/<id>/settings``    its ``TenantSettings``
@@ -34,8 +34,11 @@ class NewTenant(BaseModel):
     the simulator's defaults)."""
 
     model_config = ConfigDict(extra="allow")
-    tenant_id: str | None = Field(default=None, pattern=TENANT_ID_PATTERN,
-                                  description="becomes the host <id>.infusionsoft.com")
+    tenant_id: str | None = Field(
+        default=None,
+        pattern=TENANT_ID_PATTERN,
+        description="becomes the host <id>.infusionsoft.com",
+    )
     name: str | None = None
     api_key: str | None = Field(default=None, min_length=8)
     client_id: str | None = Field(default=None, min_length=4)
@@ -55,11 +58,16 @@ def _sim() -> Simulator:
 
 def validation_error(err: ValidationError) -> Response:
     """A 400 naming each bad field: ``limits.api_key.per_minute: Input should be ...``."""
-    details = [{"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
-               for e in err.errors()]
+    details = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
+        for e in err.errors()
+    ]
     message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-    return Response(json.dumps({"error": message, "details": details}), status=400,
-                    content_type="application/json")
+    return Response(
+        json.dumps({"error": message, "details": details}),
+        status=400,
+        content_type="application/json",
+    )
 
 
 def json_object() -> dict[str, Any] | Response:
@@ -102,12 +110,21 @@ def tenant_summary(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
         "name": tenant.name,
         "host": sim.tenant_host(tenant.id),
         "settings": tenant.settings.model_dump(),
-        "apps": [{"client_id": a.client_id, "client_secret": a.client_secret, "name": a.name,
-                  "redirect_uris": list(a.redirect_uris)}
-                 for a in sim.identity.apps_of(tenant.id)],
-        "api_keys": [{"key": k.key, "kind": k.kind, "revoked": k.revoked}
-                     for k in sim.identity.api_keys_of(tenant.id)],
+        "apps": [
+            {
+                "client_id": a.client_id,
+                "client_secret": a.client_secret,
+                "name": a.name,
+                "redirect_uris": list(a.redirect_uris),
+            }
+            for a in sim.identity.apps_of(tenant.id)
+        ],
+        "api_keys": [
+            {"key": k.key, "kind": k.kind, "revoked": k.revoked}
+            for k in sim.identity.api_keys_of(tenant.id)
+        ],
         "contacts": len(tenant.contacts),
+        "usage": sim.throttle.usage(tenant.id),
     }
 
 
@@ -124,17 +141,23 @@ def create_tenant() -> Response | tuple[Response, int]:
     given_settings = request_fields.model_extra or {}
     unknown = set(given_settings) - set(TenantSettings.model_fields)
     if unknown:
-        return admin_error(f"unknown field(s): {', '.join(sorted(unknown))}; settings fields "
-                           f"are {', '.join(TenantSettings.model_fields)}")
+        return admin_error(
+            f"unknown field(s): {', '.join(sorted(unknown))}; settings fields "
+            f"are {', '.join(TenantSettings.model_fields)}"
+        )
     try:
         settings = TenantSettings.model_validate(
-            deep_merge(sim.defaults.model_dump(), given_settings))
+            deep_merge(sim.defaults.model_dump(), given_settings)
+        )
     except ValidationError as err:
         return validation_error(err)
     try:
         credentials = sim.create_tenant(
-            tenant_id=request_fields.tenant_id, name=request_fields.name, settings=settings,
-            api_key=request_fields.api_key, client_id=request_fields.client_id,
+            tenant_id=request_fields.tenant_id,
+            name=request_fields.name,
+            settings=settings,
+            api_key=request_fields.api_key,
+            client_id=request_fields.client_id,
             client_secret=request_fields.client_secret,
             redirect_uris=request_fields.redirect_uris,
         )
@@ -222,16 +245,20 @@ def mint_token(tenant_id: str) -> Response | tuple[Response, int]:
     if wanted.client_id is not None:
         apps = [a for a in apps if a.client_id == wanted.client_id]
     if not apps:
-        return admin_error(f"tenant {tenant_id!r} has no OAuth app "
-                           f"{wanted.client_id or ''}".rstrip(), 404)
+        return admin_error(
+            f"tenant {tenant_id!r} has no OAuth app {wanted.client_id or ''}".rstrip(), 404
+        )
     settings = tenant.settings
-    access, refresh = sim.identity.issue_tokens(apps[0], sim.clock.time(),
-                                                settings.access_token_ttl,
-                                                settings.refresh_token_ttl)
+    access, refresh = sim.identity.issue_tokens(
+        apps[0], sim.clock.time(), settings.access_token_ttl, settings.refresh_token_ttl
+    )
     return jsonify(
-        access_token=access.token, token_type="bearer",
-        expires_in=int(access.expires_at - access.issued_at), refresh_token=refresh.token,
-        scope=f"full|{sim.tenant_host(tenant_id)}", client_id=apps[0].client_id,
+        access_token=access.token,
+        token_type="bearer",
+        expires_in=int(access.expires_at - access.issued_at),
+        refresh_token=refresh.token,
+        scope=f"full|{sim.tenant_host(tenant_id)}",
+        client_id=apps[0].client_id,
         tenant_id=tenant_id,
     ), 201
 

@@ -1,5 +1,139 @@
-"""Admin API: ui (issue 4)."""
+"""The dashboard at ``/_keapsim/ui``: tenants, contacts with their tags and sequences, the live
+request journal, fault rules and the clock, for a QA engineer in a browser.
+
+Server-rendered (Jinja2): each panel is a template that the page includes and that
+``/_keapsim/ui/panels/<name>`` serves alone, so the page's script refreshes a panel by fetching
+its HTML again; actions (add or remove a fault rule, advance the clock, reset a tenant) are
+``fetch`` calls to the admin JSON API. Everything is served locally (no CDN).
+"""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, current_app, render_template, request
+
+from ..gateway.faults import CANNED
+from . import admin_error, blueprint
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
+    from ..store import Tenant
+
+CONTACTS_SHOWN = 200
+JOURNAL_SHOWN = 50
+
+
+def _sim() -> Simulator:
+    return current_app.config["KEAPSIM"]
+
+
+def _selected_tenant(sim: Simulator) -> Tenant | None:
+    wanted = request.args.get("tenant")
+    if wanted:
+        return sim.tenants.get(wanted)
+    if sim.default_tenant is not None and sim.default_tenant.tenant_id in sim.tenants:
+        return sim.tenants[sim.default_tenant.tenant_id]
+    return next(iter(sim.tenants.values()), None)
+
+
+def _contact_rows(tenant: Tenant) -> list[dict[str, Any]]:
+    with tenant.lock:
+        contacts = tenant.iter_contacts()[:CONTACTS_SHOWN]
+        campaigns = dict(tenant.campaigns)
+        rows = []
+        for contact in contacts:
+            names = " ".join(n for n in (contact.given_name, contact.family_name) if n)
+            sequences = []
+            for campaign_id, sequence_id in tenant.sequences_of(contact.id):
+                campaign = campaigns.get(campaign_id)
+                sequence = (
+                    next((s for s in campaign.sequences if s.id == sequence_id), None)
+                    if campaign
+                    else None
+                )
+                sequences.append(
+                    f"{campaign.name if campaign else campaign_id} / "
+                    f"{sequence.name if sequence else sequence_id}"
+                )
+            rows.append(
+                {
+                    "id": contact.id,
+                    "name": names,
+                    "emails": contact.emails,
+                    "tags": [tag.name for tag, _ in tenant.tags_of(contact.id)],
+                    "sequences": sequences,
+                    "last_updated": contact.last_updated,
+                }
+            )
+    return rows
+
+
+def _clock_panel(sim: Simulator) -> dict[str, Any]:
+    return {"clock": sim.clock.to_dict()}
+
+
+def _tenants_panel(sim: Simulator) -> dict[str, Any]:
+    return {"tenants": list(sim.tenants.values()), "tenant": _selected_tenant(sim)}
+
+
+def _contacts_panel(sim: Simulator) -> dict[str, Any]:
+    tenant = _selected_tenant(sim)
+    return {
+        "tenant": tenant,
+        "contacts": _contact_rows(tenant) if tenant else [],
+        "contact_count": len(tenant.contacts) if tenant else 0,
+        "contacts_shown": CONTACTS_SHOWN,
+    }
+
+
+def _faults_panel(sim: Simulator) -> dict[str, Any]:
+    return {
+        "faults": [rule.to_dict() for rule in sim.faults.list()],
+        "canned": sorted(CANNED),
+        "tenants": list(sim.tenants.values()),
+    }
+
+
+def _journal_panel(sim: Simulator) -> dict[str, Any]:
+    return {
+        "journal": list(reversed(sim.journal.find(limit=JOURNAL_SHOWN))),
+        "journal_size": len(sim.journal),
+        "journal_shown": JOURNAL_SHOWN,
+    }
+
+
+PANELS: dict[str, Callable[[Simulator], dict[str, Any]]] = {
+    "clock": _clock_panel,
+    "tenants": _tenants_panel,
+    "contacts": _contacts_panel,
+    "faults": _faults_panel,
+    "journal": _journal_panel,
+}
+
+
+@blueprint.app_template_filter("keapsim_time")
+def _format_time(value: float | datetime | None) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        value = datetime.fromtimestamp(value, tz=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@blueprint.get("/ui")
+def dashboard() -> str:
+    sim = _sim()
+    context: dict[str, Any] = {}
+    for build in PANELS.values():
+        context.update(build(sim))
+    return render_template("dashboard.html", panels=list(PANELS), **context)
+
+
+@blueprint.get("/ui/panels/<name>")
+def panel(name: str) -> str | Response:
+    if name not in PANELS:
+        return admin_error(f"no panel {name!r}; panels are {', '.join(PANELS)}", 404)
+    return render_template(f"dashboard_{name}.html", **PANELS[name](_sim()))

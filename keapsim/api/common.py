@@ -35,7 +35,7 @@ def json_body(*, kind: type = dict, required: bool = True) -> Any:
         return kind()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise BadInput(UNCONVERTIBLE) from None
     if not isinstance(body, kind):
         raise BadInput(UNCONVERTIBLE)

@@ -35,8 +35,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from werkzeug.wrappers import Request, Response
 
+from ..api.common import UNCONVERTIBLE
+from ..oauth.views import INVALID_REFRESH_TOKEN
 from .pipeline import ADMIN_PREFIX, Handler
-from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED, fault
+from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED
+from .throttle import GUIDE_THROTTLED
 
 if TYPE_CHECKING:
     from ..store import IdentityStore
@@ -58,23 +61,18 @@ class Canned:
 
 
 # bad_request: observed v1 text (facts §5.2). duplicate_409: the guide profile's message (no
-# source gives a body, see api/v1/__init__.py). unavailable_503: no source shows Keap answering
-# 503 (facts §5.2); keapsim uses the fault shape of Keap's gateway (Apigee) with Apigee's
-# generic errorcode, which is an assumption. invalid_grant: facts §2.1.
+# source gives a body, see api/v1/__init__.py). unavailable_503: the guide profile's over-limit
+# body (throttle.py; the guide gives none, and no source shows Keap answering 503).
+# invalid_grant: Keap's reused-refresh-token body (facts §2.1, oauth/views.py).
 CANNED: dict[str, Canned] = {
     "expired_token": Canned(401, EXPIRED_TOKEN),
     "invalid_token": Canned(401, INVALID_TOKEN),
     "missing_token": Canned(401, MISSING_TOKEN),
     "throttled": Canned(429, THROTTLED),
     "duplicate_409": Canned(409, None, "A contact with this email address already exists"),
-    "unavailable_503": Canned(
-        503,
-        fault("The Service is temporarily unavailable",
-              "messaging.adaptors.http.flow.ServiceUnavailable"),
-    ),
-    "bad_request": Canned(400, None, "Input could not be converted to a valid request"),
-    "invalid_grant": Canned(400, {"error": "invalid_grant",
-                                  "error_description": "Invalid refresh token"}),
+    "unavailable_503": Canned(503, GUIDE_THROTTLED),
+    "bad_request": Canned(400, None, UNCONVERTIBLE),
+    "invalid_grant": Canned(400, INVALID_REFRESH_TOKEN),
 }
 
 
@@ -156,8 +154,13 @@ class FaultRule:
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.spec.model_dump(exclude_defaults=True)
-        return {"id": self.id, **spec, "matched": self.matched, "fired": self.fired,
-                "exhausted": self.exhausted}
+        return {
+            "id": self.id,
+            **spec,
+            "matched": self.matched,
+            "fired": self.fired,
+            "exhausted": self.exhausted,
+        }
 
     def matches(self, request: Request, tenant_id: str | None) -> bool:
         spec = self.spec
@@ -165,9 +168,7 @@ class FaultRule:
             return False
         if spec.path is not None and not fnmatch.fnmatchcase(request.path, spec.path):
             return False
-        if spec.version is not None and not request.path.startswith(
-            f"/crm/rest/{spec.version}/"
-        ):
+        if spec.version is not None and not request.path.startswith(f"/crm/rest/{spec.version}/"):
             return False
         if spec.tenant is not None and tenant_id != spec.tenant:
             return False
@@ -205,6 +206,12 @@ def request_body(request: Request) -> bytes:
     the Flask app behind this one can still read it."""
     environ = request.environ
     cached = environ.get(BODY_ENVIRON_KEY)
+    if (
+        cached is None
+        and environ.get("CONTENT_LENGTH") in (None, "", "0")
+        and not (environ.get("wsgi.input_terminated"))
+    ):
+        return b""  # most GETs: nothing to read, nothing to put back
     if cached is None:
         cached = request.get_data(cache=True)
         environ[BODY_ENVIRON_KEY] = cached
@@ -433,8 +440,9 @@ def malformed_response(spec: FaultSpec, served: Response | None) -> Response:
     if served is not None:
         whole = served.get_data()
     elif spec.response is not None:
-        whole = (spec.response if isinstance(spec.response, str)
-                 else json.dumps(spec.response)).encode()
+        whole = (
+            spec.response if isinstance(spec.response, str) else json.dumps(spec.response)
+        ).encode()
     else:
         whole = json.dumps(PLACEHOLDER_BODY).encode()
     cut = whole[: max(1, len(whole) // 2)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -43,9 +44,9 @@ MASKED_HEADERS = frozenset(
 )
 # Secrets in query strings, form bodies and JSON bodies (the OAuth token exchange carries them).
 # ``code`` is masked in query strings and form bodies only: in JSON it is the v2 error code.
-SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "api_key",
-                           "password"})
+SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "api_key", "password"})
 SECRET_FORM_FIELDS = SECRET_FIELDS | {"code"}
+SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(SECRET_FIELDS)) + r")=([^&\"'\s\\]+)")
 
 
 def mask(value: str) -> str:
@@ -161,8 +162,11 @@ class Journal:
         with self._lock:
             if not self._hooks:
                 return
-            tenant = (credential_tenant_id(self.identity, request)
-                      if any(h.tenant is not None for h in self._hooks) else None)
+            tenant = (
+                credential_tenant_id(self.identity, request)
+                if any(h.tenant is not None for h in self._hooks)
+                else None
+            )
             due = []
             for hook in self._hooks:
                 if hook.tenant is None or hook.tenant == tenant:
@@ -197,8 +201,9 @@ class Journal:
         of the query parameters; ``body_contains`` a substring of the request body.
         """
         method = method.upper() if method else None
-        statuses = ({status} if isinstance(status, int) else
-                    set(status) if status is not None else None)
+        statuses = (
+            {status} if isinstance(status, int) else set(status) if status is not None else None
+        )
         found = []
         for entry in self:
             if method is not None and entry.method != method:
@@ -256,8 +261,9 @@ class Journal:
         rows = entries if entries is not None else self
         return "".join(json.dumps(entry.to_dict()) + "\n" for entry in rows)
 
-    def to_vcr(self, entries: Iterable[JournalEntry] | None = None,
-               base_url: str = "http://keapsim.local") -> str:
+    def to_vcr(
+        self, entries: Iterable[JournalEntry] | None = None, base_url: str = "http://keapsim.local"
+    ) -> str:
         """A vcrpy cassette (YAML, format version 1). Dropped connections are left out (a
         cassette cannot express them); credentials stay masked, bodies stay cut at the limit."""
         rows = entries if entries is not None else self
@@ -266,19 +272,21 @@ class Journal:
             if entry.status is None:
                 continue
             query = f"?{entry.query}" if entry.query else ""
-            interactions.append({
-                "request": {
-                    "body": entry.request_body or None,
-                    "headers": {k: [v] for k, v in entry.request_headers.items()},
-                    "method": entry.method,
-                    "uri": f"{base_url.rstrip('/')}{entry.path}{query}",
-                },
-                "response": {
-                    "body": {"string": entry.response_body},
-                    "headers": {k: [v] for k, v in entry.response_headers.items()},
-                    "status": {"code": entry.status, "message": _reason(entry.status)},
-                },
-            })
+            interactions.append(
+                {
+                    "request": {
+                        "body": entry.request_body or None,
+                        "headers": {k: [v] for k, v in entry.request_headers.items()},
+                        "method": entry.method,
+                        "uri": f"{base_url.rstrip('/')}{entry.path}{query}",
+                    },
+                    "response": {
+                        "body": {"string": entry.response_body},
+                        "headers": {k: [v] for k, v in entry.response_headers.items()},
+                        "status": {"code": entry.status, "message": _reason(entry.status)},
+                    },
+                }
+            )
         return yaml.safe_dump({"interactions": interactions, "version": 1}, sort_keys=False)
 
 
@@ -298,13 +306,14 @@ def _fault_matches(actual: str | None, wanted: str | bool) -> bool:
 
 
 def _masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {name: mask(value) if name.lower() in MASKED_HEADERS else value
-            for name, value in headers}
+    return {
+        name: mask(value) if name.lower() in MASKED_HEADERS else value for name, value in headers
+    }
 
 
 def _masked_query(query: str) -> str:
-    if not query:
-        return ""
+    if not query or not any(name in query for name in SECRET_FORM_FIELDS):
+        return query
     pairs = parse_qsl(query, keep_blank_values=True)
     if not any(k in SECRET_FORM_FIELDS for k, _ in pairs):
         return query
@@ -318,11 +327,14 @@ def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str,
     mimetype = (content_type or "").split(";")[0].strip().lower()
     if mimetype == "application/x-www-form-urlencoded":
         text = _masked_query(text)
-    elif "json" in mimetype and any(name in text for name in SECRET_FIELDS):
-        try:
-            text = json.dumps(_mask_json(json.loads(text)))
-        except ValueError:
-            pass
+    elif any(name in text for name in SECRET_FIELDS):
+        if "json" in mimetype:
+            try:
+                text = json.dumps(_mask_json(json.loads(text)))
+            except ValueError:
+                pass
+        # Keap's v1 paging links echo the query string, ``access_token=`` included.
+        text = SECRET_IN_TEXT.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
     if len(text) > limit:
         return text[:limit], True
     return text, False
@@ -330,8 +342,10 @@ def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str,
 
 def _mask_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: mask(v) if k in SECRET_FIELDS and isinstance(v, str) else _mask_json(v)
-                for k, v in value.items()}
+        return {
+            k: mask(v) if k in SECRET_FIELDS and isinstance(v, str) else _mask_json(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_mask_json(v) for v in value]
     return value
@@ -354,9 +368,7 @@ class RecordJournal:
             return call_next(request)
         started = time.perf_counter()
         limit = journal.body_limit
-        body_text, body_cut = _masked_body(
-            request_body(request), request.content_type, limit
-        )
+        body_text, body_cut = _masked_body(request_body(request), request.content_type, limit)
         entry = JournalEntry(
             seq=journal.next_seq(),
             time=journal.clock.time() if journal.clock else time.time(),
@@ -387,6 +399,9 @@ class RecordJournal:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         entry.fault = environ.get(FAULT_ENVIRON_KEY)
         principal = environ.get(PRINCIPAL)
-        entry.tenant = (principal.tenant.id if principal is not None
-                        else credential_tenant_id(self.journal.identity, request))
+        entry.tenant = (
+            principal.tenant.id
+            if principal is not None
+            else credential_tenant_id(self.journal.identity, request)
+        )
         self.journal.record(entry)

@@ -40,7 +40,11 @@ class Gateway:
         self.stages = list(stages)
 
     def _call_inner(self, request: Request) -> Response:
-        return Response.from_app(self.inner, request.environ, buffered=True)
+        response = Response.from_app(self.inner, request.environ, buffered=True)
+        if response.status_code == 204:
+            # from_app gives every response a default text/plain type; a 204 has no body.
+            response.headers.pop("Content-Type", None)
+        return response
 
     def handle(self, request: Request) -> Response:
         handler: Handler = self._call_inner

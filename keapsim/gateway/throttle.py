@@ -53,8 +53,13 @@ SECOND = 1.0
 
 # The guide gives no body for its 503. keapsim mirrors Keap's 429 body so that one parser
 # handles both; only ``code``/``message`` differ.
-GUIDE_THROTTLED = {"code": "503", "message": "Service Unavailable", "status": "Request Throttled",
-                   "details": None}
+GUIDE_THROTTLED = {
+    "code": "503",
+    "message": "Service Unavailable",
+    "status": "Request Throttled",
+    "details": None,
+}
+
 
 class Bucket:
     """One credential's or one tenant's allowance. Rolling windows keep the timestamps of the
@@ -124,23 +129,21 @@ class Throttle:
             else:
                 self._buckets.pop(tenant_id, None)
 
-    def usage(self, principal: Principal) -> dict[str, dict[str, int | None]]:
-        """The current counts of a caller's buckets (for the admin API and tests)."""
+    def usage(self, tenant_id: str) -> dict[str, dict[str, int]]:
+        """A tenant's current counts, by bucket (``"tenant"``, ``"SAK:<key>"``,
+        ``"oauth:<client id>"``): requests in the rolling second and minute and the UTC day."""
         now = self.sim.clock.time()
         day = int(now // DAY)
-        limits = principal.tenant.settings.limits
-        product_window = limits.oauth_app if principal.kind == "oauth" else limits.api_key
         result = {}
         with self._lock:
-            for name, key, window in (
-                ("product", (principal.kind, principal.quota_key), product_window),
-                ("tenant", ("tenant", principal.tenant.id), limits.tenant),
-            ):
-                bucket = self._bucket(principal.tenant.id, key)
+            for (kind, ident), bucket in self._buckets.get(tenant_id, {}).items():
                 bucket.roll(now, day)
-                result[name] = {"second": len(bucket.second), "minute": len(bucket.minute),
-                                "day": bucket.day_used, "per_second": window.per_second,
-                                "per_minute": window.per_minute, "per_day": window.per_day}
+                name = "tenant" if kind == "tenant" else f"{kind}:{ident}"
+                result[name] = {
+                    "second": len(bucket.second),
+                    "minute": len(bucket.minute),
+                    "day": bucket.day_used,
+                }
         return result
 
     def _bucket(self, tenant_id: str, key: tuple[str, str]) -> Bucket:
@@ -173,8 +176,7 @@ class Throttle:
             if wait <= 0:
                 product.admit(product_window, now)
                 shared.admit(limits.tenant, now)
-            headers = self._headers(principal, product, product_window, shared,
-                                    limits.tenant)
+            headers = self._headers(principal, product, product_window, shared, limits.tenant)
         if wait > 0:
             response = self._rejection(settings, wait)
         else:
@@ -189,18 +191,22 @@ class Throttle:
         return json_response(THROTTLED, 429, retry_after if settings.retry_after else None)
 
     def _headers(
-        self, principal: Principal, product: Bucket, product_window: Window, shared: Bucket,
+        self,
+        principal: Principal,
+        product: Bucket,
+        product_window: Window,
+        shared: Bucket,
         tenant_window: Window,
     ) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = []
         if principal.kind != "oauth" and product_window.per_second is not None:
             headers.append((SPIKE_LIMIT, f"{product_window.per_second}ps"))
         if product_window.per_minute is not None:
-            headers += _family(PRODUCT_THROTTLE, [(product_window.per_minute, "minute",
-                                                   len(product.minute))])
+            headers += _family(
+                PRODUCT_THROTTLE, [(product_window.per_minute, "minute", len(product.minute))]
+            )
         if product_window.per_day is not None:
-            headers += _family(PRODUCT_QUOTA, [(product_window.per_day, "day",
-                                                product.day_used)])
+            headers += _family(PRODUCT_QUOTA, [(product_window.per_day, "day", product.day_used)])
             headers.append((f"{PRODUCT_QUOTA}expiry-time", str((product.day + 1) * DAY * 1000)))
         headers.append((TENANT_ID, self.sim.tenant_host(principal.tenant.id)))
         # Since the per-tenant daily limit (2026-06) the tenant headers carry both windows,
@@ -216,15 +222,19 @@ class Throttle:
 
 
 def _family(prefix: str, windows: list[tuple[int, str, int]]) -> list[tuple[str, str]]:
-    """One header family; several windows are joined with ``|``."""
-
-    def joined(values: object) -> str:
-        return "|".join(str(v) for v in values)  # type: ignore[attr-defined]
-
+    """One header family from (limit, time unit, used) per window; several windows are joined
+    with ``|``. On the hot path, hence the plain loop."""
+    limits, units, intervals, availables, useds = [], [], [], [], []
+    for limit, unit, used in windows:
+        limits.append(str(limit))
+        units.append(unit)
+        intervals.append("1")
+        availables.append(str(limit - used if used < limit else 0))
+        useds.append(str(used))
     return [
-        (f"{prefix}limit", joined(w[0] for w in windows)),
-        (f"{prefix}time-unit", joined(w[1] for w in windows)),
-        (f"{prefix}interval", joined(1 for _ in windows)),
-        (f"{prefix}available", joined(max(w[0] - w[2], 0) for w in windows)),
-        (f"{prefix}used", joined(w[2] for w in windows)),
+        (prefix + "limit", "|".join(limits)),
+        (prefix + "time-unit", "|".join(units)),
+        (prefix + "interval", "|".join(intervals)),
+        (prefix + "available", "|".join(availables)),
+        (prefix + "used", "|".join(useds)),
     ]

@@ -93,21 +93,25 @@ def _checked_request(params: dict[str, str]) -> tuple[OAuthApp, str] | Response:
     return app, redirect_uri
 
 
-def _decide(app: OAuthApp, redirect_uri: str, state: str, scope: str, approve: bool
-            ) -> Response:
+def _decide(app: OAuthApp, redirect_uri: str, state: str, scope: str, approve: bool) -> Response:
     sim = _sim()
     if not approve:
-        return _redirect_with(redirect_uri, {"state": state, "error": "access_denied",
-                                             "error_description": DENIED_DESCRIPTION})
+        return _redirect_with(
+            redirect_uri,
+            {"state": state, "error": "access_denied", "error_description": DENIED_DESCRIPTION},
+        )
     if scope not in ("", "full"):
         # "full" is the only scope Keap knows (facts §2.1); its answer to another one is not
         # documented, so keapsim answers as RFC 6749 §4.1.2.1 says.
-        return _redirect_with(redirect_uri, {"state": state, "error": "invalid_scope",
-                                             "error_description": "scope must be full"})
+        return _redirect_with(
+            redirect_uri,
+            {"state": state, "error": "invalid_scope", "error_description": "scope must be full"},
+        )
     ttl = sim.tenants[app.tenant_id].settings.authorization_code_ttl
     code = sim.identity.issue_code(app, redirect_uri, sim.clock.time(), ttl)
-    return _redirect_with(redirect_uri, {"code": code.code,
-                                         "scope": _scope(sim, app.tenant_id), "state": state})
+    return _redirect_with(
+        redirect_uri, {"code": code.code, "scope": _scope(sim, app.tenant_id), "state": state}
+    )
 
 
 @blueprint.get(AUTHORIZE_PATH)
@@ -123,11 +127,18 @@ def authorize() -> Response:
         return _decide(app, redirect_uri, state, scope, approve=True)
     if auto == "deny":
         return _decide(app, redirect_uri, state, scope, approve=False)
-    fields = [(k, params.get(k, "")) for k in ("client_id", "redirect_uri", "response_type",
-                                               "scope", "state")]
+    fields = [
+        (k, params.get(k, ""))
+        for k in ("client_id", "redirect_uri", "response_type", "scope", "state")
+    ]
     html = render_template_string(
-        PAGE, title="Authorize application", error=None, app_name=app.name,
-        host=_sim().tenant_host(app.tenant_id), action=AUTHORIZE_PATH, fields=fields,
+        PAGE,
+        title="Authorize application",
+        error=None,
+        app_name=app.name,
+        host=_sim().tenant_host(app.tenant_id),
+        action=AUTHORIZE_PATH,
+        fields=fields,
     )
     return Response(html, content_type="text/html; charset=utf-8")
 
@@ -139,15 +150,22 @@ def authorize_decision() -> Response:
     if isinstance(checked, Response):
         return checked
     app, redirect_uri = checked
-    return _decide(app, redirect_uri, params.get("state", ""), params.get("scope", ""),
-                   approve=params.get("decision") == "approve")
+    return _decide(
+        app,
+        redirect_uri,
+        params.get("state", ""),
+        params.get("scope", ""),
+        approve=params.get("decision") == "approve",
+    )
 
 
 # -- /token -------------------------------------------------------------------------------------
-def _oauth_error(error: str, description: str, status: int = 400,
-                 headers: dict[str, str] | None = None) -> Response:
-    return _no_store(json_response({"error": error, "error_description": description}, status,
-                                   headers))
+def _oauth_error(
+    error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
+) -> Response:
+    return _no_store(
+        json_response({"error": error, "error_description": description}, status, headers)
+    )
 
 
 def _no_store(response: Response) -> Response:
@@ -199,8 +217,11 @@ def token() -> Response:
     if app is None or app.tenant_id not in sim.tenants:
         # Keap's body for a bad client is not documented; RFC 6749 §5.2 says invalid_client
         # with 401, and a WWW-Authenticate challenge when the client tried HTTP Basic.
-        challenge = {"WWW-Authenticate": 'Basic realm="keapsim"'} if (
-            credentials and credentials[2]) or request.headers.get("Authorization") else None
+        challenge = (
+            {"WWW-Authenticate": 'Basic realm="keapsim"'}
+            if (credentials and credentials[2]) or request.headers.get("Authorization")
+            else None
+        )
         return _oauth_error("invalid_client", "Invalid client credentials", 401, challenge)
     settings = sim.tenants[app.tenant_id].settings
     now = sim.clock.time()
@@ -211,7 +232,11 @@ def token() -> Response:
             return _oauth_error("invalid_request", "Missing parameter: code")
         try:
             pair = sim.identity.redeem_code(
-                code, app, request.form.get("redirect_uri"), now, settings.access_token_ttl,
+                code,
+                app,
+                request.form.get("redirect_uri"),
+                now,
+                settings.access_token_ttl,
                 settings.refresh_token_ttl,
             )
         except InvalidGrant:
@@ -233,5 +258,6 @@ def token() -> Response:
         return _token_body(sim, *pair)
     if not grant_type:
         return _oauth_error("invalid_request", "Missing parameter: grant_type")
-    return _oauth_error("unsupported_grant_type",
-                        "grant_type must be authorization_code or refresh_token")
+    return _oauth_error(
+        "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
+    )

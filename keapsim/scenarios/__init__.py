@@ -16,5 +16,12 @@ from .loader import (
     load_scenario,
 )
 
-__all__ = ["AppliedScenario", "Scenario", "ScenarioError", "apply_scenario", "library",
-           "library_path", "load_scenario"]
+__all__ = [
+    "AppliedScenario",
+    "Scenario",
+    "ScenarioError",
+    "apply_scenario",
+    "library",
+    "library_path",
+    "load_scenario",
+]

@@ -231,8 +231,10 @@ def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials
 
 
 def _settings(base: TenantSettings, changes: dict[str, Any]) -> TenantSettings:
+    from ..admin.tenants import deep_merge  # the admin API's PATCH semantics, one definition
+
     try:
-        return TenantSettings.model_validate({**base.model_dump(), **changes})
+        return TenantSettings.model_validate(deep_merge(base.model_dump(), changes))
     except ValidationError as err:
         raise ScenarioError(_format(err, "", prefix="tenant.settings.")) from None
 
@@ -265,7 +267,8 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
         for index, campaign in enumerate(spec.campaigns):
             where = f"tenant.campaigns.{index}"
             tenant.create_campaign(
-                campaign.name, campaign.sequences,
+                campaign.name,
+                campaign.sequences,
                 [(g.name, g.integration, g.call_name) for g in campaign.goals],
             )
     except DomainError as err:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 Record = TypeVar("Record")
@@ -20,14 +21,17 @@ Record = TypeVar("Record")
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy of a record (or of any nesting of records, lists and dicts)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
+    names = _field_names(type(value)) if dataclasses.is_dataclass(value) else None
+    if names is not None:
+        return {name: to_json(getattr(value, name)) for name in names}
     return value
 
 
@@ -36,78 +40,120 @@ def from_json(cls: type[Record], data: Any) -> Record:
 
     Raises ``ValueError`` naming the record type and the field when ``data`` does not fit.
     """
-    if not isinstance(data, dict):
-        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = set(data) - names
-    if unknown:
-        raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
-    values = {}
-    for name, raw in data.items():
-        try:
-            values[name] = _decode(hints[name], raw)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{cls.__name__}.{name}: {err}") from None
-    try:
-        return cls(**values)
-    except TypeError as err:  # a required field is missing
-        raise ValueError(f"{cls.__name__}: {err}") from None
+    return _record_decoder(cls)(data)
+
+
+# Decoding is compiled once per type (a snapshot holds thousands of records of a few types).
+Decoder = Callable[[Any], Any]
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _decode(hint: Any, raw: Any) -> Any:
+@cache
+def _record_decoder(cls: type) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    fields = {name: _decoder(hints[name]) for name in _field_names(cls)}
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+        values = {}
+        for name, raw in data.items():
+            field = fields.get(name)
+            if field is None:
+                unknown = sorted(set(data) - set(fields))
+                raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+            try:
+                values[name] = field(raw)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{cls.__name__}.{name}: {err}") from None
+        try:
+            return cls(**values)
+        except TypeError as err:  # a required field is missing
+            raise ValueError(f"{cls.__name__}: {err}") from None
+
+    return decode
+
+
+def _decoder(hint: Any) -> Decoder:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any:
-        return raw
+        return _identity
     if origin in (typing.Union, types.UnionType):
-        if raw is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        errors = []
-        for option in options:
-            try:
-                return _decode(option, raw)
-            except (TypeError, ValueError) as err:
-                errors.append(str(err))
-        raise ValueError("; ".join(errors))
+        return _union([_decoder(a) for a in args if a is not type(None)], type(None) in args)
     if origin is typing.Literal:
-        if raw not in args:
-            raise ValueError(f"{raw!r} is not one of {', '.join(map(repr, args))}")
-        return raw
+        return partial(_literal, args)
     if hint is datetime:
-        if not isinstance(raw, str):
-            raise ValueError(f"expected an ISO 8601 date-time string, got {raw!r}")
-        return datetime.fromisoformat(raw)
+        return _datetime
     if dataclasses.is_dataclass(hint):
-        return from_json(hint, raw)
+        return _record_decoder(hint)
     if origin is list:
-        if not isinstance(raw, list):
-            raise ValueError(f"expected a list, got {type(raw).__name__}")
-        return [_decode(args[0] if args else Any, item) for item in raw]
+        return partial(_list, _decoder(args[0]) if args else _identity)
     if origin is dict:
-        if not isinstance(raw, dict):
-            raise ValueError(f"expected an object, got {type(raw).__name__}")
         key_hint, value_hint = args or (str, Any)
-        return {_decode_key(key_hint, k): _decode(value_hint, v) for k, v in raw.items()}
+        return partial(_dict, int if key_hint is int else str, _decoder(value_hint))
     if hint is float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ValueError(f"expected a number, got {raw!r}")
-        return float(raw)
+        return _float
     if hint in (int, str, bool):
-        # bool is an int in Python; a JSON true must not pass as an id.
-        if not isinstance(raw, hint) or (hint is int and isinstance(raw, bool)):
-            raise ValueError(f"expected {hint.__name__}, got {raw!r}")
-        return raw
+        return partial(_exact, hint)
+    return _identity
+
+
+def _identity(raw: Any) -> Any:
     return raw
 
 
-def _decode_key(hint: Any, key: str) -> Any:
-    if hint is int:
-        return int(key)
-    return key
+def _union(options: list[Decoder], nullable: bool) -> Decoder:
+    def decode(raw: Any) -> Any:
+        if raw is None and nullable:
+            return None
+        errors = []
+        for option in options:
+            try:
+                return option(raw)
+            except (TypeError, ValueError) as err:
+                errors.append(str(err))
+        raise ValueError("; ".join(errors) or f"unexpected {raw!r}")
+
+    return decode
+
+
+def _literal(allowed: tuple[Any, ...], raw: Any) -> Any:
+    if raw not in allowed:
+        raise ValueError(f"{raw!r} is not one of {', '.join(map(repr, allowed))}")
+    return raw
+
+
+def _datetime(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise ValueError(f"expected an ISO 8601 date-time string, got {raw!r}")
+    return datetime.fromisoformat(raw)
+
+
+def _list(item: Decoder, raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise ValueError(f"expected a list, got {type(raw).__name__}")
+    return [item(v) for v in raw]
+
+
+def _dict(key: type, value: Decoder, raw: Any) -> dict[Any, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected an object, got {type(raw).__name__}")
+    return {key(k): value(v) for k, v in raw.items()}
+
+
+def _float(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ValueError(f"expected a number, got {raw!r}")
+    return float(raw)
+
+
+def _exact(kind: type, raw: Any) -> Any:
+    # bool is an int in Python; a JSON true must not pass as an id.
+    if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+        raise ValueError(f"expected {kind.__name__}, got {raw!r}")
+    return raw

@@ -161,25 +161,33 @@ class IdentityStore:
     def authenticate_client(self, client_id: str, client_secret: str) -> OAuthApp | None:
         """The app whose id and secret these are, or ``None`` (constant-time comparison)."""
         app = self.apps.get(client_id)
-        if app is None or not hmac.compare_digest(app.client_secret.encode(),
-                                                  client_secret.encode()):
+        if app is None or not hmac.compare_digest(
+            app.client_secret.encode(), client_secret.encode()
+        ):
             return None
         return app
 
-    def issue_code(self, app: OAuthApp, redirect_uri: str, now: float, ttl: float
-                   ) -> AuthorizationCode:
+    def issue_code(
+        self, app: OAuthApp, redirect_uri: str, now: float, ttl: float
+    ) -> AuthorizationCode:
         with self.lock:
             # Expired codes are useless; drop them here so the table stays small.
             for stale in [c for c, r in self.codes.items() if r.expires_at <= now]:
                 del self.codes[stale]
-            record = AuthorizationCode(new_secret("", 9), app.tenant_id, app.client_id,
-                                       redirect_uri, now + ttl)
+            record = AuthorizationCode(
+                new_secret("", 9), app.tenant_id, app.client_id, redirect_uri, now + ttl
+            )
             self.codes[record.code] = record
             return record
 
     def redeem_code(
-        self, code: str, app: OAuthApp, redirect_uri: str | None, now: float,
-        access_ttl: float, refresh_ttl: float,
+        self,
+        code: str,
+        app: OAuthApp,
+        redirect_uri: str | None,
+        now: float,
+        access_ttl: float,
+        refresh_ttl: float,
     ) -> tuple[AccessToken, RefreshToken]:
         """Exchange a code for a token pair, once. A second exchange fails and revokes what the
         first one issued."""
@@ -219,8 +227,11 @@ class IdentityStore:
     def revoke(self, token: str) -> bool:
         """Revoke an access token, refresh token or API key; ``False`` if there is none."""
         with self.lock:
-            record = (self.access_tokens.get(token) or self.refresh_tokens.get(token)
-                      or self.api_keys.get(token))
+            record = (
+                self.access_tokens.get(token)
+                or self.refresh_tokens.get(token)
+                or self.api_keys.get(token)
+            )
             if record is None:
                 return False
             record.revoked = True

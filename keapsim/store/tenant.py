@@ -485,6 +485,21 @@ class Tenant:
                         )
             return results
 
+    def achieve_goal_by_id(self, campaign_id: int, goal_id: int, contact_id: int
+                           ) -> list[dict[str, Any]]:
+        """Achieve one goal named by campaign and goal id (v2's automation_id/goal_id form);
+        the result has the same shape as :meth:`achieve_goal`'s."""
+        with self.lock:
+            self.get_contact(contact_id)
+            campaign = self.get_campaign(campaign_id)
+            goal = next((g for g in campaign.goals if g.id == goal_id), None)
+            if goal is None:
+                raise NotFound("Goal", goal_id)
+            for seq_id in goal.next_sequence_ids:
+                self.sequence_members[(campaign.id, seq_id)].setdefault(contact_id, self._now())
+            return [{"campaign_id": campaign.id, "goal_id": goal.id, "success": True,
+                     "message": "Goal achieved"}]
+
     # -- notes -------------------------------------------------------------------------------
     def create_note(
         self,

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 import csv
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .fakes import FakeConnector
+# Make the repository importable when the project is not pip-installed (plain `pytest`).
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from .fakes import FakeConnector  # noqa: E402
 
 HEADER = ["first_name", "last_name", "email", "phone_1", "city"]
 
@@ -32,3 +40,18 @@ def lead(i: int, email: str | None = None) -> dict[str, str]:
 @pytest.fixture
 def fake() -> FakeConnector:
     return FakeConnector()
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[Any]:
+    """One keapsim server on a free loopback port; each test takes its own tenant."""
+    from keapsim import Simulator
+    from keapsim.server import SimulatorServer
+
+    sim = Simulator(base_url="http://127.0.0.1")
+    server = SimulatorServer(sim).start()
+    sim.base_url = server.url
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -294,3 +294,38 @@ def test_results_are_fsynced_as_they_finish(tmp_path: Path, workers: int) -> Non
         on_result=on_result,
     ).run()
     assert seen == list(range(1, 11))
+
+
+def test_leads_with_the_same_email_are_never_in_flight_together(tmp_path: Path) -> None:
+    order: list[str] = []
+    active: Counter[str] = Counter()
+    overlap: list[str] = []
+    lock = threading.Lock()
+
+    def deliver(lead_: dict[str, str]) -> dict[str, object]:
+        email = lead_["email"].lower()
+        with lock:
+            active[email] += 1
+            if active[email] > 1:
+                overlap.append(email)
+        time.sleep(0.01)
+        with lock:
+            active[email] -= 1
+            order.append(lead_["first_name"])
+        return {"outcome": "success", "contact_id": "1", "attempts": 1}
+
+    rows = [lead(i) for i in range(30)]
+    for i in range(0, 30, 3):
+        rows[i]["email"] = "SAME@example.com" if i % 2 else "same@example.com"
+    path = write_csv(tmp_path / "in.csv", rows)
+    summary = BatchRunner(
+        deliver,
+        read_leads(path),
+        results_path=tmp_path / "r.jsonl",
+        dead_letter_path=tmp_path / "d.csv",
+        options=BatchOptions(workers=8),
+    ).run()
+    assert summary.counts == {"success": 30}
+    assert overlap == []
+    same = [name for name in order if int(name.removeprefix("First")) % 3 == 0]
+    assert same == [f"First{i}" for i in range(0, 30, 3)]  # file order kept per address

@@ -46,7 +46,12 @@ def test_divergences_require_a_reason_and_match_precisely() -> None:
     )
     drifts = [Drift("unexpected_header", "retry-after"), Drift("missing_field", "$.id")]
     apply_divergences(
-        drifts, divs, scenario="evidence/a", index=1, label="GET /crm/rest/v1/contacts", target="sim"
+        drifts,
+        divs,
+        scenario="evidence/a",
+        index=1,
+        label="GET /crm/rest/v1/contacts",
+        target="sim",
     )
     assert drifts[0].declared == "flagged extension" and not drifts[0].failing
     assert drifts[1].declared is None and drifts[1].failing
@@ -94,7 +99,8 @@ def test_evidence_cassettes_match_their_builder_and_are_marked() -> None:
         cassette = load_cassette(path)
         assert cassette.name in built
         assert path.read_text(encoding="utf-8") == built[cassette.name].dumps(), (
-            f"{path.name} differs from contracts/evidence.py: run `python -m contracts build-evidence`"
+            f"{path.name} differs from contracts/evidence.py: "
+            "run `python -m contracts build-evidence`"
         )
         assert cassette.metadata["reconstructed"] is True
         assert cassette.metadata["recorded"] is False

@@ -30,8 +30,9 @@ def frozen_sim() -> Simulator:
 @pytest.fixture
 def admin(frozen_sim: Simulator) -> Iterator[httpx.Client]:
     """The admin API of ``frozen_sim`` (in-process; the remote address is loopback)."""
-    with httpx.Client(transport=frozen_sim.transport(), base_url=f"{frozen_sim.base_url}/_keapsim"
-                      ) as client:
+    with httpx.Client(
+        transport=frozen_sim.transport(), base_url=f"{frozen_sim.base_url}/_keapsim"
+    ) as client:
         yield client
 
 

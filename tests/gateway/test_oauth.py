@@ -26,15 +26,23 @@ def basic(creds: TenantCredentials) -> dict[str, str]:
 
 
 def authorize_params(creds: TenantCredentials, **extra: str) -> dict[str, str]:
-    return {"client_id": creds.client_id, "redirect_uri": creds.redirect_uri,
-            "response_type": "code", "scope": "full", "state": "st-42", **extra}
+    return {
+        "client_id": creds.client_id,
+        "redirect_uri": creds.redirect_uri,
+        "response_type": "code",
+        "scope": "full",
+        "state": "st-42",
+        **extra,
+    }
 
 
 def redirect_query(response: httpx.Response, creds: TenantCredentials) -> dict[str, str]:
     assert response.status_code == 302, response.text
     location = urlsplit(response.headers["Location"])
-    assert location._replace(query="").geturl() == urlsplit(creds.redirect_uri
-                                                           )._replace(query="").geturl()
+    assert (
+        location._replace(query="").geturl()
+        == urlsplit(creds.redirect_uri)._replace(query="").geturl()
+    )
     return {k: v[0] for k, v in parse_qs(location.query, keep_blank_values=True).items()}
 
 
@@ -50,24 +58,31 @@ def approve_in_browser(http: httpx.Client, creds: TenantCredentials) -> dict[str
 
 
 def exchange_code(http: httpx.Client, creds: TenantCredentials, code: str) -> httpx.Response:
-    return http.post("/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": creds.redirect_uri,
-        "client_id": creds.client_id, "client_secret": creds.client_secret,
-    })
+    return http.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": creds.redirect_uri,
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+        },
+    )
 
 
 def refresh(http: httpx.Client, creds: TenantCredentials, token: str) -> httpx.Response:
-    return http.post("/token", data={"grant_type": "refresh_token", "refresh_token": token},
-                     headers=basic(creds))
+    return http.post(
+        "/token", data={"grant_type": "refresh_token", "refresh_token": token}, headers=basic(creds)
+    )
 
 
 def list_contacts(http: httpx.Client, access_token: str) -> httpx.Response:
-    return http.get("/crm/rest/v1/contacts",
-                    headers={"Authorization": f"Bearer {access_token}"})
+    return http.get("/crm/rest/v1/contacts", headers={"Authorization": f"Bearer {access_token}"})
 
 
-def run_whole_flow(http: httpx.Client, creds: TenantCredentials,
-                   advance: Callable[[float], None]) -> None:
+def run_whole_flow(
+    http: httpx.Client, creds: TenantCredentials, advance: Callable[[float], None]
+) -> None:
     granted = approve_in_browser(http, creds)
     assert granted["state"] == "st-42"
     assert granted["scope"] == f"full|{creds.host}"
@@ -129,57 +144,68 @@ def creds(frozen_sim: Simulator) -> TenantCredentials:
 
 def auto_code(http: httpx.Client, creds: TenantCredentials) -> str:
     granted = redirect_query(
-        http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="1")), creds)
+        http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="1")), creds
+    )
     return granted["code"]
 
 
 # -- authorize ----------------------------------------------------------------------------------
-def test_auto_approve_redirects_straight_away(http: httpx.Client, creds: TenantCredentials
-                                              ) -> None:
+def test_auto_approve_redirects_straight_away(http: httpx.Client, creds: TenantCredentials) -> None:
     granted = redirect_query(
-        http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="1")), creds)
+        http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="1")), creds
+    )
     assert set(granted) == {"code", "scope", "state"}
     assert granted["scope"] == f"full|{creds.host}"
 
 
 @pytest.mark.parametrize("how", ["form", "auto"])
-def test_denial_redirects_with_access_denied(http: httpx.Client, creds: TenantCredentials,
-                                             how: str) -> None:
+def test_denial_redirects_with_access_denied(
+    http: httpx.Client, creds: TenantCredentials, how: str
+) -> None:
     if how == "form":
         response = http.post(AUTHORIZE, data={**authorize_params(creds), "decision": "deny"})
     else:
-        response = http.get(AUTHORIZE,
-                            params=authorize_params(creds, keapsim_auto_approve="deny"))
+        response = http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="deny"))
     denied = redirect_query(response, creds)
-    assert denied == {"state": "st-42", "error": "access_denied",
-                      "error_description": "User denied access to resource"}
+    assert denied == {
+        "state": "st-42",
+        "error": "access_denied",
+        "error_description": "User denied access to resource",
+    }
     assert "User+denied+access+to+resource" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("change", [
-    {"client_id": "nobody"},
-    {"redirect_uri": "https://evil.example/steal"},
-    {"response_type": "token"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"client_id": "nobody"},
+        {"redirect_uri": "https://evil.example/steal"},
+        {"response_type": "token"},
+    ],
+)
 def test_bad_requests_show_an_error_page_and_never_redirect(
     http: httpx.Client, creds: TenantCredentials, change: dict[str, str]
 ) -> None:
     params = authorize_params(creds, keapsim_auto_approve="1") | change
-    for response in (http.get(AUTHORIZE, params=params),
-                     http.post(AUTHORIZE, data={**params, "decision": "approve"})):
+    for response in (
+        http.get(AUTHORIZE, params=params),
+        http.post(AUTHORIZE, data={**params, "decision": "approve"}),
+    ):
         assert response.status_code == 400
         assert "Location" not in response.headers
         assert response.headers["content-type"].startswith("text/html")
 
 
-def test_an_unknown_scope_is_redirected_as_invalid_scope(http: httpx.Client,
-                                                         creds: TenantCredentials) -> None:
+def test_an_unknown_scope_is_redirected_as_invalid_scope(
+    http: httpx.Client, creds: TenantCredentials
+) -> None:
     params = authorize_params(creds, keapsim_auto_approve="1", scope="read")
     assert redirect_query(http.get(AUTHORIZE, params=params), creds)["error"] == "invalid_scope"
 
 
-def test_an_existing_query_on_the_redirect_uri_is_kept(frozen_sim: Simulator,
-                                                       http: httpx.Client) -> None:
+def test_an_existing_query_on_the_redirect_uri_is_kept(
+    frozen_sim: Simulator, http: httpx.Client
+) -> None:
     creds = frozen_sim.create_tenant(redirect_uris=["https://app.example/cb?from=keap"])
     response = http.get(AUTHORIZE, params=authorize_params(creds, keapsim_auto_approve="1"))
     query = redirect_query(response, creds)
@@ -201,46 +227,64 @@ def test_a_code_works_once_and_its_reuse_revokes_the_tokens(
     assert refresh(http, creds, first.json()["refresh_token"]).json() == INVALID_REFRESH
 
 
-def test_codes_are_short_lived(frozen_sim: Simulator, http: httpx.Client,
-                               creds: TenantCredentials) -> None:
+def test_codes_are_short_lived(
+    frozen_sim: Simulator, http: httpx.Client, creds: TenantCredentials
+) -> None:
     code = auto_code(http, creds)
     frozen_sim.clock.advance(frozen_sim.tenant().settings.authorization_code_ttl)
     assert exchange_code(http, creds, code).json()["error"] == "invalid_grant"
 
 
-def test_the_code_exchange_needs_the_same_redirect_uri(frozen_sim: Simulator,
-                                                       http: httpx.Client) -> None:
+def test_the_code_exchange_needs_the_same_redirect_uri(
+    frozen_sim: Simulator, http: httpx.Client
+) -> None:
     creds = frozen_sim.create_tenant(redirect_uris=["https://a.example/cb", "https://b.example/cb"])
     code = auto_code(http, creds)
-    response = http.post("/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": "https://b.example/cb",
-    }, headers=basic(creds))
+    response = http.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "https://b.example/cb",
+        },
+        headers=basic(creds),
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
-def test_another_apps_code_is_refused(frozen_sim: Simulator, http: httpx.Client,
-                                      creds: TenantCredentials) -> None:
+def test_another_apps_code_is_refused(
+    frozen_sim: Simulator, http: httpx.Client, creds: TenantCredentials
+) -> None:
     other = frozen_sim.create_tenant()
     code = auto_code(http, creds)
     assert exchange_code(http, other, code).json()["error"] == "invalid_grant"
 
 
 # -- client authentication and errors -----------------------------------------------------------
-def test_basic_and_body_client_authentication_both_work(http: httpx.Client,
-                                                        creds: TenantCredentials) -> None:
+def test_basic_and_body_client_authentication_both_work(
+    http: httpx.Client, creds: TenantCredentials
+) -> None:
     by_body = exchange_code(http, creds, auto_code(http, creds))
     assert by_body.status_code == 200
-    by_basic = http.post("/token", headers=basic(creds), data={
-        "grant_type": "authorization_code", "code": auto_code(http, creds),
-        "redirect_uri": creds.redirect_uri, "client_id": creds.client_id,
-    })
+    by_basic = http.post(
+        "/token",
+        headers=basic(creds),
+        data={
+            "grant_type": "authorization_code",
+            "code": auto_code(http, creds),
+            "redirect_uri": creds.redirect_uri,
+            "client_id": creds.client_id,
+        },
+    )
     assert by_basic.status_code == 200
 
 
-@pytest.mark.parametrize("auth", ["wrong-secret", "no-credentials", "garbled-basic",
-                                  "mismatched-body-id"])
-def test_a_bad_client_gets_invalid_client_401(http: httpx.Client, creds: TenantCredentials,
-                                              auth: str) -> None:
+@pytest.mark.parametrize(
+    "auth", ["wrong-secret", "no-credentials", "garbled-basic", "mismatched-body-id"]
+)
+def test_a_bad_client_gets_invalid_client_401(
+    http: httpx.Client, creds: TenantCredentials, auth: str
+) -> None:
     data = {"grant_type": "refresh_token", "refresh_token": creds.refresh_token}
     headers: dict[str, str] = {}
     if auth == "wrong-secret":
@@ -264,13 +308,16 @@ def test_grant_type_errors(http: httpx.Client, creds: TenantCredentials) -> None
     assert other.status_code == 400 and other.json()["error"] == "unsupported_grant_type"
     no_token = http.post("/token", data={"grant_type": "refresh_token"}, headers=basic(creds))
     assert no_token.status_code == 400
-    assert no_token.json() == {"error": "invalid_request",
-                               "error_description": "Invalid Refresh Token"}
+    assert no_token.json() == {
+        "error": "invalid_request",
+        "error_description": "Invalid Refresh Token",
+    }
 
 
 # -- lifetimes ----------------------------------------------------------------------------------
-def test_refresh_tokens_expire_after_45_days(frozen_sim: Simulator, http: httpx.Client,
-                                             creds: TenantCredentials) -> None:
+def test_refresh_tokens_expire_after_45_days(
+    frozen_sim: Simulator, http: httpx.Client, creds: TenantCredentials
+) -> None:
     frozen_sim.clock.advance(45 * 86_400 - 1)
     still_valid = refresh(http, creds, creds.refresh_token)
     assert still_valid.status_code == 200
@@ -289,8 +336,9 @@ def test_token_lifetimes_are_per_tenant(frozen_sim: Simulator, http: httpx.Clien
     assert refresh(http, creds, issued["refresh_token"]).json() == INVALID_REFRESH
 
 
-def test_concurrent_refreshes_of_one_token_succeed_once(frozen_sim: Simulator,
-                                                        creds: TenantCredentials) -> None:
+def test_concurrent_refreshes_of_one_token_succeed_once(
+    frozen_sim: Simulator, creds: TenantCredentials
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def attempt(_: int) -> int:
@@ -303,8 +351,9 @@ def test_concurrent_refreshes_of_one_token_succeed_once(frozen_sim: Simulator,
 
 
 # -- the gateway's 401s ---------------------------------------------------------------------------
-def test_the_gateway_401_bodies(frozen_sim: Simulator, http: httpx.Client,
-                                creds: TenantCredentials) -> None:
+def test_the_gateway_401_bodies(
+    frozen_sim: Simulator, http: httpx.Client, creds: TenantCredentials
+) -> None:
     def call(headers: dict[str, str], path: str = "/crm/rest/v1/contacts") -> httpx.Response:
         return http.get(path, headers=headers)
 
@@ -319,11 +368,15 @@ def test_the_gateway_401_bodies(frozen_sim: Simulator, http: httpx.Client,
     assert revoked.status_code == 401 and revoked.json() == INVALID_TOKEN
 
 
-def test_api_keys_work_as_header_and_as_bearer(frozen_sim: Simulator, http: httpx.Client,
-                                               creds: TenantCredentials) -> None:
+def test_api_keys_work_as_header_and_as_bearer(
+    frozen_sim: Simulator, http: httpx.Client, creds: TenantCredentials
+) -> None:
     pat = frozen_sim.identity.create_api_key(creds.tenant_id, "PAT")
-    for headers in ({"X-Keap-API-Key": creds.api_key}, {"X-Keap-API-Key": pat.key},
-                    {"Authorization": f"Bearer {pat.key}"}):
+    for headers in (
+        {"X-Keap-API-Key": creds.api_key},
+        {"X-Keap-API-Key": pat.key},
+        {"Authorization": f"Bearer {pat.key}"},
+    ):
         response = http.get("/crm/rest/v1/contacts", headers=headers)
         assert response.status_code == 200
         assert response.headers["x-keap-product-spike-limit"] == "10ps"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -26,34 +26,11 @@ ORDERS = {
 
 # The update_mask values the document enumerates. "notes" is listed but is no contact property
 # keapsim stores, so masking it changes nothing.
-UPDATE_MASK = (
-    "addresses",
-    "anniversary",
-    "birthday",
-    "company",
-    "contact_type",
-    "custom_fields",
-    "email_addresses",
-    "family_name",
-    "fax_numbers",
-    "given_name",
-    "job_title",
-    "lead_source_id",
-    "middle_name",
-    "notes",
-    "opt_in_reason",
-    "origin",
-    "owner_id",
-    "phone_numbers",
-    "preferred_locale",
-    "preferred_name",
-    "prefix",
-    "social_accounts",
-    "source_type",
-    "spouse_name",
-    "suffix",
-    "time_zone",
-    "website",
+UPDATE_MASK = tuple(
+    """addresses anniversary birthday company contact_type custom_fields email_addresses
+    family_name fax_numbers given_name job_title lead_source_id middle_name notes opt_in_reason
+    origin owner_id phone_numbers preferred_locale preferred_name prefix social_accounts
+    source_type spouse_name suffix time_zone website""".split()
 )
 
 
@@ -62,9 +39,17 @@ def _timestamp(name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadInput(UNCONVERTIBLE, field=name) from None
+    # A date or a time without an offset is read as UTC, the zone of Keap's own timestamps.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _to_millis(moment: datetime) -> datetime:
+    """Keap's timestamps have millisecond precision: a ``last_updated`` value read back from a
+    response must select its own contact in ``since``/``until``."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _guide_profile() -> bool:
@@ -87,12 +72,12 @@ def list_contacts() -> Response:
         return (
             (given is None or (c.given_name or "").casefold() == given.casefold())
             and (family is None or (c.family_name or "").casefold() == family.casefold())
-            and (since is None or c.last_updated >= since)
-            and (until is None or c.last_updated <= until)
+            and (since is None or _to_millis(c.last_updated) >= since)
+            and (until is None or _to_millis(c.last_updated) <= until)
         )
 
     the_tenant = tenant()
-    matches = the_tenant.query_contacts(email=request.args.get("email"), predicate=wanted)
+    matches = the_tenant.query_contacts(email=request.args.get("email") or None, predicate=wanted)
     if order != "id" or direction == "DESCENDING":
         matches.sort(key=ORDERS[order], reverse=direction == "DESCENDING")
     page, meta = v1_window(matches)

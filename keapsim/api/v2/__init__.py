@@ -26,11 +26,13 @@ STATUS_NAMES = {
 }
 
 
-def error(
-    message: str, status: int, details: list[dict[str, str]] | None = None
-) -> Response:
-    body = {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN"),
-            "details": details or []}
+def error(message: str, status: int, details: list[dict[str, str]] | None = None) -> Response:
+    body = {
+        "code": status,
+        "message": message,
+        "status": STATUS_NAMES.get(status, "UNKNOWN"),
+        "details": details or [],
+    }
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 

@@ -1,5 +1,251 @@
-"""v2 contacts."""
+"""v2 contacts, the contact model and contact custom fields (keap-facts.md §4.1, §4.7)."""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+from collections.abc import Callable
+
+from flask import Response, jsonify, request
+
+from ...store import Invalid
+from ...store.models import Contact
+from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
+from ..paging import v2_window
+from . import blueprint
+from .filters import (
+    COMPARE,
+    EQ,
+    Clause,
+    compare,
+    id_set,
+    ordered,
+    parse_filter,
+    positive_int,
+    requested_fields,
+    text_matches,
+    timestamp,
+    to_millis,
+    update_mask,
+)
+from .shapes import (
+    CONTACT_FIELDS_V2,
+    CONTACT_MASK_V2,
+    FIELD_TYPE_FROM_V2,
+    contact_fields_from_v2,
+    contact_v2,
+    custom_field_v2,
+    page_of,
+    string_id,
+    text,
+)
+
+ORDERS: dict[str, Callable[[Contact], object]] = {
+    "id": lambda c: c.id,
+    "create_time": lambda c: c.date_created,
+    "update_time": lambda c: c.last_updated,
+    "email": lambda c: (c.primary_email or "").casefold() or None,
+}
+ADDRESS_PARTS = ("line1", "locality", "region", "postal_code", "country_code")
+FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "email": EQ,
+    "given_name": EQ,
+    "family_name": EQ,
+    "middle_name": EQ,
+    "company_id": EQ,
+    "contact_ids": EQ,
+    "ids": EQ,
+    "start_update_time": EQ,
+    "end_update_time": EQ,
+    "phone_number": EQ,
+    "phone_fields": EQ,
+    "city": EQ,
+    "state": EQ,
+    "website": EQ,
+    "contact_id": COMPARE,
+    **{
+        f"{kind}_address_{part}": EQ
+        for kind in ("billing", "shipping", "other")
+        for part in ADDRESS_PARTS
+    },
+}
+
+
+def _guide_profile() -> bool:
+    return tenant().settings.profile == "guide"
+
+
+def _address(contact: Contact, field: str) -> dict:
+    return next((a for a in contact.addresses if a.get("field") == field), {})
+
+
+def _primary_address(contact: Contact) -> dict:
+    return _address(contact, "BILLING") or (contact.addresses[0] if contact.addresses else {})
+
+
+def _clause_test(clause: Clause, custom: dict[str, int]) -> Callable[[Contact], bool]:
+    """A predicate for one filter clause (custom fields are matched by ``field_name``)."""
+    name, op, value = clause.field, clause.op, clause.value
+    if name in ("given_name", "family_name", "middle_name", "website"):
+        return lambda c: text_matches(getattr(c, name), value)
+    if name == "email":
+        return lambda c: (
+            any(text_matches(e, value) for e in c.emails) or (value == "NONE" and not c.emails)
+        )
+    if name in ("contact_ids", "ids"):
+        wanted = id_set(value, name)
+        return lambda c: c.id in wanted
+    if name == "contact_id":
+        number = positive_int(value, name)
+        return lambda c: compare(c.id, op, number)
+    if name == "company_id":
+        number = positive_int(value, name)
+        return lambda c: c.company_id == number
+    if name == "start_update_time":
+        since = timestamp(value, name)
+        return lambda c: to_millis(c.last_updated) >= since
+    if name == "end_update_time":
+        until = timestamp(value, name)
+        return lambda c: to_millis(c.last_updated) <= until
+    if name == "city":
+        return lambda c: text_matches(_primary_address(c).get("locality"), value)
+    if name == "state":
+        return lambda c: text_matches(_primary_address(c).get("region"), value)
+    if name.endswith(tuple(ADDRESS_PARTS)) and "_address_" in name:
+        kind, part = name.split("_address_")
+        return lambda c: text_matches(_address(c, kind.upper()).get(part), value, wildcard=False)
+    if name in custom:
+        field_id = custom[name]
+        return lambda c: text_matches(
+            None if c.custom_fields.get(field_id) is None else str(c.custom_fields[field_id]), value
+        )
+    raise BadInput(f"Invalid filter field: {name}", field="filter")  # pragma: no cover
+
+
+def _phone_test(clauses: list[Clause]) -> Callable[[Contact], bool] | None:
+    """``phone_number`` needs ``phone_fields`` (v2 document); only those slots are searched."""
+    number = next((c.value for c in clauses if c.field == "phone_number"), None)
+    slots = next((c.value for c in clauses if c.field == "phone_fields"), None)
+    if number is None and slots is None:
+        return None
+    if number is None or slots is None:
+        raise BadInput("phone_number and phone_fields must be given together", field="filter")
+    wanted = {s.strip().upper() for s in slots.split(",") if s.strip()}
+    if not wanted or wanted - {"PHONE1", "PHONE2", "PHONE3", "PHONE4", "PHONE5"}:
+        raise BadInput(f"Invalid phone_fields: {slots}", field="filter")
+    return lambda c: any(
+        p.get("field") in wanted and text_matches(p.get("number"), number) for p in c.phone_numbers
+    )
+
+
+@blueprint.get("/contacts")
+def list_contacts() -> Response:
+    the_tenant = tenant()
+    custom = {f.field_name.casefold(): f.id for f in the_tenant.list_custom_fields()}
+    clauses = parse_filter(FILTER_FIELDS, {name: EQ for name in custom})
+    tests = [
+        _clause_test(c, custom) for c in clauses if c.field not in ("phone_number", "phone_fields")
+    ]
+    phone = _phone_test(clauses)
+    if phone is not None:
+        tests.append(phone)
+    # An exact email goes through the store's email index rather than a scan.
+    exact_email = next(
+        (
+            c.value
+            for c in clauses
+            if c.field == "email" and not c.value.endswith("*") and c.value != "NONE"
+        ),
+        None,
+    )
+    matches = the_tenant.query_contacts(
+        email=exact_email, predicate=lambda c: all(test(c) for test in tests)
+    )
+    page, token = v2_window(ordered(matches, ORDERS))
+    fields = requested_fields(CONTACT_FIELDS_V2)
+    return jsonify(page_of("contacts", [contact_v2(c, the_tenant, fields) for c in page], token))
+
+
+@blueprint.post("/contacts")
+def create_contact() -> tuple[Response, int]:
+    """Create, or upsert with ``duplicate_option`` (200 updated, 201 created). Without the
+    option Keap always creates; the ``guide`` profile rejects a duplicate email with 409."""
+    the_tenant = tenant()
+    fields = requested_fields(CONTACT_FIELDS_V2)
+    data = contact_fields_from_v2(json_body())
+    option = request.args.get("duplicate_option")
+    if option is None:
+        contact = the_tenant.create_contact(data, reject_duplicate_email=_guide_profile())
+        return jsonify(contact_v2(contact, the_tenant, fields)), 201
+    contact, created = the_tenant.upsert_contact(data, option)
+    return jsonify(contact_v2(contact, the_tenant, fields)), 201 if created else 200
+
+
+@blueprint.get("/contacts/<contact_id>")
+def get_contact(contact_id: str) -> Response:
+    the_tenant = tenant()
+    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    return jsonify(contact_v2(contact, the_tenant, requested_fields(CONTACT_FIELDS_V2)))
+
+
+# v2 property names in update_mask → the store fields they cover.
+_MASK_TO_STORE = {
+    "birth_date": ("birthday",),
+    "anniversary_date": ("anniversary",),
+    "leadsource_id": ("lead_source_id",),
+    "company": ("company_id", "company_name"),
+    "email_addresses": ("email_addresses", "opt_in_reason"),
+}
+
+
+@blueprint.patch("/contacts/<contact_id>")
+def patch_contact(contact_id: str) -> Response:
+    """Only the given properties change; collections are replaced wholesale ("Any item not
+    listed here will be removed", v2 document). ``update_mask`` narrows the body further."""
+    the_tenant = tenant()
+    ident = path_id(contact_id, "Contact")
+    body = json_body()
+    mask = update_mask(CONTACT_MASK_V2)
+    fields = requested_fields(CONTACT_FIELDS_V2)
+    data = contact_fields_from_v2(body)
+    if mask is not None:
+        covered = {store for name in mask for store in _MASK_TO_STORE.get(name, (name,))}
+        data = {k: v for k, v in data.items() if k in covered}
+    contact = the_tenant.update_contact(ident, data)
+    return jsonify(contact_v2(contact, the_tenant, fields))
+
+
+@blueprint.delete("/contacts/<contact_id>")
+def delete_contact(contact_id: str) -> tuple[str, int]:
+    tenant().delete_contact(path_id(contact_id, "Contact"))
+    return "", 204
+
+
+@blueprint.get("/contacts/model")
+def contact_model() -> Response:
+    # keapsim's v2 sends every contact property unless ``fields`` narrows it, so no property
+    # is optional (the document gives no list for v2).
+    fields = tenant().list_custom_fields()
+    return jsonify(custom_fields=[custom_field_v2(f) for f in fields], optional_properties=[])
+
+
+@blueprint.post("/contacts/model/customFields")
+def create_custom_field() -> tuple[Response, int]:
+    body = json_body()
+    label = text(body, "label")
+    field_type = text(body, "field_type")
+    if not label:
+        raise Invalid("label is required", field="label")
+    if field_type not in FIELD_TYPE_FROM_V2:
+        raise Invalid(
+            f"field_type must be one of {', '.join(FIELD_TYPE_FROM_V2)}", field="field_type"
+        )
+    options = body.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
+        raise BadInput(UNCONVERTIBLE, field="options")
+    group_id = body.get("group_id")
+    field = tenant().create_custom_field(
+        label,
+        FIELD_TYPE_FROM_V2[field_type],
+        options,
+        None if group_id is None else string_id(group_id, "group_id"),
+    )
+    return jsonify(custom_field_v2(field)), 201

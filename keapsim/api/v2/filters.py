@@ -28,11 +28,17 @@ class Clause:
     value: str
 
 
-def parse_filter(allowed: dict[str, Iterable[str]]) -> list[Clause]:
+def parse_filter(
+    allowed: dict[str, Iterable[str]], any_case: dict[str, Iterable[str]] | None = None
+) -> list[Clause]:
     """The request's ``filter`` as clauses; ``allowed`` maps a field to its operators.
 
-    An unknown field, a disallowed operator or an unparseable clause is a 400.
+    ``any_case`` maps casefolded names (custom fields: "case-insensitive", v2 document) to
+    their operators; such a clause comes back with the casefolded name. A field of
+    ``allowed`` takes precedence. An unknown field, a disallowed operator or an unparseable
+    clause is a 400.
     """
+    any_case = any_case or {}
     raw = request.args.get("filter")
     if not raw:
         return []
@@ -44,6 +50,9 @@ def parse_filter(allowed: dict[str, Iterable[str]]) -> list[Clause]:
         if found is None:
             raise BadInput(f"Invalid filter: {part}", field="filter")
         name, op, value = found.group(1), found.group(2), found.group(3).strip()
+        if name not in allowed and name.casefold() in any_case:
+            name = name.casefold()
+            allowed = {**allowed, name: any_case[name]}
         if name not in allowed:
             raise BadInput(f"Invalid filter field: {name}", field="filter")
         if op not in allowed[name]:
@@ -56,8 +65,9 @@ EQ = ("==",)
 COMPARE = OPERATORS
 
 
-def text_matches(actual: str | None, wanted: str, *, wildcard: bool = True,
-                 contains: bool = False) -> bool:
+def text_matches(
+    actual: str | None, wanted: str, *, wildcard: bool = True, contains: bool = False
+) -> bool:
     """Case-insensitive equality; a trailing ``*`` is a prefix match; ``NONE`` asks for an
     empty value."""
     if wanted == NONE:
@@ -74,20 +84,30 @@ def compare(actual: Any, op: str, wanted: Any) -> bool:
     if actual is None:
         return op == "!="
     return {
-        "==": actual == wanted, "!=": actual != wanted, ">": actual > wanted,
-        "<": actual < wanted, ">=": actual >= wanted, "<=": actual <= wanted,
+        "==": actual == wanted,
+        "!=": actual != wanted,
+        ">": actual > wanted,
+        "<": actual < wanted,
+        ">=": actual >= wanted,
+        "<=": actual <= wanted,
     }[op]
 
 
-def timestamp(value: str, name: str) -> datetime:
+def timestamp(value: str, name: str, *, field: str = "filter") -> datetime:
     """An ISO-8601 date-time with an offset (``2025-04-16T20:33:02.321Z``)."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadInput(f"Invalid date-time for {name}: {value}", field="filter") from None
+        raise BadInput(f"Invalid date-time for {name}: {value}", field=field) from None
     if parsed.tzinfo is None:
-        raise BadInput(f"Invalid date-time for {name}: {value}", field="filter")
+        raise BadInput(f"Invalid date-time for {name}: {value}", field=field)
     return parsed
+
+
+def to_millis(moment: datetime) -> datetime:
+    """Keap's timestamps carry milliseconds; a bound copied from a response must match the
+    record it came from, so comparisons happen at that precision."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def positive_int(value: str, name: str) -> int:
@@ -102,8 +122,9 @@ def id_set(value: str, name: str) -> set[int]:
     return {positive_int(v.strip(), name) for v in value.split(",") if v.strip()}
 
 
-def ordered(items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: str = "id"
-            ) -> list[T]:
+def ordered(
+    items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: str = "id"
+) -> list[T]:
     """``items`` sorted by the request's ``order_by`` (``field`` or ``field asc|desc``).
 
     Sorting is stable and ``items`` come in id order, so ties stay in id order.
@@ -111,12 +132,14 @@ def ordered(items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: st
     raw = (request.args.get("order_by") or "").strip()
     if not raw:
         return list(items) if default not in keys else sorted(items, key=keys[default])
-    parts = raw.replace("+", " ").split()
+    # A '+' is a space left encoded by some clients ("email+desc").
+    parts = raw.replace("+", " ").split() or [""]
     name = parts[0]
     direction = parts[1].lower() if len(parts) > 1 else "asc"
     if name not in keys or direction not in ("asc", "desc") or len(parts) > 2:
-        raise BadInput(f"Invalid order_by: {raw}. One of {', '.join(keys)} with asc or desc",
-                       field="order_by")
+        raise BadInput(
+            f"Invalid order_by: {raw}. One of {', '.join(keys)} with asc or desc", field="order_by"
+        )
     key = keys[name]
     present = [i for i in items if key(i) is not None]
     missing = [i for i in items if key(i) is None]
@@ -144,7 +167,5 @@ def update_mask(allowed: Iterable[str]) -> set[str] | None:
     names = {p.strip() for item in raw for p in item.split(",") if p.strip()}
     unknown = names - set(allowed)
     if unknown:
-        raise BadInput(f"Invalid update_mask: {', '.join(sorted(unknown))}",
-                       field="update_mask")
+        raise BadInput(f"Invalid update_mask: {', '.join(sorted(unknown))}", field="update_mask")
     return names
-

@@ -1,5 +1,157 @@
-"""v2 notes."""
+"""v2 notes, nested under their contact (keap-facts.md §4.4)."""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify
+
+from ...store import Invalid, NotFound
+from ...store.models import Note
+from ..common import as_bool, json_body, path_id, tenant
+from ..paging import v2_window
+from . import blueprint
+from .filters import (
+    COMPARE,
+    EQ,
+    Clause,
+    compare,
+    id_set,
+    ordered,
+    parse_filter,
+    positive_int,
+    text_matches,
+    timestamp,
+    to_millis,
+    update_mask,
+)
+from .shapes import note_v2, page_of, string_id, text
+
+NOTE_FILTERS = {
+    "id": COMPARE,
+    "ids": EQ,
+    "title": EQ,
+    "contact_id": EQ,
+    "assigned_to_user_id": EQ,
+    "since_time": EQ,
+    "until_time": EQ,
+}
+NOTE_ORDERS: dict[str, Callable[[Note], Any]] = {
+    "id": lambda n: n.id,
+    "create_time": lambda n: n.date_created,
+    "update_time": lambda n: n.last_updated,
+}
+NOTE_MASK = ("contact_id", "title", "text", "type", "user_id", "is_pinned", "custom_fields")
+
+
+def _note_test(clause: Clause) -> Callable[[Note], bool]:
+    name, op, value = clause.field, clause.op, clause.value
+    if name == "id":
+        number = positive_int(value, name)
+        return lambda n: compare(n.id, op, number)
+    if name == "ids":
+        wanted = id_set(value, name)
+        return lambda n: n.id in wanted
+    if name == "title":
+        # "Bare value matches anywhere in the title (contains)"; a trailing * is a prefix.
+        return lambda n: text_matches(n.title, value, contains=True)
+    if name == "contact_id":
+        number = positive_int(value, name)
+        return lambda n: n.contact_id == number
+    if name == "assigned_to_user_id":
+        number = positive_int(value, name)
+        return lambda n: n.user_id == number
+    # since_time/until_time: the document does not say which time; keapsim uses create_time.
+    moment = timestamp(value, name)
+    if name == "since_time":
+        return lambda n: to_millis(n.date_created) >= moment
+    return lambda n: to_millis(n.date_created) <= moment
+
+
+def _note_of(contact_id: str, note_id: str) -> Note:
+    """The note, which must belong to the contact in the path (otherwise 404)."""
+    the_tenant = tenant()
+    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    note = the_tenant.get_note(path_id(note_id, "Note"))
+    if note.contact_id != contact.id:
+        raise NotFound("Note", note_id)
+    return note
+
+
+def _note_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """A v2 note body → the store's note fields (``text`` is the store's ``body``)."""
+    changes: dict[str, Any] = {}
+    for v2_name, store_name in (("title", "title"), ("text", "body"), ("type", "type")):
+        if v2_name in body:
+            changes[store_name] = text(body, v2_name)
+    if body.get("user_id") is not None:
+        changes["user_id"] = string_id(body["user_id"], "user_id")
+    if body.get("is_pinned") is not None:
+        changes["pinned"] = as_bool(body["is_pinned"], "is_pinned")
+    if body.get("contact_id") is not None:
+        changes["contact_id"] = string_id(body["contact_id"], "contact_id")
+    # Note custom fields: the store keeps none, so custom_fields is accepted and ignored.
+    return changes
+
+
+def _require_user(body: dict[str, Any]) -> None:
+    if body.get("user_id") is None:
+        raise Invalid("user_id is required", field="user_id")
+
+
+@blueprint.get("/contacts/<contact_id>/notes")
+def list_notes(contact_id: str) -> Response:
+    the_tenant = tenant()
+    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    clauses = parse_filter(NOTE_FILTERS)
+    if {"id", "ids"} <= {c.field for c in clauses}:
+        raise Invalid("id and ids cannot be combined", field="filter")
+    tests = [_note_test(c) for c in clauses]
+    notes = [
+        n
+        for n in sorted(the_tenant.list_notes(contact_id=contact.id), key=lambda n: n.id)
+        if all(test(n) for test in tests)
+    ]
+    page, token = v2_window(ordered(notes, NOTE_ORDERS))
+    return jsonify(page_of("notes", [note_v2(n, the_tenant) for n in page], token))
+
+
+@blueprint.post("/contacts/<contact_id>/notes")
+def create_note(contact_id: str) -> tuple[Response, int]:
+    the_tenant = tenant()
+    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    body = json_body()
+    _require_user(body)
+    fields = _note_changes(body)
+    fields.pop("contact_id", None)  # the path names the contact
+    # "A value for either `title` or `type` is required" (v2 document).
+    if not fields.get("title") and not fields.get("type"):
+        raise Invalid("A value for either title or type is required", field="title")
+    note = the_tenant.create_note(contact.id, **fields)
+    return jsonify(note_v2(note, the_tenant)), 201
+
+
+@blueprint.get("/contacts/<contact_id>/notes/<note_id>")
+def get_note(contact_id: str, note_id: str) -> Response:
+    return jsonify(note_v2(_note_of(contact_id, note_id), tenant()))
+
+
+@blueprint.patch("/contacts/<contact_id>/notes/<note_id>")
+def patch_note(contact_id: str, note_id: str) -> Response:
+    note = _note_of(contact_id, note_id)
+    body = json_body()
+    mask = update_mask(NOTE_MASK)
+    _require_user(body)
+    changes = _note_changes(body)
+    if mask is not None:
+        covered = {{"text": "body", "is_pinned": "pinned"}.get(m, m) for m in mask}
+        changes = {k: v for k, v in changes.items() if k in covered}
+    the_tenant = tenant()
+    return jsonify(note_v2(the_tenant.update_note(note.id, **changes), the_tenant))
+
+
+@blueprint.delete("/contacts/<contact_id>/notes/<note_id>")
+def delete_note(contact_id: str, note_id: str) -> tuple[str, int]:
+    tenant().delete_note(_note_of(contact_id, note_id).id)
+    return "", 204

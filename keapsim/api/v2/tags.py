@@ -1,5 +1,259 @@
-"""v2 tags."""
+"""v2 tags, tag categories and tag links (keap-facts.md §4.2).
+
+``:applyTags`` and ``:removeTags`` are custom methods in the path's last segment; Werkzeug
+matches ``<tag_id>/contacts:applyTags`` as it is, so the rules spell them out literally (and
+keapsim's OpenAPI description finds them by the same text).
+"""
 
 from __future__ import annotations
 
-from . import blueprint  # noqa: F401
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Response, jsonify
+
+from ...clock import iso
+from ...store import Invalid
+from ...store.models import Contact, Tag
+from ..common import json_body, path_id, tenant
+from ..paging import v2_window
+from . import blueprint
+from .filters import (
+    EQ,
+    NONE,
+    Clause,
+    id_set,
+    ordered,
+    parse_filter,
+    positive_int,
+    text_matches,
+    timestamp,
+    to_millis,
+    update_mask,
+)
+from .shapes import (
+    page_of,
+    string_id,
+    string_ids,
+    tag_category_v2,
+    tag_v2,
+    tagged_contact_v2,
+    text,
+)
+
+TAG_ORDERS: dict[str, Callable[[Tag], Any]] = {
+    "name": lambda t: t.name.casefold(),
+    "create_time": lambda t: t.create_time,
+    "update_time": lambda t: t.update_time,
+}
+_TIME_BOUNDS = ("since_create_time", "until_create_time", "since_update_time", "until_update_time")
+TAG_FILTERS = {
+    "name": EQ,
+    "description": EQ,
+    "category_id": EQ,
+    "tag_ids": EQ,
+    **{name: EQ for name in _TIME_BOUNDS},
+}
+CONTACT_TAG_FILTERS = {
+    **{k: v for k, v in TAG_FILTERS.items() if k != "tag_ids"},
+    "since_applied_time": EQ,
+    "until_applied_time": EQ,
+}
+
+
+def _within(clause: Clause, moment: datetime) -> bool:
+    bound = timestamp(clause.value, clause.field)
+    moment = to_millis(moment)
+    return moment >= bound if clause.field.startswith("since_") else moment <= bound
+
+
+def _tag_test(clause: Clause) -> Callable[[Tag, datetime | None], bool]:
+    name, value = clause.field, clause.value
+    if name == "name":
+        return lambda t, _: text_matches(t.name, value)
+    if name == "description":
+        return lambda t, _: text_matches(t.description, value)
+    if name == "category_id":
+        if value == NONE:
+            return lambda t, _: t.category_id is None
+        category = positive_int(value, name)
+        return lambda t, _: t.category_id == category
+    if name == "tag_ids":
+        wanted = id_set(value, name)
+        return lambda t, _: t.id in wanted
+    timestamp(value, name)  # a malformed bound is a 400 even when nothing is listed
+    if name.endswith("_create_time"):
+        return lambda t, _: _within(clause, t.create_time)
+    if name.endswith("_update_time"):
+        return lambda t, _: _within(clause, t.update_time)
+    return lambda _, applied: applied is not None and _within(clause, applied)
+
+
+def _category_of(body: dict[str, Any]) -> int | None:
+    category = body.get("category")
+    if category is None:
+        return None
+    if not isinstance(category, dict) or category.get("id") is None:
+        raise Invalid("category.id is required", field="category")
+    return string_id(category["id"], "category.id")
+
+
+# -- tags -------------------------------------------------------------------------------------
+@blueprint.get("/tags")
+def list_tags() -> Response:
+    tests = [_tag_test(c) for c in parse_filter(TAG_FILTERS)]
+    tags = [t for t in tenant().list_tags() if all(test(t, None) for test in tests)]
+    page, token = v2_window(ordered(sorted(tags, key=lambda t: t.id), TAG_ORDERS))
+    return jsonify(page_of("tags", [tag_v2(t) for t in page], token))
+
+
+@blueprint.post("/tags")
+def create_tag() -> tuple[Response, int]:
+    body = json_body()
+    tag = tenant().create_tag(
+        text(body, "name") or "", text(body, "description"), _category_of(body)
+    )
+    return jsonify(tag_v2(tag)), 201
+
+
+@blueprint.get("/tags/<tag_id>")
+def get_tag(tag_id: str) -> Response:
+    return jsonify(tag_v2(tenant().get_tag(path_id(tag_id, "Tag"))))
+
+
+@blueprint.patch("/tags/<tag_id>")
+def patch_tag(tag_id: str) -> Response:
+    ident = path_id(tag_id, "Tag")
+    body = json_body()
+    mask = update_mask(("name", "description", "category"))
+    changes: dict[str, Any] = {}
+    if "name" in body:
+        name = text(body, "name")
+        if not name:
+            raise Invalid("name is required", field="name")
+        changes["name"] = name
+    if "description" in body:
+        changes["description"] = text(body, "description")
+    if "category" in body:
+        changes["category_id"] = _category_of(body)
+    if mask is not None:
+        wanted = {"category_id" if m == "category" else m for m in mask}
+        changes = {k: v for k, v in changes.items() if k in wanted}
+    return jsonify(tag_v2(tenant().update_tag(ident, **changes)))
+
+
+@blueprint.delete("/tags/<tag_id>")
+def delete_tag(tag_id: str) -> tuple[str, int]:
+    tenant().delete_tag(path_id(tag_id, "Tag"))
+    return "", 204
+
+
+# -- links ------------------------------------------------------------------------------------
+@blueprint.get("/contacts/<contact_id>/tags")
+def list_contact_tags(contact_id: str) -> Response:
+    links = tenant().tags_of(path_id(contact_id, "Contact"))
+    tests = [_tag_test(c) for c in parse_filter(CONTACT_TAG_FILTERS)]
+    links = [(t, applied) for t, applied in links if all(test(t, applied) for test in tests)]
+    orders: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
+        "name": lambda link: link[0].name.casefold(),
+        "create_time": lambda link: link[0].create_time,
+        "update_time": lambda link: link[0].update_time,
+        "applied_time": lambda link: link[1],
+        "category_id": lambda link: link[0].category_id,
+    }
+    page, token = v2_window(ordered(links, orders, default="applied_time"))
+    items = [{"tag": tag_v2(t), "applied_time": iso(applied)} for t, applied in page]
+    return jsonify(page_of("tags", items, token))
+
+
+TAGGED_FILTERS = {
+    "given_name": EQ,
+    "family_name": EQ,
+    "email": EQ,
+    "since_applied_time": EQ,
+    "until_applied_time": EQ,
+}
+
+
+def _tagged_test(clause: Clause) -> Callable[[Contact, datetime], bool]:
+    name, value = clause.field, clause.value
+    if name == "email":
+        return lambda c, _: text_matches(c.primary_email, value)
+    if name in ("given_name", "family_name"):
+        return lambda c, _: text_matches(getattr(c, name), value)
+    timestamp(value, name)
+    return lambda _, applied: _within(clause, applied)
+
+
+@blueprint.get("/tags/<tag_id>/contacts")
+def list_tagged_contacts(tag_id: str) -> Response:
+    links = tenant().contacts_with_tag(path_id(tag_id, "Tag"))
+    tests = [_tagged_test(c) for c in parse_filter(TAGGED_FILTERS)]
+    links = [(c, applied) for c, applied in links if all(test(c, applied) for test in tests)]
+    orders: dict[str, Callable[[tuple[Contact, datetime]], Any]] = {
+        "given_name": lambda link: (link[0].given_name or "").casefold() or None,
+        "family_name": lambda link: (link[0].family_name or "").casefold() or None,
+        "email": lambda link: (link[0].primary_email or "").casefold() or None,
+        "applied_time": lambda link: link[1],
+    }
+    page, token = v2_window(ordered(links, orders, default="applied_time"))
+    return jsonify(page_of("contacts", [tagged_contact_v2(c, a) for c, a in page], token))
+
+
+def _contact_ids() -> list[int]:
+    body = json_body()
+    if "contact_ids" not in body:
+        raise Invalid("contact_ids is required", field="contact_ids")
+    return string_ids(body["contact_ids"], "contact_ids")
+
+
+@blueprint.post("/tags/<tag_id>/contacts:applyTags")
+def apply_tag(tag_id: str) -> Response:
+    """200 with a status per contact id, failures included. The v2 document does not list the
+    status values; keapsim answers with v1's (SUCCESS, DUPLICATE, CONTACT_NOT_FOUND)."""
+    ident = path_id(tag_id, "Tag")
+    contact_ids = _contact_ids()
+    results = tenant().tag_contacts_apply(ident, contact_ids)
+    return jsonify(results={str(k): v for k, v in results.items()})
+
+
+@blueprint.post("/tags/<tag_id>/contacts:removeTags")
+def remove_tag(tag_id: str) -> tuple[str, int]:
+    the_tenant = tenant()
+    ident = path_id(tag_id, "Tag")
+    contact_ids = _contact_ids()
+    the_tenant.get_tag(ident)
+    for contact_id in contact_ids:
+        the_tenant.remove_tag(contact_id, ident)
+    return "", 204
+
+
+# -- tag categories ---------------------------------------------------------------------------
+@blueprint.get("/tags/categories")
+def list_tag_categories() -> Response:
+    clauses = parse_filter({"name": EQ, "description": EQ})
+    the_tenant = tenant()
+    with the_tenant.lock:
+        everything = list(the_tenant.tag_categories.values())
+    categories = [
+        c
+        for c in everything
+        if all(text_matches(getattr(c, clause.field), clause.value) for clause in clauses)
+    ]
+    page, token = v2_window(
+        ordered(categories, {"name": lambda c: c.name.casefold(), "id": lambda c: c.id})
+    )
+    return jsonify(page_of("tag_categories", [tag_category_v2(c) for c in page], token))
+
+
+@blueprint.post("/tags/categories")
+def create_tag_category() -> tuple[Response, int]:
+    body = json_body()
+    category = tenant().create_tag_category(text(body, "name") or "", text(body, "description"))
+    return jsonify(tag_category_v2(category)), 201
+
+
+@blueprint.get("/tags/categories/<category_id>")
+def get_tag_category(category_id: str) -> Response:
+    return jsonify(tag_category_v2(tenant().get_tag_category(path_id(category_id, "Tag Category"))))

@@ -1,0 +1,138 @@
+"""Schemathesis against the in-process simulator with Keap's official OpenAPI documents.
+
+Restricted to the operations keapsim implements (the simulator serves its list at
+``/crm/rest/v1/openapi.json`` and ``/crm/rest/v2/openapi.json``); every deviation from the
+official documents is declared, with its reason, in :mod:`contracts.openapi_docs`.
+
+Checks: no server errors, status codes and content types the document declares, and success
+bodies that validate. Examples are bounded per operation to keep CI fast.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+keapsim = pytest.importorskip("keapsim")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from contracts.openapi_docs import (  # noqa: E402
+    RUN_SETTINGS,
+    operation_ids,
+    restricted_document,
+    validates_error_bodies,
+)
+
+MAX_EXAMPLES = 6
+STATEFUL_STEPS = 25
+
+# The coverage phase (boundary and negative values for every parameter) is unbounded by
+# max_examples and alone takes minutes on two cores; examples + fuzzing stay bounded.
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
+    {"phases": {"coverage": {"enabled": False}}, "generation": {"max-examples": MAX_EXAMPLES}}
+)
+SIM = keapsim.Simulator(throttle=RUN_SETTINGS["throttle"][0])
+API_KEY = SIM.default_tenant.api_key
+HEADERS = {"X-Keap-API-Key": API_KEY}
+
+
+def _served_operation_ids(version: str) -> set[str]:
+    with httpx.Client(transport=SIM.transport(), base_url=SIM.base_url) as client:
+        response = client.get(f"/crm/rest/{version}/openapi.json")
+        response.raise_for_status()
+        return operation_ids(response.json())
+
+
+def _schema(version: str):  # noqa: ANN202
+    server = f"{SIM.base_url}/crm/rest" if version == "v1" else f"{SIM.base_url}/crm"
+    doc = restricted_document(version, _served_operation_ids(version), server=server)
+    schema = schemathesis.openapi.from_dict(doc, config=CONFIG)
+    schema.app = SIM.wsgi_app
+    return schema
+
+
+V1 = _schema("v1")
+V2 = _schema("v2")
+
+
+def _validate(case, response, version: str) -> None:  # noqa: ANN001
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance]
+    if response.status_code < 400 or validates_error_bodies(version):
+        checks.append(response_schema_conformance)
+    case.validate_response(response, checks=checks)
+
+
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@V1.parametrize()
+@SETTINGS
+def test_v1_conforms_to_the_official_document(case) -> None:  # noqa: ANN001
+    response = case.call(headers=HEADERS)
+    _validate(case, response, "v1")
+
+
+@V2.parametrize()
+@SETTINGS
+def test_v2_conforms_to_the_official_document(case) -> None:  # noqa: ANN001
+    response = case.call(headers=HEADERS)
+    _validate(case, response, "v2")
+
+
+def test_restriction_covers_every_served_operation() -> None:
+    for version, schema in (("v1", V1), ("v2", V2)):
+        served = _served_operation_ids(version)
+        loaded = operation_ids(schema.raw_schema)
+        assert loaded == served, f"{version}: official doc lacks {sorted(served - loaded)}"
+
+
+def _stateful(schema, version: str):  # noqa: ANN001, ANN202
+    base = schema.as_state_machine()
+
+    class KeapWorkflow(base):  # type: ignore[misc, valid-type]
+        calls: list[str] = []
+
+        def after_call(self, response, case):  # noqa: ANN001, ANN202
+            KeapWorkflow.calls.append(f"{case.method} {case.path} -> {response.status_code}")
+
+        def get_call_kwargs(self, case):  # noqa: ANN001, ANN202
+            return {"headers": HEADERS}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):  # noqa: ANN001, ANN202
+            _validate(case, response, version)
+
+    return KeapWorkflow
+
+
+STATEFUL_SETTINGS = settings(
+    max_examples=3,
+    stateful_step_count=STATEFUL_STEPS,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_stateful_workflows(version: str) -> None:
+    """Links inferred by schemathesis (create -> get/patch/delete by the returned id)."""
+    schema = V1 if version == "v1" else V2
+    workflow = _stateful(schema, version)
+    workflow.run(settings=STATEFUL_SETTINGS)
+    # scenarios are chains: more calls than scenarios, and some of them reuse returned ids
+    assert len(workflow.calls) > STATEFUL_SETTINGS.max_examples, workflow.calls

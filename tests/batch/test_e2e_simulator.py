@@ -1,0 +1,318 @@
+"""End to end: the CLI in a subprocess delivers lead files to a keapsim server on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from connector.batch import load_results, read_leads
+from connector.batch.readers import lead_key
+from connector.report import DeliveryLog
+
+from .leadgen import make_leads
+from .leadgen import write_csv as write_leads
+from .simhelpers import (
+    cli_in_process,
+    contact_emails,
+    contact_ids_by_email,
+    run_cli,
+    start_cli,
+    wait_for_lines,
+    write_flow,
+)
+
+
+def _tenant(sim: Any, per_second: int | None = None) -> Any:
+    from keapsim.config import Limits, Window
+
+    if per_second is None:
+        return sim.create_tenant(throttle=False)
+    limits = Limits(oauth_app=Window(per_second=per_second), api_key=Window(), tenant=Window())
+    return sim.create_tenant(throttle=True, limits=limits)
+
+
+def _faults_supported(sim: Any) -> bool:
+    return callable(getattr(sim.faults, "add", None))
+
+
+def _check_accounting(tmp: Path, source: Path, results_path: Path, dead_path: Path) -> list:
+    """Every input lead has exactly one result; the dead letter holds exactly the errors."""
+    src = read_leads(source)
+    raw_lines = [json.loads(x) for x in results_path.read_text().splitlines()]
+    assert len(raw_lines) == len(src.records)  # compacted: one line per lead
+    results = load_results(results_path)
+    assert [r.line for r in results] == [r.line for r in src.records]
+    assert [r.key for r in results] == [r.key for r in src.records]
+    errors = [r for r in results if r.outcome == "error"]
+    if errors:
+        dead = read_leads(dead_path)
+        by_key = {r.key: r for r in src.records}
+        expected = Counter(lead_key(by_key[r.key].lead, "") for r in errors)
+        assert Counter(lead_key(r.lead, "") for r in dead.records) == expected
+    else:
+        assert not dead_path.exists()
+    return results
+
+
+def test_500_leads_with_duplicates_invalid_and_faults(sim_server: Any, tmp_path: Path) -> None:
+    sim = sim_server.simulator
+    creds = _tenant(sim, per_second=120)  # the connector asks for 300/s: real 429 bursts
+    leads = make_leads(500, seed=11, duplicates=40, invalid=20, skips=5, broken=5)
+    source = write_leads(tmp_path / "leads.csv", leads)
+    write_flow(tmp_path / "flow.yaml", sim_server.url, creds, rps=300, burst=60)
+
+    rules = []
+    if _faults_supported(sim):
+        put = {"method": "PUT", "path": "/crm/rest/v1/contacts", "tenant": creds.tenant_id}
+        rules = [
+            # a 503 burst long enough that some leads run out of retries (-> dead letter)
+            sim.faults.add(canned="unavailable_503", after=40, times=30, **put),
+            sim.faults.add(canned="throttled", after=120, times=10, **put),
+            sim.faults.add(effect="drop", after=200, times=4, **put),
+            # the response is lost after Keap created the contact: the retry must not duplicate
+            sim.faults.add(effect="drop", apply_then_fail=True, after=260, times=4, **put),
+            sim.faults.add(canned="expired_token", after=700, times=2, tenant=creds.tenant_id),
+        ]
+
+    results_path = tmp_path / "leads.results.jsonl"
+    proc = start_cli(
+        "deliver",
+        "-c",
+        "flow.yaml",
+        "leads.csv",
+        "--log-db",
+        "log.sqlite3",
+        "-j",
+        "8",
+        cwd=tmp_path,
+    )
+    # Midway, a day passes on the simulator's clock: the access token really expires.
+    wait_for_lines(results_path, 250, proc)
+    sim.clock.advance(86_400 + 60)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 1), out
+    for rule in rules:
+        assert rule.fired == rule.spec.times, rule.to_dict()
+
+    results = _check_accounting(tmp_path, source, results_path, tmp_path / "leads.dead-letter.csv")
+    src = read_leads(source)
+    by_line = {r.line: r for r in results}
+    kinds = dict(zip([r.line for r in src.records], leads.kinds, strict=True))
+    for line, kind in kinds.items():
+        outcome = by_line[line].outcome
+        if kind == "broken":
+            assert outcome == "failure" and "invalid input" in (by_line[line].reason or "")
+        elif kind == "invalid":
+            assert outcome == "failure", by_line[line]
+        elif kind == "skip":
+            assert outcome == "skip"
+        else:
+            assert outcome in ("success", "error"), by_line[line]
+    ok = [r for r in results if r.outcome == "success"]
+    assert len(ok) >= 400
+    assert any(r.duplicate for r in ok)  # the file's duplicates matched existing contacts
+    assert sum(r.attempts for r in ok) > 2 * len(ok)  # faults and 429s cost retries
+    assert "Delivery summary" in out and "leads.results.jsonl" in out
+
+    # No duplicate contacts; every success points at the one contact holding its e-mail.
+    emails = contact_emails(sim, creds.tenant_id)
+    assert emails and max(emails.values()) == 1
+    ids = contact_ids_by_email(sim, creds.tenant_id)
+    lead_by_line = {r.line: r.lead for r in src.records}
+    for r in ok:
+        assert ids[lead_by_line[r.line]["email"].lower()] == r.contact_id
+    valid_emails = {
+        lead_by_line[r.line]["email"].lower() for r in results if r.outcome in ("success", "error")
+    }
+    assert set(emails) <= valid_emails
+
+    # The delivery log saw every lead once, and the report adds up.
+    with DeliveryLog(tmp_path / "log.sqlite3") as log:
+        assert log.count() == 500
+    rep = run_cli("report", "--format", "json", "--log-db", "log.sqlite3", cwd=tmp_path)
+    total = json.loads(rep.stdout)["total"]
+    assert total["total"] == 500
+    assert total["successes"] == len(ok)
+    assert total["skips"] == 5 and total["failures"] == 25
+
+    # The dead letter can be delivered again as it is, once Keap is healthy.
+    dead = tmp_path / "leads.dead-letter.csv"
+    if dead.exists():
+        sim.faults.clear()
+        again = run_cli(
+            "deliver",
+            "-c",
+            "flow.yaml",
+            str(dead),
+            "--log-db",
+            "log.sqlite3",
+            "--no-progress",
+            cwd=tmp_path,
+        )
+        assert again.returncode == 0, again.stdout
+        assert max(contact_emails(sim, creds.tenant_id).values()) == 1
+
+
+def _kill_setup(
+    sim_server: Any, tmp_path: Path, api_version: str, n: int = 200
+) -> tuple[Any, Path]:
+    sim = sim_server.simulator
+    creds = _tenant(sim)
+    leads = make_leads(n, seed=5)  # all valid and distinct
+    write_leads(tmp_path / "leads.csv", leads)
+    # ~2 requests per lead at 120/s: about 60 leads/s, so the batch is still running when killed
+    write_flow(
+        tmp_path / "flow.yaml", sim_server.url, creds, rps=120, burst=10, api_version=api_version
+    )
+    return creds, tmp_path / "leads.results.jsonl"
+
+
+def _log_rows_by_line(db: Path) -> Counter[int]:
+    with DeliveryLog(db) as log:
+        return Counter(e.line for e in log.entries() if e.line is not None)
+
+
+def test_sigint_stops_cleanly_and_resume_finishes(sim_server: Any, tmp_path: Path) -> None:
+    sim = sim_server.simulator
+    creds, results_path = _kill_setup(sim_server, tmp_path, "v1")
+    args = ("deliver", "-c", "flow.yaml", "leads.csv", "--log-db", "log.sqlite3", "-j", "4")
+    proc = start_cli(*args, cwd=tmp_path)
+    wait_for_lines(results_path, 40, proc)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out
+    assert "SIGINT" in out and "--resume" in out
+
+    first = load_results(results_path)
+    assert len(first) == 200  # every lead recorded: delivered or not_delivered
+    outcomes = Counter(r.outcome for r in first)
+    assert set(outcomes) == {"success", "not_delivered"}
+    delivered = outcomes["success"]
+    assert 40 <= delivered < 200
+    # in-flight leads finished: Keap holds exactly the leads recorded as delivered
+    assert sum(contact_emails(sim, creds.tenant_id).values()) == delivered
+
+    done = run_cli(*args, "--resume", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert f"{delivered} lead(s) were already delivered" in done.stdout
+    final = load_results(results_path)
+    assert [r.outcome for r in final] == ["success"] * 200
+    emails = contact_emails(sim, creds.tenant_id)
+    assert len(emails) == 200 and max(emails.values()) == 1
+    # no lead was delivered twice
+    assert set(_log_rows_by_line(tmp_path / "log.sqlite3").values()) == {1}
+
+
+def test_sigkill_midway_then_resume_creates_no_duplicates(sim_server: Any, tmp_path: Path) -> None:
+    sim = sim_server.simulator
+    creds, results_path = _kill_setup(sim_server, tmp_path, "v2")
+    args = ("deliver", "-c", "flow.yaml", "leads.csv", "--log-db", "log.sqlite3", "-j", "4")
+    proc = start_cli(*args, cwd=tmp_path)
+    wait_for_lines(results_path, 50, proc)
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.communicate(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+    # What survived: the appended, fsync'd results of the leads that finished.
+    before = {r.line for r in load_results(results_path) if r.outcome == "success"}
+    assert len(before) >= 50
+    journal = results_path.with_name(results_path.name + ".inflight")
+    assert journal.exists()
+    keap_before = sum(contact_emails(sim, creds.tenant_id).values())
+    in_doubt = keap_before - len(before)  # reached Keap, result lost with the process
+    assert 0 <= in_doubt <= 4
+
+    done = run_cli(*args, "--resume", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    final = load_results(results_path)
+    assert [r.outcome for r in final] == ["success"] * 200
+    assert not journal.exists()
+    emails = contact_emails(sim, creds.tenant_id)
+    assert len(emails) == 200 and max(emails.values()) == 1  # upserts: no duplicate contacts
+    rows = _log_rows_by_line(tmp_path / "log.sqlite3")
+    # leads recorded as delivered before the kill were not sent again (and were logged)
+    assert {line: rows[line] for line in before} == {line: 1 for line in before}
+    # only leads that were in flight at the kill could be sent twice, idempotently
+    assert sum(1 for n in rows.values() if n > 1) <= 4
+
+
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_test_connection_and_send_test_lead(
+    sim_server: Any, tmp_path: Path, api_version: str
+) -> None:
+    from keapsim.seed import seed_tenant
+
+    sim = sim_server.simulator
+    creds = _tenant(sim)
+    seed_tenant(sim.tenant(creds.tenant_id), contacts=0, faker_seed=1)
+    flow = write_flow(
+        tmp_path / "flow.yaml", sim_server.url, creds, auth="api_key", api_version=api_version
+    )
+    data = yaml.safe_load(flow.read_text())
+    data["tags"] = [1, 99999, "{{ lead.tag }}"]
+    data["sequences"] = [
+        {"campaign_id": 1, "sequence_id": 1},
+        {"campaign_id": 1, "sequence_id": 777},
+        {"campaign_id": 555, "sequence_id": 1},
+    ]
+    data["custom_fields"] = [
+        {"field": "Lead Score", "value": "1"},
+        {"field": "Favourite Colour", "value": "x"},
+    ]
+    data["contact"] = {"lead_source": "Website"}
+    flow.write_text(yaml.safe_dump(data))
+    res = cli_in_process(tmp_path, "test-connection", "-c", "flow.yaml", "--json")
+    assert res.returncode == 1, res.stdout + res.stderr
+    findings = json.loads(res.stdout)
+    assert findings["credential"] == "ok"
+    assert {t["name"] for t in findings["tags"]} >= {"New Lead", "Hot Lead"}
+    assert [c["name"] for c in findings["campaigns"]][:1] == ["Welcome Series"]
+    assert findings["campaigns"][0]["sequences"]
+    assert "Website" in {s["name"] for s in findings["lead_sources"]}
+    assert "Lead Score" in {f["label"] for f in findings["custom_fields"]}
+    assert findings["problems"] == [
+        "tags[1]: tag id 99999 does not exist in Keap",
+        "sequences[1]: sequence 777 is not in campaign 1 (Welcome Series)",
+        "sequences[2]: campaign 555 does not exist in Keap",
+        "custom_fields[1]: custom field label 'Favourite Colour' does not exist in Keap",
+    ]
+    assert any("tags[2] is a template" in n for n in findings["notes"])
+    human = cli_in_process(tmp_path, "test-connection", "-c", "flow.yaml")
+    assert "Credential: ok" in human.stdout and "tag id 99999 does not exist" in human.stdout
+
+    # a flow with only existing references passes, and the test lead lands in Keap
+    data["tags"], data["sequences"] = [1], [{"campaign_id": 1, "sequence_id": 1}]
+    data["custom_fields"] = [{"field": "Campaign Code", "value": "{{ lead.utm_campaign }}"}]
+    data["note"] = {"enabled": False}
+    flow.write_text(yaml.safe_dump(data))
+    assert cli_in_process(tmp_path, "test-connection", "-c", "flow.yaml").returncode == 0
+    sent = cli_in_process(tmp_path, "send-test-lead", "-c", "flow.yaml", "--log-db", "log.sqlite3")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "outcome success" in sent.stdout and "What Keap now holds" in sent.stdout
+    assert '"given_name": "Test"' in sent.stdout
+    assert contact_emails(sim, creds.tenant_id) == Counter({"test.lead@example.com": 1})
+    with DeliveryLog(tmp_path / "log.sqlite3") as log:
+        assert [e.source for e in log.entries()] == ["send-test-lead"]
+
+
+def test_expired_token_is_refreshed_mid_batch(sim_server: Any, tmp_path: Path) -> None:
+    """A day passes on Keap's clock during the batch: the connector refreshes and carries on."""
+    sim = sim_server.simulator
+    creds = _tenant(sim)
+    write_leads(tmp_path / "leads.csv", make_leads(60, seed=3))
+    write_flow(tmp_path / "flow.yaml", sim_server.url, creds, rps=60, burst=5)
+    proc = start_cli("deliver", "-c", "flow.yaml", "leads.csv", "--no-log", cwd=tmp_path)
+    wait_for_lines(tmp_path / "leads.results.jsonl", 10, proc)
+    threading.Thread(target=sim.clock.advance, args=(86_460,)).start()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    tokens = json.loads((tmp_path / "tokens.json").read_text())
+    assert json.dumps(tokens).count(creds.refresh_token) == 0  # rotated
+    assert len(contact_emails(sim, creds.tenant_id)) == 60

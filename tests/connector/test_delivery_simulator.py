@@ -1,0 +1,331 @@
+"""The connector end to end against the in-process simulator (no HTTP mocks)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import GUIDE_LEAD
+
+V2_FIELDS = (
+    "addresses,birth_date,custom_fields,email_addresses,given_name,family_name,job_title,"
+    "leadsource_id,phone_numbers,website,contact_type,preferred_locale,source_type,tag_ids,"
+    "owner_id,utm_parameters"
+)
+V1_OPTIONAL = "custom_fields,job_title,lead_source_id,birthday,website,preferred_locale"
+
+BOTH = pytest.mark.parametrize("version", ["v1", "v2"])
+
+
+def fetch(api, version: str, contact_id: str) -> dict:
+    if version == "v2":
+        response = api.get(f"/v2/contacts/{contact_id}", params={"fields": V2_FIELDS})
+    else:
+        response = api.get(
+            f"/v1/contacts/{contact_id}", params={"optional_properties": V1_OPTIONAL}
+        )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def full_flow(seed, **extra):
+    return {
+        "contact": {
+            "lead_source": "{{ lead.source }}",
+            "source_type": "WEBFORM",
+            "contact_type": "Lead",
+            "preferred_locale": "en_US",
+        },
+        "tags": [
+            seed.tag_web,
+            "{% if lead.score >= 80 %}" + str(seed.tag_hot) + "{% endif %}",
+            {"id": seed.tag_back, "when": "duplicate"},
+            {"id": seed.tag_new, "when": "new"},
+        ],
+        "sequences": [
+            {"campaign_id": seed.campaign, "sequence_id": seed.seq_all},
+            {"campaign_id": seed.campaign, "sequence_id": seed.seq_new, "when": "new"},
+        ],
+        "custom_fields": [
+            {"field": "Lead Score", "value": "{{ lead.score }}"},
+            {"field": "journey", "value": "{{ lead.touchpoints | join_nonempty(' > ') }}"},
+        ],
+        "note": {"title": "Web lead from {{ lead.source }}"},
+        **extra,
+    }
+
+
+def tag_ids(contact: dict) -> set[int]:
+    return {int(t) for t in contact.get("tag_ids") or []}
+
+
+@BOTH
+def test_guide_lead_end_to_end(version, sim, seed, connect, api):
+    connector = connect(version, **full_flow(seed))
+    result = connector.deliver(GUIDE_LEAD)
+
+    assert result.outcome == "success", result
+    assert result.reason is None
+    assert result.duplicate is False
+    assert result.attempts >= 5 and result.elapsed > 0
+    assert [s.name for s in result.steps][-4:] == [
+        "tags",
+        f"sequence {seed.campaign}/{seed.seq_all}",
+        f"sequence {seed.campaign}/{seed.seq_new}",
+        "note",
+    ]
+    contact = fetch(api, version, result.contact_id)
+
+    # every mapped field is visible on the Keap contact
+    assert contact["given_name"] == "Ada" and contact["family_name"] == "Lovelace"
+    assert contact["email_addresses"][0]["email"] == "ada.lovelace@example.com"
+    phones = {p["field"]: p["number"] for p in contact["phone_numbers"]}
+    assert phones == {"PHONE1": "+16025550123", "PHONE2": "+16025550188", "PHONE3": "+442079460958"}
+    (address,) = contact["addresses"]
+    assert address["line1"] == "1 Analytical Engine Way" and address["line2"] == "Suite 1843"
+    assert address["locality"] == "Phoenix" and address["postal_code"] == "85001"
+    assert address["country_code"] == "USA" and address["field"] == "BILLING"
+    if version == "v2":
+        assert address["region_code"] == "US-AZ"
+        assert contact["birth_date"] == "1985-12-10"
+        assert contact["leadsource_id"] == str(seed.lead_source)
+    else:
+        assert address["region"] == "Arizona"
+        assert contact["birthday"].startswith("1985-12-10")
+        assert contact["lead_source_id"] == seed.lead_source
+    assert contact["website"] == "https://ada.example.com"
+    assert contact["job_title"] == "Chief Analyst"
+    assert contact["source_type"] == "WEBFORM" and contact["contact_type"] == "Lead"
+    custom = {int(f["id"]): f["content"] for f in contact["custom_fields"]}
+    assert custom[seed.cf_score] == "91"
+    assert custom[seed.cf_journey] == "ad > landing page > form"
+
+    # follow-ups: static + templated tags, "new" tag, both sequences, the note
+    assert tag_ids(contact) == {seed.tag_web, seed.tag_hot, seed.tag_new}
+    tenant = sim.tenant()
+    assert set(tenant.sequences_of(int(result.contact_id))) == {
+        (seed.campaign, seed.seq_all),
+        (seed.campaign, seed.seq_new),
+    }
+    notes = tenant.list_notes(contact_id=int(result.contact_id))
+    assert len(notes) == 1
+    note = notes[0]
+    assert note.title == "Web lead from Spring Expo"
+    assert "Please call after 5pm" in note.body
+    # UTM and referrer have no contact property here, so they are carried in the note
+    assert "utm_source: google" in note.body
+    assert "referring_url: https://partner.example.com/review" in note.body
+
+
+@BOTH
+def test_second_delivery_updates_and_runs_duplicate_follow_ups(version, sim, seed, connect, api):
+    connector = connect(version, **full_flow(seed))
+    first = connector.deliver(GUIDE_LEAD)
+    second = connector.deliver({**GUIDE_LEAD, "title": "Countess", "score": 10})
+
+    assert second.outcome == "success" and second.duplicate is True
+    assert second.contact_id == first.contact_id
+    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
+    contact = fetch(api, version, second.contact_id)
+    assert contact["job_title"] == "Countess"
+    assert seed.tag_back in tag_ids(contact)  # "welcome back" only on the duplicate
+    seq_names = [s.name for s in second.steps if s.name.startswith("sequence")]
+    assert seq_names == [f"sequence {seed.campaign}/{seed.seq_all}"]  # "new" sequence skipped
+
+
+@BOTH
+def test_create_new_makes_a_second_contact(version, sim, connect):
+    connector = connect(version, duplicates={"mode": "create_new"})
+    a = connector.deliver(GUIDE_LEAD)
+    b = connector.deliver(GUIDE_LEAD)
+    assert (a.outcome, b.outcome) == ("success", "success")
+    assert a.contact_id != b.contact_id
+    assert b.duplicate is False
+    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 2
+
+
+@BOTH
+def test_skip_existing(version, sim, connect):
+    connector = connect(version, duplicates={"mode": "skip_existing"})
+    first = connector.deliver(GUIDE_LEAD)
+    assert first.outcome == "success" and first.duplicate is False
+    before = len(sim.journal)
+    again = connector.deliver({**GUIDE_LEAD, "title": "Changed"})
+    assert again.outcome == "skip"
+    assert again.reason == "contact already exists in Keap (skip_existing)"
+    assert again.contact_id == first.contact_id and again.duplicate is True
+    assert len(sim.journal) - before == 1  # only the look-up was sent
+    assert sim.tenant().get_contact(int(first.contact_id)).job_title == "Chief Analyst"
+
+
+@BOTH
+def test_match_email_and_name(version, sim, connect):
+    connector = connect(version, duplicates={"match": "email_and_name"})
+    a = connector.deliver(GUIDE_LEAD)
+    b = connector.deliver({**GUIDE_LEAD, "first_name": "Augusta"})
+    c = connector.deliver(GUIDE_LEAD)
+    assert a.contact_id != b.contact_id and b.duplicate is False
+    assert c.contact_id == a.contact_id and c.duplicate is True
+
+
+@BOTH
+def test_existing_contact_fields_preserved(version, sim, connect, api):
+    connector = connect(version)
+    first = connector.deliver({**GUIDE_LEAD, "phone_3": ""})
+    guarded = connect(
+        version,
+        existing_contacts={"preserve_fields": ["first_name", "title"]},
+    )
+    result = guarded.deliver(
+        {
+            "email": GUIDE_LEAD["email"],
+            "first_name": "Augusta",
+            "last_name": "King",
+            "title": "Countess",
+            "phone_3": "602-555-0177",
+        }
+    )
+    assert result.outcome == "success" and result.duplicate is True
+    assert result.contact_id == first.contact_id
+    contact = fetch(api, version, result.contact_id)
+    assert contact["given_name"] == "Ada" and contact["job_title"] == "Chief Analyst"
+    assert contact["family_name"] == "King"
+    phones = {p["field"]: p["number"] for p in contact["phone_numbers"]}
+    # the new slot is added, the existing slots survive Keap's replace-the-list semantics
+    assert phones == {"PHONE1": "+16025550123", "PHONE2": "+16025550188", "PHONE3": "+16025550177"}
+
+
+@BOTH
+def test_refused_tag_ids_are_reported(version, seed, connect):
+    connector = connect(version, tags=[seed.tag_web, 987654])
+    result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "success"
+    assert result.refused_tag_ids == [987654]
+    tags = result.step("tags")
+    assert tags.status == "partial"
+    assert tags.data["statuses"][str(seed.tag_web)] in ("SUCCESS", "DUPLICATE")
+    assert "987654" in tags.detail
+
+
+def test_templated_tag_only_for_hot_leads(seed, connect, api):
+    connector = connect("v2", tags=["{% if lead.score >= 80 %}" + str(seed.tag_hot) + "{% endif %}"])
+    hot = connector.deliver(GUIDE_LEAD)
+    cold = connector.deliver({**GUIDE_LEAD, "email": "cold@example.com", "score": 40})
+    assert seed.tag_hot in tag_ids(fetch(api, "v2", hot.contact_id))
+    assert tag_ids(fetch(api, "v2", cold.contact_id)) == set()
+    assert cold.step("tags") is None  # nothing to apply, no request
+
+
+def test_utm_parameters_on_v2_when_a_form_id_is_configured(sim, connect, api):
+    connector = connect("v2", utm={"keap_source_id": "6088383224687662"})
+    result = connector.deliver(GUIDE_LEAD)
+    contact = fetch(api, "v2", result.contact_id)
+    utm = contact["utm_parameters"]  # the v2 Contact carries a list of UTM records
+    utm = utm if isinstance(utm, list) else [utm]
+    assert any(u.get("utm_source") == "google" for u in utm)
+    note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
+    assert "utm_source" not in note.body and "referring_url" in note.body
+
+
+@BOTH
+def test_lookups_are_cached(version, sim, seed, connect):
+    connector = connect(version, **full_flow(seed))
+    connector.deliver(GUIDE_LEAD)
+    connector.deliver({**GUIDE_LEAD, "email": "second@example.com"})
+    assert len(sim.journal.find(method="GET", path="*/leadSources*")) == 1
+    assert len(sim.journal.find(method="GET", path="*/contacts/model")) == 1
+
+
+def test_unknown_lead_source_name_is_a_warning(connect, api):
+    connector = connect("v2", contact={"lead_source": "Nowhere"})
+    result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "success"
+    assert any("lead source" in w for w in result.warnings)
+    assert fetch(api, "v2", result.contact_id).get("leadsource_id") in (None, "", "0")
+
+
+def test_unknown_custom_field_label_is_a_failure_before_the_contact(sim, connect):
+    connector = connect("v2", custom_fields=[{"field": "No Such Field", "value": "x"}])
+    result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "failure"
+    assert "No Such Field" in result.reason
+    assert sim.journal.find(path="*/v2/contacts", method="POST") == []
+
+
+def test_phone_only_lead(connect, api):
+    result = connect("v2").deliver({"first_name": "Pat", "phone_1": "602 555 0100"})
+    assert result.outcome == "success" and result.duplicate is False
+    assert fetch(api, "v2", result.contact_id)["phone_numbers"][0]["number"] == "+16025550100"
+
+
+@BOTH
+def test_skip_when_no_email_or_phone_and_nothing_sent(version, sim, connect):
+    result = connect(version).deliver({"first_name": "Ada", "city": "Phoenix"})
+    assert result.outcome == "skip"
+    assert "neither an email address nor a phone number" in result.reason
+    assert result.attempts == 0 and len(sim.journal) == 0
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"email": "ada@@example"}, "email"),
+        ({"phone_2": "12345"}, "phone_2"),
+        ({"state": "Atlantis"}, "state"),
+        ({"dob": "the 5th of never"}, "dob"),
+        ({"last_name": "L" * 41}, "last_name"),
+    ],
+)
+def test_invalid_values_fail_without_a_request(patch, field, sim, connect):
+    lead = {**GUIDE_LEAD, **patch}
+    result = connect("v2").deliver(lead)
+    assert result.outcome == "failure"
+    assert result.reason.startswith(field)
+    for value in lead.values():
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in result.reason
+    assert len(sim.journal) == 0
+
+
+def test_keap_400_is_a_failure_with_a_data_free_reason(sim, connect):
+    sim.faults.add(method="POST", path="/crm/rest/v2/contacts", canned="bad_request")
+    result = connect("v2").deliver(GUIDE_LEAD)
+    assert result.outcome == "failure"
+    assert "HTTP 400" in result.reason
+    assert result.attempts == 1  # 400 is never retried
+    assert GUIDE_LEAD["email"] not in result.reason
+
+
+def test_bad_api_key_is_an_error(sim, connect):
+    connector = connect("v2", keap={"credentials": {"type": "api_key", "api_key": "nope"}})
+    result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "error"
+    assert "HTTP 401" in result.reason
+    check = connector.test_connection()
+    assert check["ok"] is False and check["status"] == 401
+
+
+@BOTH
+def test_test_connection_lists_custom_fields(version, seed, connect):
+    check = connect(version).test_connection()
+    assert check["ok"] is True and check["auth"] == "api_key"
+    labels = {f["label"]: int(f["id"]) for f in check["custom_fields"]}
+    assert labels == {"Lead Score": seed.cf_score, "Journey": seed.cf_journey}
+
+
+def test_validate_only_sends_nothing(sim, connect):
+    result = connect("v2", action="validate_only").deliver(GUIDE_LEAD)
+    assert result.outcome == "success" and result.contact_id is None
+    assert result.payload["addresses"][0]["region_code"] == "US-AZ"
+    assert len(sim.journal) == 0
+
+
+def test_deliver_many_stops_on_error_when_configured(connect):
+    leads = [GUIDE_LEAD, {**GUIDE_LEAD, "email": "bad@"}, {**GUIDE_LEAD, "email": "c@example.com"}]
+    assert [r.outcome for r in connect("v2").deliver_many(leads)] == [
+        "success",
+        "failure",
+        "success",
+    ]
+    assert [r.outcome for r in connect("v2", on_error="stop").deliver_many(leads)] == [
+        "success",
+        "failure",
+    ]
