@@ -34,6 +34,7 @@ from connector.batch import (
     LeadResult,
     read_leads,
 )
+from connector.batch.timing import WaitMeter
 from connector.report import (
     DeliveryLog,
     default_log_path,
@@ -64,10 +65,17 @@ def _console(stderr: bool = False) -> Console:
 
 
 def load_connector(config_path: str) -> Any:
-    """Build the connector for a flow file (tests replace this to deliver to a fake)."""
+    """Build the connector for a flow file (tests replace this to deliver to a fake).
+
+    The connector sleeps through a :class:`WaitMeter`, and ``deliver`` is wrapped so that each
+    result carries ``waited``: the report's response time then excludes our own pacing.
+    """
     from connector import Connector  # imported late: keeps `report` usable without a flow
 
-    return Connector.from_file(config_path)
+    meter = WaitMeter()
+    connector = Connector.from_file(config_path, sleep=meter.sleep)
+    connector.deliver = meter.wrap(connector.deliver)
+    return connector
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -212,7 +220,7 @@ def run_deliver(
         _fail(str(exc))
     invalid = [r for r in source.records if not r.ok]
     for rec in invalid[:20]:
-        console.print(f"[yellow]line {rec.line}: {rec.error}[/]")
+        console.print(f"[yellow]{input_path}: line {rec.line}: {rec.error}[/]")
     if len(invalid) > 20:
         console.print(f"[yellow]... and {len(invalid) - 20} more invalid line(s)[/]")
     if invalid and strict_input:

@@ -43,6 +43,8 @@ from connector.validation import LeadInvalid, LeadSkipped, NormalisedLead, norma
 #: Tag statuses (v1 per-tag map and v2 ``results``) that mean "the contact has the tag".
 TAG_OK = {"SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS"}
 SEQUENCE_OK = {"SUCCESS", "ALREADY_IN_SEQUENCE"}
+#: How long a lead source name or custom-field label that Keap did not know stays "not found".
+MISS_TTL = 300.0
 
 
 class FlowProblem(Exception):
@@ -100,6 +102,9 @@ class Connector:
         self._cache_lock = threading.Lock()
         self._custom_fields: dict[str, int] | None = None  # lower-cased label -> id
         self._lead_sources: dict[str, int] | None = None  # lower-cased name -> id
+        # Names recently not found, so a templated name missing from Keap does not cost a full
+        # re-fetch on every lead; a name created in Keap meanwhile is found after MISS_TTL.
+        self._misses: dict[tuple[str, str], float] = {}
 
     @classmethod
     def from_file(
@@ -160,6 +165,9 @@ class Connector:
             result = self._result(run, Outcome.FAILURE, _redact(exc.message, lead))
         except (KeapAuthFailed, KeapUnavailable) as exc:
             result = self._result(run, Outcome.ERROR, _redact(exc.message, lead))
+        except Exception as exc:  # noqa: BLE001 - a lead must always end with an outcome
+            # The type only: an arbitrary exception message could quote the lead.
+            result = self._result(run, Outcome.ERROR, f"unexpected {type(exc).__name__}")
         result.attempts = run.stats.attempts
         result.elapsed = time.monotonic() - started
         return result
@@ -220,7 +228,8 @@ class Connector:
             return None
         name = str(source).strip().lower()
         with self._cache_lock:
-            if self._lead_sources is None or name not in self._lead_sources:
+            refetch = self._lead_sources is None or self._should_refetch("lead_source", name)
+            if refetch:
                 # Refetch on a miss too: the source may have been created since the last fetch.
                 self._lead_sources = {
                     str(s.get("name", "")).strip().lower(): int(s["id"])
@@ -228,6 +237,7 @@ class Connector:
                     if s.get("id") is not None
                 }
             found = self._lead_sources.get(name)
+            self._note_miss("lead_source", name, found is None, refetch)
         if found is None:
             # Not fatal: the contact is still worth creating, just without a lead source.
             run.warnings.append("lead source name not found in Keap; contact sent without it")
@@ -248,7 +258,8 @@ class Connector:
     def _custom_field_id(self, label: str, run: _Run) -> int:
         key = label.strip().lower()
         with self._cache_lock:
-            if self._custom_fields is None or key not in self._custom_fields:
+            refetch = self._custom_fields is None or self._should_refetch("custom_field", key)
+            if refetch:
                 model = self.client.contact_model(stats=run.stats)
                 self._custom_fields = {
                     str(f.get("label", "")).strip().lower(): int(f["id"])
@@ -256,9 +267,24 @@ class Connector:
                     if f.get("id") is not None
                 }
             found = self._custom_fields.get(key)
+            self._note_miss("custom_field", key, found is None, refetch)
         if found is None:
             raise FlowProblem(f"custom field label {label!r} does not exist in Keap")
         return found
+
+    def _should_refetch(self, kind: str, name: str) -> bool:
+        """Caller holds the cache lock. Refetch for unknown names not missed recently."""
+        cache = self._lead_sources if kind == "lead_source" else self._custom_fields
+        if cache is not None and name in cache:
+            return False
+        missed_at = self._misses.get((kind, name))
+        return missed_at is None or time.monotonic() - missed_at > MISS_TTL
+
+    def _note_miss(self, kind: str, name: str, missed: bool, refetched: bool) -> None:
+        if not missed:
+            self._misses.pop((kind, name), None)
+        elif refetched:  # the miss is confirmed by fresh data: start (or restart) its TTL
+            self._misses[(kind, name)] = time.monotonic()
 
     # -- contact --------------------------------------------------------------------------------
     def _contact_step(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> str | None:

@@ -6,6 +6,7 @@ on targets without these hooks (``real``, a foreign ``url``) they are skipped, a
 
 * ``expired_token``: an access token of the target tenant's OAuth app issued 48 h ago;
 * ``auth_code``: a fresh authorization code for that app and its redirect URI;
+* ``user`` (optional set-up): the tenant owner, when a fresh simulated tenant has no user;
 * ``campaign`` (optional set-up): a campaign with one sequence, like a real tenant has;
 * ``throttled``: freezes the simulator clock and spends the API key's per-second spike
   allowance with ``GET /crm/rest/v1/contacts?limit=1`` until the gateway answers 429.
@@ -47,10 +48,21 @@ def authorization_code(sim: Any, client_id: str | None = None) -> str:
     return code
 
 
+def _tenant_of(sim: Any, api_key: str | None) -> Any:
+    record = sim.identity.api_keys.get(api_key or "")
+    return sim.tenant(record.tenant_id if record else None)
+
+
+def seed_user(sim: Any, api_key: str | None) -> None:
+    """The tenant's owner, if it has no user yet (every real Keap app has one)."""
+    tenant = _tenant_of(sim, api_key)
+    if not tenant.list_users():
+        tenant.create_user("owner@example.com", "Tenant", "Owner", admin=True, status="Active")
+
+
 def seed_campaign(sim: Any, api_key: str | None) -> None:
     """A campaign with one sequence in the tenant that owns ``api_key``."""
-    record = sim.identity.api_keys.get(api_key or "")
-    tenant = sim.tenant(record.tenant_id if record else None)
+    tenant = _tenant_of(sim, api_key)
     tenant.create_campaign("Contract campaign", ["Contract sequence"])
 
 
@@ -87,6 +99,10 @@ def install(target: Target) -> None:
         exhaust_quota(target)
         return {}
 
+    def user(**_: Any) -> dict[str, str]:
+        seed_user(sim, target.credentials.api_key)
+        return {}
+
     def campaign(**_: Any) -> dict[str, str]:
         seed_campaign(sim, target.credentials.api_key)
         return {}
@@ -97,6 +113,7 @@ def install(target: Target) -> None:
             "auth_code": code,
             "throttled": throttled,
             "campaign": campaign,
+            "user": user,
         }
     )
     target.capabilities.update(target.preparers)

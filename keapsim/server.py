@@ -43,6 +43,7 @@ class SimulatorServer:
         self.host = host
         self.port: int = self._server.effective_port  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     @property
     def url(self) -> str:
@@ -50,7 +51,13 @@ class SimulatorServer:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        try:
+            self._server.run()
+        except OSError:
+            # close() from another thread can pull the socket from under the select loop;
+            # that is the loop's way of ending, not an error.
+            if not self._stopping:
+                raise
 
     def start(self) -> SimulatorServer:
         """Serve in a background thread (tests, notebooks)."""
@@ -61,6 +68,8 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
+        self._stopping = True
+        self._server.task_dispatcher.shutdown()
         self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

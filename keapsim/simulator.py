@@ -188,8 +188,11 @@ class Simulator:
                 self.tenants[tenant.id] = tenant
             numbers = [int(t[2:]) for t in self.tenants if t[:2] == "ks" and t[2:].isdigit()]
             self._tenant_numbers = itertools.count(max(numbers, default=0) + 1)
-        for tenant in tenants:
-            self.throttle.reset(tenant.id)
+        if replace_all:
+            self.throttle.reset()
+        else:
+            for tenant in tenants:
+                self.throttle.reset(tenant.id)
 
     def reset(self, tenant_id: str | None = None) -> None:
         """Forget CRM data, counters, fault rules and the journal; credentials stay valid.

@@ -38,7 +38,10 @@ class LeadResult:
     contact_id: str | None = None
     duplicate: bool | None = None
     attempts: int = 0
+    #: wall time of the delivery
     latency_ms: float | None = None
+    #: time spent waiting for Keap: latency minus the connector's pacing and back-off sleeps
+    response_ms: float | None = None
     ts: str | None = None
     run: str | None = None
     details: dict[str, Any] = field(default_factory=dict)

@@ -277,6 +277,7 @@ def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestL
         log.record(
             outcome=result.outcome,
             latency_ms=result.latency_ms,
+            response_ms=result.response_ms,
             duplicate=result.duplicate,
             attempts=result.attempts,
             reason=result.reason,

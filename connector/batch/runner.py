@@ -135,6 +135,9 @@ def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadR
     outcome = str(_text(get("outcome", "error")) or "error").lower()
     elapsed = get("elapsed")
     latency = float(elapsed) * 1000 if isinstance(elapsed, int | float) else wall * 1000
+    waited = get("waited")
+    # Keap's share of the time: without the connector's own pacing and back-off sleeps.
+    response = max(0.0, latency - float(waited) * 1000) if isinstance(waited, int | float) else None
     contact_id = get("contact_id")
     attempts = get("attempts")
     details: dict[str, Any] = {}
@@ -153,6 +156,7 @@ def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadR
         duplicate=get("duplicate"),
         attempts=1 if attempts is None else int(attempts),
         latency_ms=round(latency, 1),
+        response_ms=None if response is None else round(response, 1),
         details=details,
     )
 
@@ -285,6 +289,7 @@ class BatchRunner:
                 self.log.record(
                     outcome=res.outcome,
                     latency_ms=res.latency_ms,
+                    response_ms=res.response_ms,
                     duplicate=res.duplicate,
                     attempts=res.attempts,
                     reason=res.reason,

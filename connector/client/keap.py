@@ -339,9 +339,7 @@ class KeapClient:
             return self._user_id
 
     def _lookup_user_id(self, stats: RequestStats | None) -> str | None:
-        response = self.request(
-            "GET", "/v2/oauth/connect/userinfo", allow=(404,), stats=stats
-        )
+        response = self.request("GET", "/v2/oauth/connect/userinfo", allow=(404,), stats=stats)
         if response.status_code != 404 and response.json().get("id") is not None:
             return str(response.json()["id"])
         email = self.request("GET", "/v1/oauth/connect/userinfo", stats=stats).json().get("email")

@@ -102,6 +102,9 @@ def read_quota_headers(headers: Mapping[str, str]) -> QuotaSnapshot:
     )
 
 
+SPIKE_WINDOW = 1.1  # seconds; see QuotaGovernor.wait
+
+
 class QuotaExhausted(Exception):
     """The daily quota is used up; waiting for it inside a delivery is pointless."""
 
@@ -178,12 +181,12 @@ class QuotaGovernor:
                     raise QuotaExhausted("Keap's daily API quota is used up")
                 delay = max(self._next_at - now, 0.0) if self._interval > 0 else 0.0
                 if delay == 0 and self._spike:
-                    # 1.001 s: a hair over the rolling second, so clock rounding never counts
-                    # the oldest request in both this window and the next.
-                    while self._sent and self._sent[0] <= now - 1.001:
+                    # A 1.1 s window: Keap stamps a request when it arrives, later than we
+                    # stamp it here, and latency varies; the margin absorbs that jitter.
+                    while self._sent and self._sent[0] <= now - SPIKE_WINDOW:
                         self._sent.popleft()
                     if len(self._sent) >= self._spike:
-                        delay = self._sent[0] + 1.001 - now
+                        delay = self._sent[0] + SPIKE_WINDOW - now
                 if delay <= 0:
                     if self._interval > 0:
                         self._next_at = now + self._interval

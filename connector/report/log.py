@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     contact_id  TEXT,
     duplicate   INTEGER,
     attempts    INTEGER,
-    latency_ms  REAL,
+    latency_ms  REAL,                       -- wall time of the delivery
+    response_ms REAL,                       -- minus the connector's pacing/back-off sleeps
     details     TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_ts ON deliveries (ts);
@@ -52,12 +53,18 @@ class LogEntry:
     latency_ms: float | None
     duplicate: bool
     attempts: int = 1
+    response_ms: float | None = None
     reason: str | None = None
     email: str | None = None
     contact_id: str | None = None
     source: str | None = None
     line: int | None = None
     run_id: str | None = None
+
+    @property
+    def response_time_ms(self) -> float | None:
+        """Keap's response time when known, else the delivery's wall time."""
+        return self.response_ms if self.response_ms is not None else self.latency_ms
 
     @property
     def when(self) -> datetime:
@@ -75,6 +82,9 @@ class DeliveryLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "response_ms" not in columns:  # a log written before response_ms existed
+            self._db.execute("ALTER TABLE deliveries ADD COLUMN response_ms REAL")
         self._db.commit()
 
     def record(
@@ -82,6 +92,7 @@ class DeliveryLog:
         *,
         outcome: str,
         latency_ms: float | None,
+        response_ms: float | None = None,
         duplicate: bool | None = None,
         attempts: int | None = None,
         reason: str | None = None,
@@ -107,13 +118,14 @@ class DeliveryLog:
             None if duplicate is None else int(bool(duplicate)),
             attempts,
             latency_ms,
+            response_ms,
             json.dumps(details, default=str) if details else None,
         )
         with self._lock:
             self._db.execute(
                 "INSERT INTO deliveries (ts, run_id, source, line, lead_key, email, outcome, "
-                "reason, contact_id, duplicate, attempts, latency_ms, details) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reason, contact_id, duplicate, attempts, latency_ms, response_ms, details) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             self._db.commit()
@@ -123,7 +135,7 @@ class DeliveryLog:
     ) -> Iterator[LogEntry]:
         query = (
             "SELECT ts, outcome, latency_ms, duplicate, attempts, reason, email, contact_id, "
-            "source, line, run_id FROM deliveries WHERE ts >= ? AND ts < ? ORDER BY ts"
+            "source, line, run_id, response_ms FROM deliveries WHERE ts >= ? AND ts < ? ORDER BY ts"
         )
         lo = since.timestamp() if since else float("-inf")
         hi = until.timestamp() if until else float("inf")
@@ -142,6 +154,7 @@ class DeliveryLog:
                 source=r[8],
                 line=r[9],
                 run_id=r[10],
+                response_ms=r[11],
             )
 
     def count(self) -> int:

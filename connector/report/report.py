@@ -7,7 +7,8 @@ Definitions (also in README_BATCH.md):
 * **success rate**: successes / (total - skips), in percent. Skips (a lead without e-mail or
   phone, an existing contact with ``skip_existing``) are deliberate, not failures.
 * **average / p95 response time**: over deliveries that reached the connector, in ms
-  (p95 by the nearest-rank method).
+  (p95 by the nearest-rank method). It is the time spent waiting for Keap: the delivery's wall
+  time minus the connector's own rate-limit pacing and retry back-off sleeps.
 * **duplicate percentage**: deliveries that matched an existing contact / total, in percent.
 
 Alerts use the guide's thresholds: success rate below 90 %, average response time above
@@ -133,8 +134,8 @@ def summarise(period: str, entries: list[LogEntry], thresholds: Thresholds) -> R
             row.skips += 1
         if e.duplicate:
             row.duplicates += 1
-        if e.latency_ms is not None:
-            latencies.append(e.latency_ms)
+        if e.response_time_ms is not None:
+            latencies.append(e.response_time_ms)
     attempted = row.total - row.skips
     if attempted:
         row.success_rate = round(100.0 * row.successes / attempted, 1)

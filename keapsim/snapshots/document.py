@@ -92,7 +92,9 @@ class SnapshotError(ValueError):
 
 
 # -- dumping ---------------------------------------------------------------------------------
-def dump_tenant(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
+def dump_tenant(
+    sim: Simulator, tenant: Tenant, credentials: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
     """One tenant's state, its credentials included (a JSON-ready dict)."""
     with tenant.lock:
         data: dict[str, Any] = {
@@ -118,15 +120,23 @@ def dump_tenant(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
             for (campaign_id, sequence_id), members in tenant.sequence_members.items()
             for contact_id, added in members.items()
         ]
+    if credentials is None:
+        credentials = _credentials_by_tenant(sim).get(tenant.id, {})
+    data["credentials"] = {table: credentials.get(table, []) for table in CREDENTIAL_TABLES}
+    return data
+
+
+def _credentials_by_tenant(sim: Simulator) -> dict[str, dict[str, list[Any]]]:
+    """Every credential as JSON, grouped by tenant then table (one pass over the store)."""
+    grouped: dict[str, dict[str, list[Any]]] = {}
     identity = sim.identity
     with identity.lock:
-        data["credentials"] = {
-            table: [
-                to_json(r) for r in getattr(identity, table).values() if r.tenant_id == tenant.id
-            ]
-            for table in CREDENTIAL_TABLES
-        }
-    return data
+        for table in CREDENTIAL_TABLES:
+            for record in getattr(identity, table).values():
+                grouped.setdefault(record.tenant_id, {}).setdefault(table, []).append(
+                    to_json(record)
+                )
+    return grouped
 
 
 def dump_state(sim: Simulator, tenant_id: str | None = None) -> dict[str, Any]:
@@ -149,7 +159,10 @@ def dump_state(sim: Simulator, tenant_id: str | None = None) -> dict[str, Any]:
     else:
         default = sim.default_tenant
         document["default_tenant"] = default.to_dict() if default else None
-        document["tenants"] = [dump_tenant(sim, t) for t in list(sim.tenants.values())]
+        credentials = _credentials_by_tenant(sim)
+        document["tenants"] = [
+            dump_tenant(sim, t, credentials.get(t.id, {})) for t in list(sim.tenants.values())
+        ]
     return document
 
 

@@ -118,7 +118,7 @@ def test_invalid_input_file_errors(tmp_path: Path, fake: FakeConnector) -> None:
     mixed.write_bytes(b"email,first_name\na@example.com,A\nb\xff@example.com,B\nc@example.com\n")
     res = invoke("deliver", "-c", "f.yaml", str(mixed), "--no-log", "--no-progress")
     assert res.exit_code == 0, res.output
-    assert "line 3: not valid utf-8 text" in res.output
+    assert "mixed.csv: line 3: not valid utf-8 text" in res.output
     assert "line 4: expected 2 fields" in res.output
     assert sorted(fake.calls) == ["a@example.com"]
     strict = invoke(

@@ -119,6 +119,9 @@ def test_500_leads_with_duplicates_invalid_and_faults(sim_server: Any, tmp_path:
     assert len(ok) >= 400
     assert any(r.duplicate for r in ok)  # the file's duplicates matched existing contacts
     assert sum(r.attempts for r in ok) > 2 * len(ok)  # faults and 429s cost retries
+    # Keap's response time is told apart from the connector's pacing and back-off sleeps
+    assert all(r.response_ms is not None and r.response_ms <= r.latency_ms for r in ok)
+    assert any(r.response_ms < r.latency_ms for r in ok)
     assert "Delivery summary" in out and "leads.results.jsonl" in out
 
     # No duplicate contacts; every success points at the one contact holding its e-mail.

@@ -95,8 +95,7 @@ def flow(sim, version: str = "v2", credentials: dict | None = None, **extra: Any
     keap = {
         "base_url": f"{sim.base_url}/crm/rest",
         "api_version": version,
-        "credentials": credentials
-        or {"type": "api_key", "api_key": sim.default_tenant.api_key},
+        "credentials": credentials or {"type": "api_key", "api_key": sim.default_tenant.api_key},
         "retries": {"initial_delay": 0.2},
     }
     keap.update(extra.pop("keap", {}))

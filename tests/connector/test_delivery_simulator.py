@@ -206,7 +206,9 @@ def test_refused_tag_ids_are_reported(version, seed, connect):
 
 
 def test_templated_tag_only_for_hot_leads(seed, connect, api):
-    connector = connect("v2", tags=["{% if lead.score >= 80 %}" + str(seed.tag_hot) + "{% endif %}"])
+    connector = connect(
+        "v2", tags=["{% if lead.score >= 80 %}" + str(seed.tag_hot) + "{% endif %}"]
+    )
     hot = connector.deliver(GUIDE_LEAD)
     cold = connector.deliver({**GUIDE_LEAD, "email": "cold@example.com", "score": 40})
     assert seed.tag_hot in tag_ids(fetch(api, "v2", hot.contact_id))
@@ -218,9 +220,10 @@ def test_utm_parameters_on_v2_when_a_form_id_is_configured(sim, connect, api):
     connector = connect("v2", utm={"keap_source_id": "6088383224687662"})
     result = connector.deliver(GUIDE_LEAD)
     contact = fetch(api, "v2", result.contact_id)
-    utm = contact["utm_parameters"]  # the v2 Contact carries a list of UTM records
+    # the v2 Contact answers a list of ContactUtmResponse records (camelCase keys)
+    utm = contact["utm_parameters"]
     utm = utm if isinstance(utm, list) else [utm]
-    assert any(u.get("utm_source") == "google" for u in utm)
+    assert any((u.get("utmSource") or u.get("utm_source")) == "google" for u in utm)
     note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
     assert "utm_source" not in note.body and "referring_url" in note.body
 
@@ -329,3 +332,13 @@ def test_deliver_many_stops_on_error_when_configured(connect):
         "success",
         "failure",
     ]
+
+
+def test_unknown_names_are_not_refetched_for_every_lead(sim, seed, connect):
+    connector = connect("v2", contact={"lead_source": "{{ lead.source }}"})
+    for i in range(3):
+        connector.deliver({**GUIDE_LEAD, "email": f"m{i}@example.com", "source": "Unknown Fair"})
+    assert len(sim.journal.find(method="GET", path="*/leadSources*")) == 1
+    sim.tenant().create_lead_source("Late Fair")
+    result = connector.deliver({**GUIDE_LEAD, "source": "Late Fair"})  # a different name
+    assert result.warnings == [] and len(sim.journal.find(path="*/leadSources*")) == 2

@@ -36,7 +36,9 @@ def cfg(version="v2", **extra):
 
 
 def test_v2_shape():
-    body = contact_body(normalise_lead(LEAD), cfg(), Resolved(lead_source_id=9, custom_fields={4: "x"}))
+    body = contact_body(
+        normalise_lead(LEAD), cfg(), Resolved(lead_source_id=9, custom_fields={4: "x"})
+    )
     assert body["given_name"] == "Ada" and body["family_name"] == "Lovelace"
     assert body["email_addresses"] == [{"email": "ada@example.com", "field": "EMAIL1"}]
     assert body["phone_numbers"] == [

@@ -65,9 +65,12 @@ def test_guide_409_on_create_is_handled_as_update(version, sim):
 def test_guide_409_with_skip_existing_is_a_skip(sim):
     guide = sim.create_tenant(profile="guide")
     first = build(sim, keap=key_of(guide)).deliver(GUIDE_LEAD)
-    # a lead without an email cannot be looked up first; a 409 still tells us it exists
+    # the look-up misses (as if another process created the contact meanwhile, simulated by a
+    # fault rule); the create then answers 409, which still means "exists": skip, not update
     skipper = build(sim, keap=key_of(guide), duplicates={"mode": "skip_existing"})
-    sim.faults.add(method="GET", path="/crm/rest/v2/contacts", status=200, response={"contacts": []})
+    sim.faults.add(
+        method="GET", path="/crm/rest/v2/contacts", status=200, response={"contacts": []}
+    )
     result = skipper.deliver(GUIDE_LEAD)
     assert result.outcome == "skip" and result.contact_id == first.contact_id
 
@@ -180,8 +183,10 @@ def test_429_is_retried_with_backoff(sim):
     sleep = RecordingSleep(sim)
     result = build(sim, sleep=sleep).deliver(GUIDE_LEAD)
     assert result.outcome == "success"
-    assert result.attempts == 3  # 429, 429, 201
-    assert len([w for w in sleep.waits if w >= 1.0]) >= 2
+    posts = sim.journal.find(method="POST", path="/crm/rest/v2/contacts")
+    assert [e.status for e in posts] == [429, 429, 201]
+    assert result.attempts == len(sim.journal)  # every HTTP attempt of the lead is counted
+    assert len([w for w in sleep.waits if w >= 1.0]) >= 2  # 429: at least Keap's 1 s window
 
 
 def test_guide_503_honours_retry_after(sim):
@@ -194,7 +199,8 @@ def test_guide_503_honours_retry_after(sim):
     assert result.outcome == "success", result.reason
     answered = sim.journal.find(status=503)
     assert answered, "the guide profile should have answered 503 over the limit"
-    retry_after = float(answered[0].response_headers["retry-after"])
+    headers = {k.lower(): v for k, v in answered[0].response_headers.items()}
+    retry_after = float(headers["retry-after"])
     assert retry_after in sleep.waits
 
 
@@ -245,3 +251,14 @@ def test_many_threads_one_contact_per_email(sim):
     assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
     shared = [r for r in results if r.contact_id and r.duplicate is False]
     assert len(shared) == 9  # 8 distinct emails + the shared one created exactly once
+
+
+def test_exhausted_daily_quota_stops_sending(sim):
+    tiny = sim.create_tenant(limits=Limits(api_key=Window(per_second=10, per_day=12)))
+    connector = build(sim, keap={**key_of(tiny), "rate_limit": {"low_water": 0}})
+    outcomes = [connector.deliver({**GUIDE_LEAD, "email": f"q{i}@example.com"}) for i in range(8)]
+    assert outcomes[0].outcome == "success"
+    last = outcomes[-1]
+    assert last.outcome == "error" and "quota" in last.reason.lower()
+    # once the headers showed zero left, the connector stopped asking
+    assert len(sim.journal.find(status=429)) <= 1

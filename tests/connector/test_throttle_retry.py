@@ -128,9 +128,10 @@ def test_retry_after_is_honoured_and_capped():
     policy = RetryPolicy(max_retry_after=30)
     assert policy.delay_for(1, _response(429, **{"Retry-After": "7"})) == 7
     assert policy.delay_for(1, _response(429, **{"Retry-After": "120"})) is None
-    assert RetryPolicy(honour_retry_after=False).delay_for(
-        1, _response(503, **{"Retry-After": "7"})
-    ) <= 0.5
+    assert (
+        RetryPolicy(honour_retry_after=False).delay_for(1, _response(503, **{"Retry-After": "7"}))
+        <= 0.5
+    )
     # without Retry-After, a 429 waits at least Keap's smallest window (one second)
     assert RetryPolicy(initial_delay=0.1).delay_for(1, _response(429)) == 1.0
 

@@ -228,3 +228,21 @@ def test_reset_clears_the_journal_and_faults(sim: Simulator, client: httpx.Clien
     client.get("/v1/contacts")
     sim.reset()
     assert len(sim.journal) == 0 and sim.faults.list() == []
+
+
+def test_concurrent_requests_over_waitress_are_each_journaled_once(server) -> None:  # noqa: ANN001
+    from concurrent.futures import ThreadPoolExecutor
+
+    sim = server.simulator
+    sim.tenant().settings = sim.tenant().settings.model_copy(update={"throttle": False})
+    headers = {"X-Keap-API-Key": sim.default_tenant.api_key}
+    with httpx.Client(base_url=f"{server.url}/crm/rest", headers=headers) as http:
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(
+                pool.map(lambda n: http.get(f"/v1/contacts?offset={n}").status_code, range(40))
+            )
+    assert codes == [200] * 40
+    entries = sim.journal.find(path=CONTACTS)
+    assert len(entries) == 40
+    assert sorted(e.query for e in entries) == sorted(f"offset={n}" for n in range(40))
+    assert len({e.seq for e in entries}) == 40

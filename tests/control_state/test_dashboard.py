@@ -74,13 +74,16 @@ def test_the_contacts_panel_follows_the_selected_tenant() -> None:
 def browser_page(own_server: SimulatorServer) -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium; CI installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Generous waits: the journal panel refreshes every second, and CI machines can be busy.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(15_000)
             yield page
         finally:
             browser.close()
