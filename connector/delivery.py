@@ -298,13 +298,13 @@ class Connector:
                     run.contact_id, run.duplicate = str(existing[0]["id"]), True
                     run.step("contact", StepStatus.SKIPPED, "contact already exists")
                     return "contact already exists in Keap (skip_existing)"
-            created = self._create(run, body)
+            created = self._create(run, plan, body)
             if created is None:
                 run.duplicate = True
                 return "contact already exists in Keap (skip_existing)"
             return None
         if mode is DuplicateMode.CREATE_NEW:
-            if self._create(run, body) is None:
+            if self._create(run, plan, body) is None:
                 self._update_existing(run, plan, body)
             return None
         # update_existing
@@ -312,7 +312,7 @@ class Connector:
             existing = self._find(plan.lead, run)
             if existing:
                 run.contact_id = str(existing[0]["id"])
-                self._update_existing(run, plan, body, known=True)
+                self._update_existing(run, plan, body)
                 return None
         self._upsert(run, plan, body)
         return None
@@ -329,13 +329,13 @@ class Connector:
         run.step("lookup", StepStatus.OK, f"{len(found)} matching contact(s)")
         return found
 
-    def _create(self, run: _Run, body: dict[str, Any]) -> str | None:
+    def _create(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> str | None:
         """Plain POST. Returns the new id, or None after a 409 (run.contact_id then set)."""
         response = self.client.request(
             "POST", f"/{self.client.v}/contacts", json=body, allow=(409,), stats=run.stats
         )
         if response.status_code == 409:
-            run.contact_id = self._conflict_contact_id(response, run)
+            run.contact_id = self._conflict_contact_id(response, run, plan.lead.email)
             run.step("contact", StepStatus.OK, "409: contact exists", http_status=409)
             return None
         run.contact_id, run.duplicate = _contact_id(response), False
@@ -346,7 +346,7 @@ class Connector:
         option = self.config.duplicates.match.duplicate_option
         if not plan.lead.email:
             # Duplicate matching is by email; a phone-only lead can only be created.
-            if self._create(run, body) is None:
+            if self._create(run, plan, body) is None:
                 self._update_existing(run, plan, body)
             return
         if self.v2:
@@ -375,8 +375,8 @@ class Connector:
                 stats=run.stats,
             )
         if response.status_code == 409:
-            run.contact_id = self._conflict_contact_id(response, run)
-            self._update_existing(run, plan, body, known=True)
+            run.contact_id = self._conflict_contact_id(response, run, plan.lead.email)
+            self._update_existing(run, plan, body)
             return
         run.contact_id = _contact_id(response)
         if response.status_code == 201:
@@ -388,9 +388,7 @@ class Connector:
         detail = "updated existing" if run.duplicate else "created"
         run.step("contact", StepStatus.OK, detail, http_status=response.status_code)
 
-    def _update_existing(
-        self, run: _Run, plan: _Plan, body: dict[str, Any], known: bool = False
-    ) -> None:
+    def _update_existing(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> None:
         """PATCH the contact in ``run.contact_id`` honouring update/preserve rules."""
         assert run.contact_id
         existing = None
@@ -407,7 +405,7 @@ class Connector:
         run.duplicate = True
         run.step("contact", StepStatus.OK, "updated existing", http_status=status)
 
-    def _conflict_contact_id(self, response: httpx.Response, run: _Run) -> str:
+    def _conflict_contact_id(self, response: httpx.Response, run: _Run, email: str | None) -> str:
         """The existing contact's id from a 409 body, or from a look-up by email."""
         try:
             body = response.json()
@@ -416,7 +414,6 @@ class Connector:
         found = _find_existing_id(body)
         if found:
             return found
-        email = _first_email(run.lead)
         if email:
             matches = self.client.find_contacts(email, stats=run.stats)
             if matches:
@@ -659,11 +656,6 @@ def _find_existing_id(body: Any, depth: int = 0) -> str | None:
             if found:
                 return found
     return None
-
-
-def _first_email(lead: Mapping[str, Any]) -> str | None:
-    email = lead.get("email")
-    return str(email).strip() if email else None
 
 
 def _redact(text: str, lead: Mapping[str, Any]) -> str:

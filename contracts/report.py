@@ -196,7 +196,11 @@ class VerifyReport:
             )
         console.print(table)
         for s in self.scenarios:
-            interesting = [e for e in s.exchanges if e.drifts or (verbose and e.skipped)]
+            interesting = [
+                e
+                for e in s.exchanges
+                if any(verbose or d.severity != "info" for d in e.drifts) or (verbose and e.skipped)
+            ]
             if not (s.error or s.skipped or interesting):
                 continue
             _say(console, f"{s.name}", "bold")
@@ -210,6 +214,8 @@ class VerifyReport:
                         Text(f"  #{e.index} {e.label}: skipped ({e.skipped})", style="yellow")
                     )
                 for d in e.drifts:
+                    if d.severity == "info" and not verbose:
+                        continue
                     if d.declared:
                         style, tag = "cyan", f"  [declared: {d.declared}]"
                     else:

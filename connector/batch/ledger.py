@@ -23,6 +23,9 @@ from typing import Any
 
 from connector.batch.readers import InputRecord, LeadFile
 
+#: Reason prefix of a lead that was in flight when a run died (see runner.py).
+IN_DOUBT = "in doubt:"
+
 #: Outcomes of the connector plus the batch's own ``not_delivered`` (interrupted or stopped).
 OUTCOMES = ("success", "failure", "error", "skip", "not_delivered")
 
@@ -106,6 +109,13 @@ class ResultsLedger:
                     self.previous[data["key"]] = LeadResult.from_dict(data)
             started = {d["key"] for d in _read_jsonl(self.journal_path) if "key" in d}
             self.in_doubt = started - set(self.previous)
+            # A lead already reported "in doubt" stays so until a person re-sends it from the
+            # dead-letter file; a second --resume must not quietly re-send it either.
+            self.in_doubt |= {
+                k
+                for k, r in self.previous.items()
+                if r.outcome == "error" and (r.reason or "").startswith(IN_DOUBT)
+            }
         else:
             for p in (self.path, self.journal_path):
                 if p.exists():

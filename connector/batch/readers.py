@@ -249,6 +249,12 @@ def read_leads(
     if kind == "csv":
         header, raw_records = _read_csv(path, lines)
     else:
+        first = next((t.strip() for t, _ in lines if t.strip()), "")
+        if first.startswith("["):
+            raise InputFileError(
+                f"{path}: line 1: this is a JSON array; expected JSON lines (one object per "
+                "line). Convert it with: jq -c '.[]' FILE > leads.jsonl"
+            )
         raw_records = _read_jsonl(lines)
         if not raw_records:
             raise InputFileError(f"{path}: line 1: the file has no leads")

@@ -41,7 +41,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from connector.batch.ledger import LeadResult, ResultsLedger, write_dead_letter
+from connector.batch.ledger import IN_DOUBT, LeadResult, ResultsLedger, write_dead_letter
 from connector.batch.readers import InputRecord, LeadFile
 
 DeliverFn = Callable[[dict[str, Any]], Any]
@@ -351,9 +351,9 @@ class BatchRunner:
                         line=rec.line,
                         key=rec.key,
                         outcome="error",
-                        reason="in doubt: the lead was in flight when an earlier run died and "
-                        "may have reached Keap; check it before re-sending "
-                        "(duplicate handling is not an upsert)",
+                        reason=f"{IN_DOUBT} the lead was in flight when an earlier run died "
+                        "and may have reached Keap; check it before re-sending it "
+                        "(duplicates.mode is not an upsert)",
                         attempts=0,
                     )
                     finish(rec, res, logged=False)

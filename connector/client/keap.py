@@ -28,6 +28,11 @@ from connector.client.throttle import QuotaExhausted, QuotaGovernor, TokenBucket
 from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
 
 USER_AGENT = "keapsim-connector/0.1 (+httpx)"
+V2_CONTACT_FIELDS = (
+    "addresses,birth_date,contact_type,create_time,custom_fields,email_addresses,family_name,"
+    "given_name,job_title,leadsource_id,owner_id,phone_numbers,preferred_locale,source_type,"
+    "tag_ids,update_time,utm_parameters,website"
+)
 
 
 class KeapError(Exception):
@@ -324,7 +329,10 @@ class KeapClient:
             return self.request(
                 "GET", f"/v1/contacts/{contact_id}", params=params, stats=stats
             ).json()
-        return self.request("GET", f"/v2/contacts/{contact_id}", stats=stats).json()
+        # v2 returns a default subset unless ``fields`` names what we need.
+        return self.request(
+            "GET", f"/v2/contacts/{contact_id}", params={"fields": V2_CONTACT_FIELDS}, stats=stats
+        ).json()
 
     def current_user_id(self, stats: RequestStats | None = None) -> str | None:
         """The CRM user id the credential acts as (v2 notes require a ``user_id``).

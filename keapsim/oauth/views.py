@@ -175,8 +175,8 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _client_credentials() -> tuple[str, str, bool] | None:
-    """(client id, secret, came by Basic) from the Authorization header or the body."""
+def _client_credentials() -> tuple[str, str] | None:
+    """(client id, secret) from the Authorization header (Basic) or the body."""
     authorization = request.headers.get("Authorization", "")
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() == "basic" and encoded.strip():
@@ -191,10 +191,10 @@ def _client_credentials() -> tuple[str, str, bool] | None:
         body_id = request.form.get("client_id")
         if body_id and body_id != client_id:
             return None
-        return client_id, secret, True
+        return client_id, secret
     client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
     if client_id and secret:
-        return client_id, secret, False
+        return client_id, secret
     return None
 
 
@@ -213,15 +213,12 @@ def _token_body(sim: Simulator, access: AccessToken, refresh: RefreshToken) -> R
 def token() -> Response:
     sim = _sim()
     credentials = _client_credentials()
-    app = sim.identity.authenticate_client(*credentials[:2]) if credentials else None
+    app = sim.identity.authenticate_client(*credentials) if credentials else None
     if app is None or app.tenant_id not in sim.tenants:
         # Keap's body for a bad client is not documented; RFC 6749 §5.2 says invalid_client
         # with 401, and a WWW-Authenticate challenge when the client tried HTTP Basic.
-        challenge = (
-            {"WWW-Authenticate": 'Basic realm="keapsim"'}
-            if (credentials and credentials[2]) or request.headers.get("Authorization")
-            else None
-        )
+        tried_header = bool(request.headers.get("Authorization"))
+        challenge = {"WWW-Authenticate": 'Basic realm="keapsim"'} if tried_header else None
         return _oauth_error("invalid_client", "Invalid client credentials", 401, challenge)
     settings = sim.tenants[app.tenant_id].settings
     now = sim.clock.time()

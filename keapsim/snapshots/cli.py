@@ -8,7 +8,7 @@ import click
 import httpx
 
 from .document import SnapshotError, parse_document
-from .statefile import write_atomic
+from .statefile import encode_document, write_atomic
 
 DEFAULT_URL = "http://127.0.0.1:8400"
 
@@ -67,7 +67,7 @@ def save(file: Path, url: str, tenant: str | None, admin_token: str | None) -> N
     with _client(url, admin_token) as client:
         response = _call(client, "GET", params=params)
     document = response.json()
-    write_atomic(file, response.content)
+    write_atomic(file, encode_document(document))
     click.echo(f"saved {len(document.get('tenants', []))} tenant(s) to {file}")
 
 

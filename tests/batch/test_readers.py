@@ -119,3 +119,10 @@ def test_keys_are_stable_and_distinct_for_identical_rows(tmp_path: Path) -> None
     assert ka[1] == ka[0] + "#2"
     # same lead content, different line and key order -> same key
     assert read_leads(b).records[1].key == ka[0]
+
+
+def test_json_array_file_gets_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    path.write_text('[\n  {"email": "a@example.com"}\n]\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"line 1: this is a JSON array.*jq -c"):
+        read_leads(path)

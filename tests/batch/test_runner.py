@@ -203,6 +203,16 @@ def test_in_doubt_leads_are_not_resent_when_duplicates_are_not_upserted(
     assert "lead1@example.com" not in fake.calls
     dead = read_leads(tmp_path / "d.csv")
     assert [r.lead["email"] for r in dead] == ["lead1@example.com"]
+    # a second resume keeps it in doubt rather than quietly re-sending it
+    again = BatchRunner(
+        fake.deliver,
+        read_leads(path),
+        results_path=tmp_path / "r.jsonl",
+        dead_letter_path=tmp_path / "d.csv",
+        options=BatchOptions(resume=True, redeliver_in_doubt=False),
+    ).run()
+    assert again.counts == {"success": 2, "error": 1}
+    assert "lead1@example.com" not in fake.calls
 
 
 def test_resume_retries_errors_and_shrinks_the_dead_letter(tmp_path: Path) -> None:

@@ -342,3 +342,45 @@ def test_unknown_names_are_not_refetched_for_every_lead(sim, seed, connect):
     sim.tenant().create_lead_source("Late Fair")
     result = connector.deliver({**GUIDE_LEAD, "source": "Late Fair"})  # a different name
     assert result.warnings == [] and len(sim.journal.find(path="*/leadSources*")) == 2
+
+
+@BOTH
+def test_the_guides_test_lead(version, sim, connect):
+    """The lead `keap-connector send-test-lead` sends, delivered and read back."""
+    preflight = pytest.importorskip("connector.batch.preflight")
+    lead = dict(preflight.TEST_LEAD)
+    connector = connect(version)
+    result = connector.deliver(lead)
+    assert result.outcome == "success", result.reason
+    assert result.duplicate is False
+    contact = connector.client.get_contact(result.contact_id)
+    assert contact["given_name"] == lead["first_name"]
+    assert contact["family_name"] == lead["last_name"]
+    assert contact["email_addresses"][0]["email"] == lead["email"]
+    assert contact["phone_numbers"][0]["number"] == "+16025550143"
+    address = contact["addresses"][0]
+    assert address["line1"] == lead["address_1"] and address["locality"] == lead["city"]
+    assert address["postal_code"] == lead["postal_code"] and address["country_code"] == "USA"
+    assert contact["website"] == lead["website"]
+    assert contact["job_title"] == lead["title"]
+    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    assert lead["comments"] in note.body and "utm_campaign: send-test-lead" in note.body
+    again = connector.deliver(lead)
+    assert again.outcome == "success" and again.duplicate is True
+    assert again.contact_id == result.contact_id
+
+
+def test_from_file(sim, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEST_KEAP_KEY", sim.default_tenant.api_key)
+    path = tmp_path / "flow.yaml"
+    path.write_text(
+        "keap:\n"
+        f"  base_url: {sim.base_url}/crm/rest\n"
+        "  credentials: {type: api_key, api_key: '${TEST_KEAP_KEY}'}\n"
+        "duplicates: {mode: update_existing, match: email}\n"
+    )
+    from connector import Connector
+
+    with Connector.from_file(path, transport=sim.transport()) as connector:
+        result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "success" and result.contact_id

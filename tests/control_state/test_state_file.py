@@ -36,6 +36,8 @@ def test_save_then_load_in_a_new_simulator(tmp_path: Path) -> None:
     assert StateFile(fresh, path).load() == list(sim.tenants)
     assert comparable(dump_state(fresh)) == comparable(dump_state(sim))
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary file left
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o777 == 0o600  # it holds credentials
 
 
 def test_load_if_exists_without_a_file_changes_nothing(tmp_path: Path) -> None:
