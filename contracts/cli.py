@@ -96,15 +96,9 @@ def verify_command(
     except TargetUnavailable as exc:
         console.print(f"[yellow]cannot verify against {target}:[/yellow] {exc}")
         sys.exit(2)
-    root = cassette_dir if cassette_dir.is_dir() else cassette_dir.parent
     report = verify_directory(
-        cassette_dir if cassette_dir.is_dir() else cassette_dir,
-        factory,
-        divergences_file=divergences,
-        pattern=pattern,
-        target_name=target,
+        cassette_dir, factory, divergences_file=divergences, pattern=pattern, target_name=target
     )
-    del root
     report.render(console, verbose=verbose)
     report.write(json_path, markdown_path)
     if not report.scenarios:

@@ -180,7 +180,7 @@ class VerifyReport:
     def render(self, console: Console | None = None, *, verbose: bool = False) -> None:
         console = console or Console()
         table = Table(title=f"Contract verification against [bold]{self.target}[/bold]")
-        table.add_column("Scenario")
+        table.add_column("Scenario", overflow="fold")
         table.add_column("Evidence")
         table.add_column("Status")
         table.add_column("Exchanges", justify="right")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from contracts.targets import Target
 
 V1 = "/crm/rest/v1"
 V2 = "/crm/rest/v2"
+REFRESH_OUT_ENV = "KEAP_REFRESH_TOKEN_OUT"
 #: An id no tenant has (tags, contacts, campaigns): used for "refused id" cases.
 UNKNOWN_ID = 987654321
 
@@ -132,6 +135,15 @@ class KeapSession:
         if not (c.client_id and c.client_secret and c.refresh_token):
             pytest.skip("needs KEAP_CLIENT_ID, KEAP_CLIENT_SECRET and KEAP_REFRESH_TOKEN")
 
+    def require_rotation_allowed(self) -> None:
+        """Refreshing on a real tenant spends KEAP_REFRESH_TOKEN: only with somewhere to keep
+        the new one (``KEAP_REFRESH_TOKEN_OUT=<file>``)."""
+        if self.target.name == "real" and not os.environ.get(REFRESH_OUT_ENV):
+            pytest.skip(
+                f"refreshing rotates KEAP_REFRESH_TOKEN; set {REFRESH_OUT_ENV}=<file> to receive "
+                "the new refresh token"
+            )
+
     def _precondition(self, requirement: str, *, optional: bool = False) -> Any:
         """Set ``requirement`` up for the next request and note it for the cassette.
 
@@ -199,3 +211,6 @@ class KeapSession:
         if response.status_code == 200 and isinstance(data, dict) and data.get("access_token"):
             self.target.credentials.access_token = data["access_token"]
             self.target.credentials.refresh_token = data.get("refresh_token")
+            out = os.environ.get(REFRESH_OUT_ENV)
+            if self.target.name == "real" and out and data.get("refresh_token"):
+                Path(out).write_text(data["refresh_token"] + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ def _fault(response, errorcode: str) -> None:  # noqa: ANN001
 
 def test_refresh_rotates_tokens(keap: KeapSession) -> None:
     keap.require_oauth()
+    keap.require_rotation_allowed()
     old_refresh = keap.credentials.refresh_token
     r = keap.token({"grant_type": "refresh_token", "refresh_token": old_refresh}, basic=True)
     assert r.status_code == 200, r.text

@@ -301,6 +301,7 @@ def verify_directory(
     target_name: str | None = None,
 ) -> VerifyReport:
     paths = find_cassettes(root)
+    root = root if root.is_dir() else root.parent
     if pattern:
         import fnmatch
 

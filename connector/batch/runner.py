@@ -24,7 +24,10 @@ contact the first one created and updates it with the same values; applying the 
 sequences again is a no-op in Keap. (``skip_existing`` is idempotent too: the retry ends as
 ``skip``.) With ``create_new`` a second delivery *would* create a second contact, so the runner
 is told (``redeliver_in_doubt=False``) not to re-send in-doubt leads; they end as ``error`` with
-reason "in doubt" and go to the dead-letter file for a person to check.
+reason "in doubt" and go to the dead-letter file for a person to check. The same holds for an
+in-doubt lead without an e-mail address (phone only): there is nothing to match it by, so a
+second delivery would create a second contact. A note, if the flow adds one, is not
+idempotent: a re-sent in-doubt lead can get its note twice (never a second contact).
 """
 
 from __future__ import annotations
@@ -346,7 +349,8 @@ class BatchRunner:
                 stats.finished += 1
                 continue
             if rec.key in ledger.in_doubt:
-                if not self.options.redeliver_in_doubt:
+                # Matching is by e-mail: a lead without one is created, never upserted.
+                if not (self.options.redeliver_in_doubt and _lead_email(rec.lead)):
                     res = LeadResult(
                         line=rec.line,
                         key=rec.key,

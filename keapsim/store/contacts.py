@@ -167,10 +167,12 @@ def _normalise_date(value: Any, name: str) -> str:
         raise Invalid("Input could not be converted to a valid request", field=name) from None
 
 
-def has_email_or_phone(data: dict[str, Any]) -> bool:
+def has_required_identity(data: dict[str, Any], *, address_suffices: bool = False) -> bool:
+    """v1 needs an email or a phone; v2 also accepts an address (its create description says
+    "at least one of email_addresses, phone_numbers or addresses is required")."""
     emails = [e for e in data.get("email_addresses") or [] if e.get("email")]
     phones = [p for p in data.get("phone_numbers") or [] if p.get("number")]
-    return bool(emails or phones)
+    return bool(emails or phones or (address_suffices and data.get("addresses")))
 
 
 def check_duplicate_option(option: str) -> str:

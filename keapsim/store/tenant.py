@@ -17,7 +17,7 @@ from ..config import TenantSettings
 from .contacts import (
     MISSING_EMAIL_OR_PHONE,
     check_duplicate_option,
-    has_email_or_phone,
+    has_required_identity,
     matches,
     merge_collection,
     normalise_contact_fields,
@@ -158,12 +158,16 @@ class Tenant:
         return clean
 
     def create_contact(
-        self, data: dict[str, Any], *, reject_duplicate_email: bool = False
+        self,
+        data: dict[str, Any],
+        *,
+        reject_duplicate_email: bool = False,
+        address_suffices: bool = False,
     ) -> Contact:
         """Create a contact. Keap's plain create never de-duplicates; the ``guide`` profile asks
         for ``reject_duplicate_email``, which is checked and inserted atomically."""
         clean = self._validated(data)
-        if not has_email_or_phone(clean):
+        if not has_required_identity(clean, address_suffices=address_suffices):
             raise Invalid(MISSING_EMAIL_OR_PHONE)
         with self.lock:
             if reject_duplicate_email:
@@ -183,7 +187,9 @@ class Tenant:
         self._index(contact)
         return contact
 
-    def upsert_contact(self, data: dict[str, Any], duplicate_option: str) -> tuple[Contact, bool]:
+    def upsert_contact(
+        self, data: dict[str, Any], duplicate_option: str, *, address_suffices: bool = False
+    ) -> tuple[Contact, bool]:
         """Create or update by ``duplicate_option``; returns (contact, created)."""
         check_duplicate_option(duplicate_option)
         clean = self._validated(data)
@@ -193,7 +199,7 @@ class Tenant:
             for existing in candidates:
                 if matches(existing, clean, duplicate_option):
                     return self._apply(existing, clean, merge=True), False
-            if not has_email_or_phone(clean):
+            if not has_required_identity(clean, address_suffices=address_suffices):
                 raise Invalid(MISSING_EMAIL_OR_PHONE)
             return self._insert(clean), True
 
@@ -222,7 +228,16 @@ class Tenant:
                     value = list(value or [])
             changes[name] = value
         updated = replace(contact, last_updated=self._now(), **changes)
-        if not updated.emails and not [p for p in updated.phone_numbers if p.get("number")]:
+        # An update may not leave a contact with nothing to reach it by (an address counts:
+        # v2 creates contacts that have only an address).
+        if not has_required_identity(
+            {
+                "email_addresses": updated.email_addresses,
+                "phone_numbers": updated.phone_numbers,
+                "addresses": updated.addresses,
+            },
+            address_suffices=True,
+        ):
             raise Invalid(MISSING_EMAIL_OR_PHONE)
         self._unindex(contact)
         self.contacts[contact.id] = updated
@@ -485,8 +500,9 @@ class Tenant:
                         )
             return results
 
-    def achieve_goal_by_id(self, campaign_id: int, goal_id: int, contact_id: int
-                           ) -> list[dict[str, Any]]:
+    def achieve_goal_by_id(
+        self, campaign_id: int, goal_id: int, contact_id: int
+    ) -> list[dict[str, Any]]:
         """Achieve one goal named by campaign and goal id (v2's automation_id/goal_id form);
         the result has the same shape as :meth:`achieve_goal`'s."""
         with self.lock:
@@ -497,8 +513,14 @@ class Tenant:
                 raise NotFound("Goal", goal_id)
             for seq_id in goal.next_sequence_ids:
                 self.sequence_members[(campaign.id, seq_id)].setdefault(contact_id, self._now())
-            return [{"campaign_id": campaign.id, "goal_id": goal.id, "success": True,
-                     "message": "Goal achieved"}]
+            return [
+                {
+                    "campaign_id": campaign.id,
+                    "goal_id": goal.id,
+                    "success": True,
+                    "message": "Goal achieved",
+                }
+            ]
 
     # -- notes -------------------------------------------------------------------------------
     def create_note(
@@ -623,8 +645,9 @@ class Tenant:
             admins = sorted((u for u in self.users.values() if u.admin), key=lambda u: u.id)
             if admins:
                 return admins[0]
-            return self.create_user(f"owner@{self.id}.example.com", "Account", "Owner",
-                                    admin=True, status="Active")
+            return self.create_user(
+                f"owner@{self.id}.example.com", "Account", "Owner", admin=True, status="Active"
+            )
 
     def list_users(self) -> list[User]:
         with self.lock:

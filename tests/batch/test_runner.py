@@ -339,3 +339,23 @@ def test_leads_with_the_same_email_are_never_in_flight_together(tmp_path: Path) 
     assert overlap == []
     same = [name for name in order if int(name.removeprefix("First")) % 3 == 0]
     assert same == [f"First{i}" for i in range(0, 30, 3)]  # file order kept per address
+
+
+def test_in_doubt_lead_without_email_is_not_resent(tmp_path: Path, fake: FakeConnector) -> None:
+    rows = [lead(i) for i in range(3)]
+    rows[1]["email"], rows[1]["phone_1"] = "", "(602) 555-0143"
+    path = write_csv(tmp_path / "in.csv", rows)
+    src = read_leads(path)
+    ledger = ResultsLedger(tmp_path / "r.jsonl")
+    ledger.mark_started(src.records[1])
+    ledger.close()
+    summary = BatchRunner(
+        fake.deliver,
+        src,
+        results_path=tmp_path / "r.jsonl",
+        dead_letter_path=tmp_path / "d.csv",
+        options=BatchOptions(resume=True),
+    ).run()
+    assert summary.counts == {"success": 2, "error": 1}
+    assert summary.in_doubt_redelivered == 0
+    assert "" not in fake.calls

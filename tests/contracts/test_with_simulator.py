@@ -238,7 +238,17 @@ def test_canary_secrets_never_reach_the_cassette(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ record -> replay -> verify
 def _pytest(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:schemathesis", "-p", "no:hypothesispytest", *args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:schemathesis",
+            "-p",
+            "no:hypothesispytest",
+            *args,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -7,6 +7,7 @@ do. ``guide``: a create with an email that exists is a 409, atomically.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -153,7 +154,7 @@ def race(n: int, send) -> list[httpx.Response]:
 
 
 @pytest.fixture
-def guide_on_server(keapsim_server: SimulatorServer) -> TenantCredentials:
+def guide_on_server(keapsim_server: SimulatorServer) -> Iterator[TenantCredentials]:
     # Throttling off: 32 simultaneous requests on one key would hit its 10/s spike limit.
     sim = keapsim_server.simulator
     creds = sim.create_tenant(profile="guide", throttle=False)

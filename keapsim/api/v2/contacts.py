@@ -173,9 +173,11 @@ def create_contact() -> tuple[Response, int]:
     data = contact_fields_from_v2(json_body())
     option = request.args.get("duplicate_option")
     if option is None:
-        contact = the_tenant.create_contact(data, reject_duplicate_email=_guide_profile())
+        contact = the_tenant.create_contact(
+            data, reject_duplicate_email=_guide_profile(), address_suffices=True
+        )
         return jsonify(contact_v2(contact, the_tenant, fields)), 201
-    contact, created = the_tenant.upsert_contact(data, option)
+    contact, created = the_tenant.upsert_contact(data, option, address_suffices=True)
     return jsonify(contact_v2(contact, the_tenant, fields)), 201 if created else 200
 
 
