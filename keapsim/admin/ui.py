@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, current_app, render_template, request
 
 from ..gateway.faults import CANNED
+from ..store import NotFound
 from . import admin_error, blueprint
 
 if TYPE_CHECKING:
@@ -39,36 +40,30 @@ def _selected_tenant(sim: Simulator) -> Tenant | None:
     return next(iter(sim.tenants.values()), None)
 
 
+def _sequence_label(tenant: Tenant, campaign_id: int, sequence_id: int) -> str:
+    try:
+        campaign = tenant.get_campaign(campaign_id)
+        return f"{campaign.name} / {tenant.get_sequence(campaign_id, sequence_id).name}"
+    except NotFound:  # a membership outliving its campaign: show the ids
+        return f"{campaign_id} / {sequence_id}"
+
+
 def _contact_rows(tenant: Tenant) -> list[dict[str, Any]]:
     with tenant.lock:
-        contacts = tenant.iter_contacts()[:CONTACTS_SHOWN]
-        campaigns = dict(tenant.campaigns)
-        rows = []
-        for contact in contacts:
-            names = " ".join(n for n in (contact.given_name, contact.family_name) if n)
-            sequences = []
-            for campaign_id, sequence_id in tenant.sequences_of(contact.id):
-                campaign = campaigns.get(campaign_id)
-                sequence = (
-                    next((s for s in campaign.sequences if s.id == sequence_id), None)
-                    if campaign
-                    else None
-                )
-                sequences.append(
-                    f"{campaign.name if campaign else campaign_id} / "
-                    f"{sequence.name if sequence else sequence_id}"
-                )
-            rows.append(
-                {
-                    "id": contact.id,
-                    "name": names,
-                    "emails": contact.emails,
-                    "tags": [tag.name for tag, _ in tenant.tags_of(contact.id)],
-                    "sequences": sequences,
-                    "last_updated": contact.last_updated,
-                }
-            )
-    return rows
+        return [
+            {
+                "id": contact.id,
+                "name": " ".join(n for n in (contact.given_name, contact.family_name) if n),
+                "emails": contact.emails,
+                "tags": [tag.name for tag, _ in tenant.tags_of(contact.id)],
+                "sequences": [
+                    _sequence_label(tenant, campaign_id, sequence_id)
+                    for campaign_id, sequence_id in tenant.sequences_of(contact.id)
+                ],
+                "last_updated": contact.last_updated,
+            }
+            for contact in tenant.iter_contacts()[:CONTACTS_SHOWN]
+        ]
 
 
 def _clock_panel(sim: Simulator) -> dict[str, Any]:

@@ -186,7 +186,8 @@ def test_sigint_stops_cleanly_and_resume_finishes(sim_server: Any, tmp_path: Pat
     sim = sim_server.simulator
     creds, results_path = _kill_setup(sim_server, tmp_path, "v1")
     args = ("deliver", "-c", "flow.yaml", "leads.csv", "--log-db", "log.sqlite3", "-j", "4")
-    proc = start_cli(*args, cwd=tmp_path)
+    # paced at 40 leads/s so the kill lands mid-batch even on a slow machine
+    proc = start_cli(*args, "--max-rate", "40", cwd=tmp_path)
     wait_for_lines(results_path, 40, proc)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
@@ -217,7 +218,8 @@ def test_sigkill_midway_then_resume_creates_no_duplicates(sim_server: Any, tmp_p
     sim = sim_server.simulator
     creds, results_path = _kill_setup(sim_server, tmp_path, "v2")
     args = ("deliver", "-c", "flow.yaml", "leads.csv", "--log-db", "log.sqlite3", "-j", "4")
-    proc = start_cli(*args, cwd=tmp_path)
+    # paced at 40 leads/s so the kill lands mid-batch even on a slow machine
+    proc = start_cli(*args, "--max-rate", "40", cwd=tmp_path)
     wait_for_lines(results_path, 50, proc)
     proc.kill()  # SIGKILL: no chance to clean up
     proc.communicate(timeout=10)
@@ -311,7 +313,9 @@ def test_expired_token_is_refreshed_mid_batch(sim_server: Any, tmp_path: Path) -
     creds = _tenant(sim)
     write_leads(tmp_path / "leads.csv", make_leads(60, seed=3))
     write_flow(tmp_path / "flow.yaml", sim_server.url, creds, rps=60, burst=5)
-    proc = start_cli("deliver", "-c", "flow.yaml", "leads.csv", "--no-log", cwd=tmp_path)
+    proc = start_cli(
+        "deliver", "-c", "flow.yaml", "leads.csv", "--no-log", "--max-rate", "30", cwd=tmp_path
+    )
     wait_for_lines(tmp_path / "leads.results.jsonl", 10, proc)
     threading.Thread(target=sim.clock.advance, args=(86_460,)).start()
     out, _ = proc.communicate(timeout=30)
