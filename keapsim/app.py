@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
@@ -15,18 +16,41 @@ if TYPE_CHECKING:
 log = logging.getLogger("keapsim")
 
 
-def create_app(sim: Simulator) -> Flask:
+SIMULATOR = "keapsim.simulator"
+
+
+def current_simulator() -> Simulator:
+    """The simulator serving this request (the gateway puts it in the WSGI environ)."""
+    return request.environ[SIMULATOR]
+
+
+@cache
+def shared_app() -> Flask:
+    """One Flask app per process serves every simulator, like moto's handlers: state lives in
+    the :class:`Simulator`, which each request carries, so building a simulator compiles no
+    routes (werkzeug's rule compilation is the slow part of app creation)."""
+    return create_app()
+
+
+def create_app() -> Flask:
+    from .admin import blueprint as admin_blueprint
     from .api import v1, v2
     from .api.openapi import blueprint as openapi_blueprint
+    from .oauth import blueprint as oauth_blueprint
 
     app = Flask("keapsim")
-    app.config["KEAPSIM"] = sim
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.compact = True  # type: ignore[attr-defined]
-    app.register_blueprint(openapi_blueprint)
-    app.register_blueprint(v1.blueprint)
-    app.register_blueprint(v2.blueprint)
-    for blueprint in sim.extra_blueprints():
+    # Keap's own next/previous links put a slash before the query (keap-facts.md §1.2), so a
+    # route answers with or without a trailing slash.
+    app.url_map.strict_slashes = False
+    for blueprint in (
+        openapi_blueprint,
+        v1.blueprint,
+        v2.blueprint,
+        oauth_blueprint,
+        admin_blueprint,
+    ):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)

@@ -9,9 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
-from flask import Blueprint
 
-from .app import create_app
+from .app import shared_app
 from .clock import Clock
 from .config import Profile, TenantSettings
 from .gateway.faults import ApplyFaults, FaultRules
@@ -73,11 +72,12 @@ class Simulator:
         self._lock = threading.RLock()
         self._tenant_numbers = itertools.count(1)
         # journal=False / faults=False make those stages pass-throughs (benchmarks).
-        self.journal = Journal(journal_size, enabled=journal, clock=self.clock,
-                               identity=self.identity)
+        self.journal = Journal(
+            journal_size, enabled=journal, clock=self.clock, identity=self.identity
+        )
         self.faults = FaultRules(self.identity, enabled=faults)
         self.throttle = Throttle(self)
-        self.flask_app = create_app(self)
+        self.flask_app = shared_app()
         self.wsgi_app = build_gateway(self, self.flask_app)
         self.default_tenant: TenantCredentials | None = (
             self.create_tenant(api_key=api_key) if default_tenant else None
@@ -91,23 +91,6 @@ class Simulator:
     def inner_stages(self) -> list[Stage]:
         """Stages after authentication."""
         return [self.throttle]
-
-    def extra_blueprints(self) -> list[Blueprint]:
-        """OAuth pages and the admin API, registered beside the API adapters."""
-        blueprints = []
-        try:
-            from .oauth import blueprint as oauth_blueprint
-
-            blueprints.append(oauth_blueprint)
-        except ImportError:
-            pass
-        try:
-            from .admin import blueprint as admin_blueprint
-
-            blueprints.append(admin_blueprint)
-        except ImportError:
-            pass
-        return blueprints
 
     # -- tenants -----------------------------------------------------------------------------
     def create_tenant(

@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..app import current_simulator
 from . import admin_error, blueprint
 from .tenants import json_object, validation_error
 
@@ -27,7 +28,7 @@ class Freeze(BaseModel):
 
 @blueprint.get("/clock")
 def get_clock() -> Response:
-    return jsonify(current_app.config["KEAPSIM"].clock.to_dict())
+    return jsonify(current_simulator().clock.to_dict())
 
 
 @blueprint.post("/clock/advance")
@@ -39,7 +40,7 @@ def advance_clock() -> Response:
         advance = Advance.model_validate(body)
     except ValidationError as err:
         return validation_error(err)
-    clock = current_app.config["KEAPSIM"].clock
+    clock = current_simulator().clock
     clock.advance(advance.seconds)
     return jsonify(clock.to_dict())
 
@@ -53,7 +54,7 @@ def freeze_clock() -> Response:
         freeze = Freeze.model_validate(body)
     except ValidationError as err:
         return validation_error(err)
-    clock = current_app.config["KEAPSIM"].clock
+    clock = current_simulator().clock
     if freeze.at is not None and freeze.at < clock.time():
         # Tokens and windows assume time never goes back.
         return admin_error("at is in the past; the clock only moves forward")
@@ -63,6 +64,6 @@ def freeze_clock() -> Response:
 
 @blueprint.post("/clock/unfreeze")
 def unfreeze_clock() -> Response:
-    clock = current_app.config["KEAPSIM"].clock
+    clock = current_simulator().clock
     clock.unfreeze()
     return jsonify(clock.to_dict())

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from pydantic import ValidationError
 
+from ..app import current_simulator
 from ..gateway.faults import CANNED
 from . import admin_error, blueprint
 from .tenants import json_object, validation_error
 
 
 def _rules():  # noqa: ANN202  (FaultRules; typed via the simulator)
-    return current_app.config["KEAPSIM"].faults
+    return current_simulator().faults
 
 
 @blueprint.get("/faults")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
+from ..app import current_simulator
 from . import admin_error, blueprint
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "vcr": "application/x-yaml"}
@@ -49,7 +50,7 @@ def _filters(*, with_limit: bool = True) -> dict[str, Any]:
 
 
 def _journal():  # noqa: ANN202  (Journal; typed via the simulator)
-    return current_app.config["KEAPSIM"].journal
+    return current_simulator().journal
 
 
 @blueprint.get("/journal")
@@ -85,7 +86,7 @@ def journal_export() -> Response:
         entries = journal.find(**_filters())
     except BadFilter as err:
         return admin_error(str(err))
-    sim = current_app.config["KEAPSIM"]
+    sim = current_simulator()
     text = journal.to_jsonl(entries) if kind == "jsonl" else journal.to_vcr(entries, sim.base_url)
     filename = "keapsim-journal." + ("jsonl" if kind == "jsonl" else "yaml")
     return Response(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
+from ..app import current_simulator
 from ..scenarios import ScenarioError, apply_scenario, library, load_scenario
 from . import admin_error, blueprint
 from .tenants import json_object
@@ -35,7 +36,7 @@ def list_scenarios() -> Response:
 
 def _applied(source: object) -> Response:
     try:
-        applied = apply_scenario(current_app.config["KEAPSIM"], source)  # type: ignore[arg-type]
+        applied = apply_scenario(current_simulator(), source)  # type: ignore[arg-type]
     except ScenarioError as err:
         return admin_error(str(err))
     return Response(json.dumps(applied.to_dict()), status=201, content_type="application/json")

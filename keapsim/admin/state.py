@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
+from ..app import current_simulator
 from ..snapshots import FORMAT_VERSION, SnapshotError, dump_state, load_state, parse_document
 from . import admin_error, blueprint
 
 
 @blueprint.get("/state")
 def get_state() -> Response:
-    sim = current_app.config["KEAPSIM"]
+    sim = current_simulator()
     tenant_id = request.args.get("tenant") or None
     if tenant_id is not None and tenant_id not in sim.tenants:
         return admin_error(f"no tenant {tenant_id!r}", 404)
@@ -26,7 +27,7 @@ def get_state() -> Response:
 
 @blueprint.put("/state")
 def put_state() -> Response:
-    sim = current_app.config["KEAPSIM"]
+    sim = current_simulator()
     tenant_id = request.args.get("tenant") or None
     try:
         document = parse_document(request.get_data(cache=True), "the request body")

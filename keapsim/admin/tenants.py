@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..app import current_simulator
 from ..config import TenantSettings
 from . import admin_error, blueprint
 
@@ -53,7 +54,7 @@ class NewToken(BaseModel):
 
 
 def _sim() -> Simulator:
-    return current_app.config["KEAPSIM"]
+    return current_simulator()
 
 
 def validation_error(err: ValidationError) -> Response:

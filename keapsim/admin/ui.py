@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
+from ..app import current_simulator
 from ..gateway.faults import CANNED
 from ..store import NotFound
 from . import admin_error, blueprint
@@ -28,7 +29,7 @@ JOURNAL_SHOWN = 50
 
 
 def _sim() -> Simulator:
-    return current_app.config["KEAPSIM"]
+    return current_simulator()
 
 
 def _selected_tenant(sim: Simulator) -> Tenant | None:

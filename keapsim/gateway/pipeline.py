@@ -35,9 +35,13 @@ def is_api(request: Request) -> bool:
 class Gateway:
     """A WSGI application: the stages, then the adapters (``inner``)."""
 
-    def __init__(self, inner: Callable, stages: Iterable[Stage]) -> None:
+    def __init__(
+        self, inner: Callable, stages: Iterable[Stage], context: dict | None = None
+    ) -> None:
         self.inner = inner
         self.stages = list(stages)
+        # Put into every request's environ: the shared Flask app finds its simulator there.
+        self.context = dict(context or {})
 
     def _call_inner(self, request: Request) -> Response:
         response = Response.from_app(self.inner, request.environ, buffered=True)
@@ -53,6 +57,7 @@ class Gateway:
         return handler(request)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        environ.update(self.context)
         request = Request(environ)
         response = self.handle(request)
         return response(environ, start_response)
@@ -66,7 +71,8 @@ def _bind(stage: Stage, call_next: Handler) -> Handler:
 
 
 def build_gateway(sim: Simulator, inner: Callable) -> Gateway:
+    from ..app import SIMULATOR
     from .auth import Authenticate
 
     stages: list[Stage] = [*sim.outer_stages(), Authenticate(sim), *sim.inner_stages()]
-    return Gateway(inner, stages)
+    return Gateway(inner, stages, {SIMULATOR: sim})

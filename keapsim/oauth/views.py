@@ -12,8 +12,9 @@ import binascii
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template_string, request
+from flask import Blueprint, Response, redirect, render_template_string, request
 
+from ..app import current_simulator
 from ..gateway.responses import json_response
 from ..store.identity import InvalidGrant, OAuthApp
 
@@ -56,7 +57,7 @@ button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}</style></head>
 
 
 def _sim() -> Simulator:
-    return current_app.config["KEAPSIM"]
+    return current_simulator()
 
 
 def _error_page(message: str, status: int = 400) -> Response:

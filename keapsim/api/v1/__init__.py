@@ -49,21 +49,3 @@ def http_error(err: HTTPException) -> Response:
 
 
 from . import campaigns, contacts, notes, tags, users  # noqa: E402,F401  (register routes)
-
-
-@blueprint.record_once
-def _accept_trailing_slashes(state: BlueprintSetupState) -> None:
-    """Keap's own ``next``/``previous`` links end the path with a slash
-    (``.../v1/users/?limit=1&offset=1000``, keap-facts.md §1.2), so every v1 route answers
-    with or without one. Runs after the route registrations above (deferred in order)."""
-    url_map = state.app.url_map
-    for rule in list(url_map.iter_rules()):
-        if rule.endpoint.startswith(f"{blueprint.name}.") and not rule.rule.endswith("/"):
-            url_map.add(
-                Rule(
-                    rule.rule + "/",
-                    endpoint=rule.endpoint,
-                    methods=rule.methods,
-                    strict_slashes=False,
-                )
-            )
