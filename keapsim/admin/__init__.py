@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from ..app import current_simulator
 

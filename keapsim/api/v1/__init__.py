@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response
-from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Rule
 
 from ...store import Conflict, DomainError, Invalid, NotFound
 
