@@ -123,7 +123,11 @@ def list_command(cassette_dir: Path) -> None:
         name = cassette.metadata.get("scenario") or scenario_name(path, cassette_dir)
         kind = "reconstructed" if cassette.reconstructed else "recorded"
         against = cassette.metadata.get("recorded_against", "")
-        console.print(f"{name:55} {kind:13} {len(cassette.exchanges):3} exchanges  {against}")
+        console.print(
+            f"{name:55} {kind:13} {len(cassette.exchanges):3} exchanges  {against}",
+            soft_wrap=True,
+            markup=False,
+        )
 
 
 @contracts_group.command("build-evidence")

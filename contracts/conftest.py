@@ -119,7 +119,14 @@ def _make_target(request: pytest.FixtureRequest, name: str) -> Target:
     if name == "url":
         url = config.getoption("--target-url") or os.environ.get(TARGET_URL_ENV)
         if url:
-            return url_target(url)
+            target = url_target(url)
+            if not target.credentials.usable:
+                target.close()
+                pytest.skip(
+                    "--target-url needs credentials in the environment: KEAP_API_KEY, or "
+                    "KEAP_CLIENT_ID + KEAP_CLIENT_SECRET + KEAP_REFRESH_TOKEN"
+                )
+            return target
         server = request.getfixturevalue("loopback_simulator")
         sim = server.simulator
         tenant = sim.create_tenant()

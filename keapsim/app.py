@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+
+from .gateway.responses import json_response
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -60,17 +61,13 @@ def create_app() -> Flask:
             return v2.http_error(err)
         if request.path.startswith("/crm/rest/v1"):
             return v1.http_error(err)
-        return Response(
-            json.dumps({"message": err.description or err.name}),
-            status=err.code or 500,
-            content_type="application/json",
-        )
+        return json_response({"message": err.description or err.name}, err.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
         # A 500 from keapsim is a keapsim bug; say so plainly and log the traceback.
         log.exception("unhandled error on %s %s", request.method, request.path)
         body = {"message": f"keapsim internal error: {type(err).__name__}"}
-        return Response(json.dumps(body), status=500, content_type="application/json")
+        return json_response(body, 500)
 
     return app

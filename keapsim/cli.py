@@ -118,10 +118,14 @@ def serve(
     sim = Simulator(settings=settings, api_key=api_key, admin_token=admin_token)
     state = None
     if state_file:
-        from .snapshots import StateFile
+        from .snapshots import SnapshotError, StateFile
 
         state = StateFile(sim, state_file)
-        state.load_if_exists()
+        try:
+            state.load_if_exists()
+        except SnapshotError as err:
+            # Refuse to start rather than overwrite a state file we could not read.
+            raise click.ClickException(str(err)) from err
     if seed_data:
         from .seed import seed_tenant
 
@@ -158,8 +162,8 @@ def serve(
 
 
 def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin: bool) -> None:
-    creds = sim.default_tenant
-    assert creds is not None
+    creds = sim.default_tenant or sim.create_tenant()
+    sim.default_tenant = creds
     info = {
         "base_url": f"{server.url}/crm/rest",
         "token_url": f"{server.url}/token",

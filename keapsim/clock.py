@@ -76,4 +76,6 @@ class Clock:
 
 def iso(dt: datetime) -> str:
     """Keap's timestamp format: ISO 8601 in UTC with milliseconds and a trailing Z."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    utc = dt.astimezone(UTC)
+    # strftime("%Y") does not zero-pad years before 1000; RFC 3339 needs four digits.
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -45,9 +45,13 @@ def line_chart(
 ) -> str:
     """An SVG line chart with axes, gridlines, point markers and an optional threshold line."""
     values = [v for s in series for v in s.values if v is not None]
-    top = (
-        y_max if y_max is not None else _nice_max(max([*values, threshold[0] if threshold else 0]))
+    data_max = max(values, default=0.0)
+    # Show the threshold on the scale unless it would squash the data against the axis.
+    show_threshold = threshold is not None and (
+        y_max is not None or data_max == 0 or threshold[0] <= 2.5 * data_max
     )
+    ceiling = max(data_max, threshold[0] if threshold and show_threshold else 0.0)
+    top = y_max if y_max is not None else _nice_max(ceiling)
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
     n = len(labels)
 
@@ -88,7 +92,12 @@ def line_chart(
         f'<line class="axis" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{HEIGHT - PAD_B}" '
         f'y2="{HEIGHT - PAD_B}"/>'
     )
-    if threshold is not None:
+    if threshold is not None and not show_threshold:
+        parts.append(
+            f'<text class="threshold-label" x="{WIDTH - PAD_R - 4}" y="{PAD_T + 10}" '
+            f'text-anchor="end">{escape(threshold[1])} (off scale, far above)</text>'
+        )
+    elif threshold is not None:
         tv, tlabel = threshold
         ty = y(tv)
         parts.append(
@@ -205,6 +214,11 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
     since = report.since.strftime("%Y-%m-%d %H:%M UTC") if report.since else "the beginning"
     until = report.until.strftime("%Y-%m-%d %H:%M UTC")
     empty = "" if report.rows else "<p>No deliveries in this period.</p>"
+    if len(report.rows) == 1 and report.group_by not in ("hour", "all"):
+        empty = (
+            f'<p class="meta">One {escape(report.group_by)} of data: '
+            "<code>--group-by hour</code> draws a finer curve.</p>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

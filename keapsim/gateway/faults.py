@@ -38,7 +38,7 @@ from werkzeug.wrappers import Request, Response
 from ..api.common import UNCONVERTIBLE
 from ..oauth.views import INVALID_REFRESH_TOKEN
 from .pipeline import ADMIN_PREFIX, Handler
-from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED
+from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED, json_response
 from .throttle import GUIDE_THROTTLED
 
 if TYPE_CHECKING:
@@ -407,7 +407,7 @@ def status_response(spec: FaultSpec, request: Request) -> Response:
     elif canned is not None and canned.application_message is not None:
         response = application_error(request, canned.application_message, status)
     elif canned is not None:
-        response = Response(json.dumps(canned.body), status=status, content_type=JSON)
+        response = json_response(canned.body, status)
     else:
         response = Response(b"", status=status)
     for name, value in spec.response_headers.items():
@@ -428,7 +428,7 @@ def application_error(request: Request, message: str, status: int) -> Response:
 def _custom(body: Any, status: int) -> Response:
     if isinstance(body, str):
         return Response(body, status=status, content_type="text/plain; charset=utf-8")
-    return Response(json.dumps(body), status=status, content_type=JSON)
+    return json_response(body, status)
 
 
 # Served when a malformed fault has no real response to cut short.

@@ -9,8 +9,15 @@ from werkzeug.wrappers import Response
 JSON = "application/json"
 
 
-def json_response(body: object, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, headers=headers, content_type=JSON)
+def json_response(
+    body: object,
+    status: int,
+    headers: dict[str, str] | None = None,
+    content_type: str = JSON,
+) -> Response:
+    """Compact JSON, as Keap sends it (its 61-byte malformed-JSON body has no spaces)."""
+    text = json.dumps(body, separators=(",", ":"))
+    return Response(text, status=status, headers=headers, content_type=content_type)
 
 
 def fault(faultstring: str, errorcode: str) -> dict:

@@ -112,3 +112,12 @@ def test_html_is_self_contained() -> None:
     assert "https://" not in page and "<script" not in page and "<link" not in page
     assert "default-src 'none'" in page
     assert 'class="alert"' in page  # flagged cells
+
+
+def test_html_threshold_far_above_the_data_is_noted_not_drawn() -> None:
+    entries = [entry(1, "success", 20.0), entry(0, "success", 30.0)]
+    page = render_html(build_report(entries, since=None, until=NOW))
+    response_chart = page[page.index('data-chart="response-time"') :]
+    assert "alert above 1000 ms (off scale, far above)" in response_chart
+    assert '<line class="threshold"' not in response_chart
+    assert page.count('<line class="threshold"') == 1  # the success-rate chart keeps its line

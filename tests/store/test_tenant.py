@@ -188,3 +188,11 @@ def test_reset_forgets_data_but_keeps_settings(tenant: Tenant) -> None:
     assert tenant.iter_contacts() == []
     assert tenant.settings.profile == "guide"
     assert tenant.create_contact(email("z@example.com")).id == 1
+
+
+def test_timestamps_keep_four_digit_years() -> None:
+    from datetime import UTC, datetime
+
+    from keapsim.clock import iso
+
+    assert iso(datetime(901, 12, 18, 20, 27, 35, tzinfo=UTC)) == "0901-12-18T20:27:35.000Z"

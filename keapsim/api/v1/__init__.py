@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
+from ...gateway.responses import json_response
 from ...store import Conflict, DomainError, Invalid, NotFound
 
 blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
@@ -15,10 +14,8 @@ blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
 def error(message: str, status: int, **extra: object) -> Response:
     """v1 application errors are ``{"message": "..."}`` (facts §5.2); the spec's Throwable dump
     is a springfox artefact, not what Keap sends."""
-    return Response(
-        json.dumps({"message": message, **extra}),
-        status=status,
-        content_type="application/json;charset=UTF-8",
+    return json_response(
+        {"message": message, **extra}, status, content_type="application/json;charset=UTF-8"
     )
 
 

@@ -3,11 +3,10 @@ details}`` errors (the ``Error`` schema of the v2 SDK document)."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
+from ...gateway.responses import json_response
 from ...store import Conflict, DomainError, Invalid, NotFound
 
 blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
@@ -33,7 +32,7 @@ def error(message: str, status: int, details: list[dict[str, str]] | None = None
         "status": STATUS_NAMES.get(status, "UNKNOWN"),
         "details": details or [],
     }
-    return Response(json.dumps(body), status=status, content_type="application/json")
+    return json_response(body, status)
 
 
 @blueprint.errorhandler(DomainError)
