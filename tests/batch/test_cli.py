@@ -145,3 +145,21 @@ def test_progress_bar_renders(tmp_path: Path, fake: FakeConnector) -> None:
     res = invoke("deliver", "-c", "f.yaml", str(path), "--no-log")
     assert res.exit_code == 0
     assert "delivering" in res.output and "5/5" in res.output and "success 5" in res.output
+
+
+def test_bad_flow_file_is_reported(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("keap:\n  base_url: not-a-url\n  dupliactes: {}\n")
+    path = write_csv(tmp_path / "leads.csv", [lead(1)])
+    res = invoke("deliver", "-c", str(flow), str(path), "--no-log", "--no-progress")
+    assert res.exit_code == 2
+    assert "invalid connector configuration" in res.output and "keap.base_url" in res.output
+    assert not (tmp_path / "leads.results.jsonl").exists()
+
+
+def test_report_rejects_a_bad_since(tmp_path: Path, fake: FakeConnector) -> None:
+    path = write_csv(tmp_path / "leads.csv", [lead(1)])
+    db = tmp_path / "log.sqlite3"
+    invoke("deliver", "-c", "f.yaml", str(path), "--log-db", str(db), "--no-progress")
+    res = invoke("report", "--since", "yesterday", "--log-db", str(db))
+    assert res.exit_code == 2 and "cannot read --since 'yesterday'" in res.output

@@ -126,3 +126,29 @@ def test_json_array_file_gets_a_clear_message(tmp_path: Path) -> None:
     path.write_text('[\n  {"email": "a@example.com"}\n]\n', encoding="utf-8")
     with pytest.raises(InputFileError, match=r"line 1: this is a JSON array.*jq -c"):
         read_leads(path)
+
+
+def test_shipped_sample_file() -> None:
+    """connector/samples/leads.csv: ~50 realistic leads with a few duplicates and bad ones."""
+    from collections import Counter
+
+    from connector.validation import LeadInvalid, LeadSkipped, normalise_lead
+
+    sample = Path(__file__).resolve().parents[2] / "connector" / "samples" / "leads.csv"
+    src = read_leads(sample)
+    assert len(src) == 50 and src.header is not None and "email" in src.header
+    broken = [r for r in src if not r.ok]
+    assert [r.line for r in broken] == [22]
+    kinds: Counter[str] = Counter()
+    for rec in src:
+        if rec.ok:
+            try:
+                normalise_lead(rec.lead or {})
+                kinds["valid"] += 1
+            except LeadInvalid:
+                kinds["invalid"] += 1
+            except LeadSkipped:
+                kinds["skip"] += 1
+    assert kinds == {"valid": 45, "invalid": 3, "skip": 1}
+    emails = Counter((r.lead or {})["email"].lower() for r in src if r.ok)
+    assert sum(n - 1 for e, n in emails.items() if n > 1 and "@example." in e) == 3
