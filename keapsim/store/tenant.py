@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import TenantSettings
 from .contacts import (
@@ -48,6 +48,10 @@ TAG_ID_NOT_FOUND = "TAG_ID_NOT_FOUND"
 CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
 ALREADY_IN_SEQUENCE = "ALREADY_IN_SEQUENCE"
 CONTACT_DOES_NOT_EXIST = "CONTACT_DOES_NOT_EXIST"
+
+NOTE_NEEDS_TEXT = "A note must have a title or a body"
+
+Record = TypeVar("Record")
 
 
 class Tenant:
@@ -113,6 +117,42 @@ class Tenant:
             for contact in self.contacts.values():
                 self._index(contact)
 
+    # -- records of any kind (one table per kind, keyed by id) ------------------------------
+    def _fetch(self, table: dict[int, Record], kind: str, ident: int) -> Record:
+        with self.lock:
+            try:
+                return table[ident]
+            except KeyError:
+                raise NotFound(kind, ident) from None
+
+    def _remove(self, table: dict[int, Record], kind: str, ident: int) -> Record:
+        with self.lock:
+            record = self._fetch(table, kind, ident)
+            del table[ident]
+            return record
+
+    def _matching(self, table: dict[int, Record], **wanted: Any) -> list[Record]:
+        """The records (in table order) whose named attributes equal the given values; a
+        ``None`` value matches anything."""
+        with self.lock:
+            return [
+                record
+                for record in table.values()
+                if all(
+                    value is None or getattr(record, name) == value
+                    for name, value in wanted.items()
+                )
+            ]
+
+    @staticmethod
+    def _require_text(value: Any, field: str) -> None:
+        if not value or not isinstance(value, str):
+            raise Invalid(f"{field} is required", field=field)
+
+    def _check_user(self, user_id: int | None, field: str) -> None:
+        if user_id is not None and user_id not in self.users:
+            raise Invalid(f"User {user_id} does not exist", field=field)
+
     # -- contacts ----------------------------------------------------------------------------
     def _index(self, contact: Contact) -> None:
         for email in contact.emails:
@@ -127,11 +167,7 @@ class Tenant:
                     del self._by_email[email.casefold()]
 
     def get_contact(self, contact_id: int) -> Contact:
-        with self.lock:
-            try:
-                return self.contacts[contact_id]
-            except KeyError:
-                raise NotFound("Contact", contact_id) from None
+        return self._fetch(self.contacts, "Contact", contact_id)
 
     def has_contact(self, contact_id: int) -> bool:
         return contact_id in self.contacts
@@ -153,8 +189,7 @@ class Tenant:
         if clean.get("custom_fields"):
             self._check_custom_fields(clean["custom_fields"])
         for key in ("owner_id",):
-            if clean.get(key) is not None and clean[key] not in self.users:
-                raise Invalid(f"User {clean[key]} does not exist", field=key)
+            self._check_user(clean.get(key), key)
         return clean
 
     def create_contact(
@@ -246,9 +281,8 @@ class Tenant:
 
     def delete_contact(self, contact_id: int) -> None:
         with self.lock:
-            contact = self.get_contact(contact_id)
+            contact = self._remove(self.contacts, "Contact", contact_id)
             self._unindex(contact)
-            del self.contacts[contact_id]
             for tag_id in self.contact_tags.pop(contact_id, {}):
                 self.tag_contacts[tag_id].pop(contact_id, None)
             for members in self.sequence_members.values():
@@ -258,8 +292,7 @@ class Tenant:
 
     def iter_contacts(self) -> list[Contact]:
         """A snapshot list of all contacts in id order (safe to iterate without the lock)."""
-        with self.lock:
-            return list(self.contacts.values())
+        return self._matching(self.contacts)
 
     def query_contacts(
         self,
@@ -273,65 +306,49 @@ class Tenant:
 
     # -- tags --------------------------------------------------------------------------------
     def create_tag_category(self, name: str, description: str | None = None) -> TagCategory:
-        if not name or not isinstance(name, str):
-            raise Invalid("name is required", field="name")
+        self._require_text(name, "name")
         with self.lock:
             category = TagCategory(self.next_id("tag_category"), name, description)
             self.tag_categories[category.id] = category
             return category
 
     def get_tag_category(self, category_id: int) -> TagCategory:
-        with self.lock:
-            try:
-                return self.tag_categories[category_id]
-            except KeyError:
-                raise NotFound("Tag Category", category_id) from None
+        return self._fetch(self.tag_categories, "Tag Category", category_id)
+
+    def _check_tag_category(self, category_id: int | None) -> None:
+        if category_id is not None and category_id not in self.tag_categories:
+            raise Invalid(f"Tag category {category_id} does not exist", field="category")
 
     def create_tag(
         self, name: str, description: str | None = None, category_id: int | None = None
     ) -> Tag:
-        if not name or not isinstance(name, str):
-            raise Invalid("name is required", field="name")
+        self._require_text(name, "name")
         with self.lock:
-            if category_id is not None and category_id not in self.tag_categories:
-                raise Invalid(f"Tag category {category_id} does not exist", field="category")
+            self._check_tag_category(category_id)
             now = self._now()
             tag = Tag(self.next_id("tag"), name, description, category_id, now, now)
             self.tags[tag.id] = tag
             return tag
 
     def get_tag(self, tag_id: int) -> Tag:
-        with self.lock:
-            try:
-                return self.tags[tag_id]
-            except KeyError:
-                raise NotFound("Tag", tag_id) from None
+        return self._fetch(self.tags, "Tag", tag_id)
 
     def update_tag(self, tag_id: int, **changes: Any) -> Tag:
         with self.lock:
             tag = self.get_tag(tag_id)
-            category_id = changes.get("category_id")
-            if category_id is not None and category_id not in self.tag_categories:
-                raise Invalid(f"Tag category {category_id} does not exist", field="category")
+            self._check_tag_category(changes.get("category_id"))
             updated = replace(tag, update_time=self._now(), **changes)
             self.tags[tag_id] = updated
             return updated
 
     def delete_tag(self, tag_id: int) -> None:
         with self.lock:
-            self.get_tag(tag_id)
-            del self.tags[tag_id]
+            self._remove(self.tags, "Tag", tag_id)
             for contact_id in self.tag_contacts.pop(tag_id, {}):
                 self.contact_tags[contact_id].pop(tag_id, None)
 
     def list_tags(self, name: str | None = None, category_id: int | None = None) -> list[Tag]:
-        with self.lock:
-            return [
-                t
-                for t in self.tags.values()
-                if (name is None or t.name == name)
-                and (category_id is None or t.category_id == category_id)
-            ]
+        return self._matching(self.tags, name=name, category_id=category_id)
 
     def _link(self, contact_id: int, tag_id: int) -> str:
         if contact_id not in self.contacts:
@@ -418,11 +435,7 @@ class Tenant:
             return campaign
 
     def get_campaign(self, campaign_id: int) -> Campaign:
-        with self.lock:
-            try:
-                return self.campaigns[campaign_id]
-            except KeyError:
-                raise NotFound("Campaign", campaign_id) from None
+        return self._fetch(self.campaigns, "Campaign", campaign_id)
 
     def get_sequence(self, campaign_id: int, sequence_id: int) -> Sequence:
         campaign = self.get_campaign(campaign_id)
@@ -486,18 +499,7 @@ class Tenant:
             for campaign in self.campaigns.values():
                 for goal in campaign.goals:
                     if goal.integration == integration and goal.call_name == call_name:
-                        for seq_id in goal.next_sequence_ids:
-                            self.sequence_members[(campaign.id, seq_id)].setdefault(
-                                contact_id, self._now()
-                            )
-                        results.append(
-                            {
-                                "campaign_id": campaign.id,
-                                "goal_id": goal.id,
-                                "success": True,
-                                "message": "Goal achieved",
-                            }
-                        )
+                        results.append(self._achieve(campaign, goal, contact_id))
             return results
 
     def achieve_goal_by_id(
@@ -511,18 +513,29 @@ class Tenant:
             goal = next((g for g in campaign.goals if g.id == goal_id), None)
             if goal is None:
                 raise NotFound("Goal", goal_id)
-            for seq_id in goal.next_sequence_ids:
-                self.sequence_members[(campaign.id, seq_id)].setdefault(contact_id, self._now())
-            return [
-                {
-                    "campaign_id": campaign.id,
-                    "goal_id": goal.id,
-                    "success": True,
-                    "message": "Goal achieved",
-                }
-            ]
+            return [self._achieve(campaign, goal, contact_id)]
+
+    def _achieve(self, campaign: Campaign, goal: Goal, contact_id: int) -> dict[str, Any]:
+        """The contact enters the goal's next sequences (staying where it already is)."""
+        for seq_id in goal.next_sequence_ids:
+            self.sequence_members[(campaign.id, seq_id)].setdefault(contact_id, self._now())
+        return {
+            "campaign_id": campaign.id,
+            "goal_id": goal.id,
+            "success": True,
+            "message": "Goal achieved",
+        }
 
     # -- notes -------------------------------------------------------------------------------
+    def _check_note_contact(self, contact_id: int) -> None:
+        if contact_id not in self.contacts:
+            raise Invalid("Unable to find this Contact", field="contact_id")
+
+    @staticmethod
+    def _check_note_type(note_type: str | None) -> None:
+        if note_type is not None and note_type not in NOTE_TYPES:
+            raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
+
     def create_note(
         self,
         contact_id: int,
@@ -534,14 +547,11 @@ class Tenant:
         pinned: bool = False,
     ) -> Note:
         with self.lock:
-            if contact_id not in self.contacts:
-                raise Invalid("Unable to find this Contact", field="contact_id")
+            self._check_note_contact(contact_id)
             if not title and not body:
-                raise Invalid("A note must have a title or a body")
-            if type is not None and type not in NOTE_TYPES:
-                raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
-            if user_id is not None and user_id not in self.users:
-                raise Invalid(f"User {user_id} does not exist", field="user_id")
+                raise Invalid(NOTE_NEEDS_TEXT)
+            self._check_note_type(type)
+            self._check_user(user_id, "user_id")
             now = self._now()
             note = Note(
                 self.next_id("note"), contact_id, user_id, title, body, type, now, now, pinned
@@ -550,40 +560,26 @@ class Tenant:
             return note
 
     def get_note(self, note_id: int) -> Note:
-        with self.lock:
-            try:
-                return self.notes[note_id]
-            except KeyError:
-                raise NotFound("Note", note_id) from None
+        return self._fetch(self.notes, "Note", note_id)
 
     def update_note(self, note_id: int, **changes: Any) -> Note:
         with self.lock:
             note = self.get_note(note_id)
-            if "type" in changes and changes["type"] not in (None, *NOTE_TYPES):
-                raise Invalid(f"type must be one of {', '.join(NOTE_TYPES)}", field="type")
-            if changes.get("contact_id") is not None and changes["contact_id"] not in self.contacts:
-                raise Invalid("Unable to find this Contact", field="contact_id")
-            if changes.get("user_id") is not None and changes["user_id"] not in self.users:
-                raise Invalid(f"User {changes['user_id']} does not exist", field="user_id")
+            self._check_note_type(changes.get("type"))
+            if changes.get("contact_id") is not None:
+                self._check_note_contact(changes["contact_id"])
+            self._check_user(changes.get("user_id"), "user_id")
             updated = replace(note, last_updated=self._now(), **changes)
             if not updated.title and not updated.body:
-                raise Invalid("A note must have a title or a body")
+                raise Invalid(NOTE_NEEDS_TEXT)
             self.notes[note_id] = updated
             return updated
 
     def delete_note(self, note_id: int) -> None:
-        with self.lock:
-            self.get_note(note_id)
-            del self.notes[note_id]
+        self._remove(self.notes, "Note", note_id)
 
     def list_notes(self, contact_id: int | None = None, user_id: int | None = None) -> list[Note]:
-        with self.lock:
-            return [
-                n
-                for n in self.notes.values()
-                if (contact_id is None or n.contact_id == contact_id)
-                and (user_id is None or n.user_id == user_id)
-            ]
+        return self._matching(self.notes, contact_id=contact_id, user_id=user_id)
 
     # -- users -------------------------------------------------------------------------------
     def create_user(
@@ -622,11 +618,7 @@ class Tenant:
             return user
 
     def get_user(self, user_id: int) -> User:
-        with self.lock:
-            try:
-                return self.users[user_id]
-            except KeyError:
-                raise NotFound("User", user_id) from None
+        return self._fetch(self.users, "User", user_id)
 
     def update_user(self, user_id: int, **changes: Any) -> User:
         with self.lock:
@@ -650,8 +642,7 @@ class Tenant:
             )
 
     def list_users(self) -> list[User]:
-        with self.lock:
-            return list(self.users.values())
+        return self._matching(self.users)
 
     # -- lead sources ------------------------------------------------------------------------
     def create_lead_source_category(
@@ -663,15 +654,10 @@ class Tenant:
             return category
 
     def get_lead_source_category(self, category_id: int) -> LeadSourceCategory:
-        with self.lock:
-            try:
-                return self.lead_source_categories[category_id]
-            except KeyError:
-                raise NotFound("Lead Source Category", category_id) from None
+        return self._fetch(self.lead_source_categories, "Lead Source Category", category_id)
 
     def create_lead_source(self, name: str, **fields: Any) -> LeadSource:
-        if not name or not isinstance(name, str):
-            raise Invalid("name is required", field="name")
+        self._require_text(name, "name")
         with self.lock:
             category_id = fields.get("category_id")
             if category_id is not None:
@@ -681,11 +667,7 @@ class Tenant:
             return source
 
     def get_lead_source(self, source_id: int) -> LeadSource:
-        with self.lock:
-            try:
-                return self.lead_sources[source_id]
-            except KeyError:
-                raise NotFound("Lead Source", source_id) from None
+        return self._fetch(self.lead_sources, "Lead Source", source_id)
 
     def update_lead_source(self, source_id: int, **changes: Any) -> LeadSource:
         with self.lock:
@@ -695,13 +677,10 @@ class Tenant:
             return updated
 
     def delete_lead_source(self, source_id: int) -> None:
-        with self.lock:
-            self.get_lead_source(source_id)
-            del self.lead_sources[source_id]
+        self._remove(self.lead_sources, "Lead Source", source_id)
 
     def list_lead_sources(self) -> list[LeadSource]:
-        with self.lock:
-            return list(self.lead_sources.values())
+        return self._matching(self.lead_sources)
 
     # -- custom fields -----------------------------------------------------------------------
     def create_custom_field(
@@ -712,8 +691,7 @@ class Tenant:
         group_id: int | None = None,
         default_value: str | None = None,
     ) -> CustomField:
-        if not label or not isinstance(label, str):
-            raise Invalid("label is required", field="label")
+        self._require_text(label, "label")
         if field_type not in CUSTOM_FIELD_TYPES:
             raise Invalid(
                 f"field_type must be one of {', '.join(CUSTOM_FIELD_TYPES)}", field="field_type"
@@ -729,19 +707,13 @@ class Tenant:
             return cf
 
     def get_custom_field(self, field_id: int) -> CustomField:
-        with self.lock:
-            try:
-                return self.custom_fields[field_id]
-            except KeyError:
-                raise NotFound("Custom Field", field_id) from None
+        return self._fetch(self.custom_fields, "Custom Field", field_id)
 
     def delete_custom_field(self, field_id: int) -> None:
         with self.lock:
-            self.get_custom_field(field_id)
-            del self.custom_fields[field_id]
+            self._remove(self.custom_fields, "Custom Field", field_id)
             for contact in self.contacts.values():
                 contact.custom_fields.pop(field_id, None)
 
     def list_custom_fields(self) -> list[CustomField]:
-        with self.lock:
-            return list(self.custom_fields.values())
+        return self._matching(self.custom_fields)
