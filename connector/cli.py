@@ -43,7 +43,7 @@ from connector.report import (
     to_csv,
     to_json,
 )
-from connector.report.report import GROUP_CHOICES, Report
+from connector.report.report import GROUP_CHOICES, Report, period_label
 
 EXIT_USAGE = 2
 
@@ -455,7 +455,7 @@ def _print_report(console: Console, report: Report) -> None:
         caption="success rate excludes skips; ! marks a value past the alert threshold",
     )
     for name, justify in [
-        ("date" if report.group_by == "day" else report.group_by, "left"),
+        (period_label(report.group_by), "left"),
         ("total", "right"),
         ("success", "right"),
         ("failure", "right"),

@@ -225,8 +225,8 @@ class NoteSettings(_Strict):
     type: str | None = "Other"
     #: v2 requires a user id on notes; falls back to owner_id, then to the token's own user.
     user_id: int | None = None
-    #: Put UTM parameters and the referring URL into the note (always for v1, and for v2 when no
-    #: ``utm.keap_source_id`` is configured, because Keap has no other place for them).
+    #: Put the referring URL into the note (Keap has no other place for it), and the UTM
+    #: parameters too when no ``utm.keap_source_id`` is configured.
     include_tracking: bool = True
 
     @field_validator("title")
@@ -236,8 +236,9 @@ class NoteSettings(_Strict):
 
 
 class UtmSettings(_Strict):
-    #: v2 ``utm_parameters`` requires ``keap_source_id`` (a Keap form id). Without it the UTM
-    #: values go to the note instead.
+    #: Keap records UTM values only with ``keap_source_id`` (a Keap form id): v2 in the contact's
+    #: ``utm_parameters``, v1 through ``POST /v1/contacts/{id}/utm``. Without it they go to the
+    #: note instead.
     keap_source_id: str | None = None
 
 

@@ -21,6 +21,7 @@ from connector.client.keap import (
     KeapAuthFailed,
     KeapClient,
     KeapError,
+    KeapRecovered,
     KeapRejected,
     KeapUnavailable,
     RequestStats,
@@ -35,7 +36,13 @@ from connector.config import (
     When,
     load_config,
 )
-from connector.mapping import Resolved, contact_body, note_text, restrict_for_existing
+from connector.mapping import (
+    Resolved,
+    contact_body,
+    note_text,
+    restrict_for_existing,
+    v1_utm_body,
+)
 from connector.result import DeliveryResult, Outcome, StepResult, StepStatus
 from connector.templates import TemplateRenderError, is_template, render
 from connector.validation import LeadInvalid, LeadSkipped, NormalisedLead, normalise_lead
@@ -298,7 +305,9 @@ class Connector:
                     run.contact_id, run.duplicate = str(existing[0]["id"]), True
                     run.step("contact", StepStatus.SKIPPED, "contact already exists")
                     return "contact already exists in Keap (skip_existing)"
-            created = self._create(run, plan, body)
+            # The look-up just found no contact, so one found after a lost response is the one
+            # this create made: re-sending the plain POST would make a second.
+            created = self._create(run, plan, body, recover_by_lookup=bool(email))
             if created is None:
                 run.duplicate = True
                 return "contact already exists in Keap (skip_existing)"
@@ -329,11 +338,32 @@ class Connector:
         run.step("lookup", StepStatus.OK, f"{len(found)} matching contact(s)")
         return found
 
-    def _create(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> str | None:
-        """Plain POST. Returns the new id, or None after a 409 (run.contact_id then set)."""
-        response = self.client.request(
-            "POST", f"/{self.client.v}/contacts", json=body, allow=(409,), stats=run.stats
-        )
+    def _create(
+        self, run: _Run, plan: _Plan, body: dict[str, Any], *, recover_by_lookup: bool = False
+    ) -> str | None:
+        """Plain POST. Returns the new id, or None after a 409 (run.contact_id then set).
+
+        With ``recover_by_lookup`` (only when no contact had the email just before), a lost
+        response is followed by a look-up by email instead of a blind re-send.
+        """
+
+        def recover() -> str | None:
+            found = self._find(plan.lead, run)
+            return str(found[0]["id"]) if found else None
+
+        try:
+            response = self.client.request(
+                "POST",
+                f"/{self.client.v}/contacts",
+                json=body,
+                allow=(409,),
+                stats=run.stats,
+                recover=recover if recover_by_lookup else None,
+            )
+        except KeapRecovered as done:
+            run.contact_id, run.duplicate = str(done.value), False
+            run.step("contact", StepStatus.OK, "created (response lost, found by look-up)")
+            return run.contact_id
         if response.status_code == 409:
             run.contact_id = self._conflict_contact_id(response, run, plan.lead.email)
             run.step("contact", StepStatus.OK, "409: contact exists", http_status=409)
@@ -349,8 +379,15 @@ class Connector:
             if self._create(run, plan, body) is None:
                 self._update_existing(run, plan, body)
             return
+        lost: list[bool] = []
+
+        def note_lost() -> None:  # a lost answer here needs no recovery: the upsert is re-sent
+            lost.append(True)
+
         if self.v2:
-            # One race-free call: Keap answers 201 for created and 200 for updated.
+            # One race-free call: Keap answers 201 for created and 200 for updated. It is safe to
+            # repeat after a lost response (it matches the contact the lost call made); the
+            # recover hook only notes that the 200 may then be for our own contact.
             response = self.client.request(
                 "POST",
                 "/v2/contacts",
@@ -358,6 +395,7 @@ class Connector:
                 json=body,
                 allow=(409,),
                 stats=run.stats,
+                recover=note_lost,
             )
             existed = None
         else:
@@ -385,6 +423,11 @@ class Connector:
             run.duplicate = existed
         else:
             run.duplicate = True
+            if lost:
+                run.warnings.append(
+                    "a response from Keap was lost and the upsert re-sent; the contact may have "
+                    "been created by the lost call, so duplicate=true is uncertain"
+                )
         detail = "updated existing" if run.duplicate else "created"
         run.step("contact", StepStatus.OK, detail, http_status=response.status_code)
 
@@ -426,6 +469,9 @@ class Connector:
     # -- follow-ups ------------------------------------------------------------------------------
     def _follow_ups(self, run: _Run, plan: _Plan) -> None:
         steps: list[Callable[[], bool]] = []
+        utm = v1_utm_body(plan.lead, self.config)
+        if utm:  # v2 carries them in the contact body already
+            steps.append(lambda: self._add_utm(run, utm))
         tag_ids = [t for t, when in plan.tags if _applies(when, run.duplicate)]
         if tag_ids:
             steps.append(lambda: self._apply_tags(run, tag_ids))
@@ -532,6 +578,18 @@ class Connector:
         if not ok:
             run.warnings.append(f"{name}: {outcome}")
         return ok
+
+    def _add_utm(self, run: _Run, body: dict[str, str]) -> bool:
+        try:
+            response = self.client.request(
+                "POST", f"/v1/contacts/{run.contact_id}/utm", json=body, stats=run.stats
+            )
+        except KeapRejected as exc:
+            run.step("utm", StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
+            run.warnings.append(f"utm: Keap rejected the request (HTTP {exc.status})")
+            return False
+        run.step("utm", StepStatus.OK, "added", http_status=response.status_code)
+        return True
 
     def _add_note(self, run: _Run, title: str, text: str) -> bool:
         note = self.config.note

@@ -131,27 +131,44 @@ def _address(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, Any]:
     return out
 
 
-def utm_parameters(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
-    """v2 ``utm_parameters`` when Keap can take them (it requires a keap_source_id form id)."""
-    if (
-        config.keap.api_version is not ApiVersion.V2
-        or not lead.utm
-        or not config.utm.keap_source_id
-    ):
+def utm_values(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
+    """The lead's UTM values, when Keap can take them: both versions require the Keap form id
+    (``keap_source_id``) with them."""
+    if not lead.utm or not config.utm.keap_source_id:
         return None
     return {"keap_source_id": config.utm.keap_source_id, **lead.utm}
 
 
+def utm_parameters(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
+    """v2: ``utm_parameters`` on the contact body (snake_case, as CreateUpdateContactRequest)."""
+    if config.keap.api_version is not ApiVersion.V2:
+        return None
+    return utm_values(lead, config)
+
+
+def v1_utm_body(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
+    """v1: the body of ``POST /v1/contacts/{id}/utm`` (CreateUtmContact, camelCase keys)."""
+    values = utm_values(lead, config) if config.keap.api_version is ApiVersion.V1 else None
+    if values is None:
+        return None
+    return {_camel(key): value for key, value in values.items()}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def tracking_in_note(lead: NormalisedLead, config: ConnectorConfig) -> bool:
-    return config.note.include_tracking and utm_parameters(lead, config) is None and bool(lead.utm)
+    return config.note.include_tracking and bool(lead.utm) and utm_values(lead, config) is None
 
 
 def note_text(lead: NormalisedLead, config: ConnectorConfig) -> str | None:
     """The note body: the lead's comments, plus tracking data Keap has no property for.
 
-    Keap v1 has no UTM properties on contacts and v2's ``utm_parameters`` needs a Keap form id, so
-    UTM values go into the note when they cannot go on the contact. The referring URL has no
-    contact property in either version and always goes to the note.
+    Keap takes UTM values only with a Keap form id (v2 ``utm_parameters``, v1
+    ``POST /contacts/{id}/utm``), so without ``utm.keap_source_id`` they go into the note. The
+    referring URL has no place in either version and always goes to the note.
     """
     parts = []
     if lead.comments:

@@ -4,7 +4,9 @@ Flow files are written by people who are not necessarily trusted with code execu
 delivery host, so templates run in ``SandboxedEnvironment``: attribute access to dunder
 internals, ``format`` tricks and unsafe callables raise ``SecurityError`` instead of running.
 Missing lead fields render as empty (``ChainableUndefined``) so ``{{ lead.utm.source }}`` works
-on leads without UTM data.
+on leads without UTM data, and an ordering comparison with one is false, so
+``{% if lead.score >= 80 %}`` leaves out a lead without a score instead of failing it. A blank
+field (None, or only whitespace) counts as missing, as it does for the mapped fields.
 """
 
 from __future__ import annotations
@@ -58,8 +60,19 @@ class _LoudSandbox(SandboxedEnvironment):
         )
 
 
+class _MissingField(ChainableUndefined):
+    """A missing lead field: renders empty, chains, and ``<``/``<=``/``>``/``>=`` are false."""
+
+    __slots__ = ()
+
+    def _false(self, other: Any) -> bool:
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+
+
 def _build_env() -> SandboxedEnvironment:
-    env = _LoudSandbox(undefined=ChainableUndefined, autoescape=False)
+    env = _LoudSandbox(undefined=_MissingField, autoescape=False)
     env.filters["join_nonempty"] = _join_nonempty
     env.filters["datefmt"] = _datefmt
     return env
@@ -91,8 +104,11 @@ def render(source: str, lead: Mapping[str, Any], *, name: str = "template") -> s
     """Render ``source`` with ``lead`` and ``now`` (timezone-aware UTC) in scope."""
     if not is_template(source):
         return source
+    present = {
+        k: v for k, v in lead.items() if not (v is None or (isinstance(v, str) and not v.strip()))
+    }
     try:
-        return _compile(source).render(lead=lead, now=datetime.now(UTC)).strip()
+        return _compile(source).render(lead=present, now=datetime.now(UTC)).strip()
     except TemplateError as exc:
         # Jinja messages describe the template ("'int' object has no attribute 'x'"), not values.
         raise TemplateRenderError(f"{name}: {type(exc).__name__}: {exc.message}") from None

@@ -120,6 +120,19 @@ class Cassette:
     def reconstructed(self) -> bool:
         return bool(self.metadata.get("reconstructed"))
 
+    @property
+    def provenance(self) -> str:
+        """Where the responses come from, in a few words for reports: a reconstruction from
+        documented exchanges, or a recording (and whether of keapsim or of Keap itself)."""
+        if self.reconstructed:
+            return "reconstructed"
+        against = str(self.metadata.get("recorded_against") or "")
+        if against.startswith("keapsim"):
+            return "recorded from keapsim"
+        if against == "real Keap API":
+            return "recorded from Keap"
+        return f"recorded from {against}" if against else "recorded"
+
     def __iter__(self) -> Iterator[Exchange]:
         return iter(self.exchanges)
 

@@ -121,10 +121,8 @@ def list_command(cassette_dir: Path) -> None:
     for path in find_cassettes(cassette_dir):
         cassette = load_cassette(path)
         name = cassette.metadata.get("scenario") or scenario_name(path, cassette_dir)
-        kind = "reconstructed" if cassette.reconstructed else "recorded"
-        against = cassette.metadata.get("recorded_against", "")
         console.print(
-            f"{name:55} {kind:13} {len(cassette.exchanges):3} exchanges  {against}",
+            f"{name:55} {cassette.provenance:22} {len(cassette.exchanges):3} exchanges",
             soft_wrap=True,
             markup=False,
         )

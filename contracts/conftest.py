@@ -149,7 +149,13 @@ def keap(request: pytest.FixtureRequest, contract_target: str) -> Iterator[KeapS
 
     if contract_target == "replay":
         if not path.exists():
-            pytest.skip(f"no cassette for {sid} in {path.parent} (record with --record)")
+            # a failure, not a skip: CI replays every scenario, and a new scenario without a
+            # cassette would otherwise pass unnoticed
+            pytest.fail(
+                f"no cassette for {sid} in {path.parent}; record it with "
+                "`pytest contracts --target url --record`",
+                pytrace=False,
+            )
         with replaying(path) as session:
             yield session
         return

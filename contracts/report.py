@@ -47,6 +47,7 @@ class ScenarioResult:
     path: str = ""
     reconstructed: bool = False
     sources: list[str] = field(default_factory=list)
+    provenance: str = ""
     exchanges: list[ExchangeResult] = field(default_factory=list)
     skipped: str | None = None
     error: str | None = None
@@ -54,6 +55,11 @@ class ScenarioResult:
     @property
     def failing(self) -> bool:
         return self.error is not None or any(e.failing for e in self.exchanges)
+
+    @property
+    def kind(self) -> str:
+        """``reconstructed``, ``recorded from keapsim``, ``recorded from Keap``..."""
+        return self.provenance or ("reconstructed" if self.reconstructed else "recorded")
 
     @property
     def status(self) -> str:
@@ -72,6 +78,7 @@ class ScenarioResult:
             "scenario": self.name,
             "cassette": self.path,
             "reconstructed": self.reconstructed,
+            "provenance": self.kind,
             "sources": self.sources,
             "status": self.status,
             "failing": self.failing,
@@ -143,8 +150,7 @@ class VerifyReport:
             "|---|---|---|---|",
         ]
         for s in self.scenarios:
-            kind = "reconstructed" if s.reconstructed else "recorded"
-            md.append(f"| `{s.name}` | {s.status} | {kind} | {len(s.exchanges)} |")
+            md.append(f"| `{s.name}` | {s.status} | {s.kind} | {len(s.exchanges)} |")
         details = [
             s for s in self.scenarios if s.error or s.skipped or any(e.drifts for e in s.exchanges)
         ]
@@ -180,20 +186,16 @@ class VerifyReport:
     def render(self, console: Console | None = None, *, verbose: bool = False) -> None:
         console = console or Console()
         table = Table(title=f"Contract verification against [bold]{self.target}[/bold]")
+        # the scenario name goes last so that, in a narrow terminal, only it folds
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Exch.", justify="right", no_wrap=True)
+        table.add_column("Evidence", no_wrap=True)
         table.add_column("Scenario", overflow="fold")
-        table.add_column("Evidence")
-        table.add_column("Status")
-        table.add_column("Exchanges", justify="right")
         for s in self.scenarios:
             style = {"ok": "green", "drift": "red", "error": "red", "skipped": "yellow"}.get(
                 s.status.split(" ")[0], "white"
             )
-            table.add_row(
-                s.name,
-                "reconstructed" if s.reconstructed else "recorded",
-                Text(s.status, style=style),
-                str(len(s.exchanges)),
-            )
+            table.add_row(Text(s.status, style=style), str(len(s.exchanges)), s.kind, s.name)
         console.print(table)
         for s in self.scenarios:
             interesting = [

@@ -70,9 +70,14 @@ class KeapSession:
         kind = auth or self.auth
         creds = self.target.credentials
         if kind == "api_key":
-            if not creds.api_key:
-                pytest.skip("this target has no API key (KEAP_API_KEY)")
-            return {"X-Keap-API-Key": creds.api_key}
+            if creds.api_key:
+                return {"X-Keap-API-Key": creds.api_key}
+            if creds.access_token:  # an OAuth-only tenant: the same calls with a bearer token
+                return {"Authorization": f"Bearer {creds.access_token}"}
+            pytest.skip(
+                "this target has neither an API key (KEAP_API_KEY) nor an access token "
+                "(KEAP_ACCESS_TOKEN); a refresh token alone is only used by the refresh scenario"
+            )
         if kind == "bearer":
             if not creds.access_token:
                 pytest.skip("this target has no access token")

@@ -33,8 +33,15 @@ def test_add_and_remove_one_contact(keap: KeapSession) -> None:
     campaign, sequence = _campaign_and_sequence(keap)
     cid = _contact(keap)
     path = f"{V1}/campaigns/{campaign}/sequences/{sequence}/contacts/{cid}"
+    add_v2 = f"{V2}/campaigns/{campaign}/sequences/{sequence}:addContacts"
     assert keap.post(path).status_code == 204
+    # the 204s carry no body; v2's :addContacts reports membership with documented values
+    # (keap-facts §4.3), while v1's per-id strings are not documented
+    again = keap.post(add_v2, json={"contact_ids": [str(cid)]})
+    assert again.json()["add_to_sequence_results"] == {str(cid): "ALREADY_IN_SEQUENCE"}
     assert keap.delete(path).status_code == 204
+    after = keap.post(add_v2, json={"contact_ids": [str(cid)]})
+    assert after.json()["add_to_sequence_results"] == {str(cid): "SUCCESS"}
 
 
 def test_bulk_add_with_refused_id(keap: KeapSession) -> None:

@@ -42,6 +42,7 @@ def test_note_lifecycle(keap: KeapSession) -> None:
 
 def test_note_for_unknown_contact(keap: KeapSession) -> None:
     r = keap.post(f"{V1}/notes", json={"contact_id": UNKNOWN_ID, "title": "x", "body": "y"})
+    # neither the v1 document nor any quoted exchange says which; both carry {"message"}
     assert r.status_code in (400, 404)
     assert "message" in r.json()
 

@@ -140,8 +140,12 @@ def build_request(exchange: Exchange, target: Target, bindings: Bindings) -> htt
     path = _rewrite_path(resolve_placeholders(parts.path, target, bindings), bindings)
     query = _rewrite_query(resolve_placeholders(parts.query, target, bindings), bindings)
     headers = {}
+    creds = target.credentials
     for key, values in exchange.request_headers.items():
         if key.lower() in HOP_HEADERS or not values:
+            continue
+        if values[0] == "SCRUBBED-API-KEY" and not creds.api_key and creds.access_token:
+            headers["Authorization"] = f"Bearer {creds.access_token}"  # an OAuth-only target
             continue
         headers[key] = resolve_placeholders(values[0], target, bindings)
     body = exchange.request_body
@@ -171,6 +175,7 @@ def verify_cassette(
         name=cassette.name,
         path=str(cassette.path or ""),
         reconstructed=cassette.reconstructed,
+        provenance=cassette.provenance,
         sources=[str(s) for s in cassette.metadata.get("sources") or []],
     )
     writes = any(
@@ -305,7 +310,14 @@ def verify_directory(
     if pattern:
         import fnmatch
 
-        paths = [p for p in paths if fnmatch.fnmatch(scenario_name(p, root), pattern)]
+        # the pattern may name a cassette by its path under ``root`` or by the scenario name
+        # the report shows (``scenarios/oauth/throttled``)
+        paths = [
+            p
+            for p in paths
+            if fnmatch.fnmatch(scenario_name(p, root), pattern)
+            or fnmatch.fnmatch(str(load_cassette(p).metadata.get("scenario") or ""), pattern)
+        ]
     return verify_paths(
         paths, target_factory, root=root, divergences_file=divergences_file, target_name=target_name
     )

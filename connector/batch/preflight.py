@@ -286,6 +286,8 @@ def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestL
             source="send-test-lead",
             line=None,
             lead_key=record.key,
+            # its own row in `report --group-by run`, not "(no run)"
+            run_id="send-test-lead",
             details=result.details or None,
         )
     contact = None

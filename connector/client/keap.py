@@ -61,6 +61,22 @@ class KeapUnavailable(KeapError):
     """5xx, 429 or a transport problem that outlasted the retries."""
 
 
+class KeapRecovered(Exception):  # noqa: N818 - not an error: the request turned out to be done
+    """A request that is unsafe to repeat lost its answer, and ``recover`` found it took effect.
+
+    ``value`` is what ``recover`` returned (e.g. the id of the contact the lost create made).
+    """
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("the request took effect although its response was lost")
+        self.value = value
+
+
+# Transport errors raised before the request could reach Keap; every other one (read timeout,
+# connection dropped mid-exchange) may have come after Keap acted on it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 @dataclass
 class RequestStats:
     """Per-lead counters; the delivery passes one in to report attempts."""
@@ -193,11 +209,17 @@ class KeapClient:
         params: dict[str, Any] | None = None,
         allow: Collection[int] = (),
         stats: RequestStats | None = None,
+        recover: Callable[[], Any] | None = None,
     ) -> httpx.Response:
         """Send with pacing, credentials, one refresh on 401 and retries.
 
         Returns 2xx responses and those whose status is in ``allow``; raises ``KeapError``
         subclasses otherwise.
+
+        ``recover`` is for requests that are unsafe to repeat (a plain create). After a failure
+        that may have happened after Keap acted (lost response, 5xx) it is called before any
+        re-send or give-up: a non-None result raises ``KeapRecovered`` with it, None means the
+        request did not take effect and the usual retry rules apply.
         """
         stats = stats if stats is not None else RequestStats()
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -205,10 +227,7 @@ class KeapClient:
         refreshed = False
         while True:
             attempt += 1
-            try:
-                stats.waited += self.governor.wait() + self.bucket.acquire()
-            except QuotaExhausted as exc:
-                raise KeapUnavailable(str(exc), status=429) from None
+            stats.waited += self.bucket.acquire()
             request = self.http.build_request(method, url, json=json, params=params)
             try:
                 self.auth.apply(request)
@@ -216,12 +235,19 @@ class KeapClient:
                 raise KeapUnavailable(str(exc)) from None
             except AuthError as exc:
                 raise KeapAuthFailed(str(exc)) from None
+            try:
+                # Last thing before the send: the governor's spike window starts here.
+                stats.waited += self.governor.wait()
+            except QuotaExhausted as exc:
+                raise KeapUnavailable(str(exc), status=429) from None
             stats.attempts += 1
             try:
-                response = self.http.send(request)
+                response = self._send(request)
             except httpx.HTTPError as exc:
                 if not self.retry.should_retry_exception(exc):
                     raise KeapUnavailable(f"{type(exc).__name__} talking to Keap") from None
+                if recover is not None and not isinstance(exc, _NOT_SENT):
+                    _check_recovered(recover)
                 delay = self.retry.delay_for(attempt)
                 if delay is None:
                     raise KeapUnavailable(
@@ -252,6 +278,10 @@ class KeapClient:
                     body=_body(response),
                 )
             if self.retry.should_retry_status(status):
+                # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
+                # refusal (the guide profile's over-limit 503), not a failure half-way.
+                if recover is not None and status >= 500 and "retry-after" not in response.headers:
+                    _check_recovered(recover)
                 delay = self.retry.delay_for(attempt, response)
                 if delay is None:
                     raise KeapUnavailable(
@@ -267,6 +297,13 @@ class KeapClient:
                 status=status,
                 body=_body(response),
             )
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """One send, after ``governor.wait``; the governor hears when it is over, however."""
+        try:
+            return self.http.send(request)
+        finally:
+            self.governor.done()
 
     def _backoff(self, delay: float, stats: RequestStats) -> None:
         stats.retries += 1
@@ -369,6 +406,12 @@ class KeapClient:
             for f in model.get("custom_fields") or []
         ]
         return {"api_version": self.v, "auth": self.auth.mode, "custom_fields": fields}
+
+
+def _check_recovered(recover: Callable[[], Any]) -> None:
+    found = recover()
+    if found is not None:
+        raise KeapRecovered(found)
 
 
 def _has_email(contact: dict[str, Any], email: str) -> bool:

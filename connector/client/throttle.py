@@ -102,7 +102,9 @@ def read_quota_headers(headers: Mapping[str, str]) -> QuotaSnapshot:
     )
 
 
-SPIKE_WINDOW = 1.1  # seconds; see QuotaGovernor.wait
+SPIKE_WINDOW = 1.0  # seconds: Keap's per-second window; see QuotaGovernor.wait
+# How often a thread re-checks when only requests still in flight hold the spike window full.
+IN_FLIGHT_POLL = 0.005
 
 
 class QuotaExhausted(Exception):
@@ -117,8 +119,14 @@ class QuotaGovernor:
     * daily quota at or below ``low_water``: spread the remainder until the expiry time; at zero,
       refuse immediately with ``QuotaExhausted`` instead of collecting 429s;
     * a spike limit (``x-keap-product-spike-limit: 10ps``): never more than that many requests
-      in any rolling second. A token bucket alone cannot promise this (its burst plus a second
-      of refill exceeds the limit), so recent send times are kept and checked.
+      in any rolling second *as Keap counts them*, on arrival. A token bucket alone cannot
+      promise this (its burst plus a second of refill exceeds the limit).
+
+    The spike rule counts a request from the moment ``wait`` lets it go until one second after
+    ``done`` reports its response (or its failure): Keap stamped it somewhere in between, so
+    any request Keap still holds in the window of a new one is counted, whatever the latency.
+    A fixed margin on send times (1.1 s before) costs 10% of the limit on a fast network and
+    is still too small on a slow one. Callers of ``wait`` must call ``done`` once per request.
     """
 
     def __init__(
@@ -136,13 +144,19 @@ class QuotaGovernor:
         self._next_at = 0.0
         self._quota_zero_until: float | None = None
         self._spike: int | None = None
-        self._sent: deque[float] = deque()
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # response times within the last spike window
         self.last: QuotaSnapshot = QuotaSnapshot()
 
     @property
     def interval(self) -> float:
         """Current minimum spacing between requests (0 = not pacing)."""
         return self._interval
+
+    @property
+    def in_flight(self) -> int:
+        """Requests let go by ``wait`` whose ``done`` has not come yet."""
+        return self._in_flight
 
     def observe(self, headers: Mapping[str, str]) -> None:
         snap = read_quota_headers(headers)
@@ -181,16 +195,34 @@ class QuotaGovernor:
                     raise QuotaExhausted("Keap's daily API quota is used up")
                 delay = max(self._next_at - now, 0.0) if self._interval > 0 else 0.0
                 if delay == 0 and self._spike:
-                    # A 1.1 s window: Keap stamps a request when it arrives, later than we
-                    # stamp it here, and latency varies; the margin absorbs that jitter.
-                    while self._sent and self._sent[0] <= now - SPIKE_WINDOW:
-                        self._sent.popleft()
-                    if len(self._sent) >= self._spike:
-                        delay = self._sent[0] + SPIKE_WINDOW - now
+                    self._forget_answered(now)
+                    if self._in_flight + len(self._answered) >= self._spike:
+                        delay = (
+                            self._answered[0] + SPIKE_WINDOW - now
+                            if self._answered
+                            else IN_FLIGHT_POLL
+                        )
                 if delay <= 0:
                     if self._interval > 0:
                         self._next_at = now + self._interval
-                    self._sent.append(now)
+                    self._in_flight += 1
                     return waited
             self._sleep(delay)
             waited += delay
+
+    def done(self) -> None:
+        """A request let go by ``wait`` was answered, or failed: Keap has seen it if it ever
+        will, so it leaves the spike window one second from now."""
+        with self._lock:
+            now = self._clock()
+            self._in_flight = max(0, self._in_flight - 1)
+            self._answered.append(now)
+            self._forget_answered(now)
+
+    def _forget_answered(self, now: float) -> None:
+        # Keap's window is (t - 1 s, t]: a request stamped exactly one second ago has left it.
+        # Written as ``wait`` computes its delay (stamp + window - now): with ``now - window``
+        # here, float rounding could leave a stamp in the deque whose delay is already 0.0,
+        # and ``wait`` would let a request through over the limit.
+        while self._answered and self._answered[0] + SPIKE_WINDOW <= now:
+            self._answered.popleft()

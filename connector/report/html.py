@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from connector.report.report import COLUMNS, Report, ReportRow
+from connector.report.report import COLUMNS, Report, ReportRow, period_label
 
 WIDTH, HEIGHT = 720, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 20, 48
@@ -21,6 +21,8 @@ class Series:
     name: str
     values: list[float | None]
     color: str
+    #: an SVG stroke-dasharray: a dashed series drawn over another lets the one below show
+    dash: str | None = None
 
 
 def _nice_max(value: float) -> float:
@@ -110,9 +112,10 @@ def line_chart(
         pts = [(x(i), y(v), v, labels[i]) for i, v in enumerate(s.values) if v is not None]
         if pts:
             coords = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)
+            dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
             parts.append(
                 f'<polyline class="series" data-series="{escape(s.name)}" fill="none" '
-                f'stroke="{s.color}" stroke-width="2.5" points="{coords}"/>'
+                f'stroke="{s.color}" stroke-width="2.5"{dash} points="{coords}"/>'
             )
             for px, py, v, label in pts:
                 parts.append(
@@ -193,12 +196,14 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
         labels,
         [
             Series("average", [r.avg_response_ms for r in report.rows], "#2563eb"),
-            Series("p95", [r.p95_response_ms for r in report.rows], "#9333ea"),
+            # dashed: when p95 is close to the average the average still shows through
+            Series("p95", [r.p95_response_ms for r in report.rows], "#9333ea", dash="7 5"),
         ],
         unit=" ms",
         threshold=(t.max_avg_response_ms, f"alert above {t.max_avg_response_ms:g} ms"),
     )
-    head = "".join(f"<th>{_HEADINGS[c]}</th>" for c in COLUMNS)
+    headings = {**_HEADINGS, "period": period_label(report.group_by).capitalize()}
+    head = "".join(f"<th>{headings[c]}</th>" for c in COLUMNS)
     body = "".join(
         f'<tr class="{"total" if r is report.total else "row"}">'
         + "".join(_cell(r, c, report) for c in COLUMNS)
@@ -214,10 +219,11 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
     since = report.since.strftime("%Y-%m-%d %H:%M UTC") if report.since else "the beginning"
     until = report.until.strftime("%Y-%m-%d %H:%M UTC")
     empty = "" if report.rows else "<p>No deliveries in this period.</p>"
-    if len(report.rows) == 1 and report.group_by not in ("hour", "all"):
+    if len(report.rows) == 1 and report.group_by != "all":
         empty = (
-            f'<p class="meta">One {escape(report.group_by)} of data: '
-            "<code>--group-by hour</code> draws a finer curve.</p>"
+            f'<p class="meta">One {escape(report.group_by)} of data, so each chart has a single '
+            "point: <code>--group-by hour</code> or <code>--group-by run</code> (one point per "
+            "batch) draws a curve.</p>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -6,7 +6,7 @@ Definitions (also in README_BATCH.md):
   ``--resume`` counts again); unreadable input lines count as failures.
 * **success rate**: successes / (total - skips), in percent. Skips (a lead without e-mail or
   phone, an existing contact with ``skip_existing``) are deliberate, not failures.
-* **average / p95 response time**: over deliveries that reached the connector, in ms
+* **average / p95 response time**: over deliveries that sent Keap at least one request, in ms
   (p95 by the nearest-rank method). It is the time spent waiting for Keap: the delivery's wall
   time minus the connector's own rate-limit pacing and retry back-off sleeps.
 * **duplicate percentage**: deliveries that matched an existing contact / total, in percent.
@@ -78,6 +78,11 @@ def period_of(entry: LogEntry, group_by: str) -> str:
     return "all"
 
 
+def period_label(group_by: str) -> str:
+    """The first column's name: the guide's "date" for daily reports, else the grouping."""
+    return "date" if group_by == "day" else group_by
+
+
 def p95(values: list[float]) -> float | None:
     if not values:
         return None
@@ -134,7 +139,9 @@ def summarise(period: str, entries: list[LogEntry], thresholds: Thresholds) -> R
             row.skips += 1
         if e.duplicate:
             row.duplicates += 1
-        if e.response_time_ms is not None:
+        # Only deliveries that asked Keap something have a response time: a lead refused by
+        # validation or skipped before any request would pull the average towards 0 ms.
+        if e.attempts and e.response_time_ms is not None:
             latencies.append(e.response_time_ms)
     attempted = row.total - row.skips
     if attempted:
@@ -244,7 +251,7 @@ def _fmt(value: Any) -> str:
 def to_csv(report: Report) -> str:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([period_label(report.group_by), *COLUMNS[1:]])
     for row in [*report.rows, report.total]:
         data = row.as_dict()
         writer.writerow([_fmt(data[c]) for c in COLUMNS])

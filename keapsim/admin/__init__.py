@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
+from pydantic import BaseModel, ValidationError
 
 from ..app import current_simulator
 
@@ -21,8 +23,50 @@ blueprint = Blueprint(
 LOOPBACK = ("127.", "::1", "localhost")
 
 
+Body = TypeVar("Body", bound=BaseModel)
+
+
 def admin_error(message: str, status: int = 400) -> Response:
     return Response(json.dumps({"error": message}), status=status, content_type="application/json")
+
+
+def validation_error(err: ValidationError) -> Response:
+    """A 400 naming each bad field: ``limits.api_key.per_minute: Input should be ...``."""
+    details = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
+        for e in err.errors()
+    ]
+    message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return Response(
+        json.dumps({"error": message, "details": details}),
+        status=400,
+        content_type="application/json",
+    )
+
+
+def json_object() -> dict[str, Any] | Response:
+    """The request body as a JSON object (an empty body is ``{}``), or a 400."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return admin_error("the body is not valid JSON")
+    if not isinstance(body, dict):
+        return admin_error("the body must be a JSON object")
+    return body
+
+
+def validated_body(model: type[Body]) -> Body | Response:
+    """The request body as a ``model``, or the 400 that says what is wrong with it."""
+    body = json_object()
+    if isinstance(body, Response):
+        return body
+    try:
+        return model.model_validate(body)
+    except ValidationError as err:
+        return validation_error(err)
 
 
 @blueprint.before_request

@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..app import current_simulator
-from . import admin_error, blueprint
-from .tenants import json_object, validation_error
+from . import admin_error, blueprint, validated_body
 
 
 class Advance(BaseModel):
@@ -33,13 +32,9 @@ def get_clock() -> Response:
 
 @blueprint.post("/clock/advance")
 def advance_clock() -> Response:
-    body = json_object()
-    if isinstance(body, Response):
-        return body
-    try:
-        advance = Advance.model_validate(body)
-    except ValidationError as err:
-        return validation_error(err)
+    advance = validated_body(Advance)
+    if isinstance(advance, Response):
+        return advance
     clock = current_simulator().clock
     clock.advance(advance.seconds)
     return jsonify(clock.to_dict())
@@ -47,13 +42,9 @@ def advance_clock() -> Response:
 
 @blueprint.post("/clock/freeze")
 def freeze_clock() -> Response:
-    body = json_object()
-    if isinstance(body, Response):
-        return body
-    try:
-        freeze = Freeze.model_validate(body)
-    except ValidationError as err:
-        return validation_error(err)
+    freeze = validated_body(Freeze)
+    if isinstance(freeze, Response):
+        return freeze
     clock = current_simulator().clock
     if freeze.at is not None and freeze.at < clock.time():
         # Tokens and windows assume time never goes back.

@@ -18,8 +18,7 @@ from pydantic import ValidationError
 
 from ..app import current_simulator
 from ..gateway.faults import CANNED
-from . import admin_error, blueprint
-from .tenants import json_object, validation_error
+from . import admin_error, blueprint, json_object, validation_error
 
 
 def _rules():  # noqa: ANN202  (FaultRules; typed via the simulator)

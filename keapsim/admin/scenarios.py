@@ -15,8 +15,7 @@ from flask import Response, jsonify
 
 from ..app import current_simulator
 from ..scenarios import ScenarioError, apply_scenario, library, load_scenario
-from . import admin_error, blueprint
-from .tenants import json_object
+from . import admin_error, blueprint, json_object
 
 
 @blueprint.get("/scenarios")

@@ -13,15 +13,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..app import current_simulator
 from ..config import TenantSettings
-from . import admin_error, blueprint
+from . import admin_error, blueprint, json_object, validated_body, validation_error
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -55,34 +54,6 @@ class NewToken(BaseModel):
 
 def _sim() -> Simulator:
     return current_simulator()
-
-
-def validation_error(err: ValidationError) -> Response:
-    """A 400 naming each bad field: ``limits.api_key.per_minute: Input should be ...``."""
-    details = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
-        for e in err.errors()
-    ]
-    message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-    return Response(
-        json.dumps({"error": message, "details": details}),
-        status=400,
-        content_type="application/json",
-    )
-
-
-def json_object() -> dict[str, Any] | Response:
-    """The request body as a JSON object (an empty body is ``{}``), or a 400."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return admin_error("the body is not valid JSON")
-    if not isinstance(body, dict):
-        return admin_error("the body must be a JSON object")
-    return body
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -132,13 +103,9 @@ def tenant_summary(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
 @blueprint.post("/tenants")
 def create_tenant() -> Response | tuple[Response, int]:
     sim = _sim()
-    body = json_object()
-    if isinstance(body, Response):
-        return body
-    try:
-        request_fields = NewTenant.model_validate(body)
-    except ValidationError as err:
-        return validation_error(err)
+    request_fields = validated_body(NewTenant)
+    if isinstance(request_fields, Response):
+        return request_fields
     given_settings = request_fields.model_extra or {}
     unknown = set(given_settings) - set(TenantSettings.model_fields)
     if unknown:
@@ -232,13 +199,9 @@ def mint_token(tenant_id: str) -> Response | tuple[Response, int]:
     tenant = _tenant_or_404(tenant_id)
     if isinstance(tenant, Response):
         return tenant
-    body = json_object()
-    if isinstance(body, Response):
-        return body
-    try:
-        wanted = NewToken.model_validate(body)
-    except ValidationError as err:
-        return validation_error(err)
+    wanted = validated_body(NewToken)
+    if isinstance(wanted, Response):
+        return wanted
     if wanted.kind != "oauth":
         key = sim.identity.create_api_key(tenant_id, wanted.kind)
         return jsonify(api_key=key.key, kind=key.kind, tenant_id=tenant_id), 201

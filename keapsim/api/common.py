@@ -13,12 +13,21 @@ from flask import request
 
 from ..gateway import principal_of
 from ..store import Invalid, Tenant
-
-UNCONVERTIBLE = "Input could not be converted to a valid request"
+from ..store.errors import UNCONVERTIBLE
 
 
 class BadInput(Invalid):
     """Malformed JSON, a wrong type or a bad parameter (400 in both versions)."""
+
+
+def compact(body: dict[str, Any]) -> dict[str, Any]:
+    """Keap leaves out unset values rather than sending nulls."""
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def pick(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The ``keys`` of ``item`` that have a value (not ``None``)."""
+    return {k: item[k] for k in keys if item.get(k) is not None}
 
 
 def tenant() -> Tenant:
@@ -40,6 +49,15 @@ def json_body(*, kind: type = dict, required: bool = True) -> Any:
     if not isinstance(body, kind):
         raise BadInput(UNCONVERTIBLE)
     return body
+
+
+def listed_param(name: str) -> set[str] | None:
+    """The names in a query parameter that may repeat and may list several, comma-separated;
+    ``None`` when the parameter is absent."""
+    raw = request.args.getlist(name)
+    if not raw:
+        return None
+    return {p.strip() for item in raw for p in item.split(",") if p.strip()}
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:

@@ -8,9 +8,8 @@ import os
 import click
 import httpx
 
+from ..remote import DEFAULT_URL, admin_headers, error_text
 from .loader import ScenarioError, library, load_scenario
-
-DEFAULT_URL = "http://127.0.0.1:8400"
 
 
 @click.group("scenario")
@@ -61,7 +60,7 @@ def apply(file: str, url: str, admin_token: str | None, as_json: bool) -> None:
         scenario = load_scenario(file)  # validate here: errors name the file and the key
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
-    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+    headers = admin_headers(admin_token)
     document = scenario.model_dump(mode="json", exclude_unset=True)
     try:
         response = httpx.post(
@@ -70,12 +69,8 @@ def apply(file: str, url: str, admin_token: str | None, as_json: bool) -> None:
     except httpx.HTTPError as err:
         raise click.ClickException(f"cannot reach keapsim at {url}: {err}") from None
     if response.status_code != 201:
-        try:
-            message = response.json().get("error", response.text)
-        except ValueError:
-            message = response.text
         raise click.ClickException(
-            f"{url} refused the scenario ({response.status_code}): {message}"
+            f"{url} refused the scenario ({response.status_code}): {error_text(response)}"
         )
     applied = response.json()
     if as_json:

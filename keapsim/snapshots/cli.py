@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 import httpx
 
+from ..remote import DEFAULT_URL, admin_headers, error_text
 from .document import SnapshotError, parse_document
 from .statefile import encode_document, write_atomic
-
-DEFAULT_URL = "http://127.0.0.1:8400"
 
 _url_option = click.option(
     "--url",
@@ -38,8 +37,7 @@ def state_group() -> None:
 
 
 def _client(url: str, admin_token: str | None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-    return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60)
+    return httpx.Client(base_url=url.rstrip("/"), headers=admin_headers(admin_token), timeout=60)
 
 
 def _call(client: httpx.Client, method: str, **kwargs: object) -> httpx.Response:
@@ -48,11 +46,9 @@ def _call(client: httpx.Client, method: str, **kwargs: object) -> httpx.Response
     except httpx.HTTPError as err:
         raise click.ClickException(f"cannot reach keapsim at {client.base_url}: {err}") from err
     if response.status_code != 200:
-        try:
-            message = response.json().get("error", response.text)
-        except ValueError:
-            message = response.text
-        raise click.ClickException(f"keapsim answered {response.status_code}: {message}")
+        raise click.ClickException(
+            f"keapsim answered {response.status_code}: {error_text(response)}"
+        )
     return response
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Invalid
+from .errors import UNCONVERTIBLE, Invalid
 from .models import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
@@ -43,6 +43,20 @@ def too_long(name: str, limit: int) -> Invalid:
     return Invalid(f"{name} exceeds the maximum length of {limit}", field=name)
 
 
+def unconvertible(field: str) -> Invalid:
+    return Invalid(UNCONVERTIBLE, field=field)
+
+
+def _check_text(value: Any, limit: int, label: str, field: str) -> str:
+    """``value`` if it is a string of at most ``limit`` characters; ``label`` names it in the
+    too-long message, ``field`` in the wrong-type one."""
+    if not isinstance(value, str):
+        raise unconvertible(field)
+    if len(value) > limit:
+        raise too_long(label, limit)
+    return value
+
+
 def _check_enum(value: Any, allowed: tuple[str, ...], name: str) -> None:
     if value not in allowed:
         raise Invalid(f"{name} must be one of {', '.join(allowed)}", field=name)
@@ -58,7 +72,7 @@ def _phone_limit(field: str) -> int:
 
 def _check_items(items: Any, name: str) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise Invalid("Input could not be converted to a valid request", field=name)
+        raise unconvertible(name)
     return items
 
 
@@ -76,13 +90,10 @@ def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
             out[name] = None
             continue
         if name in SCALAR_MAX_LENGTH:
-            if not isinstance(value, str):
-                raise Invalid("Input could not be converted to a valid request", field=name)
-            if len(value) > SCALAR_MAX_LENGTH[name]:
-                raise too_long(name, SCALAR_MAX_LENGTH[name])
+            _check_text(value, SCALAR_MAX_LENGTH[name], name, name)
         if name in ("company_id", "owner_id", "lead_source_id"):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise Invalid("Input could not be converted to a valid request", field=name)
+                raise unconvertible(name)
         if name == "source_type":
             _check_enum(value, SOURCE_TYPES, "source_type")
         if name == "email_addresses":
@@ -90,20 +101,23 @@ def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
             for item in value:
                 _check_enum(item.get("field"), EMAIL_FIELDS, "email_addresses.field")
                 email = item.get("email")
-                if not isinstance(email, str):
-                    raise Invalid("Input could not be converted to a valid request", field=name)
-                item["email"] = email.strip()
-                if len(item["email"]) > _email_limit(item["field"]):
-                    raise too_long(f"{item['field']} email", _email_limit(item["field"]))
+                # The length counts after the surrounding blanks are dropped.
+                item["email"] = _check_text(
+                    email.strip() if isinstance(email, str) else email,
+                    _email_limit(item["field"]),
+                    f"{item['field']} email",
+                    name,
+                )
         elif name == "phone_numbers":
             value = [dict(i) for i in _check_items(value, name)]
             for item in value:
                 _check_enum(item.get("field"), PHONE_FIELDS, "phone_numbers.field")
-                number = item.get("number")
-                if not isinstance(number, str):
-                    raise Invalid("Input could not be converted to a valid request", field=name)
-                if len(number) > _phone_limit(item["field"]):
-                    raise too_long(f"{item['field']} number", _phone_limit(item["field"]))
+                _check_text(
+                    item.get("number"),
+                    _phone_limit(item["field"]),
+                    f"{item['field']} number",
+                    name,
+                )
         elif name == "fax_numbers":
             value = [dict(i) for i in _check_items(value, name)]
             for item in value:
@@ -127,18 +141,11 @@ def _normalise_address(item: dict[str, Any]) -> None:
     _check_enum(field, ADDRESS_FIELDS, "addresses.field")
     line1 = item.get("line1")
     if line1 is not None:
-        limit = 75 if field == "BILLING" else 100
-        if not isinstance(line1, str):
-            raise Invalid("Input could not be converted to a valid request", field="line1")
-        if len(line1) > limit:
-            raise too_long(f"{field} line1", limit)
+        _check_text(line1, 75 if field == "BILLING" else 100, f"{field} line1", "line1")
     postal = item.get("postal_code") or item.get("zip_code")
     if postal is not None:
         limit = 20 if field == "SHIPPING" else 15
-        if not isinstance(postal, str):
-            raise Invalid("Input could not be converted to a valid request", field="postal_code")
-        if len(postal) > limit:
-            raise too_long(f"{field} postal_code", limit)
+        _check_text(postal, limit, f"{field} postal_code", "postal_code")
     region = item.get("region")
     if region:
         country = item.get("country_code")
@@ -157,14 +164,14 @@ def _normalise_date(value: Any, name: str) -> str:
     from datetime import date, datetime
 
     if not isinstance(value, str):
-        raise Invalid("Input could not be converted to a valid request", field=name)
+        raise unconvertible(name)
     text = value.strip()
     try:
         if len(text) == 10:
             return date.fromisoformat(text).isoformat()
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
-        raise Invalid("Input could not be converted to a valid request", field=name) from None
+        raise unconvertible(name) from None
 
 
 def has_required_identity(data: dict[str, Any], *, address_suffices: bool = False) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Keap's 400 message for a body it cannot bind: malformed JSON, a wrong type (facts §5.2).
+UNCONVERTIBLE = "Input could not be converted to a valid request"
+
 
 class DomainError(Exception):
     """Base class: ``message`` is the text Keap would show."""

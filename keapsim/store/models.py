@@ -83,7 +83,8 @@ CONTACT_OPTIONAL_PROPERTIES = (
     "utm_parameters",
 )
 
-CONTACT_SCALARS = (
+# Free-text properties that keep their name in the store, in v1 and in v2.
+CONTACT_TEXT = (
     "given_name",
     "family_name",
     "middle_name",
@@ -96,6 +97,8 @@ CONTACT_SCALARS = (
     "contact_type",
     "preferred_locale",
     "time_zone",
+)
+CONTACT_SCALARS = CONTACT_TEXT + (
     "source_type",
     "opt_in_reason",
     "referral_code",
@@ -117,6 +120,20 @@ CONTACT_COLLECTIONS = (
     "custom_fields",
 )
 CONTACT_FIELDS = CONTACT_SCALARS + CONTACT_COLLECTIONS + ("origin", "utm_parameters")
+# The keys of an item of a contact collection, as the store keeps it and both versions send it.
+PHONE_KEYS = ("number", "extension", "type", "field", "number_e164")
+FAX_KEYS = ("number", "type", "field")
+ADDRESS_KEYS = (
+    "line1",
+    "line2",
+    "locality",
+    "region",
+    "postal_code",
+    "zip_code",
+    "zip_four",
+    "country_code",
+    "field",
+)
 
 
 @dataclass(slots=True)

@@ -1,12 +1,13 @@
-"""A thin v1 client for the tests: every call states the status it expects, every JSON body is
-checked for its content type, and every success body is validated against the official v1
-document (through keapsim.specs.validate, which consults KNOWN_SPEC_DEFECTS)."""
+"""A thin v1 client for the tests (see ``support.api_client``): every success body is validated
+against the official v1 document, through keapsim.specs.validate, which consults
+KNOWN_SPEC_DEFECTS."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from support.api_client import SpecCheckedClient, email_contact
 
 from keapsim.specs.validate import (
     SpecDefect,
@@ -18,53 +19,23 @@ from keapsim.specs.validate import (
 UNCONVERTIBLE = "Input could not be converted to a valid request"
 
 
-class V1:
+class V1(SpecCheckedClient):
+    prefix = "/v1"
+
     def __init__(self, client: httpx.Client) -> None:
-        self.client = client
+        super().__init__(client)
         self.defects_used: list[SpecDefect] = []
 
-    def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, "/v1" + path, **kwargs)
-
-    def call(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
-        """The parsed body of a successful call (``None`` for 204), validated against the
-        document's response schema for that status."""
-        response = self.raw(method, path, **kwargs)
-        assert response.status_code == expect, (response.status_code, response.text)
-        if expect == 204:
-            # No body. (The gateway's Response.from_app adds werkzeug's default text/plain
-            # content type to a 204; the adapter itself sends none.)
-            assert response.content == b""
-        else:
-            assert response.headers["content-type"].startswith("application/json")
+    def check_document(self, response: httpx.Response) -> None:
         for defect in check_http_response("v1", response):
             if defect not in self.defects_used:
                 self.defects_used.append(defect)
-        return response.json() if response.content else None
-
-    def get(self, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        return self.call("GET", path, expect, **kwargs)
-
-    def post(self, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        return self.call("POST", path, expect, **kwargs)
-
-    def put(self, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        return self.call("PUT", path, expect, **kwargs)
-
-    def patch(self, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        return self.call("PATCH", path, expect, **kwargs)
-
-    def delete(self, path: str, expect: int = 204, **kwargs: Any) -> Any:
-        return self.call("DELETE", path, expect, **kwargs)
 
     def error(
         self, method: str, path: str, expect: int, message: str | None = None, **kwargs: Any
     ) -> str:
         """Keap's v1 application error: ``{"message": ...}`` as JSON; returns the message."""
-        response = self.raw(method, path, **kwargs)
-        assert response.status_code == expect, (response.status_code, response.text)
-        assert response.headers["content-type"].startswith("application/json")
-        body = response.json()
+        response, body = self.error_response(method, path, expect, **kwargs)
         assert set(body) == {"message"}, body
         assert isinstance(body["message"], str) and body["message"]
         if message is not None:
@@ -82,9 +53,7 @@ class V1:
 
     # -- fixtures of data --------------------------------------------------------------------
     def contact(self, email: str | None = "ada@example.com", **fields: Any) -> dict[str, Any]:
-        body = dict(fields)
-        if email is not None:
-            body.setdefault("email_addresses", [{"email": email, "field": "EMAIL1"}])
+        body = email_contact(email, **fields) if email is not None else dict(fields)
         return self.post("/contacts", 201, json=body)
 
     def tag(self, name: str, **fields: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -105,6 +106,24 @@ def contact_emails(sim: Any, tenant_id: str) -> Counter[str]:
         for e in contact.email_addresses:
             if e.get("email"):
                 out[str(e["email"]).lower()] += 1
+    return out
+
+
+#: The contact writes of the connector: v1 upserts with PUT, v2 with POST ?duplicate_option=.
+CONTACT_WRITES = {("PUT", "/crm/rest/v1/contacts"), ("POST", "/crm/rest/v2/contacts")}
+
+
+def contact_writes(sim: Any, tenant_id: str) -> Counter[str]:
+    """How many contact writes Keap accepted per e-mail address (lower-cased), counted from the
+    simulator's request journal: the deliveries Keap saw, not what the connector recorded."""
+    assert len(sim.journal) < sim.journal.maxlen, "the journal ring overflowed: counts would lie"
+    out: Counter[str] = Counter()
+    for entry in sim.journal.find(tenant=tenant_id, status=(200, 201)):
+        if (entry.method, entry.path) not in CONTACT_WRITES:
+            continue
+        assert not entry.request_body_truncated
+        for address in json.loads(entry.request_body).get("email_addresses") or []:
+            out[str(address["email"]).lower()] += 1
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from connector import cli
 from connector.batch import load_results
+from connector.report import DeliveryLog
 
 from .conftest import lead, write_csv
 from .fakes import FakeConnector
@@ -48,7 +50,7 @@ def test_deliver_then_report(tmp_path: Path, fake: FakeConnector) -> None:
 
     out = invoke("report", "--format", "csv", "--log-db", str(db))
     rows_csv = list(csv.DictReader(io.StringIO(out.output)))
-    assert rows_csv[-1]["period"] == "total" and rows_csv[-1]["total"] == "12"
+    assert rows_csv[-1]["date"] == "total" and rows_csv[-1]["total"] == "12"
     assert rows_csv[-1]["errors"] == "1" and rows_csv[-1]["successes"] == "11"
 
     html = tmp_path / "report.html"
@@ -145,6 +147,26 @@ def test_progress_bar_renders(tmp_path: Path, fake: FakeConnector) -> None:
     res = invoke("deliver", "-c", "f.yaml", str(path), "--no-log")
     assert res.exit_code == 0
     assert "delivering" in res.output and "5/5" in res.output and "success 5" in res.output
+    assert "failure 0" in res.output and "error 0" in res.output and "skip 0" in res.output
+    assert re.search(r"\d+\.\d leads/s", res.output)  # the current rate
+
+
+def test_report_table_flags_the_guides_thresholds(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    with DeliveryLog(db) as log:
+        for i in range(10):  # 70 % success, 1.5 s responses, 60 % duplicates
+            outcome = "success" if i < 7 else "error"
+            log.record(outcome=outcome, latency_ms=1500.0, duplicate=i < 6, attempts=1)
+    out = invoke("report", "--log-db", str(db))
+    assert out.exit_code == 0
+    header = next(line for line in out.output.splitlines() if "total" in line and "dup %" in line)
+    assert header.split()[1] == "date"
+    assert "70 !" in out.output and "1500 !" in out.output and "60 !" in out.output
+    assert "Alerts" in out.output
+    for alert in ("success rate 70.0% < 90%", "response time 1500 ms > 1000 ms"):
+        assert f"overall: {alert}" in out.output
+    assert "duplicates 60.0% > 50%" in out.output
+    assert invoke("report", "--log-db", str(db), "--fail-on-alert").exit_code == 1
 
 
 def test_bad_flow_file_is_reported(tmp_path: Path) -> None:

@@ -78,6 +78,16 @@ def open_page(url: str, screenshot: Path | None = None) -> dict:
                         chart_id,
                     ),
                 }
+            # every point as the browser placed it: (its tooltip value, centre y on screen)
+            placed = page.evaluate(
+                "() => Array.from(document.querySelectorAll("
+                "`svg[data-chart='success-rate'] circle.point`)).map(c => {"
+                " const r = c.getBoundingClientRect();"
+                " return [parseFloat(c.querySelector('title').textContent.split(': ')[1]),"
+                " r.top + r.height / 2]; })"
+            )
+            threshold_y = page.locator("svg[data-chart='success-rate'] line.threshold")
+            threshold_box = threshold_y.bounding_box()
             table_rows = page.locator("#report-table tbody tr").count()
             flagged = page.locator("#report-table td.alert").count()
             if screenshot is not None:
@@ -88,6 +98,8 @@ def open_page(url: str, screenshot: Path | None = None) -> dict:
                 "errors": errors,
                 "rows": table_rows,
                 "flagged": flagged,
+                "success_points": placed,
+                "threshold_y": threshold_box["y"] + threshold_box["height"] / 2,
             }
         finally:
             browser.close()
@@ -108,6 +120,14 @@ def test_html_report_charts_render_offline(tmp_path: Path) -> None:
         assert all(length > 200 for length in chart["path_length"])
         assert chart["points"] == 7 * series
         assert chart["threshold"] == 1
+    # the points sit where their values say: a day below 90 % is drawn below the alert line
+    points = seen["success_points"]
+    assert sorted(v for v, _ in points) == [80.0, 80.0, 90.0, 90.0, 100.0, 100.0, 100.0]
+    for value, y in points:
+        below = y > seen["threshold_y"] + 1
+        assert below == (value < 90), (value, y, seen["threshold_y"])
+    by_value = sorted(points)
+    assert all(a[1] >= b[1] for a, b in zip(by_value, by_value[1:], strict=False))
     assert seen["rows"] == 8  # 7 days + total
     assert seen["flagged"] > 0  # response times past 1000 ms are highlighted
     assert (tmp_path / "report.png").stat().st_size > 10_000

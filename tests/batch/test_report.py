@@ -83,7 +83,7 @@ def test_duplicate_alert_and_grouping() -> None:
 def test_csv_and_json_outputs() -> None:
     rep = build_report(sample_entries(), since=NOW - timedelta(days=30), until=NOW)
     rows = list(csv.DictReader(io.StringIO(to_csv(rep))))
-    assert [r["period"] for r in rows] == ["2026-11-24", "2026-11-25", "total"]
+    assert [r["date"] for r in rows] == ["2026-11-24", "2026-11-25", "total"]
     assert rows[1]["success_rate"] == "60" and rows[1]["errors"] == "1"
     assert "response time 1480 ms > 1000 ms" in rows[1]["alerts"]
     data = json.loads(to_json(rep))
@@ -121,3 +121,35 @@ def test_html_threshold_far_above_the_data_is_noted_not_drawn() -> None:
     assert "alert above 1000 ms (off scale, far above)" in response_chart
     assert '<line class="threshold"' not in response_chart
     assert page.count('<line class="threshold"') == 1  # the success-rate chart keeps its line
+
+
+def test_response_time_only_counts_deliveries_that_asked_keap() -> None:
+    asked = [
+        LogEntry(ts=NOW.timestamp() - 60, outcome="success", latency_ms=400.0, duplicate=False)
+    ]
+    # refused by validation or skipped before any request: no response time to speak of
+    local = [
+        LogEntry(ts=NOW.timestamp() - 50, outcome=o, latency_ms=0.2, duplicate=False, attempts=0)
+        for o in ("failure", "skip", "failure")
+    ]
+    row = build_report(asked + local, since=None, until=NOW).total
+    assert (row.total, row.failures, row.skips) == (4, 2, 1)
+    assert row.avg_response_ms == 400.0 and row.p95_response_ms == 400.0
+
+
+def test_first_column_is_the_guides_date_for_daily_reports() -> None:
+    rep = build_report(sample_entries(), since=None, until=NOW, group_by="day")
+    assert to_csv(rep).splitlines()[0].split(",")[:2] == ["date", "total"]
+    assert "<th>Date</th>" in render_html(rep)
+    weekly = build_report(sample_entries(), since=None, until=NOW, group_by="week")
+    assert to_csv(weekly).startswith("week,total,")
+
+
+def test_html_says_why_a_chart_has_a_single_point() -> None:
+    page = render_html(build_report([entry(0, "success")], since=None, until=NOW))
+    assert "One day of data, so each chart has a single point" in page
+    assert "--group-by run</code> (one point per batch)" in page
+    two_days = render_html(
+        build_report([entry(0, "success"), entry(1, "success")], since=None, until=NOW)
+    )
+    assert "single point" not in two_days

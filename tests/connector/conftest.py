@@ -16,11 +16,7 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 from connector import Connector, parse_config  # noqa: E402
-
-try:  # the simulator is written in parallel; pure unit tests must run without it
-    from keapsim import Simulator
-except ImportError:  # pragma: no cover
-    Simulator = None  # type: ignore[assignment,misc]
+from keapsim import Simulator  # noqa: E402
 
 #: The test lead used across the suite: every standard field filled in.
 GUIDE_LEAD: dict[str, Any] = {
@@ -66,9 +62,7 @@ class Seed:
 
 
 @pytest.fixture
-def sim():
-    if Simulator is None:
-        pytest.skip("keapsim.Simulator is not available yet")
+def sim() -> Simulator:
     return Simulator()
 
 

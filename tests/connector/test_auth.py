@@ -8,6 +8,7 @@ own ``/token`` is exercised in ``test_delivery_simulator.py``.
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 import time
@@ -97,6 +98,34 @@ def test_store_is_written_atomically_with_0600(tmp_path):
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert store.load() == TokenSet("a", "r", expires_at=5)
     assert [p.name for p in store.path.parent.iterdir()] == ["tokens.json"]  # no temp left
+
+
+def test_store_write_is_atomic_and_never_world_readable(tmp_path, monkeypatch):
+    store = TokenStore(tmp_path / "tokens.json")
+    store.save(TokenSet("a", "r", expires_at=5))
+    store.path.chmod(0o644)  # even a loosened old file is replaced by a 0600 one
+    modes_before_rename = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        modes_before_rename.append(stat.S_IMODE(os.stat(src).st_mode))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    store.save(TokenSet("b", "r2", expires_at=6))
+    assert modes_before_rename == [0o600]  # the temp file holding the secret was never wider
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.load() == TokenSet("b", "r2", expires_at=6)
+
+    def disk_full(fd):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        store.save(TokenSet("c", "r3"))
+    # a failed write leaves the previous tokens whole and no temp file behind
+    assert store.load() == TokenSet("b", "r2", expires_at=6)
+    assert [p.name for p in tmp_path.iterdir()] == ["tokens.json"]
 
 
 def test_missing_or_broken_store_is_an_auth_error(tmp_path):

@@ -134,3 +134,14 @@ def test_environment_variables_are_expanded(monkeypatch):
 def test_source_type_spelling_per_version(value, v1, v2):
     assert source_type_for(ApiVersion.V1, value) == v1
     assert source_type_for(ApiVersion.V2, value) == v2
+
+
+def test_timeouts_reach_the_http_client():
+    from connector import Connector
+
+    cfg = parse_config(
+        {"keap": {"credentials": API_KEY, "timeouts": {"connect": 2, "read": 7, "write": 8}}}
+    )
+    with Connector(cfg) as connector:
+        timeout = connector.client.http.timeout
+    assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (2, 7, 8, 10)

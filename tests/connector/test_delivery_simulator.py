@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import GUIDE_LEAD
 
@@ -59,7 +61,10 @@ def tag_ids(contact: dict) -> set[int]:
 
 @BOTH
 def test_guide_lead_end_to_end(version, sim, seed, connect, api):
-    connector = connect(version, **full_flow(seed))
+    owner = sim.tenant().create_user("owner@example.com", "Olive", status="Active")
+    flow = full_flow(seed)
+    flow["contact"]["owner_id"] = owner.id
+    connector = connect(version, **flow)
     result = connector.deliver(GUIDE_LEAD)
 
     assert result.outcome == "success", result
@@ -94,6 +99,8 @@ def test_guide_lead_end_to_end(version, sim, seed, connect, api):
     assert contact["website"] == "https://ada.example.com"
     assert contact["job_title"] == "Chief Analyst"
     assert contact["source_type"] == "WEBFORM" and contact["contact_type"] == "Lead"
+    assert contact["preferred_locale"] == "en_US"
+    assert int(contact["owner_id"]) == owner.id
     custom = {int(f["id"]): f["content"] for f in contact["custom_fields"]}
     assert custom[seed.cf_score] == "91"
     assert custom[seed.cf_journey] == "ad > landing page > form"
@@ -105,14 +112,17 @@ def test_guide_lead_end_to_end(version, sim, seed, connect, api):
         (seed.campaign, seed.seq_all),
         (seed.campaign, seed.seq_new),
     }
-    notes = tenant.list_notes(contact_id=int(result.contact_id))
-    assert len(notes) == 1
-    note = notes[0]
-    assert note.title == "Web lead from Spring Expo"
-    assert "Please call after 5pm" in note.body
-    # UTM and referrer have no contact property here, so they are carried in the note
-    assert "utm_source: google" in note.body
-    assert "referring_url: https://partner.example.com/review" in note.body
+    if version == "v2":
+        notes = api.get(f"/v2/contacts/{result.contact_id}/notes").json()["notes"]
+    else:
+        notes = api.get("/v1/notes", params={"contact_id": result.contact_id}).json()["notes"]
+    (note,) = notes
+    text = note.get("text") or note.get("body")
+    assert note["title"] == "Web lead from Spring Expo"
+    assert text.startswith(GUIDE_LEAD["comments"])
+    # no form id configured for UTM, and the referrer has no place in Keap: both in the note
+    assert "utm_source: google" in text
+    assert "referring_url: https://partner.example.com/review" in text
 
 
 @BOTH
@@ -194,6 +204,43 @@ def test_existing_contact_fields_preserved(version, sim, connect, api):
 
 
 @BOTH
+def test_existing_contact_only_update_fields_are_written(version, sim, connect, api):
+    first = connect(version).deliver(GUIDE_LEAD)
+    narrow = connect(version, existing_contacts={"update_fields": ["title", "phones"]})
+    result = narrow.deliver(
+        {
+            "email": GUIDE_LEAD["email"],
+            "first_name": "Augusta",
+            "title": "Countess",
+            "city": "London",
+            "phone_1": "602-555-0177",
+        }
+    )
+    assert (result.outcome, result.duplicate) == ("success", True), result.reason
+    assert result.contact_id == first.contact_id
+    contact = fetch(api, version, result.contact_id)
+    assert contact["job_title"] == "Countess"
+    phones = {p["field"]: p["number"] for p in contact["phone_numbers"]}
+    assert phones["PHONE1"] == "+16025550177" and phones["PHONE2"] == "+16025550188"
+    # not in update_fields: left as they were
+    assert contact["given_name"] == "Ada"
+    assert contact["addresses"][0]["locality"] == "Phoenix"
+
+
+@BOTH
+def test_shipping_address_type(version, connect, api):
+    result = connect(version, contact={"address_type": "SHIPPING"}).deliver(GUIDE_LEAD)
+    (address,) = fetch(api, version, result.contact_id)["addresses"]
+    assert address["field"] == "SHIPPING" and address["locality"] == "Phoenix"
+
+
+def test_lead_source_by_id(sim, seed, connect, api):
+    result = connect("v2", contact={"lead_source": seed.lead_source}).deliver(GUIDE_LEAD)
+    assert fetch(api, "v2", result.contact_id)["leadsource_id"] == str(seed.lead_source)
+    assert sim.journal.count(path="*/leadSources*") == 0  # an id needs no look-up
+
+
+@BOTH
 def test_refused_tag_ids_are_reported(version, seed, connect):
     connector = connect(version, tags=[seed.tag_web, 987654])
     result = connector.deliver(GUIDE_LEAD)
@@ -214,18 +261,45 @@ def test_templated_tag_only_for_hot_leads(seed, connect, api):
     assert seed.tag_hot in tag_ids(fetch(api, "v2", hot.contact_id))
     assert tag_ids(fetch(api, "v2", cold.contact_id)) == set()
     assert cold.step("tags") is None  # nothing to apply, no request
+    unscored = {k: v for k, v in GUIDE_LEAD.items() if k != "score"} | {"email": "u@example.com"}
+    result = connector.deliver(unscored)  # a condition on a missing field is false, not an error
+    assert result.outcome == "success" and result.step("tags") is None
 
 
-def test_utm_parameters_on_v2_when_a_form_id_is_configured(sim, connect, api):
-    connector = connect("v2", utm={"keap_source_id": "6088383224687662"})
+@BOTH
+def test_utm_parameters_go_to_keap_when_a_form_id_is_configured(version, sim, connect):
+    connector = connect(version, utm={"keap_source_id": "6088383224687662"})
     result = connector.deliver(GUIDE_LEAD)
-    contact = fetch(api, "v2", result.contact_id)
-    # the v2 Contact answers a list of ContactUtmResponse records (camelCase keys)
-    utm = contact["utm_parameters"]
-    utm = utm if isinstance(utm, list) else [utm]
-    assert any((u.get("utmSource") or u.get("utm_source")) == "google" for u in utm)
+    assert result.outcome == "success", result.reason
+    if version == "v1":  # v1 has no UTM property on the contact: a separate call records them
+        assert result.step("utm").http_status == 201
+        (sent,) = sim.journal.find(method="POST", path=f"*/contacts/{result.contact_id}/utm")
+        assert json.loads(sent.request_body) == {
+            "keapSourceId": "6088383224687662",
+            "utmSource": "google",
+            "utmMedium": "cpc",
+            "utmCampaign": "spring",
+        }
+    stored = sim.tenant().get_contact(int(result.contact_id)).utm_parameters
+    assert stored == {
+        "keap_source_id": "6088383224687662",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "utm_campaign": "spring",
+    }
+    # the referring URL has no place in Keap: it stays in the note, the UTM values do not
     note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
-    assert "utm_source" not in note.body and "referring_url" in note.body
+    assert "utm_source" not in note.body
+    assert "referring_url: https://partner.example.com/review" in note.body
+
+
+@BOTH
+def test_utm_parameters_go_to_the_note_without_a_form_id(version, sim, connect):
+    result = connect(version).deliver(GUIDE_LEAD)
+    assert result.step("utm") is None
+    assert not sim.tenant().get_contact(int(result.contact_id)).utm_parameters
+    note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
+    assert "utm_source: google\nutm_medium: cpc\nutm_campaign: spring" in note.body
 
 
 @BOTH
@@ -347,8 +421,9 @@ def test_unknown_names_are_not_refetched_for_every_lead(sim, seed, connect):
 @BOTH
 def test_the_guides_test_lead(version, sim, connect):
     """The lead `keap-connector send-test-lead` sends, delivered and read back."""
-    preflight = pytest.importorskip("connector.batch.preflight")
-    lead = dict(preflight.TEST_LEAD)
+    from connector.batch.preflight import TEST_LEAD
+
+    lead = dict(TEST_LEAD)
     connector = connect(version)
     result = connector.deliver(lead)
     assert result.outcome == "success", result.reason

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import stat
 import threading
+from pathlib import Path
 
+import httpx
 import pytest
 from conftest import GUIDE_LEAD, flow
 
 from connector import Connector, parse_config
-
-try:
-    from keapsim import Limits, Window
-except ImportError:  # pragma: no cover
-    Limits = Window = None
+from keapsim import Limits, Window
 
 
 class RecordingSleep:
@@ -114,7 +112,8 @@ def test_oauth_refreshes_once_on_401_after_expiry_and_persists_rotation(sim, tmp
     assert rotated["refresh_token"] != seeded["refresh_token"]
     assert rotated["access_token"] != seeded["access_token"]
     assert connector.client.auth.refresh_count == 1
-    assert len(sim.journal.find(method="POST", path="/token")) == 1
+    assert sim.journal.count(path="/token") == 1
+    assert sim.journal.count(status=401) == 1  # the expired token was noticed once, then fixed
 
 
 def test_oauth_refreshes_before_expiry_without_a_401(sim, tmp_path):
@@ -125,24 +124,96 @@ def test_oauth_refreshes_before_expiry_without_a_401(sim, tmp_path):
     before_401s = len(sim.journal.find(status=401))
     assert connector.deliver(GUIDE_LEAD).outcome == "success"
     assert connector.client.auth.refresh_count == 2
+    assert sim.journal.count(path="/token") == 2
     assert len(sim.journal.find(status=401)) == before_401s  # proactive: no 401 this time
 
 
-def test_threads_share_one_refresh(sim, tmp_path):
-    connector = build(sim, keap=oauth_flow(sim, tmp_path))
-    sim.clock.advance(86_400 + 60)
-    results = []
+class StoreWitness(httpx.BaseTransport):
+    """Passes requests to the simulator; notes whether each bearer token was on disk first.
 
-    def work(i):
-        results.append(connector.deliver({**GUIDE_LEAD, "email": f"t{i}@example.com"}))
+    A token counts as saved once a read of the token store has shown it: a thread may still
+    send the previous token after another thread saved a newer one, which is fine.
+    """
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    def __init__(self, inner: httpx.BaseTransport, store: Path) -> None:
+        self.inner = inner
+        self.store = store
+        self.saved: set[str] = set()
+        self.unsaved_uses: list[str] = []
+        self.bearer_uses = 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            with self._lock:
+                self.saved.add(json.loads(self.store.read_text())["access_token"])
+                self.bearer_uses += 1
+                if auth[7:] not in self.saved:
+                    self.unsaved_uses.append(request.url.path)
+        return self.inner.handle_request(request)
+
+
+def run_threads(count: int, work) -> None:
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    assert [r.outcome for r in results] == ["success"] * 6
-    assert connector.client.auth.refresh_count == 1  # a refresh token works only once
+
+
+def test_refresh_is_serialised_under_8_threads_and_saved_before_use(sim, tmp_path):
+    witness = StoreWitness(sim.transport(), tmp_path / "tokens.json")
+    connector = Connector(
+        parse_config(flow(sim, keap=oauth_flow(sim, tmp_path))),
+        transport=witness,
+        sleep=sim.clock.advance,
+        clock=sim.clock.time,
+    )
+    seeded = json.loads((tmp_path / "tokens.json").read_text())
+    sim.clock.advance(86_400 + 60)  # every thread starts with an expired access token
+    results = []
+    run_threads(
+        8, lambda i: results.append(connector.deliver({**GUIDE_LEAD, "email": f"t{i}@x.io"}))
+    )
+
+    assert [r.outcome for r in results] == ["success"] * 8, [r.reason for r in results]
+    # a refresh token works only once: one refresh, and the rotated one was never reused
+    assert sim.journal.count(path="/token") == 1
+    assert sim.journal.count(path="/token", status=200) == 1
+    assert connector.client.auth.refresh_count == 1
+    rotated = json.loads((tmp_path / "tokens.json").read_text())
+    assert rotated["refresh_token"] != seeded["refresh_token"]
+    assert witness.bearer_uses > 8 and witness.unsaved_uses == []
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_token_expiring_mid_batch_is_recovered_by_one_refresh(version, sim, seed, tmp_path):
+    connector = build(sim, version, keap=oauth_flow(sim, tmp_path), tags=[seed.tag_web])
+    leads = [{**GUIDE_LEAD, "email": f"b{i}@example.com"} for i in range(5)]
+    # 24 h pass between two requests in the middle of the batch (inside the second lead)
+    sim.journal.after_requests(6, lambda: sim.clock.advance(86_400 + 60))
+    results = connector.deliver_many(leads)
+
+    assert [r.outcome for r in results] == ["success"] * 5, [r.reason for r in results]
+    assert sim.journal.pending_hooks == 0
+    assert sim.journal.count(path="/token") == 1
+    assert sim.journal.count(status=401) == 1
+    assert connector.client.auth.refresh_count == 1
+    tenant = sim.tenant()
+    for lead, result in zip(leads, results, strict=True):
+        (contact,) = tenant.find_by_email(lead["email"])
+        assert str(contact.id) == result.contact_id
+        assert seed.tag_web in {tag.id for tag, _ in tenant.tags_of(contact.id)}
+
+
+def test_a_401_after_the_refresh_is_not_refreshed_again(sim, tmp_path):
+    connector = build(sim, keap=oauth_flow(sim, tmp_path))
+    sim.faults.add(method="POST", path="/crm/rest/v2/contacts", canned="invalid_token")
+    result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "error" and "HTTP 401" in result.reason
+    assert sim.journal.count(path="/token") == 1  # once on a 401, not once per 401
+    assert sim.journal.count(method="POST", path="/crm/rest/v2/contacts") == 2
 
 
 def test_used_refresh_token_is_an_error_asking_to_reauthorise(sim, tmp_path):
@@ -202,6 +273,62 @@ def test_guide_503_honours_retry_after(sim):
     headers = {k.lower(): v for k, v in answered[0].response_headers.items()}
     retry_after = float(headers["retry-after"])
     assert retry_after in sleep.waits
+
+
+@pytest.mark.parametrize("status", [400, 404, 409])
+def test_400_404_409_are_never_retried(status, sim):
+    sim.faults.add(method="GET", path="/crm/rest/v2/contacts/model", status=status)
+    check = build(sim).test_connection()
+    assert check["ok"] is False and check["outcome"] == "failure" and check["status"] == status
+    assert sim.journal.count(path="/crm/rest/v2/contacts/model") == 1
+
+
+def test_429_and_503_bursts_across_threads_are_recovered(sim, seed):
+    # Bursts shorter than the retry budget: whichever threads they hit, every lead recovers.
+    sim.faults.add(method="POST", path="/crm/rest/v2/contacts", canned="throttled", times=5)
+    sim.faults.add(method="POST", path="/crm/rest/v2/tags/*", canned="unavailable_503", times=5)
+    retries = {"attempts": 6, "initial_delay": 0.2}
+    connector = build(sim, keap={"retries": retries}, tags=[seed.tag_web])
+    results = []
+    run_threads(
+        8, lambda i: results.append(connector.deliver({**GUIDE_LEAD, "email": f"u{i}@x.io"}))
+    )
+
+    assert [r.outcome for r in results] == ["success"] * 8, [r.reason for r in results]
+    assert sim.journal.count(status=429) == 5 and sim.journal.count(status=503) == 5
+    assert sum(r.attempts for r in results) == len(sim.journal)
+    tenant = sim.tenant()
+    for i in range(8):
+        (contact,) = tenant.find_by_email(f"u{i}@x.io")
+        assert seed.tag_web in {tag.id for tag, _ in tenant.tags_of(contact.id)}
+
+
+class TimesOutOnce(httpx.BaseTransport):
+    """The first contact create times out before reaching the simulator; the rest go through."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.timed_out = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if (
+            request.method == "POST"
+            and request.url.path.endswith("/contacts")
+            and not self.timed_out
+        ):
+            self.timed_out += 1
+            raise httpx.ReadTimeout("timed out", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_timeout_is_retried(sim):
+    transport = TimesOutOnce(sim.transport())
+    config = parse_config(flow(sim))
+    with Connector(config, transport=transport, sleep=sim.clock.advance) as connector:
+        result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "success" and transport.timed_out == 1
+    assert sim.journal.count(method="POST", path="/crm/rest/v2/contacts") == 1
+    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
 
 
 def test_persistent_500_is_an_error_after_three_attempts(sim):

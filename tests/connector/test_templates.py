@@ -31,6 +31,13 @@ def test_missing_fields_render_empty():
     assert render("{{ lead.utm.source }}", LEAD) == ""
 
 
+@pytest.mark.parametrize("lead", [{}, {"score": None}, {"score": ""}, {"score": "  "}])
+def test_a_condition_on_a_missing_field_is_false(lead):
+    assert render("{% if lead.score >= 80 %}42{% endif %}", lead) == ""
+    assert render("{% if 80 <= lead.score %}42{% endif %}", lead) == ""
+    assert render("{% if lead.score < 80 %}cold{% else %}other{% endif %}", lead) == "other"
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -11,7 +11,7 @@ import pytest
 import vcr
 from rich.console import Console
 
-from contracts import DIVERGENCES_FILE, EVIDENCE_DIR
+from contracts import DIVERGENCES_FILE, EVIDENCE_DIR, PACKAGE_DIR
 from contracts.cassette import Cassette, Exchange, find_cassettes, load_cassette
 from contracts.compare import Drift
 from contracts.divergences import (
@@ -21,6 +21,7 @@ from contracts.divergences import (
     parse_divergences,
 )
 from contracts.evidence import build_all
+from contracts.openapi_docs import FIXES, RUN_SETTINGS
 from contracts.report import ExchangeResult, ScenarioResult, VerifyReport
 from contracts.scrub import PLACEHOLDER_RE
 
@@ -161,3 +162,14 @@ def test_report_renderings() -> None:
     report.render(Console(file=buf, width=200, force_terminal=False))
     out = buf.getvalue()
     assert "status 201 -> 400" in out and "DRIFT" in out and "declared: flagged extension" in out
+
+
+def test_readme_section_lists_every_schemathesis_exclusion() -> None:
+    """The README draft must not drift from the one place the exclusions are declared."""
+    readme = (PACKAGE_DIR / "README_SECTION.md").read_text(encoding="utf-8")
+    for fix in FIXES:
+        assert f"**{fix.id}**" in readme, f"README_SECTION.md does not list {fix.id}"
+    for name in RUN_SETTINGS:
+        assert f"simulator {name}" in readme
+    for target in ("`sim`", "`url`", "`real`", "`replay`"):
+        assert target in readme

@@ -214,3 +214,43 @@ def test_vcrpy_hooks_scrub_copies_and_decompress() -> None:
     assert b"a.person" not in scrubbed["body"]["string"]
     assert scrubbed["headers"]["x-keap-tenant-id"][0].endswith(".keap.invalid")
     assert resp["body"]["string"] == body
+
+
+def test_secrets_and_tenant_hosts_nobody_registered_are_scrubbed_by_their_place() -> None:
+    """The registry is one layer; the other is where a value sits (form field, JSON key,
+    header, host pattern). A recording whose credentials the scrubber was not told about must
+    still come out clean."""
+    s = Scrubber(ScrubConfig())
+    uri, headers, body = s.scrub_request(
+        "POST",
+        "https://api.infusionsoft.com/token",
+        {"Content-Type": ["application/x-www-form-urlencoded"]},
+        "client_id=cid-unregistered&client_secret=cs-unregistered&code=code-unregistered"
+        "&grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb",
+    )
+    resp_headers, resp_body = s.scrub_response(
+        "https://api.infusionsoft.com/token",
+        {"Content-Type": ["application/json"], "x-keap-tenant-id": ["zz987.infusionsoft.com"]},
+        json.dumps(
+            {
+                "access_token": "at-unregistered",
+                "refresh_token": "rt-unregistered",
+                "token_type": "bearer",
+                "expires_in": 86400,
+                "scope": "full|zz987.infusionsoft.com",
+            }
+        ),
+    )
+    _, _, json_body = s.scrub_request(
+        "POST",
+        "https://api.infusionsoft.com/crm/rest/v1/contacts",
+        {"Content-Type": ["application/json"]},
+        json.dumps({"access_token": "at-other-unregistered", "given_name": "Zed"}),
+    )
+    text = uri + body + json.dumps(resp_headers) + resp_body + json_body
+    raw = ["cid-unregistered", "cs-unregistered", "code-unregistered", "at-unregistered"]
+    raw += ["rt-unregistered", "zz987", "at-other-unregistered", "Zed"]
+    assert not contains_any(text, raw), contains_any(text, raw)
+    assert "grant_type=authorization_code" in body  # not a secret: kept for the verifier
+    assert json.loads(resp_body)["scope"].startswith("full|tenant")
+    assert json.loads(resp_body)["token_type"] == "bearer"

@@ -120,6 +120,59 @@ def test_a_renamed_field_and_a_changed_status_are_caught(
     assert path.exists()
 
 
+def test_keapsim_contracts_verify_catches_a_patched_simulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same deliberate divergence, through the command a user runs."""
+    from keapsim.cli import main as keapsim_main
+
+    _record_contact_scenario(tmp_path)
+
+    def rewrite(method: str, path_info: str, code: int, doc: Any) -> tuple[int, Any]:
+        if method == "GET" and path_info.startswith("/crm/rest/v1/contacts/"):
+            doc["emails"] = doc.pop("email_addresses")
+        return (200, None) if method == "DELETE" else (code, doc)
+
+    def patched_sim_target(*, profile: str) -> Any:
+        sim = Simulator(profile=profile)
+        monkeypatch.setattr(sim, "wsgi_app", _rewriting(sim.wsgi_app, rewrite))
+        return sim_target(sim)
+
+    monkeypatch.setattr("contracts.cli.sim_target", patched_sim_target)
+    md = tmp_path / "drift.md"
+    args = ["contracts", "verify", "--target", "sim", "--cassettes", str(tmp_path)]
+    result = CliRunner().invoke(keapsim_main, [*args, "--markdown", str(md)])
+    assert result.exit_code == 1, result.output
+    head = "scenarios/contacts/lifecycle"
+    lines = result.output.splitlines()
+    assert "  #2 GET /crm/rest/v1/contacts/1: missing field $.email_addresses (array)" in lines
+    assert "  #2 GET /crm/rest/v1/contacts/1: unexpected field $.emails (array)" in lines
+    assert "  #3 DELETE /crm/rest/v1/contacts/1: status 204 -> 200" in lines
+    assert head in lines and lines[-1].startswith("DRIFT")
+    assert "**error** status 204 -> 200" in md.read_text()
+
+    # declared with a reason, the same drifts are shown as such and no longer fail the run
+    declared = tmp_path.parent / f"{tmp_path.name}-divergences.yaml"  # not a cassette
+    declared.write_text(
+        "divergences:\n"
+        "  - scenario: scenarios/contacts/*\n"
+        "    exchange: DELETE /crm/rest/v1/contacts/*\n"
+        "    kind: status_change\n"
+        "    reason: this build answers deletes with 200\n"
+        "  - scenario: scenarios/contacts/lifecycle\n"
+        "    exchange: 2\n"
+        "    reason: emails renamed on purpose\n"
+    )
+    result = CliRunner().invoke(keapsim_main, [*args, "--divergences", str(declared)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        "  #3 DELETE /crm/rest/v1/contacts/1: status 204 -> 200"
+        "  [declared: this build answers deletes with 200]" in lines
+    )
+    assert "ok (declared divergences)" in result.output and lines[-1].startswith("OK")
+
+
 # ------------------------------------------------------------------ the canary
 CANARY = {
     "api_key": "CANARY-API-KEY-7f3a9c",
@@ -370,3 +423,10 @@ def test_shipped_scenario_cassettes_are_scrubbed_and_marked() -> None:
         text = f.read_text()
         assert "ks-at-" not in text and "ks-rt-" not in text and "KeapAK-" not in text
         assert "ks-secret-" not in text and "ks-client-" not in text
+
+
+def test_no_scenario_outruns_the_api_key_spike_limit() -> None:
+    """Keap (and keapsim) refuse an API key's 11th request within a second; a scenario that
+    sends more would be throttled against `real` and flaky against `sim`."""
+    for f in find_cassettes(CASSETTE_DIR / "scenarios"):
+        assert len(load_cassette(f).exchanges) <= 10, f"{f.name} sends more than 10 requests"

@@ -9,7 +9,16 @@ from flask import Response, jsonify, request
 
 from ...store import Invalid
 from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, Contact, CustomField
-from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, path_id, tenant
+from ..common import (
+    UNCONVERTIBLE,
+    BadInput,
+    as_int,
+    as_str,
+    json_body,
+    listed_param,
+    path_id,
+    tenant,
+)
 from ..paging import v1_window
 from . import blueprint, no_content
 from .shapes import contact_fields_from_v1, contact_v1, optional_properties
@@ -119,12 +128,7 @@ def patch_contact(contact_id: str) -> Response:
     the_tenant = tenant()
     ident = path_id(contact_id, "Contact")
     data = contact_fields_from_v1(json_body())
-    mask = {
-        m.strip()
-        for item in request.args.getlist("update_mask")
-        for m in item.split(",")
-        if m.strip()
-    }
+    mask = listed_param("update_mask") or set()
     unknown = mask - set(UPDATE_MASK)
     if unknown:
         raise BadInput(f"update_mask must be among {', '.join(UPDATE_MASK)}", field="update_mask")
@@ -140,6 +144,33 @@ def patch_contact(contact_id: str) -> Response:
 def delete_contact(contact_id: str) -> Response:
     tenant().delete_contact(path_id(contact_id, "Contact"))
     return no_content()
+
+
+# insertUTMsUsingPOST: body CreateUtmContact (camelCase, keapSourceId required), 201 FullUtm.
+_UTM_V1 = {
+    "keapSourceId": "keap_source_id",
+    "utmSource": "utm_source",
+    "utmMedium": "utm_medium",
+    "utmTerm": "utm_term",
+    "utmCampaign": "utm_campaign",
+    "utmContent": "utm_content",
+}
+
+
+@blueprint.post("/contacts/<contact_id>/utm")
+def insert_utms(contact_id: str) -> tuple[Response, int]:
+    """keapsim keeps one set of UTM values per contact (the one v2 shows as utm_parameters), so
+    an insert replaces the previous set; no source says whether Keap keeps a history. FullUtm
+    requires a ``contactUtmId`` and keapsim has no separate UTM record: it answers the contact id
+    there (invented; no source gives the value)."""
+    the_tenant = tenant()
+    ident = path_id(contact_id, "Contact")
+    body = json_body()
+    given = {key: as_str(body.get(key), key) for key in _UTM_V1 if body.get(key) is not None}
+    if not given.get("keapSourceId"):
+        raise Invalid("keapSourceId is required", field="keapSourceId")
+    the_tenant.update_contact(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
+    return jsonify(contactUtmId=ident, **given), 201
 
 
 @blueprint.get("/contacts/model")

@@ -7,8 +7,19 @@ from typing import Any
 
 from ...clock import iso
 from ...store import Tenant
-from ...store.models import CONTACT_FIELDS, Contact, Note, Tag, TagCategory, User
-from ..common import UNCONVERTIBLE, BadInput, as_int
+from ...store.models import (
+    ADDRESS_KEYS,
+    CONTACT_FIELDS,
+    CONTACT_TEXT,
+    FAX_KEYS,
+    PHONE_KEYS,
+    Contact,
+    Note,
+    Tag,
+    TagCategory,
+    User,
+)
+from ..common import UNCONVERTIBLE, BadInput, as_int, compact, listed_param, pick
 
 # "Some fields such as lead_source_id, custom_fields, and job_title aren't included, by default"
 # (v1 spec, optional_properties).
@@ -42,10 +53,8 @@ def contact_v1(
             {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
         ],
         "phone_numbers": [_phone(p) for p in contact.phone_numbers],
-        "fax_numbers": [
-            {k: f.get(k) for k in ("number", "type", "field")} for f in contact.fax_numbers
-        ],
-        "addresses": [_address(a) for a in contact.addresses],
+        "fax_numbers": [{k: f.get(k) for k in FAX_KEYS} for f in contact.fax_numbers],
+        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
         "social_accounts": [
             {"name": s.get("name"), "type": s["type"]} for s in contact.social_accounts
         ],
@@ -82,22 +91,7 @@ def contact_v1(
 
 
 def _phone(p: dict[str, Any]) -> dict[str, Any]:
-    return {k: p[k] for k in ("number", "extension", "type", "field", "number_e164") if p.get(k)}
-
-
-def _address(a: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "line1",
-        "line2",
-        "locality",
-        "region",
-        "postal_code",
-        "zip_code",
-        "zip_four",
-        "country_code",
-        "field",
-    )
-    return {k: a[k] for k in keys if a.get(k) is not None}
+    return {k: p[k] for k in PHONE_KEYS if p.get(k)}
 
 
 V1_INPUT_FIELDS = frozenset(CONTACT_FIELDS) - {
@@ -111,24 +105,7 @@ V1_INPUT_FIELDS = frozenset(CONTACT_FIELDS) - {
 
 
 V1_STRING_FIELDS = frozenset(
-    {
-        "given_name",
-        "family_name",
-        "middle_name",
-        "prefix",
-        "suffix",
-        "preferred_name",
-        "spouse_name",
-        "job_title",
-        "website",
-        "contact_type",
-        "preferred_locale",
-        "time_zone",
-        "source_type",
-        "opt_in_reason",
-        "birthday",
-        "anniversary",
-    }
+    CONTACT_TEXT + ("source_type", "opt_in_reason", "birthday", "anniversary")
 )
 
 
@@ -171,15 +148,7 @@ def contact_fields_from_v1(
 
 
 def optional_properties() -> set[str]:
-    from flask import request
-
-    raw = request.args.getlist("optional_properties")
-    return {p.strip() for item in raw for p in item.split(",") if p.strip()}
-
-
-def compact(body: dict[str, Any]) -> dict[str, Any]:
-    """Keap leaves out empty values rather than sending nulls."""
-    return {k: v for k, v in body.items() if v is not None}
+    return listed_param("optional_properties") or set()
 
 
 def tag_category_v1(category: TagCategory) -> dict[str, Any]:

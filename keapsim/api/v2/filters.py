@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from flask import request
 
-from ..common import BadInput
+from ..common import BadInput, listed_param
 
 T = TypeVar("T")
 
@@ -146,26 +146,20 @@ def ordered(
     return sorted(present, key=key, reverse=direction == "desc") + missing
 
 
+def _known_names(param: str, allowed: Iterable[str]) -> set[str] | None:
+    names = listed_param(param)
+    unknown = (names or set()) - set(allowed)
+    if unknown:
+        raise BadInput(f"Invalid {param}: {', '.join(sorted(unknown))}", field=param)
+    return names
+
+
 def requested_fields(available: Iterable[str]) -> set[str] | None:
     """The ``fields`` parameter (comma-delimited, may repeat) or None when absent."""
-    raw = request.args.getlist("fields")
-    if not raw:
-        return None
-    names = {p.strip() for item in raw for p in item.split(",") if p.strip()}
-    unknown = names - set(available)
-    if unknown:
-        raise BadInput(f"Invalid fields: {', '.join(sorted(unknown))}", field="fields")
-    return names
+    return _known_names("fields", available)
 
 
 def update_mask(allowed: Iterable[str]) -> set[str] | None:
     """``update_mask`` (repeated or comma-delimited) or None when absent; names outside the
     document's enum are a 400."""
-    raw = request.args.getlist("update_mask")
-    if not raw:
-        return None
-    names = {p.strip() for item in raw for p in item.split(",") if p.strip()}
-    unknown = names - set(allowed)
-    if unknown:
-        raise BadInput(f"Invalid update_mask: {', '.join(sorted(unknown))}", field="update_mask")
-    return names
+    return _known_names("update_mask", allowed)

@@ -13,7 +13,11 @@ from typing import Any
 from ...clock import iso
 from ...store import Tenant
 from ...store.models import (
+    ADDRESS_KEYS,
+    CONTACT_TEXT,
     CUSTOM_FIELD_TYPES,
+    FAX_KEYS,
+    PHONE_KEYS,
     SOCIAL_TYPES,
     SOURCE_TYPES,
     Campaign,
@@ -27,7 +31,7 @@ from ...store.models import (
     User,
 )
 from ...store.regions import us_state_code
-from ..common import UNCONVERTIBLE, BadInput
+from ..common import UNCONVERTIBLE, BadInput, as_str, compact, pick
 
 
 def upper_snake(name: str) -> str:
@@ -110,11 +114,6 @@ def sid(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _compact(body: dict[str, Any]) -> dict[str, Any]:
-    # Keap leaves out unset values rather than sending nulls.
-    return {k: v for k, v in body.items() if v is not None}
-
-
 # -- ids and scalars from request bodies ------------------------------------------------------
 def string_id(value: Any, name: str) -> int:
     """An id sent as a JSON string (v2's spelling) or a number; anything else is a 400."""
@@ -133,10 +132,7 @@ def string_ids(values: Any, name: str) -> list[int]:
 
 
 def text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise BadInput(UNCONVERTIBLE, field=name)
-    return value
+    return as_str(body.get(name), name)
 
 
 # -- contacts ---------------------------------------------------------------------------------
@@ -154,18 +150,15 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
         "spouse_name": contact.spouse_name,
         "job_title": contact.job_title,
         "contact_type": contact.contact_type,
-        "company": _compact({"id": sid(contact.company_id), "company_name": contact.company_name})
+        "company": compact({"id": sid(contact.company_id), "company_name": contact.company_name})
         if contact.company_id is not None or contact.company_name
         else None,
         "email_addresses": [_email_v2(e, contact) for e in contact.email_addresses],
-        "phone_numbers": [
-            _pick(p, ("number", "extension", "type", "field", "number_e164"))
-            for p in contact.phone_numbers
-        ],
-        "fax_numbers": [_pick(f, ("number", "type", "field")) for f in contact.fax_numbers],
+        "phone_numbers": [pick(p, PHONE_KEYS) for p in contact.phone_numbers],
+        "fax_numbers": [pick(f, FAX_KEYS) for f in contact.fax_numbers],
         "addresses": [_address_v2(a) for a in contact.addresses],
         "social_accounts": [
-            _compact({"name": s.get("name"), "type": SOCIAL_TYPE_TO_V2.get(s["type"], s["type"])})
+            compact({"name": s.get("name"), "type": SOCIAL_TYPE_TO_V2.get(s["type"], s["type"])})
             for s in contact.social_accounts
         ],
         "birth_date": contact.birthday,
@@ -193,11 +186,7 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
     }
     if fields is not None:
         body = {k: v for k, v in body.items() if k in fields or k == "id"}
-    return _compact(body)
-
-
-def _pick(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    return {k: item[k] for k in keys if item.get(k) is not None}
+    return compact(body)
 
 
 def _email_v2(item: dict[str, Any], contact: Contact) -> dict[str, Any]:
@@ -207,7 +196,7 @@ def _email_v2(item: dict[str, Any], contact: Contact) -> dict[str, Any]:
         contact.email_opted_in and item.get("email") == contact.primary_email
     )
     status = "UnengagedMarketable" if opted_in else "UnengagedNonMarketable"
-    return _compact(
+    return compact(
         {
             "email": item.get("email"),
             "field": item.get("field"),
@@ -219,20 +208,7 @@ def _email_v2(item: dict[str, Any], contact: Contact) -> dict[str, Any]:
 
 
 def _address_v2(item: dict[str, Any]) -> dict[str, Any]:
-    body = _pick(
-        item,
-        (
-            "line1",
-            "line2",
-            "locality",
-            "region",
-            "postal_code",
-            "zip_code",
-            "zip_four",
-            "country_code",
-            "field",
-        ),
-    )
+    body = pick(item, ADDRESS_KEYS)
     region = item.get("region")
     if region:
         code = us_state_code(region) if item.get("country_code") in (None, "USA", "US") else None
@@ -260,23 +236,7 @@ def _utm_v2(utm: dict[str, Any]) -> dict[str, Any]:
     return {out: utm[key] for key, out in _UTM_V2.items() if utm.get(key) is not None}
 
 
-_SAME_NAME_TEXT = (
-    "given_name",
-    "family_name",
-    "middle_name",
-    "prefix",
-    "suffix",
-    "preferred_name",
-    "spouse_name",
-    "job_title",
-    "website",
-    "contact_type",
-    "preferred_locale",
-    "time_zone",
-    "referral_code",
-    "assistant_name",
-    "assistant_phone",
-)
+_SAME_NAME_TEXT = CONTACT_TEXT + ("referral_code", "assistant_name", "assistant_phone")
 
 
 def contact_fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
@@ -319,7 +279,7 @@ def contact_fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
             )
     if "email_addresses" in body:
         emails = _items(body["email_addresses"], "email_addresses")
-        data["email_addresses"] = [_pick(e, ("email", "field", "opt_in_reason")) for e in emails]
+        data["email_addresses"] = [pick(e, ("email", "field", "opt_in_reason")) for e in emails]
         reasons = [text(item, "opt_in_reason") for item in data["email_addresses"]]
         primary = next((i for i, e in enumerate(emails) if e.get("field") == "EMAIL1"), 0)
         # v1's contact-level opt_in_reason is the primary address's (so v1 sees it opted in).
@@ -327,13 +287,11 @@ def contact_fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
             data["opt_in_reason"] = reasons[primary]
     if "phone_numbers" in body:
         data["phone_numbers"] = [
-            _pick(p, ("number", "extension", "type", "field", "number_e164"))
-            for p in _items(body["phone_numbers"], "phone_numbers")
+            pick(p, PHONE_KEYS) for p in _items(body["phone_numbers"], "phone_numbers")
         ]
     if "fax_numbers" in body:
         data["fax_numbers"] = [
-            _pick(f, ("number", "type", "field"))
-            for f in _items(body["fax_numbers"], "fax_numbers")
+            pick(f, FAX_KEYS) for f in _items(body["fax_numbers"], "fax_numbers")
         ]
     if "addresses" in body:
         data["addresses"] = [_address_from_v2(a) for a in _items(body["addresses"], "addresses")]
@@ -366,20 +324,12 @@ def _items(value: Any, name: str) -> list[dict[str, Any]]:
     return value
 
 
+# The region arrives as region_code or region and is read separately.
+_ADDRESS_KEYS_BUT_REGION = tuple(k for k in ADDRESS_KEYS if k != "region")
+
+
 def _address_from_v2(item: dict[str, Any]) -> dict[str, Any]:
-    out = _pick(
-        item,
-        (
-            "line1",
-            "line2",
-            "locality",
-            "postal_code",
-            "zip_code",
-            "zip_four",
-            "country_code",
-            "field",
-        ),
-    )
+    out = pick(item, _ADDRESS_KEYS_BUT_REGION)
     # region_code (ISO 3166-2, e.g. US-AZ) is the v2 way; the deprecated long-name region is
     # still accepted. The store normalises either to the long name, as Keap stores it.
     region = text(item, "region_code") or text(item, "region")
@@ -412,7 +362,7 @@ def _utm_from_v2(value: Any) -> dict[str, Any] | None:
 
 # -- tags -------------------------------------------------------------------------------------
 def tag_v2(tag: Tag) -> dict[str, Any]:
-    return _compact(
+    return compact(
         {
             "id": str(tag.id),
             "name": tag.name,
@@ -426,13 +376,13 @@ def tag_v2(tag: Tag) -> dict[str, Any]:
 
 def tag_category_v2(category: TagCategory) -> dict[str, Any]:
     # The store keeps no timestamps for tag categories, so create_time/update_time are left out.
-    return _compact(
+    return compact(
         {"id": str(category.id), "name": category.name, "description": category.description}
     )
 
 
 def tagged_contact_v2(contact: Contact, applied: Any) -> dict[str, Any]:
-    return _compact(
+    return compact(
         {
             "id": str(contact.id),
             "email": contact.primary_email,
@@ -448,7 +398,7 @@ def campaign_v2(campaign: Campaign, tenant: Tenant) -> dict[str, Any]:
     active = set()
     for sequence in campaign.sequences:
         active.update(tenant.sequence_contacts(campaign.id, sequence.id))
-    return _compact(
+    return compact(
         {
             "id": str(campaign.id),
             "name": campaign.name,
@@ -476,14 +426,14 @@ def sequence_v2(campaign: Campaign, sequence: Sequence, tenant: Tenant) -> dict[
 # -- notes, users, lead sources, custom fields ------------------------------------------------
 def note_v2(note: Note, tenant: Tenant) -> dict[str, Any]:
     user = tenant.users.get(note.user_id) if note.user_id is not None else None
-    return _compact(
+    return compact(
         {
             "id": str(note.id),
             "title": note.title,
             "text": note.body,
             "type": note.type,
             "contact_id": str(note.contact_id),
-            "assigned_to_user": _compact(
+            "assigned_to_user": compact(
                 {
                     "id": str(user.id),
                     "given_name": user.given_name,
@@ -505,7 +455,7 @@ def note_v2(note: Note, tenant: Tenant) -> dict[str, Any]:
 def user_v2(user: User) -> dict[str, Any]:
     # The v2 User has no single email property; keapsim puts the login address in
     # email_addresses as EMAIL1.
-    return _compact(
+    return compact(
         {
             "id": str(user.id),
             "global_user_id": str(user.global_user_id),
@@ -523,7 +473,7 @@ def user_v2(user: User) -> dict[str, Any]:
 
 def lead_source_v2(source: LeadSource) -> dict[str, Any]:
     # The store keeps no create/update time for lead sources; they are left out.
-    return _compact(
+    return compact(
         {
             "id": str(source.id),
             "name": source.name,
@@ -540,7 +490,7 @@ def lead_source_v2(source: LeadSource) -> dict[str, Any]:
 
 
 def custom_field_v2(field: CustomField) -> dict[str, Any]:
-    return _compact(
+    return compact(
         {
             "id": str(field.id),
             "label": field.label,
