@@ -17,7 +17,11 @@ website        website                     website
 title          job_title                   job_title
 dob            birth_date (YYYY-MM-DD)     birthday (date-time, midnight UTC)
 comments       a note on the contact       a note on the contact
+utm_*          utm_parameters (*)          POST /v1/contacts/{id}/utm (*)
+referring_url  the note                    the note
 =============  ==========================  =================================
+
+(*) only with ``utm.keap_source_id`` (Keap requires a form id with UTM values); else the note.
 """
 
 from __future__ import annotations

@@ -36,7 +36,15 @@ def make_target_factory(target: str, url: str | None, profile: str) -> Callable[
             raise click.UsageError(f"--target url needs --target-url (or {TARGET_URL_ENV})")
         return lambda: url_target(url)
     if target == "real":
-        real_target().close()  # fail early with a clear reason when credentials are absent
+        probe = real_target()  # fails early with a clear reason when credentials are absent
+        probe.close()
+        creds = probe.credentials
+        if not (creds.api_key or creds.access_token):
+            # replaying would send placeholders and report every exchange as a 401 drift
+            raise TargetUnavailable(
+                "verify needs KEAP_API_KEY or KEAP_ACCESS_TOKEN; a refresh token alone is not "
+                "spent by verify (refreshing rotates it)"
+            )
         return real_target
     raise click.UsageError(f"cannot verify against {target!r}")
 
@@ -77,7 +85,9 @@ def contracts_group() -> None:
 @click.option(
     "--markdown", "markdown_path", type=click.Path(path_type=Path), help="Write a Markdown report."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Also show skipped exchanges.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show skipped exchanges and info-level drifts."
+)
 def verify_command(
     target: str,
     target_url: str | None,

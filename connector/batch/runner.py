@@ -338,7 +338,9 @@ class BatchRunner:
                     reason=f"invalid input on line {rec.line}: {rec.error}",
                     attempts=0,
                 )
-                finish(rec, res)
+                # Logged once per file: a resume reports the line again but sends nothing, so
+                # a second log row would count one bad line as two failed deliveries.
+                finish(rec, res, logged=rec.key not in ledger.previous)
                 continue
             earlier = ledger.delivered(rec.key)
             if earlier is not None:

@@ -3,7 +3,8 @@
 Definitions (also in README_BATCH.md):
 
 * **total**: deliveries in the period (one per ``deliver`` call, so a lead retried on a later
-  ``--resume`` counts again); unreadable input lines count as failures.
+  ``--resume`` counts again); an unreadable input line counts as one failure (logged once,
+  not again on ``--resume``).
 * **success rate**: successes / (total - skips), in percent. Skips (a lead without e-mail or
   phone, an existing contact with ``skip_existing``) are deliberate, not failures.
 * **average / p95 response time**: over deliveries that sent Keap at least one request, in ms

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -15,6 +15,18 @@ T = TypeVar("T")
 
 V1_DEFAULT_LIMIT = 1000
 V1_MAX_LIMIT = 1000
+
+
+def v1_order(orders: Collection[str]) -> tuple[str, bool]:
+    """v1's ``order`` (one of ``orders``; ``id`` by default) and whether ``order_direction`` is
+    DESCENDING (ASCENDING by default). Anything else is a 400."""
+    order = request.args.get("order", "id")
+    if order not in orders:
+        raise BadInput(f"order must be one of {', '.join(orders)}", field="order")
+    direction = request.args.get("order_direction", "ASCENDING")
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise BadInput("order_direction must be ASCENDING or DESCENDING", field="order_direction")
+    return order, direction == "DESCENDING"
 
 
 def v1_window(items: Sequence[T]) -> tuple[list[T], dict[str, object]]:

@@ -70,10 +70,11 @@ def _phone_limit(field: str) -> int:
     return 40 if field in ("PHONE1", "PHONE2", "PHONE3") else 20
 
 
-def _check_items(items: Any, name: str) -> list[dict[str, Any]]:
+def _copied_items(items: Any, name: str) -> list[dict[str, Any]]:
+    """A copy of a collection (a list of objects) that normalising may change in place."""
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise unconvertible(name)
-    return items
+    return [dict(i) for i in items]
 
 
 def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
         if name == "source_type":
             _check_enum(value, SOURCE_TYPES, "source_type")
         if name == "email_addresses":
-            value = [dict(i) for i in _check_items(value, name)]
+            value = _copied_items(value, name)
             for item in value:
                 _check_enum(item.get("field"), EMAIL_FIELDS, "email_addresses.field")
                 email = item.get("email")
@@ -109,7 +110,7 @@ def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
                     name,
                 )
         elif name == "phone_numbers":
-            value = [dict(i) for i in _check_items(value, name)]
+            value = _copied_items(value, name)
             for item in value:
                 _check_enum(item.get("field"), PHONE_FIELDS, "phone_numbers.field")
                 _check_text(
@@ -119,15 +120,15 @@ def normalise_contact_fields(data: dict[str, Any]) -> dict[str, Any]:
                     name,
                 )
         elif name == "fax_numbers":
-            value = [dict(i) for i in _check_items(value, name)]
+            value = _copied_items(value, name)
             for item in value:
                 _check_enum(item.get("field"), FAX_FIELDS, "fax_numbers.field")
         elif name == "addresses":
-            value = [dict(i) for i in _check_items(value, name)]
+            value = _copied_items(value, name)
             for item in value:
                 _normalise_address(item)
         elif name == "social_accounts":
-            value = [dict(i) for i in _check_items(value, name)]
+            value = _copied_items(value, name)
             for item in value:
                 _check_enum(item.get("type"), SOCIAL_TYPES, "social_accounts.type")
         elif name in ("birthday", "anniversary"):

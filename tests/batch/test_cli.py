@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,23 @@ def test_report_rejects_a_bad_since(tmp_path: Path, fake: FakeConnector) -> None
     invoke("deliver", "-c", "f.yaml", str(path), "--log-db", str(db), "--no-progress")
     res = invoke("report", "--since", "yesterday", "--log-db", str(db))
     assert res.exit_code == 2 and "cannot read --since 'yesterday'" in res.output
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connector = FakeConnector(delay=0.02)
+    monkeypatch.setattr(cli, "load_connector", lambda path: connector)
+    # A signal landing after the batch must not end pytest: the CLI restores this no-op.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        path = write_csv(tmp_path / "leads.csv", [lead(i) for i in range(100)])
+        threading.Timer(0.2, os.kill, args=(os.getpid(), signal.SIGTERM)).start()
+        res = invoke("deliver", "-c", "f.yaml", str(path), "--no-log", "--no-progress", "-j2")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert res.exit_code == 130, res.output
+    assert "SIGTERM: finishing the leads in flight" in res.output
+    results = load_results(tmp_path / "leads.results.jsonl")
+    outcomes = [r.outcome for r in results]
+    assert len(results) == 100 and set(outcomes) == {"success", "not_delivered"}
+    # the leads in flight finished and were recorded; nothing else was sent
+    assert sum(connector.calls.values()) == outcomes.count("success")

@@ -359,3 +359,25 @@ def test_in_doubt_lead_without_email_is_not_resent(tmp_path: Path, fake: FakeCon
     assert summary.counts == {"success": 2, "error": 1}
     assert summary.in_doubt_redelivered == 0
     assert "" not in fake.calls
+
+
+def test_an_unreadable_line_is_logged_once_however_often_the_batch_resumes(
+    tmp_path: Path, fake: FakeConnector
+) -> None:
+    path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(3)])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("broken,line\n")
+    with DeliveryLog(tmp_path / "log.db") as log:
+        for resume in (False, True, True):
+            summary = BatchRunner(
+                fake.deliver,
+                read_leads(path),
+                results_path=tmp_path / "r.jsonl",
+                dead_letter_path=tmp_path / "d.csv",
+                options=BatchOptions(resume=resume),
+                log=log,
+            ).run()
+            assert summary.counts == {"success": 3, "failure": 1}
+        outcomes = Counter(e.outcome for e in log.entries())
+    assert outcomes == {"success": 3, "failure": 1}
+    assert load_results(tmp_path / "r.jsonl")[-1].reason.startswith("invalid input on line 5")

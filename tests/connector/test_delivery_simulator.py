@@ -241,6 +241,19 @@ def test_lead_source_by_id(sim, seed, connect, api):
 
 
 @BOTH
+def test_custom_field_by_id_needs_no_model_lookup(version, sim, seed, connect, api):
+    connector = connect(
+        version, custom_fields=[{"field": seed.cf_score, "value": "{{ lead.score }}"}]
+    )
+    result = connector.deliver(GUIDE_LEAD)
+    custom = {
+        int(f["id"]): f["content"] for f in fetch(api, version, result.contact_id)["custom_fields"]
+    }
+    assert custom[seed.cf_score] == "91"
+    assert sim.journal.count(path="*/contacts/model") == 0
+
+
+@BOTH
 def test_refused_tag_ids_are_reported(version, seed, connect):
     connector = connect(version, tags=[seed.tag_web, 987654])
     result = connector.deliver(GUIDE_LEAD)

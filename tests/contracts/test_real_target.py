@@ -143,3 +143,16 @@ def test_verify_real_skips_writing_cassettes_without_opt_in(
     assert status.pop("scenarios/contacts/unknown_contact_id") == "ok"
     assert status and set(status.values()) == {"skipped"}, status
     assert "KEAP_SANDBOX=1" in result.output
+
+    # OAuth credentials only: the recorded X-Keap-API-Key calls are replayed with the bearer
+    monkeypatch.delenv("KEAP_API_KEY")
+    monkeypatch.setenv("KEAP_CLIENT_ID", tenant.client_id)
+    monkeypatch.setenv("KEAP_CLIENT_SECRET", tenant.client_secret)
+    monkeypatch.setenv("KEAP_ACCESS_TOKEN", tenant.access_token)
+    args[args.index("contacts/*")] = "contacts/unknown_contact_id"
+    result = CliRunner().invoke(contracts_group, args)
+    assert result.exit_code == 0, result.output
+    scenarios = json.loads(report.read_text())["scenarios"]
+    assert [(s["scenario"], s["status"]) for s in scenarios] == [
+        ("scenarios/contacts/unknown_contact_id", "ok")
+    ]

@@ -173,6 +173,18 @@ def test_keapsim_contracts_verify_catches_a_patched_simulator(
     assert "ok (declared divergences)" in result.output and lines[-1].startswith("OK")
 
 
+def test_re_recording_overwrites_a_stale_cassette(tmp_path: Path) -> None:
+    path = _record_contact_scenario(tmp_path)
+    stale = load_cassette(path)
+    stale.exchanges = stale.exchanges * 2
+    stale.exchanges[0].response_body = '{"stale": true}'
+    stale.save(path)
+    _record_contact_scenario(tmp_path)
+    fresh = load_cassette(path)
+    assert len(fresh.exchanges) == 3
+    assert "stale" not in path.read_text()
+
+
 # ------------------------------------------------------------------ the canary
 CANARY = {
     "api_key": "CANARY-API-KEY-7f3a9c",
@@ -392,6 +404,13 @@ def test_cli_real_without_credentials_says_why(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(contracts_group, ["verify", "--target", "real"])
     assert result.exit_code == 2
     assert "KEAP_API_KEY" in result.output
+    # OAuth credentials with only a refresh token: verify would have to spend it
+    monkeypatch.setenv("KEAP_CLIENT_ID", "cid")
+    monkeypatch.setenv("KEAP_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("KEAP_REFRESH_TOKEN", "rt")
+    result = CliRunner().invoke(contracts_group, ["verify", "--target", "real"])
+    assert result.exit_code == 2
+    assert "a refresh token alone is not spent by verify" in " ".join(result.output.split())
 
 
 def test_python_dash_m_contracts() -> None:

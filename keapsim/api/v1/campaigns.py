@@ -8,13 +8,11 @@ from flask import Response, jsonify, request
 
 from ...clock import iso
 from ...store.models import Campaign, Goal, Sequence
-from ..common import UNCONVERTIBLE, BadInput, as_int, json_body, path_id, tenant
-from ..paging import v1_window
+from ..common import UNCONVERTIBLE, BadInput, as_int, compact, json_body, path_id, tenant
+from ..paging import v1_order, v1_window
 from . import blueprint, no_content
-from .shapes import compact, optional_properties, status_map
+from .shapes import optional_properties, status_map
 from .tags import body_ids
-
-ORDER_DIRECTIONS = ("ASCENDING", "DESCENDING")
 
 
 def _active_contacts(campaign: Campaign) -> int:
@@ -87,16 +85,11 @@ def _sequence_v1(campaign: Campaign, sequence: Sequence) -> dict[str, Any]:
 
 @blueprint.get("/campaigns")
 def list_campaigns() -> Response:
-    order = request.args.get("order", "id")
-    if order not in ORDERS:
-        raise BadInput(f"order must be one of {', '.join(ORDERS)}", field="order")
-    direction = request.args.get("order_direction", "ASCENDING")
-    if direction not in ORDER_DIRECTIONS:
-        raise BadInput("order_direction must be ASCENDING or DESCENDING", field="order_direction")
+    order, descending = v1_order(ORDERS)
     text = (request.args.get("search_text") or "").casefold()
     with tenant().lock:
         campaigns = [c for c in tenant().campaigns.values() if text in c.name.casefold()]
-    campaigns.sort(key=ORDERS[order], reverse=direction == "DESCENDING")
+    campaigns.sort(key=ORDERS[order], reverse=descending)
     page, meta = v1_window(campaigns)
     return jsonify(campaigns=[campaign_v1(c, with_stats=False, props=set()) for c in page], **meta)
 

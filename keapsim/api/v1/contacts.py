@@ -14,12 +14,13 @@ from ..common import (
     BadInput,
     as_int,
     as_str,
+    compact,
     json_body,
     listed_param,
     path_id,
     tenant,
 )
-from ..paging import v1_window
+from ..paging import v1_order, v1_window
 from . import blueprint, no_content
 from .shapes import contact_fields_from_v1, contact_v1, optional_properties
 
@@ -67,12 +68,7 @@ def _guide_profile() -> bool:
 
 @blueprint.get("/contacts")
 def list_contacts() -> Response:
-    order = request.args.get("order", "id")
-    if order not in ORDERS:
-        raise BadInput(f"order must be one of {', '.join(ORDERS)}", field="order")
-    direction = request.args.get("order_direction", "ASCENDING")
-    if direction not in ("ASCENDING", "DESCENDING"):
-        raise BadInput("order_direction must be ASCENDING or DESCENDING", field="order_direction")
+    order, descending = v1_order(ORDERS)
     given = request.args.get("given_name")
     family = request.args.get("family_name")
     since, until = _timestamp("since"), _timestamp("until")
@@ -87,8 +83,8 @@ def list_contacts() -> Response:
 
     the_tenant = tenant()
     matches = the_tenant.query_contacts(email=request.args.get("email") or None, predicate=wanted)
-    if order != "id" or direction == "DESCENDING":
-        matches.sort(key=ORDERS[order], reverse=direction == "DESCENDING")
+    if order != "id" or descending:
+        matches.sort(key=ORDERS[order], reverse=descending)
     page, meta = v1_window(matches)
     props = optional_properties()
     return jsonify(
@@ -203,13 +199,14 @@ def create_custom_field() -> tuple[Response, int]:
 
 
 def custom_field_v1(field: CustomField) -> dict[str, Any]:
-    body = {
-        "id": field.id,
-        "label": field.label,
-        "field_type": field.field_type,
-        "field_name": field.field_name,
-        "record_type": field.record_type,
-        "default_value": field.default_value,
-        "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
-    }
-    return {k: v for k, v in body.items() if v is not None}
+    return compact(
+        {
+            "id": field.id,
+            "label": field.label,
+            "field_type": field.field_type,
+            "field_name": field.field_name,
+            "record_type": field.record_type,
+            "default_value": field.default_value,
+            "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
+        }
+    )

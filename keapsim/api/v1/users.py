@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ..common import as_bool, as_str, json_body, tenant
+from ..common import as_bool, as_str, compact, json_body, tenant
 from ..paging import v1_window
 from . import blueprint
-from .shapes import compact, user_v1
+from .shapes import user_v1
 
 
 def _flag(name: str) -> bool:

@@ -17,6 +17,7 @@ from .filters import (
     Clause,
     compare,
     id_set,
+    masked,
     ordered,
     parse_filter,
     positive_int,
@@ -208,10 +209,7 @@ def patch_contact(contact_id: str) -> Response:
     mask = update_mask(CONTACT_MASK_V2)
     fields = requested_fields(CONTACT_FIELDS_V2)
     data = contact_fields_from_v2(body)
-    if mask is not None:
-        covered = {store for name in mask for store in _MASK_TO_STORE.get(name, (name,))}
-        data = {k: v for k, v in data.items() if k in covered}
-    contact = the_tenant.update_contact(ident, data)
+    contact = the_tenant.update_contact(ident, masked(data, mask, _MASK_TO_STORE))
     return jsonify(contact_v2(contact, the_tenant, fields))
 
 

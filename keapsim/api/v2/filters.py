@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -152,6 +152,20 @@ def _known_names(param: str, allowed: Iterable[str]) -> set[str] | None:
     if unknown:
         raise BadInput(f"Invalid {param}: {', '.join(sorted(unknown))}", field=param)
     return names
+
+
+def masked(
+    changes: dict[str, Any],
+    mask: set[str] | None,
+    store_names: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """The ``changes`` that ``mask`` (from :func:`update_mask`) covers, all of them without a
+    mask; ``store_names`` maps a mask name to the store fields it covers where they differ."""
+    if mask is None:
+        return changes
+    renamed = store_names or {}
+    covered = {store for name in mask for store in renamed.get(name, (name,))}
+    return {k: v for k, v in changes.items() if k in covered}
 
 
 def requested_fields(available: Iterable[str]) -> set[str] | None:

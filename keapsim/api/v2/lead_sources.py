@@ -18,6 +18,7 @@ from .filters import (
     EQ,
     Clause,
     compare,
+    masked,
     ordered,
     parse_filter,
     positive_int,
@@ -140,9 +141,7 @@ def patch_lead_source(lead_source_id: str) -> Response:
     body = json_body()
     mask = update_mask(LEAD_SOURCE_MASK)
     changes = _fields_from_v2(body)
-    if mask is not None:
-        covered = {"category_id" if m == "lead_source_category_id" else m for m in mask}
-        changes = {k: v for k, v in changes.items() if k in covered}
+    changes = masked(changes, mask, {"lead_source_category_id": ("category_id",)})
     if "name" in changes and not changes["name"]:
         raise Invalid("name is required", field="name")
     return jsonify(lead_source_v2(tenant().update_lead_source(ident, **changes)))

@@ -18,6 +18,7 @@ from .filters import (
     Clause,
     compare,
     id_set,
+    masked,
     ordered,
     parse_filter,
     positive_int,
@@ -144,9 +145,7 @@ def patch_note(contact_id: str, note_id: str) -> Response:
     mask = update_mask(NOTE_MASK)
     _require_user(body)
     changes = _note_changes(body)
-    if mask is not None:
-        covered = {{"text": "body", "is_pinned": "pinned"}.get(m, m) for m in mask}
-        changes = {k: v for k, v in changes.items() if k in covered}
+    changes = masked(changes, mask, {"text": ("body",), "is_pinned": ("pinned",)})
     the_tenant = tenant()
     return jsonify(note_v2(the_tenant.update_note(note.id, **changes), the_tenant))
 

@@ -24,6 +24,7 @@ from .filters import (
     NONE,
     Clause,
     id_set,
+    masked,
     ordered,
     parse_filter,
     positive_int,
@@ -137,9 +138,7 @@ def patch_tag(tag_id: str) -> Response:
         changes["description"] = text(body, "description")
     if "category" in body:
         changes["category_id"] = _category_of(body)
-    if mask is not None:
-        wanted = {"category_id" if m == "category" else m for m in mask}
-        changes = {k: v for k, v in changes.items() if k in wanted}
+    changes = masked(changes, mask, {"category": ("category_id",)})
     return jsonify(tag_v2(tenant().update_tag(ident, **changes)))
 
 
