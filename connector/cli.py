@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def load_connector(config_path: str) -> Any:
     meter = WaitMeter()
     connector = Connector.from_file(config_path, sleep=meter.sleep)
     connector.deliver = meter.wrap(connector.deliver)
+    connector.deliver_in_doubt = meter.wrap(connector.deliver_in_doubt)
     return connector
 
 
@@ -135,10 +137,15 @@ def _print_summary(console: Console, summary: BatchSummary) -> None:
             f"Resumed: {summary.already_delivered} lead(s) were already delivered and were "
             "not sent again."
         )
+    if summary.in_doubt_reconciled:
+        console.print(
+            f"Found {summary.in_doubt_reconciled} lead(s) that were in flight when the previous "
+            "run stopped already in Keap: recorded as delivered, not sent again."
+        )
     if summary.in_doubt_redelivered:
         console.print(
             f"Re-sent {summary.in_doubt_redelivered} lead(s) that were in flight when the "
-            "previous run stopped (safe: contacts are upserted by e-mail)."
+            "previous run stopped (not found in Keap, or matched by an upsert)."
         )
     console.print(f"Results:     {summary.results_path}")
     if summary.dead_letter_count:
@@ -211,6 +218,7 @@ def run_deliver(
     strict_input: bool = False,
     progress: bool = True,
     console: Console | None = None,
+    deliver_in_doubt: Callable[[dict[str, Any], datetime], Any] | None = None,
 ) -> BatchSummary:
     """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
     console = console or _console()
@@ -260,6 +268,7 @@ def run_deliver(
         log=log,
         on_start=on_start,
         on_result=on_result,
+        deliver_in_doubt=deliver_in_doubt,
     )
     if progress:
         bar = Progress(
@@ -364,7 +373,8 @@ def deliver(
         max_rate=max_rate,
         stop_on_error=behaviour == "stop",
         resume=resume,
-        # Re-sending a lead that may already have reached Keap is safe only with an upsert.
+        # In-doubt leads are looked up in Keap first (deliver_in_doubt); one that cannot be
+        # (no e-mail, an address shared in the file) is re-sent only where that is an upsert.
         redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
     )
     log = _open_log(log_db, no_log)
@@ -381,6 +391,7 @@ def deliver(
             overwrite=overwrite,
             strict_input=strict_input,
             progress=not no_progress,
+            deliver_in_doubt=getattr(connector, "deliver_in_doubt", None),
         )
     finally:
         if log is not None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -327,7 +328,12 @@ class ConnectorConfig(_Strict):
     keap: KeapSettings
     action: Action = Action.CONTACT
     duplicates: Duplicates = Duplicates()
-    on_error: ErrorBehaviour = ErrorBehaviour.CONTINUE
+    # ``error_behavior`` is the key's name in the text (``error_behavior: stop``); both
+    # spellings are accepted, giving both at once is an error (the second is an unknown key).
+    on_error: ErrorBehaviour = Field(
+        default=ErrorBehaviour.CONTINUE,
+        validation_alias=AliasChoices("on_error", "error_behavior"),
+    )
     contact: ContactDefaults = ContactDefaults()
     tags: list[TagRule] = []
     sequences: list[SequenceRule] = []

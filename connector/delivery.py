@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from connector.mapping import (
     restrict_for_existing,
     v1_utm_body,
 )
-from connector.result import DeliveryResult, Outcome, StepResult, StepStatus
+from connector.result import RECONCILED, DeliveryResult, Outcome, StepResult, StepStatus
 from connector.templates import TemplateRenderError, is_template, render
 from connector.validation import LeadInvalid, LeadSkipped, NormalisedLead, normalise_lead
 
@@ -52,6 +53,14 @@ TAG_OK = {"SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS"}
 SEQUENCE_OK = {"SUCCESS", "ALREADY_IN_SEQUENCE"}
 #: How long a lead source name or custom-field label that Keap did not know stays "not found".
 MISS_TTL = 300.0
+#: Clock-skew allowance of ``deliver_in_doubt``. A lead's start stamp comes from this machine's
+#: clock, the contact's ``last_updated``/``update_time`` from Keap's: if ours runs ahead, the
+#: write our lead made carries a time *before* our stamp. 5 s covers a host without working NTP
+#: drifting a few seconds and a server that keeps whole seconds only. It is kept small because
+#: a larger one widens the other risk: a contact some other system updated in the seconds just
+#: before the lead started would be taken for our write and the lead not sent (it is never sent
+#: twice either way; a miss here only means the lead is delivered again, as an upsert).
+CLOCK_SKEW_MARGIN = timedelta(seconds=5)
 
 
 class FlowProblem(Exception):
@@ -158,10 +167,30 @@ class Connector:
         return results
 
     def deliver(self, lead: Mapping[str, Any]) -> DeliveryResult:
+        return self._attempt(_Run(lead=lead), self._deliver)
+
+    def deliver_in_doubt(self, lead: Mapping[str, Any], started_at: datetime) -> DeliveryResult:
+        """Deliver a lead that was in flight when an earlier run died, at ``started_at`` (UTC).
+
+        Its contact write may have reached Keap with the answer lost, so Keap is asked first:
+        a contact with the lead's e-mail updated at or after ``started_at`` (less
+        :data:`CLOCK_SKEW_MARGIN`) is taken as that write, and the lead ends as ``success``
+        (reason :data:`~connector.result.RECONCILED`) without a second contact write. Otherwise
+        the lead is delivered as usual. The caller must not use this for a lead whose e-mail
+        another lead of the batch shares: that lead's own write would look like this one's.
+        """
+
+        def body(run: _Run) -> DeliveryResult:
+            found = self._reconcile(run, started_at)
+            return found if found is not None else self._deliver(run)
+
+        return self._attempt(_Run(lead=lead), body)
+
+    def _attempt(self, run: _Run, body: Callable[[_Run], DeliveryResult]) -> DeliveryResult:
         started = time.monotonic()
-        run = _Run(lead=lead)
+        lead = run.lead
         try:
-            result = self._deliver(run)
+            result = body(run)
         except LeadSkipped as exc:
             result = self._result(run, Outcome.SKIP, exc.reason)
         except LeadInvalid as exc:
@@ -222,6 +251,34 @@ class Connector:
             source = render(source, lead, name="contact.lead_source") or None
         title = render(cfg.note.title, lead, name="note.title") or "Lead comments"
         return _Plan(norm, tags, custom, source, title)
+
+    def _reconcile(self, run: _Run, started_at: datetime) -> DeliveryResult | None:
+        """The in-doubt lead's result when Keap already has its contact write, else None."""
+        if self.config.action is Action.VALIDATE_ONLY:
+            return None
+        plan = self._plan(run.lead)
+        if not plan.lead.email:
+            return None
+        since = started_at - CLOCK_SKEW_MARGIN
+        found = self.client.find_contacts(
+            plan.lead.email, fields="create_time,update_time", stats=run.stats
+        )
+        # No timestamp: nothing proves the write landed, so deliver (an upsert) rather than guess.
+        ours = [
+            c for c in found if (_contact_time(c, "last_updated", "update_time") or _NEVER) >= since
+        ]
+        if not ours:
+            run.step("lookup", StepStatus.OK, "no contact updated since the interrupted attempt")
+            return None
+        contact = ours[0]
+        created = _contact_time(contact, "date_created", "create_time")
+        existed = created is None or created < since
+        if existed and self.config.duplicates.mode is DuplicateMode.SKIP_EXISTING:
+            return None  # skip_existing never updates a contact: deliver it (it ends as skip)
+        run.contact_id, run.duplicate = str(contact["id"]), existed
+        run.step("contact", StepStatus.OK, f"{RECONCILED}: found in Keap, not written again")
+        self._follow_ups(run, plan, replay=True)
+        return self._result(run, Outcome.SUCCESS, RECONCILED)
 
     # -- look-ups (cached per connector) --------------------------------------------------------
     def _resolve_lead_source(
@@ -467,10 +524,18 @@ class Connector:
         )
 
     # -- follow-ups ------------------------------------------------------------------------------
-    def _follow_ups(self, run: _Run, plan: _Plan) -> None:
+    def _follow_ups(self, run: _Run, plan: _Plan, *, replay: bool = False) -> None:
+        """Tags, sequences, UTM and note. ``replay``: the contact was written by an interrupted
+        run that may or may not have got this far. Tags and sequences are re-applied (Keap
+        answers DUPLICATE / ALREADY_IN_SEQUENCE for those already done, so nothing doubles);
+        the v1 UTM record and the note are *not* re-sent, as each POST adds a new one: they may
+        be missing on the contact, which the result's warnings say, but never doubled."""
         steps: list[Callable[[], bool]] = []
         utm = v1_utm_body(plan.lead, self.config)
-        if utm:  # v2 carries them in the contact body already
+        if utm and replay:
+            run.step("utm", StepStatus.SKIPPED, "not re-sent after an interrupted run")
+            run.warnings.append("UTM parameters not re-sent (not idempotent); check the contact")
+        elif utm:  # v2 carries them in the contact body already
             steps.append(lambda: self._add_utm(run, utm))
         tag_ids = [t for t, when in plan.tags if _applies(when, run.duplicate)]
         if tag_ids:
@@ -479,7 +544,10 @@ class Connector:
             if _applies(seq.when, run.duplicate):
                 steps.append(lambda s=seq: self._add_to_sequence(run, s.campaign_id, s.sequence_id))
         text = note_text(plan.lead, self.config)
-        if self.config.note.enabled and text:
+        if self.config.note.enabled and text and replay:
+            run.step("note", StepStatus.SKIPPED, "not re-sent after an interrupted run")
+            run.warnings.append("note not re-sent (not idempotent); check the contact has it")
+        elif self.config.note.enabled and text:
             steps.append(lambda: self._add_note(run, plan.note_title, text))
         stop = self.config.on_error is ErrorBehaviour.STOP
         for i, step in enumerate(steps):
@@ -647,6 +715,21 @@ def _applies(when: When, duplicate: bool | None) -> bool:
     if when is When.ALWAYS:
         return True
     return (when is When.DUPLICATE) == bool(duplicate)
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _contact_time(contact: Mapping[str, Any], v1_key: str, v2_key: str) -> datetime | None:
+    """A contact's ISO 8601 timestamp (v1 or v2 name) as an aware datetime, None if absent."""
+    value = contact.get(v1_key) or contact.get(v2_key)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 _ID_SPLIT = re.compile(r"[\s,;]+")

@@ -15,6 +15,10 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+#: ``reason`` of a lead found already in Keap when a resumed batch checked a lead that was in
+#: flight when an earlier run died (``Connector.deliver_in_doubt``): success, no contact write.
+RECONCILED = "reconciled after an interrupted run"
+
 
 class Outcome(StrEnum):
     SUCCESS = "success"

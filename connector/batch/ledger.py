@@ -3,8 +3,10 @@
 The results file is the ledger. While a batch runs, every finished lead is appended to it as
 one JSON line and fsync'd before the next result is taken, so a crash (even SIGKILL) loses at
 most the leads that were in flight. Before a lead is handed to the connector its key is
-appended (and fsync'd) to a small *in-flight journal* next to the results file; on resume a key
-that was started but never finished is "in doubt": it may or may not have reached Keap.
+appended (and fsync'd) to a small *in-flight journal* next to the results file, with the time
+it started (this machine's clock, UTC); on resume a key that was started but never finished is
+"in doubt": it may or may not have reached Keap. Its earliest start time is kept so that the
+runner can ask Keap whether the contact was written since (see runner.py).
 
 At the end of a run (finished, stopped or interrupted) the results file is rewritten atomically
 with exactly one line per input lead, in input order, and the journal is removed.
@@ -18,6 +20,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +89,16 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _parse_stamp(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as handle:
@@ -103,12 +116,21 @@ class ResultsLedger:
         self.journal_path = self.path.with_name(self.path.name + ".inflight")
         self.previous: dict[str, LeadResult] = {}
         self.in_doubt: set[str] = set()
+        #: Earliest recorded start of each in-doubt key (absent for journals without stamps).
+        self.started_at: dict[str, datetime] = {}
         if resume:
             for data in _read_jsonl(self.path):
                 if "key" in data and "outcome" in data:
                     self.previous[data["key"]] = LeadResult.from_dict(data)
-            started = {d["key"] for d in _read_jsonl(self.journal_path) if "key" in d}
-            self.in_doubt = started - set(self.previous)
+            journal = [d for d in _read_jsonl(self.journal_path) if "key" in d]
+            self.in_doubt = {d["key"] for d in journal} - set(self.previous)
+            for entry in journal:
+                stamp = _parse_stamp(entry.get("started"))
+                key = entry["key"]
+                # A lead started in several runs (killed again while re-sent): the first
+                # attempt is the earliest that can have written its contact.
+                if key in self.in_doubt and stamp is not None:
+                    self.started_at[key] = min(stamp, self.started_at.get(key, stamp))
             # A lead already reported "in doubt" stays so until a person re-sends it from the
             # dead-letter file; a second --resume must not quietly re-send it either.
             self.in_doubt |= {
@@ -130,7 +152,9 @@ class ResultsLedger:
         return prev if prev is not None and prev.outcome == "success" else None
 
     def mark_started(self, record: InputRecord) -> None:
-        _fsync_append(self._journal, json.dumps({"key": record.key, "line": record.line}) + "\n")
+        started = datetime.now(UTC).isoformat(timespec="milliseconds")
+        entry = {"key": record.key, "line": record.line, "started": started}
+        _fsync_append(self._journal, json.dumps(entry) + "\n")
 
     def append(self, result: LeadResult) -> None:
         _fsync_append(self._results, result.to_json() + "\n")

@@ -13,21 +13,28 @@ Exactly-once accounting
 * Results are appended and fsync'd one lead at a time (see :mod:`connector.batch.ledger`), so
   after SIGKILL the results file still lists every lead that finished.
 
-Why a resumed run does not create duplicate contacts
------------------------------------------------------
-A lead that was *in flight* when the process died has no result line, but its request may
-already have reached Keap. ``--resume`` skips every lead already recorded as ``success`` and
-delivers the rest again, including these in-doubt leads. Delivering one twice is harmless with
-the connector's default duplicate handling, ``duplicates.mode: update_existing``: the contact
-step is an upsert matched by e-mail (``duplicate_option``), so the second delivery finds the
-contact the first one created and updates it with the same values; applying the same tags and
-sequences again is a no-op in Keap. (``skip_existing`` is idempotent too: the retry ends as
-``skip``.) With ``create_new`` a second delivery *would* create a second contact, so the runner
-is told (``redeliver_in_doubt=False``) not to re-send in-doubt leads; they end as ``error`` with
-reason "in doubt" and go to the dead-letter file for a person to check. The same holds for an
-in-doubt lead without an e-mail address (phone only): there is nothing to match it by, so a
-second delivery would create a second contact. A note, if the flow adds one, is not
-idempotent: a re-sent in-doubt lead can get its note twice (never a second contact).
+Leads in flight when a run died (resume)
+----------------------------------------
+A lead that was *in flight* when the process died (SIGKILL, power loss) has no result line, but
+its request may already have reached Keap. ``--resume`` skips every lead already recorded as
+``success`` and delivers the rest, and handles these in-doubt leads as follows:
+
+1. **Checked first** (``deliver_in_doubt``, normally ``Connector.deliver_in_doubt``): when the
+   lead has an e-mail address that no other lead of the file shares and its start time is in
+   the in-flight journal, Keap is asked for a contact with that address updated since the
+   lead started. Found: the lead is recorded as ``success`` with reason "reconciled after an
+   interrupted run" and its contact id, and the contact is not written again (tags and
+   sequences are re-applied, which Keap answers as already done; the note and v1 UTM record
+   are not re-sent, as they are not idempotent). Not found: the lead is delivered as usual.
+   An address shared with another lead is not checked: that lead's own write, moments
+   earlier, would look like this one's.
+2. Otherwise **re-sent** when that is harmless: with ``duplicates.mode: update_existing`` the
+   contact step is an upsert matched by e-mail, so a second delivery updates the contact the
+   first one created (``skip_existing`` is idempotent too: the retry ends as ``skip``).
+3. Otherwise (``create_new``, where a second delivery *would* create a second contact, so the
+   runner is told ``redeliver_in_doubt=False``; or a lead without an e-mail address, which
+   nothing can match) the lead ends as ``error`` with reason "in doubt" and goes to the
+   dead-letter file for a person to check.
 """
 
 from __future__ import annotations
@@ -46,8 +53,11 @@ from typing import Any, Protocol
 
 from connector.batch.ledger import IN_DOUBT, LeadResult, ResultsLedger, write_dead_letter
 from connector.batch.readers import InputRecord, LeadFile
+from connector.result import RECONCILED
 
 DeliverFn = Callable[[dict[str, Any]], Any]
+#: ``(lead, started_at) -> result``: look the in-doubt lead up in Keap, deliver it if not there.
+DeliverInDoubtFn = Callable[[dict[str, Any], datetime], Any]
 
 #: Exit codes of ``keap-connector deliver`` (see README_BATCH.md).
 EXIT_OK = 0
@@ -68,7 +78,7 @@ class BatchOptions:
     #: ``on_error: stop``: stop at the first delivered lead that ends in failure or error.
     stop_on_error: bool = False
     resume: bool = False
-    #: Re-deliver leads that were in flight when a previous run died (safe with upserts).
+    #: Re-send in-doubt leads that cannot be checked in Keap first (safe with upserts only).
     redeliver_in_doubt: bool = True
     run_id: str | None = None
 
@@ -81,6 +91,7 @@ class BatchStats:
     counts: Counter[str] = field(default_factory=Counter)
     already_delivered: int = 0
     in_doubt_redelivered: int = 0
+    in_doubt_reconciled: int = 0
     finished: int = 0
     started_at: float = field(default_factory=time.monotonic)
     _recent: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
@@ -111,6 +122,8 @@ class BatchSummary:
     dead_letter_count: int
     elapsed: float
     interrupted: bool = False
+    #: in-doubt leads found already in Keap and recorded as delivered without a second write
+    in_doubt_reconciled: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -210,8 +223,13 @@ class BatchRunner:
         log: DeliveryLogLike | None = None,
         on_start: Callable[[BatchStats], None] | None = None,
         on_result: Callable[[LeadResult | None, BatchStats], None] | None = None,
+        deliver_in_doubt: DeliverInDoubtFn | None = None,
     ) -> None:
         self.deliver = deliver
+        self.deliver_in_doubt = deliver_in_doubt
+        #: in-doubt lead key -> its start time, for leads to check in Keap before sending.
+        #: Filled before the worker threads start and only read by them.
+        self._check_first: dict[str, datetime] = {}
         self.source = source
         self.results_path = Path(results_path)
         self.dead_letter_path = Path(dead_letter_path)
@@ -240,8 +258,12 @@ class BatchRunner:
     # -- one lead ----------------------------------------------------------------------------
     def _deliver_one(self, record: InputRecord) -> LeadResult:
         t0 = time.monotonic()
+        started = self._check_first.get(record.key)
         try:
-            value = self.deliver(dict(record.lead or {}))
+            if started is not None and self.deliver_in_doubt is not None:
+                value = self.deliver_in_doubt(dict(record.lead or {}), started)
+            else:
+                value = self.deliver(dict(record.lead or {}))
         except Exception as exc:  # noqa: BLE001 - a crash in one lead must not end the batch
             wall = time.monotonic() - t0
             return LeadResult(
@@ -307,6 +329,11 @@ class BatchRunner:
             ledger.append(res)
             final[rec.key] = res
             stats.note(res.outcome)
+            if rec.key in self._check_first:
+                if res.outcome == "success" and res.reason == RECONCILED:
+                    stats.in_doubt_reconciled += 1
+                else:
+                    stats.in_doubt_redelivered += 1
             if res.outcome == "error" and first_error is None:
                 first_error = res
             if (
@@ -329,6 +356,7 @@ class BatchRunner:
         if self.on_start is not None:
             self.on_start(stats)
 
+        sharing = Counter(_match_key(rec.lead) for rec in self.source if rec.ok)
         for rec in self.source:
             if not rec.ok:
                 res = LeadResult(
@@ -351,8 +379,14 @@ class BatchRunner:
                 stats.finished += 1
                 continue
             if rec.key in ledger.in_doubt:
+                email = _match_key(rec.lead)
+                started = ledger.started_at.get(rec.key)
+                if self.deliver_in_doubt and email and sharing[email] == 1 and started:
+                    self._check_first[rec.key] = started  # counted in finish()
+                    queue.append(rec)
+                    continue
                 # Matching is by e-mail: a lead without one is created, never upserted.
-                if not (self.options.redeliver_in_doubt and _lead_email(rec.lead)):
+                if not (self.options.redeliver_in_doubt and email):
                     res = LeadResult(
                         line=rec.line,
                         key=rec.key,
@@ -453,6 +487,7 @@ class BatchRunner:
             counts=dict(counts),
             already_delivered=stats.already_delivered,
             in_doubt_redelivered=stats.in_doubt_redelivered,
+            in_doubt_reconciled=stats.in_doubt_reconciled,
             stopped=self._stop_reason,
             first_error=first_error,
             results_path=self.results_path,

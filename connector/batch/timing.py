@@ -35,10 +35,10 @@ class WaitMeter:
         finally:
             self._local.total = self.total + (time.monotonic() - t0)
 
-    def wrap(self, deliver: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        def measured(lead: Any) -> Any:
+    def wrap(self, deliver: Callable[..., Any]) -> Callable[..., Any]:
+        def measured(*args: Any, **kwargs: Any) -> Any:
             self._local.total = 0.0
-            result = deliver(lead)
+            result = deliver(*args, **kwargs)
             if getattr(result, "waited", None) is None:
                 try:
                     result.waited = self.total

@@ -337,9 +337,15 @@ class KeapClient:
         *,
         given_name: str | None = None,
         family_name: str | None = None,
+        fields: str | None = None,
         stats: RequestStats | None = None,
     ) -> list[dict[str, Any]]:
-        """Contacts matching an email (and names, for the EmailAndName rule)."""
+        """Contacts matching an email (and names, for the EmailAndName rule).
+
+        ``fields`` (v2 only) names the properties to return, for callers that need one v2 may
+        leave out by default (``update_time``); ``email_addresses`` is always added because the
+        match is confirmed on it. v1 list items always carry ``date_created``/``last_updated``.
+        """
         if self.api_version is ApiVersion.V1:
             params: dict[str, Any] = {"email": email, "limit": 10}
             if given_name:
@@ -354,6 +360,8 @@ class KeapClient:
             if family_name:
                 clauses.append(f"family_name=={family_name}")
             params = {"filter": ";".join(clauses), "page_size": 10}
+            if fields:
+                params["fields"] = f"email_addresses,{fields}"
             body = self.request("GET", "/v2/contacts", params=params, stats=stats).json()
         contacts = body.get("contacts") or []
         # Keap's email filter is case-insensitive but some versions also match wildcards:
