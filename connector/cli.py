@@ -193,7 +193,7 @@ class _StopOnSignal:
             self.runner.request_stop(f"interrupted by {name}: stopped handing out leads")
             self.console.print(
                 f"\n[yellow]{name}: finishing the leads in flight, then stopping "
-                "(press Ctrl-C again to abandon them; --resume will re-send them).[/]"
+                "(press Ctrl-C again to abandon them; --resume will check them in Keap).[/]"
             )
         else:
             self.console.print(f"\n[red]{name} again: abandoning in-flight leads.[/]")

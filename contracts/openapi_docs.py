@@ -213,7 +213,7 @@ def validates_error_bodies(version: str) -> bool:
 
 
 def exclusions_markdown() -> str:
-    """The fixes as a Markdown list (used by README_SECTION.md and the test report)."""
+    """The fixes as a Markdown list (used by the README and the test report)."""
     lines = []
     for f in FIXES:
         ops = f" (operations: {', '.join(f.operations)})" if f.operations else ""

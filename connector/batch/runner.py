@@ -34,7 +34,9 @@ its request may already have reached Keap. ``--resume`` skips every lead already
 3. Otherwise (``create_new``, where a second delivery *would* create a second contact, so the
    runner is told ``redeliver_in_doubt=False``; or a lead without an e-mail address, which
    nothing can match) the lead ends as ``error`` with reason "in doubt" and goes to the
-   dead-letter file for a person to check.
+   dead-letter file for a person to check. A checked lead whose look-up or delivery ends in
+   ``error`` is marked the same way when ``redeliver_in_doubt`` is off, so that a later
+   ``--resume`` does not re-send it blindly either.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ DeliverFn = Callable[[dict[str, Any]], Any]
 #: ``(lead, started_at) -> result``: look the in-doubt lead up in Keap, deliver it if not there.
 DeliverInDoubtFn = Callable[[dict[str, Any], datetime], Any]
 
-#: Exit codes of ``keap-connector deliver`` (see README_BATCH.md).
+#: Exit codes of ``keap-connector deliver`` (see the README's batch section).
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_STOPPED = 3
@@ -307,6 +309,11 @@ class BatchRunner:
         ) -> None:
             nonlocal first_error
             stamp(res)
+            checked = rec.key in self._check_first
+            if checked and res.outcome == "error" and not self.options.redeliver_in_doubt:
+                # The look-up or the delivery after it failed: the lead is still in doubt, and
+                # with create_new a later --resume must not re-send it blindly.
+                res.reason = f"{IN_DOUBT} {res.reason}"
             # The log row goes first: if the process dies between the two writes the lead is
             # "in doubt" and re-sent (an idempotent upsert), so the log never misses a delivery
             # that happened; the other order could lose the log row of a recorded lead.
@@ -329,7 +336,7 @@ class BatchRunner:
             ledger.append(res)
             final[rec.key] = res
             stats.note(res.outcome)
-            if rec.key in self._check_first:
+            if checked:
                 if res.outcome == "success" and res.reason == RECONCILED:
                     stats.in_doubt_reconciled += 1
                 else:
