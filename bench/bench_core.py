@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,10 @@ import time
 import httpx
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import contact_body, run  # noqa: E402
+from loadgen import KEY, contact_body, free_port, run, serve_command  # noqa: E402
 
 from keapsim import Simulator  # noqa: E402
 from keapsim.seed import seed_tenant  # noqa: E402
-
-KEY = "bench-key"
 
 
 def in_process(n: int) -> dict[str, float]:
@@ -61,28 +58,9 @@ def search_seconds(contacts: int, lookups: int = 2000) -> float:
     return (time.perf_counter() - start) / lookups
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "keapsim.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--api-key",
-            KEY,
-            "--throttle",
-            "off",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        serve_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 

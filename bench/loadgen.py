@@ -6,13 +6,41 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing as mp
+import socket
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 Request = tuple[str, str, bytes | None]  # method, path, body
+
+#: The API key the benchmarked servers are started with.
+KEY = "bench-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_command(port: int, *extra: str) -> list[str]:
+    """``keapsim serve`` on ``port`` with the bench key and no throttling, plus ``extra``."""
+    return [
+        sys.executable,
+        "-m",
+        "keapsim.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--api-key",
+        KEY,
+        "--throttle",
+        "off",
+        *extra,
+    ]
 
 
 def _worker(

@@ -9,40 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
-from loadgen import contact_body, run
-
-KEY = "bench-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from loadgen import KEY, contact_body, free_port, run, serve_command
 
 
 def commands(port: int, threads: int) -> dict[str, list[str]]:
     bin_dir = os.path.dirname(sys.executable)
     found = {
-        "waitress": [
-            sys.executable,
-            "-m",
-            "keapsim.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--api-key",
-            KEY,
-            "--throttle",
-            "off",
-            "--threads",
-            str(threads),
-        ],
+        "waitress": serve_command(port, "--threads", str(threads)),
         "gunicorn-gthread": [
             os.path.join(bin_dir, "gunicorn"),
             "-w",

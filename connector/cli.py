@@ -98,6 +98,25 @@ def _open_log(path: str | None, disabled: bool = False) -> DeliveryLog | None:
     return DeliveryLog(path or default_log_path())
 
 
+def _close(connector: Any, log: DeliveryLog | None = None) -> None:
+    """Close the delivery log, then the connector's HTTP client when it has one."""
+    if log is not None:
+        log.close()
+    close = getattr(connector, "close", None)
+    if callable(close):
+        close()
+
+
+_config_option = click.option(
+    "--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False)
+)
+_log_db_option = click.option(
+    "--log-db",
+    default=None,
+    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keapsim", prog_name="keap-connector")
 def main() -> None:
@@ -292,7 +311,7 @@ def run_deliver(
 
 
 @main.command()
-@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@_config_option
 @click.argument("input_path", metavar="LEADS", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--results",
@@ -337,11 +356,7 @@ def run_deliver(
 )
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--strict-input", is_flag=True, help="Send nothing if any input line is invalid.")
-@click.option(
-    "--log-db",
-    default=None,
-    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
-)
+@_log_db_option
 @click.option("--no-log", is_flag=True, help="Do not write the delivery log.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def deliver(
@@ -394,11 +409,7 @@ def deliver(
             deliver_in_doubt=getattr(connector, "deliver_in_doubt", None),
         )
     finally:
-        if log is not None:
-            log.close()
-        close = getattr(connector, "close", None)
-        if callable(close):
-            close()
+        _close(connector, log)
     sys.exit(summary.exit_code)
 
 
@@ -411,7 +422,7 @@ def _config_value(obj: Any, name: str, default: str) -> str:
 
 # -- test-connection -----------------------------------------------------------------------------
 @main.command("test-connection")
-@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def test_connection(config_path: str, as_json: bool) -> None:
     """Check the credential and what the flow refers to (tags, sequences, custom fields...)."""
@@ -421,9 +432,7 @@ def test_connection(config_path: str, as_json: bool) -> None:
     try:
         findings = check_flow(connector)
     finally:
-        close = getattr(connector, "close", None)
-        if callable(close):
-            close()
+        _close(connector)
     if as_json:
         click.echo(findings.to_json())
     else:
@@ -433,7 +442,7 @@ def test_connection(config_path: str, as_json: bool) -> None:
 
 # -- send-test-lead ------------------------------------------------------------------------------
 @main.command("send-test-lead")
-@click.option("--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False))
+@_config_option
 @click.option("--email", default=None, help="Use this e-mail instead of the test lead's.")
 @click.option("--log-db", default=None, help="Delivery log to record the attempt in.")
 @click.option("--no-log", is_flag=True)
@@ -449,11 +458,7 @@ def send_test_lead(config_path: str, email: str | None, log_db: str | None, no_l
     try:
         outcome = send_test(connector, lead, log=log)
     finally:
-        if log is not None:
-            log.close()
-        close = getattr(connector, "close", None)
-        if callable(close):
-            close()
+        _close(connector, log)
     print_test_lead(_console(), lead, outcome)
     sys.exit(0 if outcome.result.outcome in ("success", "skip") else 1)
 
@@ -530,11 +535,7 @@ def _print_report(console: Console, report: Report) -> None:
     default=None,
     help="Also write a self-contained HTML page with charts.",
 )
-@click.option(
-    "--log-db",
-    default=None,
-    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
-)
+@_log_db_option
 @click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a threshold is crossed.")
 def report(
     since: str,

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from connector.client.auth import json_object
 from connector.client.keap import (
     KeapAuthFailed,
     KeapClient,
@@ -594,7 +595,7 @@ class Connector:
                 json={"tagIds": tag_ids},
                 stats=run.stats,
             )
-            body = _json(response)
+            body = json_object(response)
             return {t: str(body.get(str(t), "SUCCESS")) for t in tag_ids}
         # v2 has no "tags for one contact" call: one applyTags per tag, 404 for unknown tags.
         for tag_id in tag_ids:
@@ -608,7 +609,7 @@ class Connector:
             if response.status_code in (400, 404):
                 statuses[tag_id] = "TAG_ID_NOT_FOUND"
                 continue
-            results = _json(response).get("results") or {}
+            results = json_object(response).get("results") or {}
             statuses[tag_id] = str(results.get(str(run.contact_id), "SUCCESS"))
         return statuses
 
@@ -622,7 +623,7 @@ class Connector:
                     json={"contact_ids": [run.contact_id]},
                     stats=run.stats,
                 )
-                results = _json(response).get("add_to_sequence_results") or {}
+                results = json_object(response).get("add_to_sequence_results") or {}
                 outcome = str(results.get(str(run.contact_id), "SUCCESS"))
             else:
                 response = self.client.request(
@@ -686,7 +687,7 @@ class Connector:
             run.step("note", StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
             run.warnings.append(f"note: Keap rejected the request (HTTP {exc.status})")
             return False
-        note_id = _json(response).get("id")
+        note_id = json_object(response).get("id")
         run.step(
             "note",
             StepStatus.OK,
@@ -748,16 +749,8 @@ def _ids(ref: int | str, lead: Mapping[str, Any], name: str) -> list[int]:
     return ids
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _contact_id(response: httpx.Response) -> str:
-    cid = _json(response).get("id")
+    cid = json_object(response).get("id")
     if cid is None:
         raise KeapUnavailable(f"Keap answered HTTP {response.status_code} without a contact id")
     return str(cid)

@@ -1,139 +1,73 @@
-"""Reference tables for address normalisation: US states and ISO 3166 country codes.
+"""Address normalisation lookups: US states and ISO 3166 country codes, from pycountry.
 
 Keap v2 wants ISO 3166-2 region codes (``US-AZ``) with an ISO alpha-3 country code (``USA``);
 v1 accepts the full state name or the code and stores the full name. Only US regions are mapped
-by name; other countries' regions pass through when already in ISO 3166-2 form.
+by name; other countries' regions pass through when already in ISO 3166-2 form. pycountry's
+database is read on first use, not at import.
 """
 
 from __future__ import annotations
 
-US_STATES: dict[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "AS": "American Samoa",
-    "GU": "Guam",
-    "MP": "Northern Mariana Islands",
-    "PR": "Puerto Rico",
-    "VI": "U.S. Virgin Islands",
-}
+from functools import cache
 
-_US_STATE_BY_NAME = {name.lower(): code for code, name in US_STATES.items()}
+# pycountry names US-VI "Virgin Islands, U.S."; leads and Keap write it this way.
+_US_NAME_OVERRIDES = {"VI": "U.S. Virgin Islands"}
+# The outlying islands have no postal addresses and were never accepted as a state.
+_US_LEFT_OUT = {"UM"}
 
-# alpha-2 -> alpha-3 for the countries leads most often come from; alpha-3 input passes through.
-COUNTRIES: dict[str, str] = {
-    "US": "USA",
-    "CA": "CAN",
-    "MX": "MEX",
-    "GB": "GBR",
-    "IE": "IRL",
-    "AU": "AUS",
-    "NZ": "NZL",
-    "DE": "DEU",
-    "FR": "FRA",
-    "ES": "ESP",
-    "IT": "ITA",
-    "NL": "NLD",
-    "BE": "BEL",
-    "CH": "CHE",
-    "AT": "AUT",
-    "SE": "SWE",
-    "NO": "NOR",
-    "DK": "DNK",
-    "FI": "FIN",
-    "PT": "PRT",
-    "PL": "POL",
-    "IN": "IND",
-    "ZA": "ZAF",
-    "BR": "BRA",
-    "AR": "ARG",
-    "JP": "JPN",
-    "SG": "SGP",
-    "PH": "PHL",
-    "IL": "ISR",
-    "AE": "ARE",
-}
-
+# Spellings leads use that pycountry's lookup does not know (it knows "usa", "united states").
 _COUNTRY_ALIASES = {
-    "united states": "US",
-    "united states of america": "US",
-    "usa": "US",
     "u.s.": "US",
     "u.s.a.": "US",
-    "canada": "CA",
-    "mexico": "MX",
-    "united kingdom": "GB",
     "uk": "GB",
     "great britain": "GB",
-    "australia": "AU",
 }
+
+
+@cache
+def us_states() -> dict[str, str]:
+    """Two-letter code -> full name for the 50 states, DC and the inhabited territories."""
+    import pycountry
+
+    states = {}
+    for subdivision in pycountry.subdivisions.get(country_code="US"):
+        code = subdivision.code.removeprefix("US-")
+        if code not in _US_LEFT_OUT:
+            states[code] = _US_NAME_OVERRIDES.get(code, subdivision.name)
+    return states
+
+
+@cache
+def _us_codes_by_name() -> dict[str, str]:
+    return {name.lower(): code for code, name in us_states().items()}
+
+
+def us_state_name(code: str) -> str:
+    """The full name of a code ``us_state_code`` returned, e.g. ``"AZ"`` -> ``"Arizona"``."""
+    return us_states()[code]
 
 
 def country_alpha2(value: str) -> str | None:
-    """Return the alpha-2 code for a country code or common name, or None if unknown."""
+    """Return the alpha-2 code for a country code (alpha-2 or alpha-3) or name, or None."""
+    import pycountry
+
     text = value.strip()
     key = text.lower()
     if key in _COUNTRY_ALIASES:
         return _COUNTRY_ALIASES[key]
-    upper = text.upper()
-    if upper in COUNTRIES:
-        return upper
-    for alpha2, alpha3 in COUNTRIES.items():
-        if alpha3 == upper:
-            return alpha2
-    return None
+    if not text or text.isdigit():  # lookup would also take an ISO numeric code ("840")
+        return None
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:
+        return None
 
 
 def country_alpha3(alpha2: str) -> str | None:
-    return COUNTRIES.get(alpha2.upper())
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=alpha2.upper())
+    return country.alpha_3 if country else None
 
 
 def us_state_code(value: str) -> str | None:
@@ -142,6 +76,6 @@ def us_state_code(value: str) -> str | None:
     upper = text.upper()
     if upper.startswith("US-"):
         upper = upper[3:]
-    if upper in US_STATES:
+    if upper in us_states():
         return upper
-    return _US_STATE_BY_NAME.get(" ".join(text.lower().split()))
+    return _us_codes_by_name().get(" ".join(text.lower().split()))

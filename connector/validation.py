@@ -21,7 +21,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from connector.config import AddressType
-from connector.regions import US_STATES, country_alpha2, country_alpha3, us_state_code
+from connector.regions import country_alpha2, country_alpha3, us_state_code, us_state_name
 
 PHONE_FIELDS = ("phone_1", "phone_2", "phone_3")
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -169,7 +169,7 @@ def normalise_address(
             code = us_state_code(state)
             if code is None:
                 raise LeadInvalid("state", "is not a US state or territory")
-            region_code, region_name = f"US-{code}", US_STATES[code]
+            region_code, region_name = f"US-{code}", us_state_name(code)
         elif _ISO_REGION.match(state.upper()):
             region_code = region_name = state.upper()
         else:

@@ -54,6 +54,17 @@ def contracts_group() -> None:
     """Contract scenarios, cassettes and drift verification against Keap or keapsim."""
 
 
+def _cassettes_option(**extra: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--cassettes",
+        "cassette_dir",
+        type=click.Path(path_type=Path, exists=True),
+        default=CASSETTE_DIR,
+        show_default=True,
+        **extra,
+    )
+
+
 @contracts_group.command("verify")
 @click.option(
     "--target",
@@ -65,14 +76,7 @@ def contracts_group() -> None:
 )
 @click.option("--target-url", envvar=TARGET_URL_ENV, help="Base URL for --target url.")
 @click.option("--profile", default="keap", show_default=True, help="Simulator profile (sim).")
-@click.option(
-    "--cassettes",
-    "cassette_dir",
-    type=click.Path(path_type=Path, exists=True),
-    default=CASSETTE_DIR,
-    show_default=True,
-    help="Cassette file or directory (recursive).",
-)
+@_cassettes_option(help="Cassette file or directory (recursive).")
 @click.option("--scenario", "pattern", help="Only scenarios matching this glob, e.g. 'evidence/*'.")
 @click.option(
     "--divergences",
@@ -118,13 +122,7 @@ def verify_command(
 
 
 @contracts_group.command("list")
-@click.option(
-    "--cassettes",
-    "cassette_dir",
-    type=click.Path(path_type=Path, exists=True),
-    default=CASSETTE_DIR,
-    show_default=True,
-)
+@_cassettes_option()
 def list_command(cassette_dir: Path) -> None:
     """List cassettes with their provenance (recorded or reconstructed)."""
     console = Console()

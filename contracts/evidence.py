@@ -106,6 +106,7 @@ QUOTA_HEADERS_429: dict[str, str] = {
 QUOTA_HEADERS_BLANK: dict[str, str] = {k: "" for k in QUOTA_HEADERS_OK}
 
 API_KEY_AUTH = {"X-Keap-API-Key": "SCRUBBED-API-KEY"}
+FORM_CT = {"Content-Type": "application/x-www-form-urlencoded"}
 BEARER_AUTH = {"Authorization": "Bearer SCRUBBED-ACCESS-TOKEN"}
 
 # ---------------------------------------------------------------------------- bodies
@@ -133,6 +134,8 @@ THROTTLED = {
     "status": "Request Throttled",
     "details": None,
 }
+INVALID_GRANT_BODY = {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+ADA_EMAILS = [{"email": "ada@example.com", "field": "EMAIL1"}]
 TOKEN_RESPONSE = {
     "access_token": "SCRUBBED-ACCESS-TOKEN-2",
     "token_type": "bearer",
@@ -181,6 +184,50 @@ def _ex(
     )
 
 
+def _gateway_401(uri: str, body: dict[str, Any], **kw: Any) -> Exchange:
+    """A GET refused by the gateway: 401 with the quota header families present but blank."""
+    return _ex(
+        "GET",
+        uri,
+        401,
+        body,
+        response_headers=QUOTA_HEADERS_BLANK,
+        reason="Unauthorized",
+        **kw,
+    )
+
+
+def _api_key_ex(
+    method: str, uri: str, status: int, body: Any, *, request_body: Any = None, **kw: Any
+) -> Exchange:
+    """A call made with the API key (sending JSON when it has a body), answered with the
+    everyday quota headers."""
+    headers = API_KEY_AUTH if request_body is None else {**API_KEY_AUTH, "Content-Type": JSON_CT}
+    return _ex(
+        method,
+        uri,
+        status,
+        body,
+        request_headers=headers,
+        request_body=request_body,
+        response_headers=QUOTA_HEADERS_OK,
+        **kw,
+    )
+
+
+def _refresh_ex(refresh_token: str, status: int, body: dict[str, Any], **kw: Any) -> Exchange:
+    """POST /token refreshing ``refresh_token``, form-encoded, with Basic client credentials."""
+    return _ex(
+        "POST",
+        f"{API}/token",
+        status,
+        body,
+        request_headers={**FORM_CT, "Authorization": "Basic SCRUBBED-CLIENT-CREDENTIALS"},
+        request_body=f"grant_type=refresh_token&refresh_token={refresh_token}",
+        **kw,
+    )
+
+
 def _cassette(name: str, description: str, exchanges: list[Exchange]) -> Cassette:
     sources: list[str] = []
     for ex in exchanges:
@@ -206,40 +253,27 @@ def _cassette(name: str, description: str, exchanges: list[Exchange]) -> Cassett
 
 
 def build_all() -> list[Cassette]:
-    form_ct = {"Content-Type": "application/x-www-form-urlencoded"}
     cassettes = [
         _cassette(
             "gateway_missing_token",
             "Unauthenticated requests are refused by the gateway before routing.",
             [
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V1}/contacts?limit=1",
-                    401,
                     MISSING_TOKEN,
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=[W6W, PMPRO],
                     note="no Authorization header -> oauth.v2.InvalidAccessToken (w6w measured)",
                 ),
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V1}/no-such-resource",
-                    401,
                     MISSING_TOKEN,
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=W6W,
                     note="the gateway authenticates before routing: unknown path -> 401, not 404",
                 ),
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V2}/contacts",
-                    401,
                     MISSING_TOKEN,
                     request_headers={"Authorization": "SCRUBBED-UNKNOWN-TOKEN"},
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=W6W,
                     note="Authorization header without the Bearer scheme -> same fault (v2 too)",
                 ),
@@ -249,25 +283,17 @@ def build_all() -> list[Cassette]:
             "gateway_invalid_token",
             "A garbage bearer token is refused by the gateway (v1 and v2 alike).",
             [
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V1}/contacts?limit=1",
-                    401,
                     INVALID_TOKEN,
                     request_headers={"Authorization": "Bearer SCRUBBED-UNKNOWN-TOKEN"},
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=[W6W, PMPRO],
                     note="body quoted in many clients; recorded live by w6w on 2026-08-11",
                 ),
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V2}/contacts",
-                    401,
                     INVALID_TOKEN,
                     request_headers={"Authorization": "Bearer SCRUBBED-UNKNOWN-TOKEN"},
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=W6W,
                     note="gateway errors are the same for v1 and v2",
                 ),
@@ -277,14 +303,10 @@ def build_all() -> list[Cassette]:
             "gateway_expired_token",
             "An expired access token (24 h lifetime) is refused by the gateway.",
             [
-                _ex(
-                    "GET",
+                _gateway_401(
                     f"{V1}/contacts?limit=1",
-                    401,
                     EXPIRED_TOKEN,
                     request_headers={"Authorization": "Bearer SCRUBBED-EXPIRED-ACCESS-TOKEN"},
-                    response_headers=QUOTA_HEADERS_BLANK,
-                    reason="Unauthorized",
                     source=[PMPRO, TOKEN_LIFETIME],
                     note=(
                         "errorcode listed by pmpro-keap; faultstring is Apigee's standard text "
@@ -316,13 +338,11 @@ def build_all() -> list[Cassette]:
             "quota_headers",
             "Every response carries the x-keap product quota/throttle and tenant header families.",
             [
-                _ex(
+                _api_key_ex(
                     "GET",
                     f"{V1}/contacts?limit=1",
                     200,
                     V1_EMPTY_LIST,
-                    request_headers=API_KEY_AUTH,
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="OK",
                     source=[PASTEBIN_HEADERS, HEADER_RENAME, V1SPEC],
                     note=(
@@ -337,16 +357,10 @@ def build_all() -> list[Cassette]:
             "token_refresh",
             "Refreshing rotates both tokens; the new access token works, the old refresh fails.",
             [
-                _ex(
-                    "POST",
-                    f"{API}/token",
+                _refresh_ex(
+                    "SCRUBBED-REFRESH-TOKEN",
                     200,
                     TOKEN_RESPONSE,
-                    request_headers={
-                        **form_ct,
-                        "Authorization": "Basic SCRUBBED-CLIENT-CREDENTIALS",
-                    },
-                    request_body="grant_type=refresh_token&refresh_token=SCRUBBED-REFRESH-TOKEN",
                     reason="OK",
                     source=[OAUTH_DOC, TOKEN_LIFETIME],
                     note="form-encoded refresh with Basic client credentials; shape quoted",
@@ -363,16 +377,10 @@ def build_all() -> list[Cassette]:
                     note="the new access token is accepted (body shape from the v1 schema)",
                     shape="subset",
                 ),
-                _ex(
-                    "POST",
-                    f"{API}/token",
+                _refresh_ex(
+                    "SCRUBBED-REFRESH-TOKEN",
                     400,
-                    {"error": "invalid_grant", "error_description": "Invalid refresh token"},
-                    request_headers={
-                        **form_ct,
-                        "Authorization": "Basic SCRUBBED-CLIENT-CREDENTIALS",
-                    },
-                    request_body="grant_type=refresh_token&refresh_token=SCRUBBED-REFRESH-TOKEN",
+                    INVALID_GRANT_BODY,
                     reason="Bad Request",
                     source=[REFRESH_TWICE, INVALID_GRANT],
                     note=(
@@ -386,16 +394,10 @@ def build_all() -> list[Cassette]:
             "token_invalid_grant",
             "The token endpoint refuses an unknown refresh token with 400 invalid_grant.",
             [
-                _ex(
-                    "POST",
-                    f"{API}/token",
+                _refresh_ex(
+                    "SCRUBBED-UNKNOWN-TOKEN",
                     400,
-                    {"error": "invalid_grant", "error_description": "Invalid refresh token"},
-                    request_headers={
-                        **form_ct,
-                        "Authorization": "Basic SCRUBBED-CLIENT-CREDENTIALS",
-                    },
-                    request_body="grant_type=refresh_token&refresh_token=SCRUBBED-UNKNOWN-TOKEN",
+                    INVALID_GRANT_BODY,
                     reason="Bad Request",
                     source=[INVALID_GRANT, INVALID_REQUEST],
                     note="body quoted verbatim in infusionsoft-php #228",
@@ -411,7 +413,7 @@ def build_all() -> list[Cassette]:
                     f"{API}/token",
                     200,
                     TOKEN_RESPONSE,
-                    request_headers=form_ct,
+                    request_headers=FORM_CT,
                     request_body=(
                         "client_id=SCRUBBED-CLIENT-ID&client_secret=SCRUBBED-CLIENT-SECRET"
                         "&code=SCRUBBED-AUTH-CODE&grant_type=authorization_code"
@@ -428,15 +430,13 @@ def build_all() -> list[Cassette]:
             "v1_malformed_json",
             "Malformed JSON on POST /v1/contacts: 400, {message}, application/json;charset=UTF-8.",
             [
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V1}/contacts",
                     400,
                     {"message": "Input could not be converted to a valid request"},
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body='{"given_name": "Ada", "email_addresses": [',
                     content_type=JSON_UTF8,
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="Bad Request",
                     source=[PHP_191, PHP_190],
                     note=(
@@ -450,15 +450,13 @@ def build_all() -> list[Cassette]:
             "v1_contact_without_email_or_phone",
             "A v1 contact with neither email nor phone is rejected with 400 {message}.",
             [
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V1}/contacts",
                     400,
                     {"message": "(text not quoted by the source)"},
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body={"given_name": "Ada", "family_name": "Lovelace"},
                     content_type=JSON_UTF8,
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="Bad Request",
                     source=[PHP_140, V1SPEC],
                     note=(
@@ -472,36 +470,32 @@ def build_all() -> list[Cassette]:
             "v1_tag_apply_refused_id",
             "Applying an unknown tag id answers 200 with a per-id status map, not an error.",
             [
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V1}/contacts",
                     201,
                     {
                         "id": 1,
                         "given_name": "Ada",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                         "date_created": "2025-11-05T10:00:00.000+0000",
                         "last_updated": "2025-11-05T10:00:00.000+0000",
                     },
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body={
                         "given_name": "Ada",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                     },
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="Created",
                     source=V1SPEC,
                     note="set-up step; 201 FullContact per the v1 spec (fields shown are a subset)",
                     shape="subset",
                 ),
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V1}/contacts/1/tags",
                     200,
                     {"1831": "TAG_ID_NOT_FOUND"},
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body={"tagIds": [1831]},
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="OK",
                     source=[TAG_MAP_CLIENT, V1SPEC],
                     note="wire shape is an object tagId -> status, HTTP 200 even for failures",
@@ -512,13 +506,11 @@ def build_all() -> list[Cassette]:
             "v1_unknown_contact",
             "GET of a contact id that does not exist answers 404 (body not observed).",
             [
-                _ex(
+                _api_key_ex(
                     "GET",
                     f"{V1}/contacts/987654321",
                     404,
                     None,
-                    request_headers=API_KEY_AUTH,
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="Not Found",
                     source=V1SPEC,
                     note="404 is declared by the v1 spec; no real body has been quoted anywhere",
@@ -530,41 +522,37 @@ def build_all() -> list[Cassette]:
             "v2_contact_duplicate_option",
             "POST /v2/contacts?duplicate_option=Email creates (201) then updates (200).",
             [
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V2}/contacts?duplicate_option=Email",
                     201,
                     {
                         "id": "1",
                         "given_name": "Ada",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                     },
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body={
                         "given_name": "Ada",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                     },
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="Created",
                     source=[V2SDK, DUP_OPTION_CURL],
                     note="201 'Created - new contact created' (v2 ids are strings); field subset",
                     shape="subset",
                 ),
-                _ex(
+                _api_key_ex(
                     "POST",
                     f"{V2}/contacts?duplicate_option=Email",
                     200,
                     {
                         "id": "1",
                         "given_name": "Augusta",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                     },
-                    request_headers={**API_KEY_AUTH, "Content-Type": JSON_CT},
                     request_body={
                         "given_name": "Augusta",
-                        "email_addresses": [{"email": "ada@example.com", "field": "EMAIL1"}],
+                        "email_addresses": ADA_EMAILS,
                     },
-                    response_headers=QUOTA_HEADERS_OK,
                     reason="OK",
                     source=[V2SDK, DUP_OPTION_CURL],
                     note="200 'OK - existing contact updated' with the same id",

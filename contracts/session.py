@@ -176,20 +176,22 @@ class KeapSession:
         their own campaigns)."""
         self._precondition("campaign", optional=True)
 
+    def _produced_secret(self, requirement: str, label: str) -> str:
+        """Meet ``requirement`` and return the secret it produced under its placeholder (the
+        placeholder itself when nothing was produced), which the scrubber then hides as
+        ``label``."""
+        placeholder = PLACEHOLDER_VALUES[requirement]
+        secret = self._precondition(requirement).get(placeholder) or placeholder
+        if self.scrubber:
+            self.scrubber.secrets.add(secret, label)
+        return secret
+
     def expired_token(self) -> str:
         """An expired access token (sim only). The next request is marked as needing it."""
-        produced = self._precondition("expired_token")
-        token = produced.get("SCRUBBED-EXPIRED-ACCESS-TOKEN") or PLACEHOLDER_VALUES["expired_token"]
-        if self.scrubber:
-            self.scrubber.secrets.add(token, "EXPIRED-ACCESS-TOKEN")
-        return token
+        return self._produced_secret("expired_token", "EXPIRED-ACCESS-TOKEN")
 
     def authorization_code(self) -> str:
-        produced = self._precondition("auth_code")
-        code = produced.get("SCRUBBED-AUTH-CODE") or PLACEHOLDER_VALUES["auth_code"]
-        if self.scrubber:
-            self.scrubber.secrets.add(code, "AUTH-CODE")
-        return code
+        return self._produced_secret("auth_code", "AUTH-CODE")
 
     def throttle(self) -> None:
         """Spend the API key's allowance so that the next request is refused with 429."""

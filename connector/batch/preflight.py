@@ -267,28 +267,22 @@ class TestLeadOutcome:
 def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestLeadOutcome:
     """Deliver ``lead`` and read the contact back from Keap."""
     from connector.batch.readers import InputRecord, lead_key
-    from connector.batch.runner import result_from_connector
+    from connector.batch.runner import record_result, result_from_connector
     from connector.client.keap import KeapError
 
     value = connector.deliver(lead)
     record = InputRecord(line=0, lead=lead, raw="", key=lead_key(lead, ""))
     result = result_from_connector(record, value, 0.0)
     if log is not None:
-        log.record(
-            outcome=result.outcome,
-            latency_ms=result.latency_ms,
-            response_ms=result.response_ms,
-            duplicate=result.duplicate,
-            attempts=result.attempts,
-            reason=result.reason,
-            contact_id=result.contact_id,
+        record_result(
+            log,
+            result,
             email=lead.get("email"),
             source="send-test-lead",
             line=None,
             lead_key=record.key,
             # its own row in `report --group-by run`, not "(no run)"
             run_id="send-test-lead",
-            details=result.details or None,
         )
     contact = None
     problem = None

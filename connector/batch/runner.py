@@ -179,6 +179,34 @@ def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadR
     )
 
 
+def record_result(
+    log: DeliveryLogLike,
+    result: LeadResult,
+    *,
+    email: str | None,
+    source: str,
+    line: int | None,
+    lead_key: str,
+    run_id: str,
+) -> None:
+    """Write one delivery-log row for ``result``."""
+    log.record(
+        outcome=result.outcome,
+        latency_ms=result.latency_ms,
+        response_ms=result.response_ms,
+        duplicate=result.duplicate,
+        attempts=result.attempts,
+        reason=result.reason,
+        contact_id=result.contact_id,
+        email=email,
+        source=source,
+        line=line,
+        lead_key=lead_key,
+        run_id=run_id,
+        details=result.details or None,
+    )
+
+
 def _step_summary(step: Any) -> Any:
     if isinstance(step, dict):
         return step
@@ -318,20 +346,14 @@ class BatchRunner:
             # "in doubt" and re-sent (an idempotent upsert), so the log never misses a delivery
             # that happened; the other order could lose the log row of a recorded lead.
             if logged and self.log is not None:
-                self.log.record(
-                    outcome=res.outcome,
-                    latency_ms=res.latency_ms,
-                    response_ms=res.response_ms,
-                    duplicate=res.duplicate,
-                    attempts=res.attempts,
-                    reason=res.reason,
-                    contact_id=res.contact_id,
+                record_result(
+                    self.log,
+                    res,
                     email=_lead_email(rec.lead),
                     source=str(self.source.path),
                     line=rec.line,
                     lead_key=rec.key,
                     run_id=self.run_id,
-                    details=res.details or None,
                 )
             ledger.append(res)
             final[rec.key] = res

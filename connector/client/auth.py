@@ -198,7 +198,7 @@ class OAuthAuth(Authenticator):
             raise AuthRefreshUnavailable(f"token refresh failed: {type(exc).__name__}") from exc
         if response.status_code >= 500:
             raise AuthRefreshUnavailable(f"token refresh failed: HTTP {response.status_code}")
-        body = _json(response)
+        body = json_object(response)
         if response.status_code != 200 or "access_token" not in body:
             code = body.get("error") or f"HTTP {response.status_code}"
             raise AuthError(f"Keap refused the token refresh ({code}); re-authorise the app")
@@ -222,7 +222,8 @@ class AuthRefreshUnavailable(Exception):
     """The token endpoint could not be reached or failed with 5xx (transient)."""
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object; {} when the body is not JSON or not an object."""
     try:
         body = response.json()
     except ValueError:

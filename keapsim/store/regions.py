@@ -1,67 +1,36 @@
 """Region normalisation. Keap stores the full region name and accepts "US-AZ", "AZ" or "Arizona"
-(keap-facts.md §3.1, help.infusionsoft.com "rest-api-contact-region-location-update")."""
+(keap-facts.md §3.1, help.infusionsoft.com "rest-api-contact-region-location-update").
+
+The US subdivisions come from pycountry (ISO 3166-2), loaded on first use so that importing
+keapsim (and the ``keapsim serve`` first answer) does not pay for reading its database.
+"""
 
 from __future__ import annotations
 
-US_STATES: dict[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "PR": "Puerto Rico",
-    "GU": "Guam",
-    "VI": "Virgin Islands",
-    "AS": "American Samoa",
-    "MP": "Northern Mariana Islands",
-}
-_BY_NAME = {name.lower(): code for code, name in US_STATES.items()}
+from functools import cache
+
+# pycountry names US-VI "Virgin Islands, U.S."; keapsim has always stored the plain name.
+_NAME_OVERRIDES = {"VI": "Virgin Islands"}
+# The outlying islands have no postal addresses and were never accepted as a region.
+_LEFT_OUT = {"UM"}
+
+
+@cache
+def us_states() -> dict[str, str]:
+    """Two-letter code -> stored name for the 50 states, DC and the inhabited territories."""
+    import pycountry
+
+    states = {}
+    for subdivision in pycountry.subdivisions.get(country_code="US"):
+        code = subdivision.code.removeprefix("US-")
+        if code not in _LEFT_OUT:
+            states[code] = _NAME_OVERRIDES.get(code, subdivision.name)
+    return states
+
+
+@cache
+def _codes_by_name() -> dict[str, str]:
+    return {name.lower(): code for code, name in us_states().items()}
 
 
 def us_state_code(region: str) -> str | None:
@@ -70,9 +39,9 @@ def us_state_code(region: str) -> str | None:
     upper = text.upper()
     if upper.startswith("US-"):
         upper = upper[3:]
-    if upper in US_STATES:
+    if upper in us_states():
         return upper
-    return _BY_NAME.get(text.lower())
+    return _codes_by_name().get(text.lower())
 
 
 def normalise_region(region: str, country_code: str | None) -> str:
@@ -84,5 +53,5 @@ def normalise_region(region: str, country_code: str | None) -> str:
         code = us_state_code(region)
         if code is None:
             raise ValueError(region)
-        return US_STATES[code]
+        return us_states()[code]
     return region.strip()

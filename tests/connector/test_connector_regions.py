@@ -1,0 +1,43 @@
+"""Country and US state look-ups (pycountry plus the spellings leads use)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector.regions import country_alpha2, country_alpha3, us_state_code, us_state_name
+
+
+@pytest.mark.parametrize(
+    ("given", "alpha2"),
+    [
+        ("US", "US"),
+        ("usa", "US"),
+        ("U.S.A.", "US"),
+        ("u.s.", "US"),
+        ("United States of America", "US"),
+        ("uk", "GB"),
+        ("Great Britain", "GB"),
+        ("GBR", "GB"),
+        ("canada", "CA"),
+    ],
+)
+def test_country_spellings(given: str, alpha2: str) -> None:
+    assert country_alpha2(given) == alpha2
+
+
+@pytest.mark.parametrize("given", ["Narnia", "ZZ", "840", "", "  "])
+def test_unknown_countries_and_numeric_codes(given: str) -> None:
+    assert country_alpha2(given) is None
+
+
+def test_alpha3() -> None:
+    assert country_alpha3("us") == "USA"
+    assert country_alpha3("ZZ") is None
+
+
+def test_state_names() -> None:
+    assert us_state_code("new  york") == "NY"
+    assert us_state_name("DC") == "District of Columbia"
+    assert us_state_name("VI") == "U.S. Virgin Islands"
+    assert us_state_code("U.S. Virgin Islands") == "VI"
+    assert us_state_code("US-UM") is None
