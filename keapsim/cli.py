@@ -131,9 +131,12 @@ def serve(
 
         seed_tenant(sim.tenant(), seed_data, faker_seed)
     if scenario:
-        from .scenarios import apply_scenario
+        from .scenarios import ScenarioError, apply_scenario
 
-        apply_scenario(sim, scenario)
+        try:
+            apply_scenario(sim, scenario)
+        except ScenarioError as err:
+            raise click.ClickException(str(err)) from err
     try:
         server = SimulatorServer(sim, host, port, threads)
     except OSError as err:

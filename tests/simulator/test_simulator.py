@@ -131,3 +131,21 @@ def test_keapsim_serve_prints_credentials_and_answers(tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_refuses_a_bad_scenario_or_state_file_with_a_clear_message(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from keapsim.cli import main
+
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["serve", "--port", "0", "--scenario", "no_such_scenario"])
+    assert unknown.exit_code == 1
+    assert "no shipped scenario of that name" in unknown.output
+    assert "Traceback" not in unknown.output
+    corrupt = tmp_path / "state.json"
+    corrupt.write_text('{"broken": ')
+    refused = runner.invoke(main, ["serve", "--port", "0", "--state-file", str(corrupt)])
+    assert refused.exit_code == 1
+    assert "is not a keapsim state file" in refused.output
+    assert corrupt.read_text() == '{"broken": '  # the file we could not read is left alone
