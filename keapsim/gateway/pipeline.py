@@ -42,6 +42,11 @@ class Gateway:
         self.stages = list(stages)
         # Put into every request's environ: the shared Flask app finds its simulator there.
         self.context = dict(context or {})
+        # The chain never changes, so it is composed once rather than per request.
+        handler: Handler = self._call_inner
+        for stage in reversed(self.stages):
+            handler = _bind(stage, handler)
+        self._handle = handler
 
     def _call_inner(self, request: Request) -> Response:
         response = Response.from_app(self.inner, request.environ, buffered=True)
@@ -51,10 +56,7 @@ class Gateway:
         return response
 
     def handle(self, request: Request) -> Response:
-        handler: Handler = self._call_inner
-        for stage in reversed(self.stages):
-            handler = _bind(stage, handler)
-        return handler(request)
+        return self._handle(request)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         environ.update(self.context)
