@@ -174,7 +174,6 @@ def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin
         "admin_url": f"{server.url}/_keapsim",
         **creds.to_dict(),
     }
-    info.pop("extra", None)
     if as_json:
         click.echo(json.dumps(info))
     else:

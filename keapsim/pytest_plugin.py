@@ -31,7 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def keapsim(request: pytest.FixtureRequest) -> Simulator:
-    """A fresh simulator (a few milliseconds to build, so no state is shared between tests).
+    """A fresh simulator (well under a millisecond to build, so no state is shared between
+    tests).
 
     Throttling is on, as in Keap: an API key may make 10 requests a second. Tests that make
     many calls quickly can ask for ``@pytest.mark.keapsim(throttle=False)``.
