@@ -167,10 +167,6 @@ class KeapSession:
         with self.unrecorded():
             return self.target.prepare(requirement)
 
-    def seed_user(self) -> None:
-        """Make sure the tenant has a user (simulators only; a real tenant has its owner)."""
-        self._precondition("user", optional=True)
-
     def seed_campaign(self) -> None:
         """Make sure a campaign with a sequence exists (simulators only; real tenants have
         their own campaigns)."""

@@ -53,13 +53,6 @@ def _tenant_of(sim: Any, api_key: str | None) -> Any:
     return sim.tenant(record.tenant_id if record else None)
 
 
-def seed_user(sim: Any, api_key: str | None) -> None:
-    """The tenant's owner, if it has no user yet (every real Keap app has one)."""
-    tenant = _tenant_of(sim, api_key)
-    if not tenant.list_users():
-        tenant.create_user("owner@example.com", "Tenant", "Owner", admin=True, status="Active")
-
-
 def seed_campaign(sim: Any, api_key: str | None) -> None:
     """A campaign with one sequence in the tenant that owns ``api_key``."""
     tenant = _tenant_of(sim, api_key)
@@ -99,10 +92,6 @@ def install(target: Target) -> None:
         exhaust_quota(target)
         return {}
 
-    def user(**_: Any) -> dict[str, str]:
-        seed_user(sim, target.credentials.api_key)
-        return {}
-
     def campaign(**_: Any) -> dict[str, str]:
         seed_campaign(sim, target.credentials.api_key)
         return {}
@@ -113,7 +102,6 @@ def install(target: Target) -> None:
             "auth_code": code,
             "throttled": throttled,
             "campaign": campaign,
-            "user": user,
         }
     )
     target.capabilities.update(target.preparers)

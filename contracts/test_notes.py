@@ -49,7 +49,6 @@ def test_note_for_unknown_contact(keap: KeapSession) -> None:
 
 def test_v2_contact_notes(keap: KeapSession) -> None:
     cid = str(_contact(keap))
-    keap.seed_user()
     users = keap.get(f"{V2}/users")
     assert users.status_code == 200
     user_id = users.json()["users"][0]["id"]

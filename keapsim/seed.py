@@ -36,10 +36,7 @@ def seed_tenant(tenant: Tenant, contacts: int = 50, faker_seed: int | None = Non
     if faker_seed is not None:
         fake.seed_instance(faker_seed)
 
-    owner = tenant.create_user(
-        fake.company_email(), fake.first_name(), fake.last_name(), admin=True, status="Active"
-    )
-    users = [owner] + [
+    users = [tenant.account_owner()] + [
         tenant.create_user(
             fake.unique.company_email(), fake.first_name(), fake.last_name(), status="Active"
         )

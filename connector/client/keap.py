@@ -382,9 +382,10 @@ class KeapClient:
     def current_user_id(self, stats: RequestStats | None = None) -> str | None:
         """The CRM user id the credential acts as (v2 notes require a ``user_id``).
 
-        v2 userinfo carries it as ``id``. Where that endpoint is missing (older gateways, the
-        simulator), the v1 userinfo email is looked up in ``/v2/users`` instead; v1's ``sub`` is
-        the global user id, a different number.
+        userinfo names the caller by email; ``/v2/users`` maps that to the CRM user id. The
+        userinfo ids are not it: v2's ``id`` is "the global user identifier" (v2 document) and
+        v1's ``sub`` the global user id too. v1 userinfo serves where v2's is missing (older
+        gateways).
         """
         with self._user_lock:
             if self._user_id is None:
@@ -393,9 +394,9 @@ class KeapClient:
 
     def _lookup_user_id(self, stats: RequestStats | None) -> str | None:
         response = self.request("GET", "/v2/oauth/connect/userinfo", allow=(404,), stats=stats)
-        if response.status_code != 404 and response.json().get("id") is not None:
-            return str(response.json()["id"])
-        email = self.request("GET", "/v1/oauth/connect/userinfo", stats=stats).json().get("email")
+        if response.status_code == 404:
+            response = self.request("GET", "/v1/oauth/connect/userinfo", stats=stats)
+        email = response.json().get("email")
         if not email:
             return None
         users = self.request(

@@ -236,7 +236,11 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
     try:
         for table, record_type in RECORD_TABLES.items():
             records = [from_json(record_type, raw) for raw in data.get(table, [])]
-            getattr(tenant, table).update({r.id: r for r in records})
+            # Replace, not merge: a new Tenant already holds its account owner, and the
+            # document's users (owner included) are the whole truth.
+            live = getattr(tenant, table)
+            live.clear()
+            live.update({r.id: r for r in records})
         for link in data.get("contact_tags", []):
             applied = datetime.fromisoformat(link["applied"])
             contact_id, tag_id = int(link["contact_id"]), int(link["tag_id"])

@@ -32,8 +32,10 @@ class Invalid(DomainError):
 
 
 class Conflict(DomainError):
-    """A state conflict (409), e.g. a duplicate email under the ``guide`` profile."""
+    """A state conflict (409), e.g. a duplicate email under the ``guide`` profile; ``kind`` and
+    ``existing_id`` name the record in the way."""
 
-    def __init__(self, message: str, existing_id: int | None = None) -> None:
+    def __init__(self, message: str, existing_id: int | None = None, kind: str = "Contact") -> None:
         super().__init__(message)
         self.existing_id = existing_id
+        self.kind = kind

@@ -87,9 +87,17 @@ class Tenant:
         self.lead_source_categories: dict[int, LeadSourceCategory] = {}
         self.lead_sources: dict[int, LeadSource] = {}
         self.custom_fields: dict[int, CustomField] = {}
+        self._add_account_owner()
+
+    def _add_account_owner(self) -> User:
+        """A Keap account always has its owner: an Active admin user (user 1 of a new or reset
+        tenant) with an address made from the tenant id (deterministic, so tests can rely on it)."""
+        return self.create_user(
+            f"owner@{self.id}.example.com", "Account", "Owner", admin=True, status="Active"
+        )
 
     def reset(self) -> None:
-        """Forget all CRM data (settings and credentials stay)."""
+        """Forget all CRM data (settings and credentials stay); the account owner comes back."""
         with self.lock:
             self._clear()
 
@@ -314,6 +322,32 @@ class Tenant:
 
     def get_tag_category(self, category_id: int) -> TagCategory:
         return self._fetch(self.tag_categories, "Tag Category", category_id)
+
+    def update_tag_category(self, category_id: int, **changes: Any) -> TagCategory:
+        """Change ``name`` and/or ``description`` (``None`` clears the description)."""
+        if "name" in changes:
+            self._require_text(changes["name"], "name")
+        with self.lock:
+            updated = replace(self.get_tag_category(category_id), **changes)
+            self.tag_categories[category_id] = updated
+            return updated
+
+    def delete_tag_category(self, category_id: int) -> None:
+        """Delete an unused category. Neither document says what happens to a category that
+        tags still use; keapsim refuses with a Conflict (409, which v2 declares), as v2 does
+        for a custom-field tab or group that still has children, rather than leave those tags
+        pointing nowhere or silently uncategorise them."""
+        with self.lock:
+            self.get_tag_category(category_id)
+            used = sum(1 for tag in self.tags.values() if tag.category_id == category_id)
+            if used:
+                raise Conflict(
+                    f"Tag Category {category_id} is used by {used} tag(s); "
+                    "move or delete them first",
+                    category_id,
+                    kind="Tag Category",
+                )
+            self._remove(self.tag_categories, "Tag Category", category_id)
 
     def _check_tag_category(self, category_id: int | None) -> None:
         if category_id is not None and category_id not in self.tag_categories:
@@ -628,18 +662,14 @@ class Tenant:
             return updated
 
     def account_owner(self) -> User:
-        """The account's first admin user, created (Active) if the tenant has none yet.
+        """The account's owner: its first admin user (user 1 unless a snapshot says otherwise).
 
-        A real Keap account always has an owner, and an OAuth token or key acts as a user of
-        it; keapsim tenants start without users, so the owner appears when first needed.
+        Every tenant gets its owner when it is made or reset; the owner is added again here
+        only for a state document saved before keapsim did that (it has no admin user).
         """
         with self.lock:
             admins = sorted((u for u in self.users.values() if u.admin), key=lambda u: u.id)
-            if admins:
-                return admins[0]
-            return self.create_user(
-                f"owner@{self.id}.example.com", "Account", "Owner", admin=True, status="Active"
-            )
+            return admins[0] if admins else self._add_account_owner()
 
     def list_users(self) -> list[User]:
         return self._matching(self.users)

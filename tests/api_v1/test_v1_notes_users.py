@@ -95,9 +95,11 @@ def test_create_and_list_users(api: V1, tenant: Tenant) -> None:
     assert user["status"] == "Invited"
     assert user["email_address"] == "new@example.com"
     assert tenant.get_user(user["id"]).status == "Invited"
+    owner = tenant.account_owner()
     listed = api.get("/users")
-    assert [u["id"] for u in listed["users"]] == [user["id"]]
-    assert api.get("/users", params={"include_partners": "false"})["count"] == 0
+    assert [u["id"] for u in listed["users"]] == [owner.id, user["id"]]
+    non_partners = api.get("/users", params={"include_partners": "false"})
+    assert [u["id"] for u in non_partners["users"]] == [owner.id]
     api.error("POST", "/users", 400, json={"email": "new@example.com", "given_name": "Dup"})
 
 
@@ -116,28 +118,32 @@ def test_create_user_validation(api: V1, body: dict) -> None:
 
 def test_list_users_excludes_inactive_on_request(api: V1, tenant: Tenant) -> None:
     gone = tenant.create_user("gone@example.com", "Gone", status="Inactive")
-    assert [u["id"] for u in api.get("/users")["users"]] == [gone.id]
-    assert api.get("/users", params={"include_inactive": "false"})["users"] == []
+    owner = tenant.account_owner()
+    assert [u["id"] for u in api.get("/users")["users"]] == [owner.id, gone.id]
+    active = api.get("/users", params={"include_inactive": "false"})["users"]
+    assert [u["id"] for u in active] == [owner.id]
     api.error("GET", "/users", 400, UNCONVERTIBLE, params={"include_inactive": "maybe"})
 
 
-def test_userinfo_is_the_first_admin_created_once(api: V1, tenant: Tenant) -> None:
+def test_userinfo_is_the_account_owner(api: V1, tenant: Tenant) -> None:
+    owner = tenant.account_owner()
     info = api.get("/oauth/connect/userinfo")
     assert info["is_admin"] is True
-    assert info["sub"] == str(info["global_user_id"])
-    assert api.get("/oauth/connect/userinfo") == info
-    admins = [u for u in tenant.list_users() if u.admin]
-    assert len(admins) == 1 and admins[0].email_address == info["email"]
-
-
-def test_userinfo_uses_an_existing_admin(api: V1, tenant: Tenant) -> None:
-    tenant.create_user("staff@example.com", "Sam", "Staff", status="Active")
-    boss = tenant.create_user("boss@example.com", "Bea", "Boss", admin=True, status="Active")
-    info = api.get("/oauth/connect/userinfo")
     assert (info["email"], info["given_name"], info["family_name"]) == (
-        "boss@example.com",
-        "Bea",
-        "Boss",
+        owner.email_address,
+        owner.given_name,
+        owner.family_name,
     )
-    assert info["global_user_id"] == boss.global_user_id
-    assert len(tenant.list_users()) == 2
+    assert info["sub"] == str(info["global_user_id"]) == str(owner.global_user_id)
+    assert api.get("/oauth/connect/userinfo") == info
+    assert tenant.list_users() == [owner]
+
+
+def test_userinfo_stays_the_owner_when_other_admins_exist(api: V1, tenant: Tenant) -> None:
+    owner = tenant.account_owner()
+    tenant.create_user("staff@example.com", "Sam", "Staff", status="Active")
+    tenant.create_user("boss@example.com", "Bea", "Boss", admin=True, status="Active")
+    info = api.get("/oauth/connect/userinfo")
+    assert info["email"] == owner.email_address
+    assert info["global_user_id"] == owner.global_user_id
+    assert len(tenant.list_users()) == 3

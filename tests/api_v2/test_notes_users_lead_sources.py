@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from keapsim.simulator import Simulator
+from keapsim.specs.validate import check_http_response
 from keapsim.store import Tenant
 
 from .helpers import V2, email_contact
@@ -12,7 +14,8 @@ from .helpers import V2, email_contact
 
 @pytest.fixture
 def owner(tenant: Tenant):
-    return tenant.create_user("owner@example.com", "Olive", "Owens", status="Active")
+    """Every tenant has its account owner, the user a v2 note is written by here."""
+    return tenant.account_owner()
 
 
 @pytest.fixture
@@ -36,9 +39,9 @@ def test_note_crud(api: V2, tenant: Tenant, sim: Simulator, owner, contact_id: s
     assert created["contact_id"] == contact_id and created["text"] == "Left a message"
     assert created["assigned_to_user"] == {
         "id": str(owner.id),
-        "given_name": "Olive",
-        "family_name": "Owens",
-        "email_address": "owner@example.com",
+        "given_name": owner.given_name,
+        "family_name": owner.family_name,
+        "email_address": owner.email_address,
     }
     assert created["pinned_at"]
     stored = tenant.get_note(int(created["id"]))
@@ -167,27 +170,30 @@ def test_list_notes_filters_order_and_paging(
 
 # -- users ------------------------------------------------------------------------------------
 def test_users(api: V2, tenant: Tenant) -> None:
+    owner = tenant.account_owner().email_address
     ann = tenant.create_user("ann@example.com", "Ann", "Zed", status="Active", admin=True)
     bob = tenant.create_user("bob@example.com", "Bob", "Adams", partner=True)
     cat = tenant.create_user("cat@example.com", "Cat", "Moss", status="Inactive")
     body = api.get("/users")
-    assert [u["id"] for u in body["users"]] == [str(ann.id), str(bob.id), str(cat.id)]
+    assert [u["id"] for u in body["users"]] == ["1", str(ann.id), str(bob.id), str(cat.id)]
     first = body["users"][0]
     assert first["status"] == "ACTIVE" and first["admin"] is True
-    assert first["email_addresses"] == [{"email": "ann@example.com", "field": "EMAIL1"}]
+    assert first["email_addresses"] == [{"email": owner, "field": "EMAIL1"}]
     assert api.get(f"/users/{bob.id}")["status"] == "INVITED"
 
     def emails(**params: str) -> list[str]:
         return [u["email_addresses"][0]["email"] for u in api.get("/users", params=params)["users"]]
 
-    assert emails(filter="include_inactive==false") == ["ann@example.com", "bob@example.com"]
-    assert emails(filter="include_partners==false") == ["ann@example.com", "cat@example.com"]
+    assert emails(filter="include_inactive==false") == [owner, "ann@example.com", "bob@example.com"]
+    assert emails(filter="include_partners==false") == [owner, "ann@example.com", "cat@example.com"]
     assert emails(filter="given_name==bob") == ["bob@example.com"]
     assert emails(filter="email==cat@example.com") == ["cat@example.com"]
     assert emails(filter=f"user_ids=={ann.id},{cat.id}") == ["ann@example.com", "cat@example.com"]
-    assert emails(order_by="name") == ["bob@example.com", "cat@example.com", "ann@example.com"]
-    assert emails(order_by="email desc")[0] == "cat@example.com"
-    assert len(api.all_pages("/users", "users", 1)) == 3
+    # by family name: Adams, Moss, Owner (the account owner), Zed
+    by_name = ["bob@example.com", "cat@example.com", owner, "ann@example.com"]
+    assert emails(order_by="name") == by_name
+    assert emails(order_by="email desc")[0] == owner  # "owner@…" sorts after "cat@…"
+    assert len(api.all_pages("/users", "users", 1)) == 4
     for bad in (
         {"page_size": 101},
         {"page_size": 0},
@@ -198,6 +204,42 @@ def test_users(api: V2, tenant: Tenant) -> None:
         api.error("GET", "/users", 400, params=bad)
     api.error("GET", "/users/999", 404)
     api.error("GET", "/users/me", 404)
+
+
+# -- userinfo ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("auth", ["api_key", "bearer"])
+def test_userinfo_answers_for_the_account_owner(sim: Simulator, tenant: Tenant, auth: str) -> None:
+    owner = tenant.account_owner()
+    tenant.create_user("boss@example.com", "Bea", "Boss", admin=True, status="Active")
+    with sim.client(auth=auth) as client:
+        response = client.get("/v2/oauth/connect/userinfo")
+    assert response.status_code == 200, response.text
+    assert check_http_response("v2", response, prefix="/crm") == []
+    assert response.json() == {
+        "email": owner.email_address,
+        "sub": str(owner.global_user_id),
+        "id": str(owner.global_user_id),  # the document: "The global user identifier"
+        "keap_id": owner.email_address,
+        "family_name": owner.family_name,
+        "given_name": owner.given_name,
+        "is_admin": True,
+        "tenant_id": tenant.id,
+    }
+
+
+def test_userinfo_follows_the_owner_and_agrees_with_v1(
+    api: V2, v1: httpx.Client, tenant: Tenant
+) -> None:
+    owner = tenant.account_owner()
+    tenant.update_user(owner.id, given_name="Olive", family_name="Owens")
+    info = api.get("/oauth/connect/userinfo")
+    assert (info["given_name"], info["family_name"]) == ("Olive", "Owens")
+    legacy = v1.get("/v1/oauth/connect/userinfo").json()
+    assert (legacy["email"], legacy["sub"]) == (info["email"], info["sub"])
+    assert str(legacy["global_user_id"]) == info["id"]
+    # v2 users carry both ids: the CRM user id (for notes) and the global one userinfo gives.
+    (listed,) = api.get("/users", params={"filter": f"email=={info['email']}"})["users"]
+    assert (listed["id"], listed["global_user_id"]) == (str(owner.id), info["id"])
 
 
 # -- lead sources -----------------------------------------------------------------------------

@@ -221,3 +221,48 @@ def test_tag_categories(api: V2, tenant: Tenant) -> None:
     assert [c["name"] for c in filtered["tag_categories"]] == ["Interest"]
     api.error("GET", "/tags/categories/99", 404)
     api.error("POST", "/tags/categories", 400, json={"description": "no name"})
+
+
+def test_patch_tag_category(api: V2, tenant: Tenant) -> None:
+    created = api.post("/tags/categories", 201, json={"name": "Source", "description": "Where"})
+    path = f"/tags/categories/{created['id']}"
+
+    renamed = api.patch(path, json={"name": "Origin"})
+    assert renamed == {"id": created["id"], "name": "Origin", "description": "Where"}
+    assert tenant.get_tag_category(int(created["id"])).name == "Origin"
+    assert api.get(path) == renamed
+
+    masked = api.patch(
+        path, params={"update_mask": "description"}, json={"name": "Ignored", "description": "How"}
+    )
+    assert (masked["name"], masked["description"]) == ("Origin", "How")
+    cleared = api.patch(path, json={"description": None})
+    assert "description" not in cleared and tenant.get_tag_category(int(created["id"])).name
+
+    api.error("PATCH", path, 400, json={"name": ""})
+    api.error("PATCH", path, 400, json={"name": 5})
+    api.error("PATCH", path, 400, params={"update_mask": "category"}, json={"name": "x"})
+    api.error("PATCH", path, 400)  # the document requires a body
+    api.error("PATCH", "/tags/categories/99", 404, json={"name": "x"})
+    api.error("PATCH", "/tags/categories/abc", 404, json={"name": "x"})  # as GET answers
+    assert tenant.get_tag_category(int(created["id"])).name == "Origin"
+
+
+def test_delete_tag_category(api: V2, tenant: Tenant) -> None:
+    unused = api.post("/tags/categories", 201, json={"name": "Unused"})["id"]
+    used = api.post("/tags/categories", 201, json={"name": "Used"})["id"]
+    tag = api.post("/tags", 201, json={"name": "VIP", "category": {"id": used}})["id"]
+
+    assert api.delete(f"/tags/categories/{unused}") is None
+    assert int(unused) not in tenant.tag_categories
+    api.error("GET", f"/tags/categories/{unused}", 404)
+    api.error("DELETE", f"/tags/categories/{unused}", 404)
+
+    # keapsim's choice (the document is silent): a category that tags use is kept, with a 409.
+    refused = api.error("DELETE", f"/tags/categories/{used}", 409)
+    assert refused["details"] == [{"domain": "Tag Category", "resource": used}]
+    assert tenant.get_tag(int(tag)).category_id == int(used)
+    api.patch(f"/tags/{tag}", json={"category": None})
+    api.delete(f"/tags/categories/{used}")
+    assert tenant.tag_categories == {}
+    assert tenant.get_tag(int(tag)).category_id is None

@@ -315,6 +315,29 @@ def test_utm_parameters_go_to_the_note_without_a_form_id(version, sim, connect):
     assert "utm_source: google\nutm_medium: cpc\nutm_campaign: spring" in note.body
 
 
+def test_v2_note_is_written_by_the_account_owner_found_through_v2_userinfo(sim, connect):
+    """No owner or note user configured: the note's user is the credential's user, the
+    account owner, whose CRM user id userinfo does not carry (its ``id`` is the global id)."""
+    owner = sim.tenant().account_owner()
+    sim.tenant().create_user("rep@example.com", "Rita", status="Active")
+    result = connect("v2").deliver(GUIDE_LEAD)
+    assert result.outcome == "success", result.reason
+    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    assert note.user_id == owner.id
+    assert sim.journal.count(path="*/v2/oauth/connect/userinfo") == 1
+    assert sim.journal.count(path="*/v1/oauth/connect/userinfo") == 0
+
+
+def test_v2_note_user_falls_back_to_v1_userinfo_where_v2_has_none(sim, connect):
+    owner = sim.tenant().account_owner()
+    sim.faults.add(method="GET", path="*/v2/oauth/connect/userinfo", status=404)
+    result = connect("v2").deliver(GUIDE_LEAD)
+    assert result.outcome == "success", result.reason
+    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    assert note.user_id == owner.id
+    assert sim.journal.count(path="*/v1/oauth/connect/userinfo") == 1
+
+
 @BOTH
 def test_lookups_are_cached(version, sim, seed, connect):
     connector = connect(version, **full_flow(seed))

@@ -51,8 +51,8 @@ def populate(sim: Simulator, credentials: TenantCredentials) -> dict[str, int]:
         assert applied.status_code == 200, applied.text
     campaign = tenant.create_campaign("Welcome", ["Day 1", "Day 2"], [("Signup", "web", "join")])
     tenant.add_to_sequence(campaign.id, campaign.sequences[0].id, [ada_id, grace_id])
-    owner = tenant.create_user("owner@example.com", "Olive", admin=True, status="Active")
-    tenant.create_note(ada_id, title="Called", body="left a message", type="Call", user_id=owner.id)
+    rep = tenant.create_user("rep@example.com", "Rita", status="Active")
+    tenant.create_note(ada_id, title="Called", body="left a message", type="Call", user_id=rep.id)
     category = tenant.create_lead_source_category("Paid")
     tenant.create_lead_source("Ads", category_id=category.id, medium="cpc")
     return {

@@ -97,6 +97,39 @@ def test_the_document_is_versioned_json_with_iso_datetimes() -> None:
     assert tenant["credentials"]["api_keys"][0]["key"] == sim.default_tenant.api_key
 
 
+def test_the_account_owner_round_trips_and_stays_user_one() -> None:
+    sim = Simulator()
+    assert sim.default_tenant is not None
+    tenant = sim.tenant()
+    tenant.update_user(tenant.account_owner().id, given_name="Olive")
+    rep = tenant.create_user("rep@example.com", "Rita", status="Active")
+
+    restored = _reloaded(sim).tenant()
+
+    assert restored.list_users() == tenant.list_users()
+    owner = restored.account_owner()
+    assert (owner.id, owner.given_name, owner.admin, owner.status) == (1, "Olive", True, "Active")
+    assert restored.create_user("new@example.com", "Nia").id == rep.id + 1
+
+
+def test_a_document_without_users_gets_its_owner_back_without_an_id_clash() -> None:
+    """A document saved before tenants had their owner: the restored tenant holds exactly the
+    document's users (none), and the owner is added on first use with the next free id."""
+    sim = Simulator()
+    assert sim.default_tenant is not None
+    document = json.loads(json.dumps(dump_state(sim)))
+    document["tenants"][0]["users"] = []
+    document["tenants"][0]["next_ids"] = {}
+    fresh = Simulator(default_tenant=False)
+    load_state(fresh, document)
+
+    restored = fresh.tenant(sim.default_tenant.tenant_id)
+    assert restored.users == {}
+    owner = restored.account_owner()
+    assert (owner.id, owner.admin, owner.status) == (1, True, "Active")
+    assert restored.create_user("new@example.com", "Nia").id == 2
+
+
 def test_snapshots_cover_every_table_of_a_tenant() -> None:
     """A table added to Tenant must be added to snapshots (or declared derived)."""
     attributes = set(vars(Tenant("t1", datetime.now)))

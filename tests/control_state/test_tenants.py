@@ -119,7 +119,10 @@ def test_reset_of_one_tenant_over_the_admin_api_leaves_the_others(
 
     wiped_tenant, kept_tenant = sim.tenant(wiped.tenant_id), sim.tenant(kept.tenant_id)
     assert wiped_tenant.tags == {} and wiped_tenant.campaigns == {}
-    assert wiped_tenant.notes == {} and wiped_tenant.users == {}
+    assert wiped_tenant.notes == {}
+    # Only the account owner is left, back as user 1 (a Keap account always has its owner).
+    assert wiped_tenant.list_users() == [wiped_tenant.account_owner()]
+    assert wiped_tenant.account_owner().id == 1
     assert len(kept_tenant.contacts) == before
     assert kept_tenant.tags_of(1)[0][0].name == "vip"
     assert len(sim.faults.list()) == 1  # a tenant reset keeps the simulator's fault rules
@@ -135,7 +138,7 @@ def test_in_process_reset_of_one_tenant() -> None:
     sim.reset(other.tenant_id)
 
     assert sim.tenant(other.tenant_id).iter_contacts() == []
-    assert sim.tenant(other.tenant_id).next_ids == {}
+    assert sim.tenant(other.tenant_id).next_ids == {"user": 2}  # the owner is user 1
     assert len(sim.tenant().iter_contacts()) == 2
     with sim.client(other) as client:
         assert client.get("/v1/contacts").status_code == 200

@@ -41,6 +41,9 @@ def test_seed_makes_every_kind_of_record_and_valid_contacts(keapsim: Simulator) 
         assert contact.primary_email and "@" in contact.primary_email
         assert contact.addresses[0]["country_code"] == "USA"
         assert contact.owner_id in tenant.users
+    # The account owner is the seeded admin; seeding adds staff, not a second admin.
+    assert [u for u in tenant.list_users() if u.admin] == [tenant.account_owner()]
+    assert len(tenant.users) == counts["users"] == 3
     # Seeded contacts are readable through the API like any other.
     body = keapsim.client().get("/v2/contacts", params={"page_size": 5}).json()
     assert len(body["contacts"]) == 5

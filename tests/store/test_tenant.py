@@ -28,7 +28,7 @@ def test_ids_grow_per_tenant_and_kind(tenant: Tenant) -> None:
     tag = tenant.create_tag("VIP")
     assert (a.id, b.id, tag.id) == (1, 2, 1)
     assert other.create_contact(email("c@example.com")).id == 1
-    assert tenant.next_ids == {"contact": 3, "tag": 2}
+    assert tenant.next_ids == {"contact": 3, "tag": 2, "user": 2}  # user 1: the account owner
 
 
 def test_contact_needs_an_email_or_a_phone(tenant: Tenant) -> None:
@@ -196,3 +196,29 @@ def test_timestamps_keep_four_digit_years() -> None:
     from keapsim.clock import iso
 
     assert iso(datetime(901, 12, 18, 20, 27, 35, tzinfo=UTC)) == "0901-12-18T20:27:35.000Z"
+
+
+def test_a_new_tenant_has_its_account_owner(tenant: Tenant) -> None:
+    owner = tenant.account_owner()
+    assert tenant.list_users() == [owner]
+    assert (owner.id, owner.email_address, owner.admin, owner.status) == (
+        1,
+        "owner@t1.example.com",
+        True,
+        "Active",
+    )
+    assert (owner.given_name, owner.family_name) == ("Account", "Owner")
+    # Other admins do not take the owner's place.
+    tenant.create_user("boss@example.com", "Bea", admin=True, status="Active")
+    assert tenant.account_owner() == owner
+
+
+def test_reset_brings_the_same_owner_back(tenant: Tenant) -> None:
+    before = tenant.account_owner()
+    tenant.create_user("rep@example.com", "Rita")
+    tenant.update_user(before.id, given_name="Olive")
+    tenant.reset()
+    owner = tenant.account_owner()
+    assert tenant.list_users() == [owner]
+    assert (owner.id, owner.email_address, owner.given_name) == (1, before.email_address, "Account")
+    assert tenant.create_user("rep@example.com", "Rita").id == 2

@@ -44,9 +44,9 @@ def create_user() -> tuple[Response, int]:
 
 @blueprint.get("/oauth/connect/userinfo")
 def userinfo() -> Response:
-    """The calling user, as ``UserInfoDTO``. keapsim does not tie a token or key to one user:
-    the caller is the account's first admin (created on first use, see
-    ``Tenant.account_owner``). ``sub`` is the global user id as a string (keapsim's choice)."""
+    """The calling user, as ``UserInfoDTO``. keapsim does not model per-user Personal Access
+    Tokens: every key or token acts as the account owner (``Tenant.account_owner``). ``sub`` is
+    the global user id as a string (keapsim's choice)."""
     user = tenant().account_owner()
     return jsonify(
         compact(

@@ -40,7 +40,7 @@ def _domain_error(err: DomainError) -> Response:
     if isinstance(err, NotFound):
         return error(err.message, 404, [{"domain": err.kind, "resource": str(err.ident)}])
     if isinstance(err, Conflict):
-        return error(err.message, 409, [{"domain": "Contact", "resource": str(err.existing_id)}])
+        return error(err.message, 409, [{"domain": err.kind, "resource": str(err.existing_id)}])
     if isinstance(err, Invalid):
         details = [{"domain": "field", "resource": err.field}] if err.field else []
         return error(err.message, 400, details)

@@ -256,3 +256,25 @@ def create_tag_category() -> tuple[Response, int]:
 @blueprint.get("/tags/categories/<category_id>")
 def get_tag_category(category_id: str) -> Response:
     return jsonify(tag_category_v2(tenant().get_tag_category(path_id(category_id, "Tag Category"))))
+
+
+@blueprint.patch("/tags/categories/<category_id>")
+def patch_tag_category(category_id: str) -> Response:
+    """Only the values provided change; ``update_mask`` (name, description) narrows them."""
+    ident = path_id(category_id, "Tag Category")
+    body = json_body()
+    mask = update_mask(("name", "description"))
+    changes: dict[str, Any] = {}
+    if "name" in body:
+        changes["name"] = text(body, "name")
+    if "description" in body:
+        changes["description"] = text(body, "description")
+    changes = masked(changes, mask)
+    return jsonify(tag_category_v2(tenant().update_tag_category(ident, **changes)))
+
+
+@blueprint.delete("/tags/categories/<category_id>")
+def delete_tag_category(category_id: str) -> tuple[str, int]:
+    """204; a category that tags still use is a 409 (keapsim's choice, see the store)."""
+    tenant().delete_tag_category(path_id(category_id, "Tag Category"))
+    return "", 204

@@ -1,4 +1,4 @@
-"""v2 users: list and get (keap-facts.md §4.5)."""
+"""v2 users: list and get, and the OAuth userinfo endpoint (keap-facts.md §4.5, §2.1)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store.models import User
-from ..common import BadInput, as_bool, path_id, query_int, tenant
+from ..common import BadInput, as_bool, compact, path_id, query_int, tenant
 from ..paging import v2_window
 from . import blueprint
 from .filters import EQ, Clause, id_set, ordered, parse_filter, text_matches
@@ -69,3 +69,33 @@ def list_users() -> Response:
 @blueprint.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
     return jsonify(user_v2(tenant().get_user(path_id(user_id, "User"))))
+
+
+@blueprint.get("/oauth/connect/userinfo")
+def userinfo() -> Response:
+    """The calling user, as the document's ``GetUserInfoResponse`` (keap-facts.md §2.1).
+
+    keapsim does not model per-user Personal Access Tokens: every credential (Service Account
+    Key, OAuth token) acts as the account owner, so the owner answers. Per the document, ``id``
+    is "the global user identifier" (not the CRM user id that v2 notes take as ``user_id``).
+    keapsim's choices where the document gives only a description: ``sub`` is the global user id
+    as a string, as keapsim's v1 userinfo; ``keap_id`` is the login email (the document's
+    example is an address, like v1's ``infusionsoft_id``); ``tenant_id`` is keapsim's tenant id.
+    The store keeps no middle or preferred name, so those are left out, as in v1.
+    """
+    account = tenant()
+    user = account.account_owner()
+    return jsonify(
+        compact(
+            {
+                "email": user.email_address,
+                "sub": str(user.global_user_id),
+                "id": str(user.global_user_id),
+                "keap_id": user.email_address,
+                "family_name": user.family_name,
+                "given_name": user.given_name,
+                "is_admin": user.admin,
+                "tenant_id": account.id,
+            }
+        )
+    )
