@@ -8,6 +8,7 @@ required as a bearer credential from everywhere.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 from typing import Any, TypeVar
 
@@ -20,7 +21,17 @@ from ..app import current_simulator
 blueprint = Blueprint(
     "admin", __name__, url_prefix="/_keapsim", template_folder="templates", static_folder="static"
 )
-LOOPBACK = ("127.", "::1", "localhost")
+
+
+def is_loopback(address: str) -> bool:
+    """127.0.0.0/8 and ::1, also as an IPv4-mapped address (``::ffff:127.0.0.1``, what a
+    server bound to ``::`` reports for an IPv4 loopback client)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -73,13 +84,14 @@ def validated_body(model: type[Body]) -> Body | Response:
 def _guard() -> Response | None:
     sim = current_simulator()
     if sim.admin_token:
-        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(supplied.encode(), sim.admin_token.encode()):
+        scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+        # Auth schemes are case-insensitive (RFC 9110 §11.1): "bearer" is as good as "Bearer".
+        bearer = supplied.strip() if scheme.lower() == "bearer" else ""
+        if not hmac.compare_digest(bearer.encode(), sim.admin_token.encode()):
             return admin_error("the admin API needs the admin token as a bearer credential", 401)
         return None
-    remote = request.remote_addr or ""
     # In-process (httpx WSGITransport) requests have remote_addr 127.0.0.1 as well.
-    if not remote.startswith(LOOPBACK):
+    if not is_loopback(request.remote_addr or ""):
         return admin_error(
             "the admin API answers loopback clients only; start keapsim with "
             "--admin-token to allow others",

@@ -8,11 +8,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..app import current_simulator
 from . import admin_error, blueprint, validated_body
+
+# Python's datetime ends at year 9999 and every timestamp keapsim writes goes through one: a
+# clock moved past it answers 500 to everything until restarted. The margin leaves room for
+# dates computed ahead of now (token lifetimes, scheduled items).
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _past_the_latest(epoch: float) -> Response | None:
+    if epoch > LATEST:
+        return admin_error("that would move the clock past 9000-01-01T00:00:00Z")
+    return None
 
 
 class Advance(BaseModel):
@@ -36,6 +49,8 @@ def advance_clock() -> Response:
     if isinstance(advance, Response):
         return advance
     clock = current_simulator().clock
+    if (too_far := _past_the_latest(clock.time() + advance.seconds)) is not None:
+        return too_far
     clock.advance(advance.seconds)
     return jsonify(clock.to_dict())
 
@@ -46,9 +61,12 @@ def freeze_clock() -> Response:
     if isinstance(freeze, Response):
         return freeze
     clock = current_simulator().clock
-    if freeze.at is not None and freeze.at < clock.time():
-        # Tokens and windows assume time never goes back.
-        return admin_error("at is in the past; the clock only moves forward")
+    if freeze.at is not None:
+        if freeze.at < clock.time():
+            # Tokens and windows assume time never goes back.
+            return admin_error("at is in the past; the clock only moves forward")
+        if (too_far := _past_the_latest(freeze.at)) is not None:
+            return too_far
     clock.freeze(freeze.at)
     return jsonify(clock.to_dict())
 

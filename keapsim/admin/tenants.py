@@ -7,6 +7,7 @@
 - ``POST   /_keapsim/tenants/<id>/reset``       forget its CRM data and counters
 - ``GET    /_keapsim/tenants/<id>/settings``    its ``TenantSettings``
 - ``PATCH  /_keapsim/tenants/<id>/settings``    change some (nested objects merge)
+- ``POST   /_keapsim/tenants/<id>/apps``        add an OAuth app (its own client id and quota)
 - ``POST   /_keapsim/tenants/<id>/tokens``      mint a token pair (or a PAT/SAK)
 - ``DELETE /_keapsim/tokens/<token>``           revoke an access/refresh token or an API key
 """
@@ -14,22 +15,44 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..app import current_simulator
 from ..config import TenantSettings
+from ..simulator import DEFAULT_REDIRECT_URI
 from . import admin_error, blueprint, json_object, validated_body, validation_error
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
     from ..store import Tenant
+    from ..store.identity import OAuthApp
 
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
-class NewTenant(BaseModel):
+class AppFields(BaseModel):
+    """An OAuth app's credentials; any left out are generated."""
+
+    client_id: str | None = Field(default=None, min_length=4)
+    client_secret: str | None = Field(default=None, min_length=8)
+    redirect_uris: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _absolute_uris(cls, uris: list[str] | None) -> list[str] | None:
+        # RFC 6749 §3.1.2: absolute, without a fragment. Keap requires HTTPS (facts §2.1);
+        # keapsim also accepts http so that a local test app can receive the redirect.
+        for uri in uris or []:
+            parts = urlsplit(uri)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+                raise ValueError(f"{uri!r} is not an absolute http(s) URI without a fragment")
+        return uris
+
+
+class NewTenant(AppFields):
     """The body of ``POST /_keapsim/tenants``; settings fields may also be given (merged over
     the simulator's defaults)."""
 
@@ -41,9 +64,13 @@ class NewTenant(BaseModel):
     )
     name: str | None = None
     api_key: str | None = Field(default=None, min_length=8)
-    client_id: str | None = Field(default=None, min_length=4)
-    client_secret: str | None = Field(default=None, min_length=8)
-    redirect_uris: list[str] | None = Field(default=None, min_length=1)
+
+
+class NewApp(AppFields):
+    """The body of ``POST /_keapsim/tenants/<id>/apps``: another OAuth app of the tenant."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="keapsim app", min_length=1)
 
 
 class NewToken(BaseModel):
@@ -74,6 +101,15 @@ def _tenant_or_404(tenant_id: str) -> Tenant | Response:
     return tenant
 
 
+def app_summary(app: OAuthApp) -> dict[str, Any]:
+    return {
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "name": app.name,
+        "redirect_uris": list(app.redirect_uris),
+    }
+
+
 def tenant_summary(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
     """What the admin API shows of a tenant, secrets included (it is loopback-only or behind
     the admin token)."""
@@ -82,15 +118,7 @@ def tenant_summary(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
         "name": tenant.name,
         "host": sim.tenant_host(tenant.id),
         "settings": tenant.settings.model_dump(),
-        "apps": [
-            {
-                "client_id": a.client_id,
-                "client_secret": a.client_secret,
-                "name": a.name,
-                "redirect_uris": list(a.redirect_uris),
-            }
-            for a in sim.identity.apps_of(tenant.id)
-        ],
+        "apps": [app_summary(a) for a in sim.identity.apps_of(tenant.id)],
         "api_keys": [
             {"key": k.key, "kind": k.kind, "revoked": k.revoked}
             for k in sim.identity.api_keys_of(tenant.id)
@@ -189,6 +217,28 @@ def patch_settings(tenant_id: str) -> Response:
     # One reference swap: a request in flight sees the old settings or the new, never a mix.
     tenant.settings = settings
     return jsonify(settings.model_dump())
+
+
+@blueprint.post("/tenants/<tenant_id>/apps")
+def create_app(tenant_id: str) -> Response | tuple[Response, int]:
+    """Another OAuth app for the tenant: its own client id, secret and quota (facts §6.1)."""
+    tenant = _tenant_or_404(tenant_id)
+    if isinstance(tenant, Response):
+        return tenant
+    fields = validated_body(NewApp)
+    if isinstance(fields, Response):
+        return fields
+    try:
+        app = _sim().identity.create_app(
+            tenant_id,
+            fields.redirect_uris or [DEFAULT_REDIRECT_URI],
+            fields.client_id,
+            fields.client_secret,
+            fields.name,
+        )
+    except ValueError as err:  # a taken client id
+        return admin_error(str(err), 409)
+    return jsonify(tenant_id=tenant_id, **app_summary(app)), 201
 
 
 @blueprint.post("/tenants/<tenant_id>/tokens")

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
 from ..api.common import UNCONVERTIBLE
@@ -119,22 +120,30 @@ class FaultSpec(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> FaultSpec:
         if self.canned is not None and self.canned not in CANNED:
-            raise ValueError(f"canned: unknown body {self.canned!r}; known: {sorted(CANNED)}")
+            raise _invalid("canned", f"unknown body {self.canned!r}; known: {sorted(CANNED)}")
         if self.effect == "status" and self.canned is None and self.status is None:
-            raise ValueError("status: a 'status' effect needs 'status' or 'canned'")
+            raise _invalid(
+                "status", "a 'status' effect needs a 'status' code or a 'canned' body name"
+            )
         if isinstance(self.latency, tuple):
             low, high = self.latency
             if not 0 <= low <= high:
-                raise ValueError("latency: [min, max] needs 0 <= min <= max")
+                raise _invalid("latency", "[min, max] needs 0 <= min <= max")
         elif self.latency is not None and self.latency < 0:
-            raise ValueError("latency: must be >= 0 seconds")
+            raise _invalid("latency", "must be >= 0 seconds")
         if self.effect == "delay" and self.latency is None:
-            raise ValueError("latency: a 'delay' effect needs 'latency'")
+            raise _invalid("latency", "a 'delay' effect needs 'latency'")
         if self.effect == "delay" and self.apply_then_fail:
-            raise ValueError("apply_then_fail: a 'delay' effect does not fail")
+            raise _invalid("apply_then_fail", "a 'delay' effect does not fail")
         if self.method:
             self.method = self.method.upper()
         return self
+
+
+def _invalid(key: str, problem: str) -> PydanticCustomError:
+    # A custom error keeps pydantic's "Value error, " prefix out of the message that the admin
+    # API, the dashboard and scenario files show; the message starts with the key at fault.
+    return PydanticCustomError("fault_rule", "{key}: {problem}", {"key": key, "problem": problem})
 
 
 @dataclass

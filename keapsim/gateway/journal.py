@@ -47,6 +47,7 @@ MASKED_HEADERS = frozenset(
 SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "api_key", "password"})
 SECRET_FORM_FIELDS = SECRET_FIELDS | {"code"}
 SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(SECRET_FIELDS)) + r")=([^&\"'\s\\]+)")
+SECRET_IN_HTML = re.compile(r"\b(" + "|".join(sorted(SECRET_FORM_FIELDS)) + r")=([^&\"'\s\\]+)")
 
 
 def mask(value: str) -> str:
@@ -306,9 +307,24 @@ def _fault_matches(actual: str | None, wanted: str | bool) -> bool:
 
 
 def _masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {
-        name: mask(value) if name.lower() in MASKED_HEADERS else value for name, value in headers
-    }
+    masked = {}
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in MASKED_HEADERS:
+            value = mask(value)
+        elif lowered == "location":
+            # The authorize redirect carries the authorization code in its query string.
+            value = _masked_url(value)
+        masked[name] = value
+    return masked
+
+
+def _masked_url(url: str) -> str:
+    base, question, rest = url.partition("?")
+    if not question:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    return f"{base}?{_masked_query(query)}{hash_}{fragment}"
 
 
 def _masked_query(query: str) -> str:
@@ -327,6 +343,9 @@ def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str,
     mimetype = (content_type or "").split(";")[0].strip().lower()
     if mimetype == "application/x-www-form-urlencoded":
         text = _masked_query(text)
+    elif mimetype == "text/html":
+        # A redirect page repeats its Location, the authorization code included.
+        text = SECRET_IN_HTML.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
     elif any(name in text for name in SECRET_FIELDS):
         if "json" in mimetype:
             try:

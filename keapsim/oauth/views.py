@@ -81,12 +81,15 @@ def _scope(sim: Simulator, tenant_id: str) -> str:
 def _checked_request(params: dict[str, str]) -> tuple[OAuthApp, str] | Response:
     """The app and redirect URI of an authorization request, or the error page to show."""
     sim = _sim()
-    app = sim.identity.apps.get(params.get("client_id", ""))
+    for required in ("client_id", "redirect_uri"):
+        if not params.get(required):
+            return _error_page(f"{required} is missing.")
+    app = sim.identity.apps.get(params["client_id"])
     if app is None:
         return _error_page("Unknown client_id.")
     if app.tenant_id not in sim.tenants:
         return _error_page("This application's account no longer exists.")
-    redirect_uri = params.get("redirect_uri", "")
+    redirect_uri = params["redirect_uri"]
     if redirect_uri not in app.redirect_uris:
         return _error_page("redirect_uri is not registered for this application.")
     if params.get("response_type") != "code":
@@ -210,9 +213,21 @@ def _token_body(sim: Simulator, access: AccessToken, refresh: RefreshToken) -> R
     return _no_store(json_response(body, 200))
 
 
+# Keap documents form encoding only (facts §2.1); Flask reads multipart into the same form.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 @blueprint.post(TOKEN_PATH)
 def token() -> Response:
     sim = _sim()
+    if request.get_data(cache=True).strip() and request.mimetype not in FORM_TYPES:
+        # Otherwise a JSON body reads as an empty form, and the client would be told its
+        # credentials or grant_type are wrong when the encoding is. Keap's body is not known.
+        return _oauth_error(
+            "invalid_request",
+            "The body must be application/x-www-form-urlencoded, not "
+            f"{request.mimetype or 'untyped'}",
+        )
     credentials = _client_credentials()
     app = sim.identity.authenticate_client(*credentials) if credentials else None
     if app is None or app.tenant_id not in sim.tenants:

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from keapsim.gateway.faults import CANNED, DroppedConnection
-from keapsim.gateway.responses import EXPIRED_TOKEN, THROTTLED
+from keapsim.gateway.responses import EXPIRED_TOKEN, INVALID_TOKEN, THROTTLED
 from keapsim.simulator import Simulator
 
 from .conftest import new_contact
@@ -37,6 +37,36 @@ def test_canned_application_errors_take_the_versions_shape(
     assert v1.json() == {"message": "Input could not be converted to a valid request"}
     assert v2.json()["code"] == 400
     assert v2.json()["message"] == "Input could not be converted to a valid request"
+
+
+# The canned bodies the issue names, with what a v1 client receives.
+ISSUE_CANNED_BODIES = {
+    "expired_token": (401, EXPIRED_TOKEN),
+    "invalid_token": (401, INVALID_TOKEN),
+    "throttled": (429, THROTTLED),
+    "duplicate_409": (409, {"message": "A contact with this email address already exists"}),
+    "unavailable_503": (
+        503,
+        {
+            "code": "503",
+            "message": "Service Unavailable",
+            "status": "Request Throttled",
+            "details": None,
+        },
+    ),
+    "bad_request": (400, {"message": "Input could not be converted to a valid request"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE_CANNED_BODIES))
+def test_each_named_canned_body_answers_a_create_that_changes_nothing(
+    sim: Simulator, client: httpx.Client, name: str
+) -> None:
+    sim.faults.add(method="POST", path=CONTACTS, canned=name, times=1)
+    faulted = client.post("/v1/contacts", json=new_contact())
+    assert (faulted.status_code, faulted.json()) == ISSUE_CANNED_BODIES[name]
+    assert sim.tenant().contacts == {}
+    assert client.post("/v1/contacts", json=new_contact()).status_code == 201
 
 
 def test_every_canned_body_has_its_status(sim: Simulator, client: httpx.Client) -> None:
@@ -113,7 +143,9 @@ def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:  
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             http.get("/v1/contacts")
         assert http.get("/v1/contacts").status_code == 200  # a new connection works
-    dropped, served = sim.journal.find(path=CONTACTS)
+    # Entries are journaled as requests finish: the dropped one's thread may still be unwinding
+    # when the retry is served, so order them by arrival.
+    dropped, served = sorted(sim.journal.find(path=CONTACTS), key=lambda entry: entry.seq)
     assert dropped.status is None and dropped.fault is not None
     assert served.status == 200
 
@@ -360,6 +392,17 @@ def test_admin_api_names_the_bad_key(admin: httpx.Client) -> None:
     response = admin.post("/_keapsim/faults", json={"canned": "throttled", "tims": 3})
     assert response.status_code == 400
     assert "tims" in response.json()["error"]
+
+
+def test_admin_api_explains_a_rule_without_a_response(admin: httpx.Client) -> None:
+    response = admin.post("/_keapsim/faults", json={"path": CONTACTS})
+    assert response.status_code == 400
+    assert response.json()["details"] == [
+        {
+            "field": "(body)",
+            "message": "status: a 'status' effect needs a 'status' code or a 'canned' body name",
+        }
+    ]
 
 
 def test_admin_calls_are_never_faulted(sim: Simulator, admin: httpx.Client) -> None:

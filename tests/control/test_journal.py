@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import vcr
 import yaml
 
-from keapsim.gateway.journal import DEFAULT_JOURNAL_SIZE, Journal
+from keapsim.gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, mask
 from keapsim.simulator import Simulator
 
 from .conftest import new_contact
@@ -74,6 +75,46 @@ def test_credentials_are_masked(sim: Simulator, admin: httpx.Client) -> None:
     assert "grant_type=refresh_token" in token_call.request_body
     assert json.loads(token_call.response_body)["token_type"] == "bearer"
     assert key_call.request_headers["X-Keap-Api-Key"] == f"****{creds.api_key[-4:]}"
+
+
+def test_the_authorization_code_in_the_authorize_redirect_is_masked(
+    sim: Simulator, admin: httpx.Client
+) -> None:
+    from keapsim.oauth.views import AUTO_APPROVE
+
+    creds = sim.default_tenant
+    redirected = admin.get(
+        "/app/oauth/authorize",
+        params={
+            "client_id": creds.client_id,
+            "redirect_uri": creds.redirect_uri,
+            "response_type": "code",
+            "scope": "full",
+            "state": "s1",
+            AUTO_APPROVE: "1",
+        },
+    )
+    assert redirected.status_code == 302
+    code = parse_qs(urlsplit(redirected.headers["location"]).query)["code"][0]
+    exchanged = admin.post(
+        "/token",
+        data={
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": creds.redirect_uri,
+        },
+    )
+    assert exchanged.status_code == 200
+    assert code not in sim.journal.to_jsonl()
+    location = sim.journal.find(path="/app/oauth/authorize")[0].response_headers["Location"]
+    assert location.startswith(f"{creds.redirect_uri}?")
+    assert parse_qs(urlsplit(location).query) == {
+        "code": [mask(code)],
+        "scope": [parse_qs(urlsplit(redirected.headers["location"]).query)["scope"][0]],
+        "state": ["s1"],
+    }
 
 
 def test_bodies_are_cut_at_the_limit(client: httpx.Client) -> None:

@@ -16,6 +16,7 @@ from keapsim.simulator import Simulator
 from .helpers import contact_body, populate
 
 CHROMIUM = Path("/usr/bin/chromium")
+CONTACTS_PATH = "/crm/rest/v1/contacts"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -151,3 +152,74 @@ def test_a_fault_rule_added_in_the_dashboard_shows_in_the_journal(
     assert sim.tenant(credentials.tenant_id).contacts == {}
 
     assert requested and all(url.startswith(own_server.url) for url in requested)
+
+
+@pytest.mark.browser
+def test_an_invalid_fault_rule_is_explained_at_the_form_and_the_input_is_kept(
+    own_server: SimulatorServer, browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    sim = own_server.simulator
+    page.goto(f"{own_server.url}/_keapsim/ui")
+    form = page.locator("#fault-form")
+    form.locator("select[name=method]").select_option("POST")
+    form.locator("input[name=path]").fill(CONTACTS_PATH)
+    form.locator("button[type=submit]").click()  # neither a canned response nor a status
+    problem = "status: a 'status' effect needs a 'status' code or a 'canned' body name"
+    expect(form.locator(".form-message")).to_have_text(problem)
+    assert sim.faults.list() == []
+
+    # Wait for a live refresh to re-render the faults panel: the user's input and the message
+    # beside it survive it.
+    sim.faults.add(name="added from python", path="/nowhere", status=500)
+    expect(page.locator("#faults tbody")).to_contain_text("added from python")
+    expect(form.locator("input[name=path]")).to_have_value(CONTACTS_PATH)
+    expect(form.locator("select[name=method]")).to_have_value("POST")
+    expect(form.locator(".form-message")).to_have_text(problem)
+
+    form.locator("select[name=canned]").select_option("throttled")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("fault rule added")
+    expect(form.locator(".form-message")).to_be_hidden()
+    expect(form.locator("input[name=path]")).to_have_value("")
+    added = sim.faults.list()[-1].spec
+    assert (added.method, added.path, added.canned) == ("POST", CONTACTS_PATH, "throttled")
+
+
+@pytest.mark.browser
+def test_the_dashboard_adds_a_lost_response_rule(own_server: SimulatorServer, browser_page) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    sim = own_server.simulator
+    credentials = sim.default_tenant
+    assert credentials is not None
+    page.goto(f"{own_server.url}/_keapsim/ui")
+    form = page.locator("#fault-form")
+    form.locator("select[name=method]").select_option("POST")
+    form.locator("input[name=path]").fill(CONTACTS_PATH)
+    form.locator("select[name=effect]").select_option("drop")
+    form.locator("input[name=latency]").fill("0.05")
+    form.locator("input[name=apply_then_fail]").check()
+    form.locator("input[name=times]").fill("1")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#message")).to_have_text("fault rule added")
+    [rule] = sim.faults.list()
+    assert (rule.spec.effect, rule.spec.latency, rule.spec.apply_then_fail, rule.spec.times) == (
+        "drop",
+        0.05,
+        True,
+        1,
+    )
+    expect(page.locator(f"#faults tr[data-fault-id='{rule.id}']")).to_contain_text("drop")
+
+    with httpx.Client(
+        base_url=f"{own_server.url}/crm/rest",
+        timeout=10,
+        headers={"X-Keap-API-Key": credentials.api_key},
+    ) as api:
+        with pytest.raises(httpx.TransportError):
+            api.post("/v1/contacts", json=contact_body("lost@example.com"))
+    assert len(sim.tenant().find_by_email("lost@example.com")) == 1  # served, then dropped

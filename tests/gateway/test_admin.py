@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from keapsim import Simulator
+from keapsim.config import Limits, Window
 from keapsim.gateway.responses import INVALID_TOKEN
 
 
@@ -60,6 +61,8 @@ def test_create_a_tenant_with_settings_and_use_its_credentials(
         ({"access_token_ttl": 0}, "access_token_ttl"),
         ({"tenant_id": "Not A Host"}, "tenant_id"),
         ({"colour": "blue"}, "colour"),
+        ({"redirect_uris": ["not a uri"]}, "redirect_uris"),
+        ({"redirect_uris": ["https://app.example/cb#frag"]}, "redirect_uris"),
     ],
 )
 def test_bad_tenant_bodies_get_clear_400s(admin: httpx.Client, body: dict, fragment: str) -> None:
@@ -213,6 +216,10 @@ def test_the_clock(frozen_sim: Simulator, admin: httpx.Client) -> None:
     assert admin.post("/clock/advance", json={"seconds": -1}).status_code == 400
     assert admin.post("/clock/advance", json={}).status_code == 400
     assert admin.post("/clock/freeze", json={"at": before["epoch"] - 10}).status_code == 400
+    # Past year 9999 Python has no datetime: refused, and the clock keeps working.
+    assert admin.post("/clock/advance", json={"seconds": 1e308}).status_code == 400
+    assert admin.post("/clock/freeze", json={"at": 1e308}).status_code == 400
+    assert admin.get("/clock").json()["epoch"] == pytest.approx(before["epoch"] + 90)
     assert admin.post("/clock/unfreeze").json()["frozen"] is False
     assert admin.post("/clock/freeze").json()["frozen"] is True
 
@@ -229,6 +236,25 @@ def test_without_an_admin_token_only_loopback_clients_are_served() -> None:
         assert local.get("/_keapsim/tenants").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("address", "served"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("::ffff:203.0.113.7", False),
+        ("10.0.0.1", False),
+        ("", False),
+    ],
+)
+def test_what_counts_as_loopback(address: str, served: bool) -> None:
+    sim = Simulator()
+    transport = httpx.WSGITransport(app=sim.wsgi_app, remote_addr=address)
+    with httpx.Client(transport=transport, base_url=sim.base_url) as client:
+        assert client.get("/_keapsim/clock").status_code == (200 if served else 403)
+
+
 def test_with_an_admin_token_everyone_needs_it() -> None:
     sim = Simulator(admin_token="s3cret-admin")
     remote = httpx.WSGITransport(app=sim.wsgi_app, remote_addr="203.0.113.7")
@@ -239,4 +265,44 @@ def test_with_an_admin_token_everyone_needs_it() -> None:
             assert client.get("/_keapsim/tenants", headers=wrong).status_code == 401
             right = {"Authorization": "Bearer s3cret-admin"}
             assert client.get("/_keapsim/tenants", headers=right).status_code == 200
+            lower = {"Authorization": "bearer s3cret-admin"}
+            assert client.get("/_keapsim/tenants", headers=lower).status_code == 200
+            bare = {"Authorization": "s3cret-admin"}
+            assert client.get("/_keapsim/tenants", headers=bare).status_code == 401
             assert client.post("/_keapsim/tenants", json={}, headers=right).status_code == 201
+
+
+def test_add_an_oauth_app_with_its_own_quota(frozen_sim: Simulator, admin: httpx.Client) -> None:
+    creds = frozen_sim.create_tenant(limits=Limits(oauth_app=Window(per_minute=1)))
+    added = admin.post(
+        f"/tenants/{creds.tenant_id}/apps",
+        json={"name": "Second app", "redirect_uris": ["https://two.example/cb"]},
+    )
+    assert added.status_code == 201, added.text
+    app = added.json()
+    assert app["tenant_id"] == creds.tenant_id and app["client_id"] != creds.client_id
+    listed = admin.get(f"/tenants/{creds.tenant_id}").json()["apps"]
+    assert {a["client_id"] for a in listed} == {creds.client_id, app["client_id"]}
+    authorize = {
+        "client_id": app["client_id"],
+        "redirect_uri": "https://two.example/cb",
+        "response_type": "code",
+        "keapsim_auto_approve": "1",
+    }
+    with httpx.Client(transport=frozen_sim.transport(), base_url=frozen_sim.base_url) as http:
+        granted = http.get("/app/oauth/authorize", params=authorize)
+    assert granted.headers["Location"].startswith("https://two.example/cb?code=")
+
+    # The new app's tokens are counted on its own bucket, not the first app's.
+    minted = admin.post(f"/tenants/{creds.tenant_id}/tokens", json={"client_id": app["client_id"]})
+    assert minted.json()["client_id"] == app["client_id"]
+    with api(frozen_sim, {"Authorization": f"Bearer {creds.access_token}"}) as first:
+        assert [first.get("/v1/contacts").status_code for _ in range(2)] == [200, 429]
+    with api(frozen_sim, {"Authorization": f"Bearer {minted.json()['access_token']}"}) as second:
+        assert second.get("/v1/contacts").status_code == 200
+
+    taken = admin.post(f"/tenants/{creds.tenant_id}/apps", json={"client_id": app["client_id"]})
+    assert taken.status_code == 409
+    bad = admin.post(f"/tenants/{creds.tenant_id}/apps", json={"redirect_uris": ["/relative"]})
+    assert bad.status_code == 400 and "redirect_uris" in bad.json()["error"]
+    assert admin.post("/tenants/nobody/apps", json={}).status_code == 404

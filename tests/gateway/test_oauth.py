@@ -196,6 +196,17 @@ def test_bad_requests_show_an_error_page_and_never_redirect(
         assert response.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("missing", ["client_id", "redirect_uri"])
+def test_a_missing_parameter_is_named_on_the_error_page(
+    http: httpx.Client, creds: TenantCredentials, missing: str
+) -> None:
+    params = authorize_params(creds)
+    del params[missing]
+    response = http.get(AUTHORIZE, params=params)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert f"{missing} is missing." in response.text
+
+
 def test_an_unknown_scope_is_redirected_as_invalid_scope(
     http: httpx.Client, creds: TenantCredentials
 ) -> None:
@@ -312,6 +323,24 @@ def test_grant_type_errors(http: httpx.Client, creds: TenantCredentials) -> None
         "error": "invalid_request",
         "error_description": "Invalid Refresh Token",
     }
+
+
+@pytest.mark.parametrize("client_auth", ["basic", "body"])
+def test_a_json_body_is_refused_as_such(
+    http: httpx.Client, creds: TenantCredentials, client_auth: str
+) -> None:
+    body = {"grant_type": "refresh_token", "refresh_token": creds.refresh_token}
+    headers: dict[str, str] = {}
+    if client_auth == "basic":
+        headers = basic(creds)
+    else:
+        body |= {"client_id": creds.client_id, "client_secret": creds.client_secret}
+    response = http.post("/token", json=body, headers=headers)
+    # Not "invalid_client" or "missing grant_type": the encoding is what is wrong.
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "application/json" in response.json()["error_description"]
+    assert refresh(http, creds, creds.refresh_token).status_code == 200
 
 
 # -- lifetimes ----------------------------------------------------------------------------------

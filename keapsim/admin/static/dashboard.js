@@ -23,12 +23,34 @@ async function refreshPanel(name, force) {
   const html = await response.text();
   const section = document.getElementById("panel-" + name);
   if (!section) return;
-  // A periodic refresh must not wipe a form the user is filling in.
   const focused = document.activeElement;
   const editing = focused && section.contains(focused) && focused.matches("input, select, textarea");
-  if (force || !editing) {
-    section.innerHTML = html;
+  if (editing && !force) return;
+  // A refresh must not wipe a form the user has filled in (or one showing an error about
+  // what they typed): the fresh panel gets the live form back in place of its blank one.
+  const fresh = document.createElement("div");
+  fresh.innerHTML = html;
+  for (const form of section.querySelectorAll("form[id]")) {
+    const blank = fresh.querySelector("#" + CSS.escape(form.id));
+    if (blank && isFilledIn(form)) blank.replaceWith(form);
   }
+  section.replaceChildren(...fresh.childNodes);
+}
+
+function isFilledIn(form) {
+  const message = form.querySelector(".form-message");
+  if (message && !message.hidden) return true;
+  return Array.from(form.elements).some((field) => {
+    if (field.tagName === "SELECT") {
+      // Without a "selected" attribute, a select starts on its first option.
+      const initial = Math.max(0, Array.from(field.options).findIndex((o) => o.defaultSelected));
+      return field.selectedIndex !== initial;
+    }
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    return field.tagName !== "BUTTON" && "defaultValue" in field && field.value !== field.defaultValue;
+  });
 }
 
 function refreshAll() {
@@ -47,34 +69,54 @@ async function callAdmin(method, path, body) {
     let message = "HTTP " + response.status;
     try {
       const payload = await response.json();
-      message = payload.error || payload.message || message;
+      message = errorText(payload) || message;
     } catch (ignored) { /* not JSON */ }
     throw new Error(message);
   }
   return response.status === 204 ? null : response.json();
 }
 
-async function act(description, action) {
+// The admin API's 400 names each bad field; a rule-level problem has no field of its own.
+function errorText(payload) {
+  if (Array.isArray(payload.details) && payload.details.length) {
+    return payload.details
+      .map((d) => (d.field && d.field !== "(body)" ? d.field + ": " : "") + d.message)
+      .join("; ");
+  }
+  return payload.error || payload.message || "";
+}
+
+// On failure the panels are left as they are: re-rendering would wipe the form the user is
+// correcting. The message also goes into the form, where the user is looking.
+async function act(description, action, form) {
+  const formMessage = form ? form.querySelector(".form-message") : null;
+  if (formMessage) formMessage.hidden = true;
   try {
     await action();
-    showMessage(description, false);
   } catch (err) {
     showMessage(err.message, true);
+    if (formMessage) {
+      formMessage.textContent = err.message;
+      formMessage.hidden = false;
+    }
+    return;
   }
+  showMessage(description, false);
   await refreshAll().catch((err) => showMessage(err.message, true));
 }
 
 function faultFromForm(form) {
   const data = new FormData(form);
   const rule = {};
-  for (const key of ["method", "path", "tenant", "canned", "name"]) {
+  for (const key of ["method", "path", "tenant", "effect", "canned", "name"]) {
     const value = (data.get(key) || "").trim();
     if (value) rule[key] = value;
   }
-  for (const key of ["status", "times"]) {
+  for (const key of ["status", "times", "latency"]) {
     const value = (data.get(key) || "").trim();
     if (value) rule[key] = Number(value);
   }
+  if (data.get("apply_then_fail")) rule.apply_then_fail = true;
   return rule;
 }
 
@@ -86,7 +128,7 @@ document.addEventListener("submit", (event) => {
     act("fault rule added", async () => {
       await callAdmin("POST", "/faults", rule);
       form.reset();
-    });
+    }, form);
   } else if (form.dataset.action === "advance-clock") {
     event.preventDefault();
     const seconds = Number(new FormData(form).get("seconds"));

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import Response, jsonify, request
 
 from ...store import Invalid
-from ...store.models import Contact
+from ...store.models import Contact, CustomField
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint
 from .filters import (
     COMPARE,
     EQ,
+    NONE,
     Clause,
     compare,
     id_set,
@@ -61,6 +63,7 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "city": EQ,
     "state": EQ,
     "website": EQ,
+    "lead_source_name": EQ,
     "contact_id": COMPARE,
     **{
         f"{kind}_address_{part}": EQ
@@ -68,6 +71,14 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
         for part in ADDRESS_PARTS
     },
 }
+
+
+# v1 spellings of the custom field types whose filters also take > < >= <= (v2 document,
+# ``filter`` of GET /contacts: numeric fields and date fields).
+_NUMERIC_CUSTOM_TYPES = frozenset(
+    {"WholeNumber", "DecimalNumber", "Currency", "Percent", "Year", "Month", "DayOfWeek", "User"}
+)
+_DATE_CUSTOM_TYPES = frozenset({"Date", "DateTime"})
 
 
 def _guide_profile() -> bool:
@@ -82,11 +93,56 @@ def _primary_address(contact: Contact) -> dict:
     return _address(contact, "BILLING") or (contact.addresses[0] if contact.addresses else {})
 
 
-def _clause_test(clause: Clause, custom: dict[str, int]) -> Callable[[Contact], bool]:
+def _number(value: object) -> float | None:
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def _moment(value: object) -> datetime | None:
+    """A stored custom date value as an aware datetime (a bare date counts as UTC midnight)."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _custom_test(field: CustomField, op: str, value: str) -> Callable[[Contact], bool]:
+    """Numeric and date custom fields compare by value; the others match text (a trailing
+    ``*`` is a prefix match)."""
+    if field.field_type in _NUMERIC_CUSTOM_TYPES and value != NONE:
+        wanted = _number(value)
+        if wanted is None:
+            raise BadInput(f"Invalid value for {field.field_name}: {value}", field="filter")
+
+        def numeric(contact: Contact) -> bool:
+            have = _number(contact.custom_fields.get(field.id))
+            return have is not None and compare(have, op, wanted)
+
+        return numeric
+    if field.field_type in _DATE_CUSTOM_TYPES and value != NONE:
+        moment = timestamp(value, field.field_name)
+
+        def dated(contact: Contact) -> bool:
+            have = _moment(contact.custom_fields.get(field.id))
+            return have is not None and compare(have, op, moment)
+
+        return dated
+    return lambda c: text_matches(
+        None if c.custom_fields.get(field.id) is None else str(c.custom_fields[field.id]), value
+    )
+
+
+def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Contact], bool]:
     """A predicate for one filter clause (custom fields are matched by ``field_name``)."""
     name, op, value = clause.field, clause.op, clause.value
     if name in ("given_name", "family_name", "middle_name", "website"):
         return lambda c: text_matches(getattr(c, name), value)
+    if name == "lead_source_name":
+        source_names = {s.id: s.name for s in tenant().list_lead_sources()}
+        return lambda c: text_matches(source_names.get(c.lead_source_id), value)
     if name == "email":
         return lambda c: (
             any(text_matches(e, value) for e in c.emails) or (value == "NONE" and not c.emails)
@@ -114,10 +170,7 @@ def _clause_test(clause: Clause, custom: dict[str, int]) -> Callable[[Contact], 
         kind, part = name.split("_address_")
         return lambda c: text_matches(_address(c, kind.upper()).get(part), value, wildcard=False)
     if name in custom:
-        field_id = custom[name]
-        return lambda c: text_matches(
-            None if c.custom_fields.get(field_id) is None else str(c.custom_fields[field_id]), value
-        )
+        return _custom_test(custom[name], op, value)
     raise BadInput(f"Invalid filter field: {name}", field="filter")  # pragma: no cover
 
 
@@ -140,8 +193,14 @@ def _phone_test(clauses: list[Clause]) -> Callable[[Contact], bool] | None:
 @blueprint.get("/contacts")
 def list_contacts() -> Response:
     the_tenant = tenant()
-    custom = {f.field_name.casefold(): f.id for f in the_tenant.list_custom_fields()}
-    clauses = parse_filter(FILTER_FIELDS, {name: EQ for name in custom})
+    custom = {f.field_name.casefold(): f for f in the_tenant.list_custom_fields()}
+    clauses = parse_filter(
+        FILTER_FIELDS,
+        {
+            name: COMPARE if f.field_type in _NUMERIC_CUSTOM_TYPES | _DATE_CUSTOM_TYPES else EQ
+            for name, f in custom.items()
+        },
+    )
     tests = [
         _clause_test(c, custom) for c in clauses if c.field not in ("phone_number", "phone_fields")
     ]

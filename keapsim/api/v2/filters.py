@@ -147,11 +147,13 @@ def ordered(
 
 
 def _known_names(param: str, allowed: Iterable[str]) -> set[str] | None:
+    """The names listed in ``param``; a blank one (``update_mask=``, as clients that serialise an
+    empty list send it) counts as absent, as it does in v1, rather than selecting nothing."""
     names = listed_param(param)
     unknown = (names or set()) - set(allowed)
     if unknown:
         raise BadInput(f"Invalid {param}: {', '.join(sorted(unknown))}", field=param)
-    return names
+    return names or None
 
 
 def masked(
