@@ -7,6 +7,7 @@ into that version's body.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import request
@@ -14,6 +15,11 @@ from flask import request
 from ..gateway import principal_of
 from ..store import Invalid, Tenant
 from ..store.errors import UNCONVERTIBLE
+
+# An optional minus and decimal digits: exactly what int() takes. ``str.isdigit`` would also
+# pass superscripts ("²") and a doubled sign would get through ``lstrip("-")``; int() rejects
+# both, which used to surface as a 500 (so did a text longer than int()'s 4,300 digits).
+_INTEGER_TEXT = re.compile(r"-?\d+")
 
 
 class BadInput(Invalid):
@@ -66,7 +72,7 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
         raise BadInput(UNCONVERTIBLE, field=name)
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and len(value) <= 40 and _INTEGER_TEXT.fullmatch(value.strip()):
         result = int(value)
     else:
         raise BadInput(UNCONVERTIBLE, field=name)
@@ -113,6 +119,6 @@ def path_id(value: str, kind: str) -> int:
     """A numeric id from the path. A non-numeric one cannot exist, so it is a 404."""
     from ..store import NotFound
 
-    if not value.isdigit() or len(value) > 18:
+    if not value.isdecimal() or len(value) > 18:
         raise NotFound(kind, value)
     return int(value)

@@ -64,6 +64,7 @@ BODIES = [
     b' "field_type": {}, "options": [1], "email": [], "given_name": 1, "category": {"id": []}}',
     b'{"addresses": [{"field": "BILLING", "region": 5, "country_code": []}], '
     b'"phone_numbers": [{"field": "PHONE1", "number": 5}], "birthday": 3}',
+    b'{"ids": [' + b"9" * 5000 + b'], "contact_id": "\xc2\xb2", "tagIds": ["--1"]}',
 ]
 
 QUERIES = [
@@ -79,6 +80,10 @@ QUERIES = [
     {"category": "1.5"},
     {"contact_id": "1e3"},
     {"include_inactive": "2"},
+    # str.isdigit() passes these, int() does not: each used to be a 500.
+    {"limit": "\u00b2", "ids": "\u00b2", "contact_id": "\u00b2", "category": "\u00b2"},
+    {"limit": "--5", "offset": "--1"},
+    {"limit": "9" * 5000, "ids": "9" * 5000},
 ]
 
 
@@ -99,6 +104,7 @@ def test_garbage_never_causes_a_500(api: V1, tenant: Tenant, method: str, templa
         template.format(**ids),
         template.format(**{k: "x" for k in ids}),
         template.format(**{k: "9" * 25 for k in ids}),
+        template.format(**{k: "\u00b2" for k in ids}),
     ]
     for path in paths:
         for content in BODIES:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -279,6 +282,38 @@ def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
     headers = {"X-Keap-API-Key": sim.default_tenant.api_key}
     with httpx.Client(base_url=f"{server.url}/crm/rest", headers=headers) as http:
         assert http.post("/v1/contacts", json=new_contact()).status_code == 409
+
+
+def test_serve_loads_a_scenario_before_serving() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "keapsim.cli",
+            "serve",
+            "--port",
+            "0",
+            "--json",
+            "--scenario",
+            "guide_duplicate_email_409",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line, process.stderr.read() if process.poll() is not None else "no output"
+        info = json.loads(line)
+        headers = {"X-Keap-API-Key": info["api_key"]}
+        with httpx.Client(base_url=info["base_url"], headers=headers, timeout=10) as http:
+            duplicate = http.post("/v1/contacts", json=new_contact("lead@example.com"))
+            assert duplicate.status_code == 409
+            assert duplicate.json()["message"] == "A contact with this email address already exists"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
 
 
 def test_cli_reports_invalid_files_and_unreachable_servers(tmp_path: Path) -> None:

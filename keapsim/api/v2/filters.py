@@ -113,7 +113,7 @@ def to_millis(moment: datetime) -> datetime:
 def positive_int(value: str, name: str) -> int:
     """Ids in filters are positive integers; "Values that are zero, negative, or non-integer
     return a 400" (v2 document, lead source filter)."""
-    if not value.isdigit() or int(value) <= 0 or len(value) > 18:
+    if not value.isdecimal() or len(value) > 18 or int(value) <= 0:
         raise BadInput(f"Invalid value for {name}: {value}", field="filter")
     return int(value)
 

@@ -120,7 +120,7 @@ def string_id(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadInput(UNCONVERTIBLE, field=name)
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 18:
+    if not text.isdecimal() or len(text) > 18:
         raise BadInput(UNCONVERTIBLE, field=name)
     return int(text)
 
