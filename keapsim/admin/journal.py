@@ -35,7 +35,7 @@ def _filters(*, with_limit: bool = True) -> dict[str, Any]:
             filters[name] = args[name]
     statuses = [part for value in args.getlist("status") for part in value.split(",") if part]
     if statuses:
-        if not all(s.strip().isdigit() for s in statuses):
+        if not all(s.strip().isdecimal() and len(s.strip()) <= 3 for s in statuses):
             raise BadFilter("status: expected integers, e.g. status=429 or status=400,409")
         filters["status"] = [int(s) for s in statuses]
     fault = args.get("fault")
@@ -43,7 +43,7 @@ def _filters(*, with_limit: bool = True) -> dict[str, Any]:
         filters["fault"] = {"true": True, "false": False}.get(fault.lower(), fault)
     limit = args.get("limit")
     if with_limit and limit:
-        if not limit.isdigit():
+        if not limit.isdecimal() or len(limit) > 9:
             raise BadFilter("limit: expected a non-negative integer")
         filters["limit"] = int(limit)
     return filters

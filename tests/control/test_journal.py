@@ -287,3 +287,17 @@ def test_concurrent_requests_over_waitress_are_each_journaled_once(server) -> No
     assert len(entries) == 40
     assert sorted(e.query for e in entries) == sorted(f"offset={n}" for n in range(40))
     assert len({e.seq for e in entries}) == 40
+
+
+def test_admin_journal_refuses_odd_numbers_with_a_400() -> None:
+    """``str.isdigit`` accepts "²", which ``int`` refuses: such filters are a clear 400."""
+    import httpx
+
+    from keapsim import Simulator
+
+    sim = Simulator()
+    admin = httpx.Client(transport=sim.transport(), base_url=f"{sim.base_url}/_keapsim")
+    for query in ("limit=²", "status=²", "limit=" + "9" * 50, "status=4290000"):
+        response = admin.get(f"/journal?{query}")
+        assert response.status_code == 400, query
+        assert "error" in response.json()
