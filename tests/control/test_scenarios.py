@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.serve_process import serve_process
 
 from keapsim.gateway.responses import EXPIRED_TOKEN, THROTTLED
 from keapsim.scenarios import ScenarioError, apply_scenario, library, load_scenario
@@ -285,35 +283,12 @@ def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
 
 
 def test_serve_loads_a_scenario_before_serving() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "keapsim.cli",
-            "serve",
-            "--port",
-            "0",
-            "--json",
-            "--scenario",
-            "guide_duplicate_email_409",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line, process.stderr.read() if process.poll() is not None else "no output"
-        info = json.loads(line)
+    with serve_process("--scenario", "guide_duplicate_email_409") as info:
         headers = {"X-Keap-API-Key": info["api_key"]}
         with httpx.Client(base_url=info["base_url"], headers=headers, timeout=10) as http:
             duplicate = http.post("/v1/contacts", json=new_contact("lead@example.com"))
             assert duplicate.status_code == 409
             assert duplicate.json()["message"] == "A contact with this email address already exists"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=20)
 
 
 def test_cli_reports_invalid_files_and_unreachable_servers(tmp_path: Path) -> None:

@@ -3,40 +3,13 @@ tenant and the admin guard of a real server process."""
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
-
 import httpx
+from support.serve_process import serve_process
 
 
 def test_profile_throttle_and_admin_token_flags() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "keapsim.cli",
-            "serve",
-            "--port",
-            "0",
-            "--json",
-            "--profile",
-            "guide",
-            "--throttle",
-            "off",
-            "--admin-token",
-            "flag-token",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line, process.stderr.read() if process.stderr else "no output"
-        info = json.loads(line)
+    options = ("--profile", "guide", "--throttle", "off", "--admin-token", "flag-token")
+    with serve_process(*options) as info:
         assert {"client_id", "client_secret", "redirect_uri", "api_key"} <= set(info)
         settings_url = f"{info['admin_url']}/tenants/{info['tenant_id']}/settings"
         assert httpx.get(settings_url, timeout=10).status_code == 401
@@ -49,6 +22,3 @@ def test_profile_throttle_and_admin_token_flags() -> None:
             responses = [api.get("/v1/contacts") for _ in range(12)]  # over the 10/s spike
         assert [r.status_code for r in responses] == [200] * 12
         assert "x-keap-product-throttle-used" not in responses[-1].headers
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=20)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
-
 import httpx
+from support.serve_process import serve_process
 
 from keapsim import Simulator
 from keapsim.server import SimulatorServer
@@ -91,46 +87,15 @@ def test_session_server_serves_over_loopback(
         assert "message" in unknown.json()
 
 
-def test_keapsim_serve_prints_credentials_and_answers(tmp_path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "keapsim.cli",
-            "serve",
-            "--port",
-            "0",
-            "--seed-data",
-            "5",
-            "--faker-seed",
-            "3",
-            "--api-key",
-            "cli-key",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        info = json.loads(line)
+def test_keapsim_serve_prints_credentials_and_answers() -> None:
+    options = ("--seed-data", "5", "--faker-seed", "3", "--api-key", "cli-key")
+    with serve_process(*options) as info:
         assert info["api_key"] == "cli-key"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                response = httpx.get(
-                    f"{info['base_url']}/v1/contacts", headers={"X-Keap-API-Key": "cli-key"}
-                )
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        response = httpx.get(
+            f"{info['base_url']}/v1/contacts", headers={"X-Keap-API-Key": "cli-key"}, timeout=10
+        )
         assert response.status_code == 200
         assert response.json()["count"] == 5
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_serve_refuses_a_bad_scenario_or_state_file_with_a_clear_message(tmp_path) -> None:
