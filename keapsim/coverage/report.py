@@ -8,7 +8,8 @@ from typing import Any
 
 from werkzeug.routing import Map
 
-from .exclusions import EXCLUSIONS, Exclusion
+from . import exclusions as exclusions_module
+from .exclusions import Exclusion
 from .operations import DOCUMENTS, Area, Operation, official_operations, path_template
 from .routes import Route, api_routes
 
@@ -181,16 +182,19 @@ def _selected(op: Operation, document: str | None, area: Area | None) -> bool:
 def build_report(
     url_map: Map | None = None,
     *,
-    exclusions: Iterable[Exclusion] = EXCLUSIONS,
+    exclusions: Iterable[Exclusion] | None = None,
     operations: Iterable[Operation] | None = None,
 ) -> CoverageReport:
-    """Coverage of the official documents by ``url_map`` (the shared app's by default)."""
+    """Coverage of the official documents by ``url_map`` (the shared app's by default), with
+    ``exclusions`` (by default those of :mod:`keapsim.coverage.exclusions`)."""
     if url_map is None:
         from ..app import shared_app
 
         url_map = shared_app().url_map
     operations = tuple(official_operations() if operations is None else operations)
     routes = {(r.document, r.method, r.template): r for r in api_routes(url_map)}
+    if exclusions is None:
+        exclusions = exclusions_module.EXCLUSIONS
     reasons, problems = _exclusion_reasons(operations, exclusions)
     statuses = []
     for op in operations:
