@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.routing import Map
@@ -91,7 +91,7 @@ class OperationStatus:
 class CoverageReport:
     statuses: tuple[OperationStatus, ...]
     undocumented_routes: tuple[Route, ...] = ()  # keapsim's own routes under /crm/rest
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...] = ()  # exclusions that do not fit the documents or the routes
 
     # -- tallies -----------------------------------------------------------------------------
     def tally(self, document: str | None = None, area: Area | None = None) -> Tally:

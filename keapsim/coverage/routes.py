@@ -35,7 +35,7 @@ class Route:
     @property
     def document(self) -> str:
         """The API version the rule belongs to ("v1", "v2", or "" for neither)."""
-        first = self.template.split("/")[1] if self.template.count("/") >= 1 else ""
+        first = self.template.split("/", 2)[1]  # the template always begins with "/"
         return first if first in ("v1", "v2") else ""
 
 
