@@ -83,9 +83,7 @@ def _execute(chain: list[Block], namespace: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.name for block in RUNNABLE])
-def test_python_example_runs(
-    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_python_example_runs(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     if block.is_pytest_file:
         _run_as_pytest_file(block, tmp_path)

@@ -32,8 +32,11 @@ DEFAULT_SERVE = "keapsim serve --seed-data 50 --api-key demo-key"
 
 #: Walkthroughs that go on from one page to the next share one session.
 SESSIONS = {
-    "connector walkthrough": ["docs/connector/batch.md", "docs/connector/report.md",
-                              "docs/connector/resume.md"],
+    "connector walkthrough": [
+        "docs/connector/batch.md",
+        "docs/connector/report.md",
+        "docs/connector/resume.md",
+    ],
 }
 #: Sessions that take a minute (the walkthrough delivers its 50 leads three times, at Keap's
 #: 10 requests a second): left out of the quick loop, ``pytest -m "not slow"``.
@@ -71,7 +74,10 @@ def _sessions() -> dict[str, list[Step]]:
     sessions: dict[str, list[Step]] = {}
     for name, pages in SESSIONS.items():
         sessions[name] = [
-            step for page in pages for block in all_blocks() if block.name.startswith(page + ":")
+            step
+            for page in pages
+            for block in all_blocks()
+            if block.name.startswith(page + ":")
             for step in _steps(block)
         ]
     for path in markdown_files():
