@@ -22,7 +22,7 @@ class MissingExtra(ModuleNotFoundError):
 
 
 def missing_extra(error: ModuleNotFoundError, feature: str, extra: str) -> MissingExtra:
-    module = error.name or "an optional module"
+    module = (error.name or "an optional module").split(".")[0]  # the package to install
     return MissingExtra(
         f"{feature} needs {module!r}, which the base install leaves out: "
         f"pip install 'keapsim[{extra}]'",
