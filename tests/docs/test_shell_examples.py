@@ -159,7 +159,7 @@ def _run_step(step: Step, state: Path, env: dict[str, str], address: str, demo: 
     )
     assert completed.returncode == step.expected_exit, report
     if step.expected_output is not None:
-        assert step.expected_output in completed.stdout, report
+        assert _localise(step.expected_output, address, demo) in completed.stdout, report
 
 
 def _params() -> list[object]:
