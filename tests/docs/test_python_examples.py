@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -36,28 +37,33 @@ def _chain(block: Block) -> list[Block]:
     return chain
 
 
-def _source(block: Block) -> str:
-    setup = block.directive("setup")
-    return f"{setup}\n{block.code}" if setup else block.code
-
-
 def _run_as_pytest_file(block: Block, directory: Path) -> None:
     test_file = directory / "test_docs_example.py"
-    test_file.write_text(_source(block), encoding="utf-8")
-    # The user's view: a directory of their own, keapsim's plugin loaded from its entry point.
+    # Padded so that the file's line numbers are the Markdown file's (setup goes above).
+    setup = block.directive("setup") or ""
+    padding = max(block.line - setup.count("\n") - 1, 1)
+    test_file.write_text(setup + "\n" * padding + block.code, encoding="utf-8")
+    # The user's view: a directory of their own and keapsim's plugin, the module its pytest11
+    # entry point names. Only that plugin is loaded: autoloading every installed one
+    # (schemathesis, Playwright, ...) costs seconds per example.
+    (plugin,) = entry_points(group="pytest11", name="keapsim")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", plugin.value, str(test_file)]
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        [*command, "-p", "no:cacheprovider"],
         cwd=directory,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     expected = f"{block.test_count} passed"
-    assert completed.returncode == 0 and expected in completed.stdout, (
-        f"{block.name}: the example's tests did not all pass\n{completed.stdout}\n"
-        f"{completed.stderr}"
-    )
+    if completed.returncode != 0 or expected not in completed.stdout:
+        pytest.fail(
+            f"{block.name}: the example's tests did not all pass "
+            f"(test_docs_example.py line N is {block.path.name} line N)\n"
+            f"{completed.stdout}\n{completed.stderr}",
+            pytrace=False,
+        )
 
 
 def _run_as_script(chain: list[Block]) -> None:

@@ -157,9 +157,11 @@ def _run_step(step: Step, state: Path, env: dict[str, str], address: str, demo: 
         f"{step.block.name}: exit {completed.returncode}\n--- stdout\n{completed.stdout}"
         f"\n--- stderr\n{completed.stderr}"
     )
-    assert completed.returncode == step.expected_exit, report
-    if step.expected_output is not None:
-        assert _localise(step.expected_output, address, demo) in completed.stdout, report
+    if completed.returncode != step.expected_exit:
+        pytest.fail(f"expected exit {step.expected_exit}: {report}", pytrace=False)
+    expected = step.expected_output
+    if expected is not None and _localise(expected, address, demo) not in completed.stdout:
+        pytest.fail(f"expected {expected!r} in the output: {report}", pytrace=False)
 
 
 def _params() -> list[object]:
