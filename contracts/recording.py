@@ -15,7 +15,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import vcr
+
+from keapsim.extras import missing_extra
+
+try:
+    import vcr
+except ModuleNotFoundError as error:
+    raise missing_extra(error, "recording and replaying contract cassettes", "contracts") from None
 
 from contracts.cassette import load_cassette
 from contracts.scrub import Scrubber, ScrubConfig

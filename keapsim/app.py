@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
@@ -53,6 +54,7 @@ def create_app() -> Flask:
         admin_blueprint,
     ):
         app.register_blueprint(blueprint)
+    app.register_blueprint(import_module("keapsim.home").blueprint)  # GET /: the start page
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:

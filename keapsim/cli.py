@@ -12,6 +12,7 @@ import time
 import click
 
 from .config import TenantSettings
+from .home import DOCS_HINT
 from .server import DEFAULT_THREADS, SimulatorServer
 from .simulator import Simulator
 
@@ -173,6 +174,7 @@ def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin
         "token_url": f"{server.url}/token",
         "authorize_url": f"{server.url}/app/oauth/authorize",
         "admin_url": f"{server.url}/_keapsim",
+        "dashboard_url": f"{server.url}/_keapsim/ui",
         **creds.to_dict(),
     }
     if as_json:
@@ -184,6 +186,7 @@ def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin
             "token_url",
             "authorize_url",
             "admin_url",
+            "dashboard_url",
             "tenant_id",
             "api_key",
             "access_token",
@@ -196,6 +199,8 @@ def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin
         click.echo(
             f'  try: curl -H "X-Keap-API-Key: {creds.api_key}" {server.url}/crm/rest/v1/contacts'
         )
+        click.echo(f"  start page     {server.url}/ (the API, OpenAPI documents, dashboard)")
+        click.echo(f"  docs           {DOCS_HINT}")
     if open_admin:
         click.echo(
             "note: the admin API answers loopback clients only; pass --admin-token to "

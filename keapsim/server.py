@@ -1,7 +1,7 @@
 """Serving the simulator over a socket.
 
 One process, many threads: all state lives in memory, so several worker processes would split
-it. waitress is the server (see the README's design section for the measurements behind the
+it. waitress is the server (see docs/design/index.md for the measurements behind the
 choice): pure Python, production-grade, a thread pool, no fork.
 """
 

@@ -61,7 +61,7 @@ DeliverFn = Callable[[dict[str, Any]], Any]
 #: ``(lead, started_at) -> result``: look the in-doubt lead up in Keap, deliver it if not there.
 DeliverInDoubtFn = Callable[[dict[str, Any], datetime], Any]
 
-#: Exit codes of ``keap-connector deliver`` (see the README's batch section).
+#: Exit codes of ``keap-connector deliver`` (see docs/connector/batch.md).
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_STOPPED = 3

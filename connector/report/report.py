@@ -1,6 +1,6 @@
 """The delivery report: per-period counts, success rate, response times and alerts.
 
-Definitions (also in the README's batch section):
+Definitions (also in docs/connector/report.md):
 
 * **total**: deliveries in the period (one per ``deliver`` call, so a lead retried on a later
   ``--resume`` counts again); an unreadable input line counts as one failure (logged once,

@@ -25,15 +25,20 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import (
-    OAS30Validator,
-    OAS31Validator,
-    oas30_format_checker,
-    oas31_format_checker,
-)
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
+from ..extras import missing_extra
+
+try:
+    from jsonschema.exceptions import ValidationError
+    from openapi_schema_validator import (
+        OAS30Validator,
+        OAS31Validator,
+        oas30_format_checker,
+        oas31_format_checker,
+    )
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4, DRAFT202012
+except ModuleNotFoundError as error:
+    raise missing_extra(error, "keapsim.specs.validate", "validate") from None
 
 from . import load_v1, load_v2
 

@@ -24,7 +24,7 @@ def _active_contacts(campaign: Campaign) -> int:
 
 
 # keapsim keeps no per-campaign "last updated", category or completion; those orders fall back
-# to the nearest field it has (stated in the README).
+# to the nearest field it has (stated in docs/reference/v1.md).
 ORDERS = {
     "id": lambda c: c.id,
     "name": lambda c: c.name.casefold(),
