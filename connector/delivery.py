@@ -37,10 +37,18 @@ from connector.config import (
     load_config,
 )
 from connector.dialects import NoteRequest, dialect_for
+from connector.fields import FieldMap
 from connector.lookups import MISS_TTL, NameCache, name_key
-from connector.mapping import Resolved, contact_body, note_text, restrict_for_existing
+from connector.mapping import (
+    Resolved,
+    contact_body,
+    note_text,
+    render_contact_fields,
+    restrict_for_existing,
+    tags_allowed_on_existing,
+)
 from connector.result import RECONCILED, DeliveryResult, Outcome, StepResult, StepStatus
-from connector.templates import TemplateRenderError, is_template, render
+from connector.templates import TemplateRenderError, is_template, lead_budget, render
 from connector.validation import LeadInvalid, LeadSkipped, NormalisedLead, normalise_lead
 
 #: Tag statuses (v1 per-tag map and v2 ``results``) that mean "the contact has the tag".
@@ -72,6 +80,8 @@ class _Run:
     refused_tags: list[int] = field(default_factory=list)
     contact_id: str | None = None
     duplicate: bool | None = None
+    #: The step under way, named in a failure's or an error's ``failed_step``.
+    stage: str = "validation"
 
     def step(self, name: str, status: StepStatus, detail: str | None = None, **kw: Any) -> None:
         self.steps.append(StepResult(name, status, detail, **kw))
@@ -86,6 +96,9 @@ class _Plan:
     custom_values: list[tuple[int | str, str]]
     lead_source: int | str | None
     note_title: str
+    note_body: str | None = None
+    #: ``contact.fields``, rendered (Keap property -> value)
+    contact_fields: dict[str, Any] = field(default_factory=dict)
 
 
 class Connector:
@@ -110,6 +123,7 @@ class Connector:
             config.keap, transport=transport, sleep=sleep, clock=clock
         )
         self.dialect = dialect_for(config.keap.api_version)
+        self.fields = FieldMap(config.fields)
         self._lead_sources = NameCache(self._fetch_lead_sources)
         self._custom_fields = NameCache(self._fetch_custom_fields)
 
@@ -181,7 +195,10 @@ class Connector:
             result = self._result(run, Outcome.SKIP, exc.reason)
         except LeadInvalid as exc:
             result = self._result(run, Outcome.FAILURE, exc.reason)
-        except (TemplateRenderError, FlowProblem) as exc:
+        except TemplateRenderError as exc:
+            run.stage = exc.template
+            result = self._result(run, Outcome.FAILURE, str(exc))
+        except FlowProblem as exc:
             result = self._result(run, Outcome.FAILURE, str(exc))
         except KeapRejected as exc:
             result = self._result(run, Outcome.FAILURE, _redact(exc.message, lead))
@@ -190,59 +207,82 @@ class Connector:
         except Exception as exc:  # noqa: BLE001 - a lead must always end with an outcome
             # The type only: an arbitrary exception message could quote the lead.
             result = self._result(run, Outcome.ERROR, f"unexpected {type(exc).__name__}")
+        if result.outcome in (Outcome.FAILURE, Outcome.ERROR):
+            result.failed_step = run.stage
         result.attempts = run.stats.attempts
         result.elapsed = time.monotonic() - started
         return result
 
     # -- the request path -----------------------------------------------------------------------
     def _deliver(self, run: _Run) -> DeliveryResult:
-        plan = self._plan(run.lead)
+        plan = self._plan(run)
         offline = self.config.action is Action.VALIDATE_ONLY
+        run.stage = "lookups"
         resolved = Resolved(
             lead_source_id=self._resolve_lead_source(plan.lead_source, run, offline),
             custom_fields=self._resolve_custom_fields(plan.custom_values, run, offline),
+            contact_fields=plan.contact_fields,
         )
         body = contact_body(plan.lead, self.config, resolved)
         if offline:
             result = self._result(run, Outcome.SUCCESS)
             result.payload = body
             return result
-
+        run.stage = "contact"
         skipped = self._contact_step(run, plan, body)
         if skipped:
             return self._result(run, Outcome.SKIP, skipped)
         self._follow_ups(run, plan)
         return self._result(run, Outcome.SUCCESS)
 
-    def _plan(self, lead: Mapping[str, Any]) -> _Plan:
+    def _plan(self, run: _Run) -> _Plan:
         cfg = self.config
+        run.stage = "validation"
+        lead = self.fields.apply(run.lead)
         norm = normalise_lead(
             lead,
             default_region=cfg.contact.default_region,
             address_type=cfg.contact.address_type,
             truncate=cfg.truncate_long_values,
+            phone_policy=cfg.phone_policy,
         )
+        run.warnings.extend(norm.warnings)
+        run.stage = "templates"
+        with lead_budget():
+            source = cfg.contact.lead_source
+            if isinstance(source, str) and is_template(source):
+                source = render(source, lead, name="contact.lead_source") or None
+            return _Plan(
+                lead=norm,
+                tags=self._planned_tags(lead),
+                custom_values=self._planned_custom_values(lead),
+                lead_source=source,
+                note_title=render(cfg.note.title, lead, name="note.title") or "Lead comments",
+                note_body=render(cfg.note.body, lead, name="note.body") if cfg.note.body else None,
+                contact_fields=render_contact_fields(cfg, lead),
+            )
+
+    def _planned_tags(self, lead: Mapping[str, Any]) -> list[tuple[int, When]]:
         tags: list[tuple[int, When]] = []
-        for i, rule in enumerate(cfg.tags):
+        for i, rule in enumerate(self.config.tags):
             for tag_id in _ids(rule.id, lead, f"tags[{i}]"):
                 if (tag_id, rule.when) not in tags:
                     tags.append((tag_id, rule.when))
+        return tags
+
+    def _planned_custom_values(self, lead: Mapping[str, Any]) -> list[tuple[int | str, str]]:
         custom = []
-        for i, rule in enumerate(cfg.custom_fields):
+        for i, rule in enumerate(self.config.custom_fields):
             content = render(rule.value, lead, name=f"custom_fields[{i}]")
             if content:
                 custom.append((rule.field, content))
-        source = cfg.contact.lead_source
-        if isinstance(source, str) and is_template(source):
-            source = render(source, lead, name="contact.lead_source") or None
-        title = render(cfg.note.title, lead, name="note.title") or "Lead comments"
-        return _Plan(norm, tags, custom, source, title)
+        return custom
 
     def _reconcile(self, run: _Run, started_at: datetime) -> DeliveryResult | None:
         """The in-doubt lead's result when Keap already has its contact write, else None."""
         if self.config.action is Action.VALIDATE_ONLY:
             return None
-        plan = self._plan(run.lead)
+        plan = self._plan(run)
         if not plan.lead.email:
             return None
         since = started_at - CLOCK_SKEW_MARGIN
@@ -293,6 +333,9 @@ class Connector:
             elif not offline:
                 out[self._custom_field_id(str(ref), run)] = content
         return out
+
+    def _custom_field_ref(self, ref: str, run: _Run) -> int:
+        return int(ref) if ref.strip().isdigit() else self._custom_field_id(ref, run)
 
     def _custom_field_id(self, label: str, run: _Run) -> int:
         found = self._custom_fields.get(label, run.stats)
@@ -434,7 +477,9 @@ class Connector:
         existing = None
         if self.config.existing_contacts.restricted:
             existing = self.client.get_contact(run.contact_id, stats=run.stats)
-        patch = restrict_for_existing(body, self.config, existing)
+        patch = restrict_for_existing(
+            body, self.config, existing, lambda ref: str(self._custom_field_ref(ref, run))
+        )
         if patch:
             response = self.client.request(
                 "PATCH", f"/{self.client.v}/contacts/{run.contact_id}", json=patch, stats=run.stats
@@ -494,12 +539,14 @@ class Connector:
         elif utm:
             steps.append(lambda: self._add_utm(run, utm))
         tag_ids = [t for t, when in plan.tags if _applies(when, run.duplicate)]
-        if tag_ids:
+        if tag_ids and run.duplicate and not tags_allowed_on_existing(self.config):
+            run.step("tags", StepStatus.SKIPPED, "tags preserved on existing contacts")
+        elif tag_ids:
             steps.append(lambda: self._apply_tags(run, tag_ids))
         for seq in self.config.sequences:
             if _applies(seq.when, run.duplicate):
                 steps.append(lambda s=seq: self._add_to_sequence(run, s.campaign_id, s.sequence_id))
-        text = note_text(plan.lead, self.config)
+        text = note_text(plan.lead, self.config, plan.note_body)
         if self.config.note.enabled and text and replay:
             _not_replayed(
                 run, "note", "note not re-sent (not idempotent); check the contact has it"
@@ -511,6 +558,7 @@ class Connector:
     def _follow_up(self, run: _Run, name: str, call: Callable[[], _T]) -> _T | None:
         """Run one follow-up request; a 4xx from Keap is recorded as a failed step (the contact
         is saved, so the lead still succeeds) and gives None."""
+        run.stage = name
         try:
             return call()
         except KeapRejected as exc:
