@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -31,6 +33,10 @@ from connector.contact_fields import UPDATABLE_FIELDS, contact_field_problem, pr
 from connector.templates import TemplateSyntaxProblem, check_template
 
 DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm/rest"
+#: Keap's consent page (keap-facts.md §2.1); the token endpoint is derived from base_url.
+DEFAULT_AUTHORIZE_URL = "https://accounts.infusionsoft.com/app/oauth/authorize"
+#: Where ``keap-connector auth login`` listens for Keap's redirect (register it with the app).
+DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
 
 
 class _Strict(BaseModel):
@@ -136,6 +142,22 @@ class OAuthCredentials(_Strict):
     refresh_token: SecretStr | None = None
     #: Refresh this long before the access token expires (Keap tokens last 24 h).
     refresh_margin_seconds: float = Field(default=300, ge=0)
+    #: ``auth login``: the app's registered redirect URI, on this machine (loopback, http).
+    redirect_uri: str = DEFAULT_REDIRECT_URI
+    #: ``auth login``: the consent page. Derived as ``<scheme://host>/app/oauth/authorize`` from
+    #: a base_url other than Keap's (keapsim serves it on its own host); Keap's otherwise.
+    authorize_url: str | None = None
+    scope: str = "full"
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _loopback(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "http" or parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("must be an http:// URI on this machine (localhost or 127.0.0.1)")
+        if not parts.port:
+            raise ValueError("must name a port, e.g. " + DEFAULT_REDIRECT_URI)
+        return value
 
 
 class ApiKeyCredentials(_Strict):
@@ -197,6 +219,16 @@ class KeapSettings(_Strict):
             return self.token_url
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}/token"
+
+    @property
+    def resolved_authorize_url(self) -> str:
+        creds = self.credentials
+        if isinstance(creds, OAuthCredentials) and creds.authorize_url:
+            return creds.authorize_url
+        if self.base_url == DEFAULT_BASE_URL:
+            return DEFAULT_AUTHORIZE_URL
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}/app/oauth/authorize"
 
 
 class Duplicates(_Strict):
@@ -358,6 +390,7 @@ class Failures(_Strict):
 
 
 class ConnectorConfig(_Strict):
+    _load_notes: list[str] = PrivateAttr(default_factory=list)
     keap: KeapSettings
     action: Action = Action.CONTACT
     duplicates: Duplicates = Duplicates()
@@ -420,6 +453,21 @@ class ConnectorConfig(_Strict):
                     )
         return self
 
+    def templates(self) -> list[str]:
+        """Every template string of the flow (tags, custom fields, note, contact fields...)."""
+        found = [r.id for r in self.tags if isinstance(r.id, str)]
+        found += [r.value for r in self.custom_fields]
+        found += [self.note.title, self.note.body or ""]
+        if isinstance(self.contact.lead_source, str):
+            found.append(self.contact.lead_source)
+        found += _strings(self.contact.fields)
+        return [t for t in found if "{{" in t or "{%" in t]
+
+    @property
+    def load_notes(self) -> list[str]:
+        """What loading changed: templates translated from the guide's syntax."""
+        return list(self._load_notes)
+
     @property
     def custom_field_labels(self) -> dict[str, int | str]:
         """``custom_<label>`` names of the flow's custom fields -> their label or id."""
@@ -429,11 +477,18 @@ class ConnectorConfig(_Strict):
         return out
 
 
+#: Notes on templates translated from the guide's syntax, collected while a flow loads.
+_LOAD_NOTES: ContextVar[list[str] | None] = ContextVar("load_notes", default=None)
+
+
 def _check(template: str) -> str:
     try:
-        check_template(template)
+        notes = check_template(template)
     except TemplateSyntaxProblem as exc:
         raise ValueError(str(exc)) from None
+    collected = _LOAD_NOTES.get()
+    if collected is not None:
+        collected.extend(f"template {template!r}: {note}" for note in notes)
     return template
 
 
@@ -500,10 +555,16 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Conne
         # A relative token store path is relative to the flow file, not the working directory.
         store = Path(creds["token_store"]).expanduser()
         creds["token_store"] = str(store if store.is_absolute() else base_dir / store)
+    notes: list[str] = []
+    token = _LOAD_NOTES.set(notes)
     try:
-        return ConnectorConfig.model_validate(data)
+        config = ConnectorConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc)) from None
+    finally:
+        _LOAD_NOTES.reset(token)
+    config._load_notes = notes
+    return config
 
 
 def load_config(path: str | os.PathLike[str]) -> ConnectorConfig:
@@ -518,3 +579,18 @@ def load_config(path: str | os.PathLike[str]) -> ConnectorConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from None
     return parse_config(data or {}, base_dir=path.parent)
+
+
+def read_monitoring(path: str | os.PathLike[str]) -> Monitoring:
+    """Only the ``monitoring:`` section of a flow file (a report needs no credentials)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the monitoring section of {path}: {exc}") from None
+    section = data.get("monitoring", {}) if isinstance(data, dict) else {}
+    try:
+        return Monitoring.model_validate(section or {})
+    except ValidationError as exc:
+        message = format_validation_error(exc).replace("\n  ", "\n  monitoring.")
+        raise ConfigError(message) from None

@@ -81,6 +81,22 @@ class Dialect(Protocol):
         """The body of a separate UTM request, or None when the contact body carries them."""
         ...
 
+    def contact_tag_ids(
+        self, client: KeapClient, contact_id: str, stats: RequestStats
+    ) -> list[int]: ...
+
+    def confirm_in_sequence(
+        self,
+        client: KeapClient,
+        contact_id: str,
+        campaign_id: int,
+        sequence_id: int,
+        stats: RequestStats,
+    ) -> str:
+        """Keap's answer to adding the contact to the sequence again (ALREADY_IN_SEQUENCE when
+        it is there). Keap has no call that lists a contact's sequences."""
+        ...
+
     def add_utm(
         self, client: KeapClient, contact_id: str, body: dict[str, str], stats: RequestStats
     ) -> httpx.Response: ...
@@ -156,6 +172,28 @@ class V1Dialect:
         self, client: KeapClient, contact_id: str, body: dict[str, str], stats: RequestStats
     ) -> httpx.Response:
         return client.request("POST", f"/v1/contacts/{contact_id}/utm", json=body, stats=stats)
+
+    def contact_tag_ids(
+        self, client: KeapClient, contact_id: str, stats: RequestStats
+    ) -> list[int]:
+        body = client.request("GET", f"/v1/contacts/{contact_id}/tags", stats=stats).json()
+        tags = [item.get("tag") or {} for item in body.get("tags") or []]
+        return sorted(int(t["id"]) for t in tags if t.get("id") is not None)
+
+    def confirm_in_sequence(
+        self,
+        client: KeapClient,
+        contact_id: str,
+        campaign_id: int,
+        sequence_id: int,
+        stats: RequestStats,
+    ) -> str:
+        # The bulk add answers a result per contact; the single add only 204.
+        path = f"/v1/campaigns/{campaign_id}/sequences/{sequence_id}/contacts"
+        body = json_object(
+            client.request("POST", path, json={"ids": [int(contact_id)]}, stats=stats)
+        )
+        return str(body.get(str(contact_id), "UNKNOWN"))
 
 
 class V2Dialect:
@@ -244,6 +282,24 @@ class V2Dialect:
         self, client: KeapClient, contact_id: str, body: dict[str, str], stats: RequestStats
     ) -> httpx.Response:
         raise NotImplementedError("v2 sends UTM values in the contact body")
+
+    def contact_tag_ids(
+        self, client: KeapClient, contact_id: str, stats: RequestStats
+    ) -> list[int]:
+        body = client.request(
+            "GET", f"/v2/contacts/{contact_id}", params={"fields": "tag_ids"}, stats=stats
+        ).json()
+        return sorted(int(t) for t in body.get("tag_ids") or [])
+
+    def confirm_in_sequence(
+        self,
+        client: KeapClient,
+        contact_id: str,
+        campaign_id: int,
+        sequence_id: int,
+        stats: RequestStats,
+    ) -> str:
+        return self.add_to_sequence(client, contact_id, campaign_id, sequence_id, stats).outcome
 
 
 DIALECTS: dict[ApiVersion, Dialect] = {ApiVersion.V1: V1Dialect(), ApiVersion.V2: V2Dialect()}

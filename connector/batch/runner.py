@@ -127,6 +127,10 @@ class BatchSummary:
     interrupted: bool = False
     #: in-doubt leads found already in Keap and recorded as delivered without a second write
     in_doubt_reconciled: int = 0
+    #: readable leads that ended in ``failure``, written in the input's format (re-deliverable
+    #: once fixed); None when the runner was given no failures file
+    failures_path: Path | None = None
+    failures_count: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -176,6 +180,7 @@ def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadR
         attempts=1 if attempts is None else int(attempts),
         latency_ms=round(latency, 1),
         response_ms=None if response is None else round(response, 1),
+        failed_step=get("failed_step"),
         details=details,
     )
 
@@ -255,8 +260,10 @@ class BatchRunner:
         on_start: Callable[[BatchStats], None] | None = None,
         on_result: Callable[[LeadResult | None, BatchStats], None] | None = None,
         deliver_in_doubt: DeliverInDoubtFn | None = None,
+        failures_path: str | Path | None = None,
     ) -> None:
         self.deliver = deliver
+        self.failures_path = Path(failures_path) if failures_path is not None else None
         self.deliver_in_doubt = deliver_in_doubt
         #: in-doubt lead key -> its start time, for leads to check in Keap before sending.
         #: Filled before the worker threads start and only read by them.
@@ -336,7 +343,10 @@ class BatchRunner:
         finally:
             self._record_not_delivered(state, scheduler.remaining())
             dead = self._finalize(state)
-        return self._summary(state, dead, time.monotonic() - t_start)
+            failed = self._write_failures(state)
+        summary = self._summary(state, dead, time.monotonic() - t_start)
+        summary.failures_path, summary.failures_count = self.failures_path, failed
+        return summary
 
     # -- before sending: what is already done, what is in doubt --------------------------------
     def _triage(self, state: _RunState) -> list[InputRecord]:
@@ -532,6 +542,13 @@ class BatchRunner:
         state.ledger.finalize(state.final.values())
         errors = {k for k, r in state.final.items() if r.outcome == "error"}
         return write_dead_letter(self.dead_letter_path, self.source, errors)
+
+    def _write_failures(self, state: _RunState) -> int:
+        """Readable leads that ended in failure, to their own re-deliverable file."""
+        if self.failures_path is None:
+            return 0
+        failed = {k for k, r in state.final.items() if r.outcome == "failure"}
+        return write_dead_letter(self.failures_path, self.source, failed)
 
     def _summary(self, state: _RunState, dead: int, elapsed: float) -> BatchSummary:
         stats = state.stats
