@@ -439,7 +439,8 @@ class ConnectorConfig(_Strict):
                 raise ValueError(f"contact.fields.{name}: {problem}")
         for column, target in self.fields.items():
             if target.startswith("contact."):
-                problem = contact_field_problem(version, target.removeprefix("contact."))
+                prop = target.removeprefix("contact.").split(".", 1)[0]
+                problem = contact_field_problem(version, prop)
                 if problem:
                     raise ValueError(f"fields.{column}: {problem}")
         rules = self.existing_contacts

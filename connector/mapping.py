@@ -317,7 +317,14 @@ def render_contact_fields(config: ConnectorConfig, lead: Mapping[str, Any]) -> d
     values: dict[str, Any] = {}
     for key, value in lead.items():
         if key.startswith("contact.") and value not in (None, ""):
-            values[canonical_property(version, key.removeprefix("contact."))] = value
+            # ``contact.company.company_name``: a nested property of a structured field
+            prop, *path = key.removeprefix("contact.").split(".")
+            prop = canonical_property(version, prop)
+            for part in reversed(path):
+                value = {part: value}
+            if isinstance(value, dict) and isinstance(values.get(prop), dict):
+                value = {**values[prop], **value}
+            values[prop] = value
     for name, spec in config.contact.fields.items():
         value = _render_tree(spec, lead, f"contact.fields.{name}")
         if value not in (None, "", [], {}):
