@@ -159,7 +159,7 @@ def check_columns(source: LeadFile, config: Any, console: Console) -> None:
         _fail(
             f"{source.path}: no column identifies a lead (an e-mail or a phone); found "
             f"{', '.join(columns) or 'no columns'}. Name one email or phone, or map it in the "
-            'flow: fields: {{"Your Column": email}}. Nothing was sent.'
+            'flow: fields: {"Your Column": email}. Nothing was sent.'
         )
     templates = config.templates() if hasattr(config, "templates") else []
     unknown = fields.unknown(columns, template_references(templates))
