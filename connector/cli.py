@@ -35,7 +35,9 @@ from connector.batch import (
     LeadResult,
     read_leads,
 )
+from connector.batch.readers import LeadFile
 from connector.batch.timing import WaitMeter
+from connector.fields import FieldMap, template_references
 from connector.report import (
     DeliveryLog,
     default_log_path,
@@ -44,7 +46,7 @@ from connector.report import (
     to_csv,
     to_json,
 )
-from connector.report.report import GROUP_CHOICES, Report, period_label
+from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds, period_label
 
 EXIT_USAGE = 2
 
@@ -87,9 +89,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 
 def _open_connector(config_path: str) -> Any:
     try:
-        return load_connector(config_path)
+        connector = load_connector(config_path)
     except Exception as exc:  # noqa: BLE001 - config problems are shown, not traced
         _fail(str(exc))
+    for note in getattr(getattr(connector, "config", None), "load_notes", []):
+        _console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)
+    return connector
 
 
 def _open_log(path: str | None, disabled: bool = False) -> DeliveryLog | None:
@@ -141,6 +146,32 @@ def _default_paths(source: Path, fmt: str) -> tuple[Path, Path]:
     return Path(f"{stem}.results.jsonl"), Path(f"{stem}.dead-letter{ext}")
 
 
+def _default_failures_path(source: Path, fmt: str) -> Path:
+    ext = ".csv" if fmt == "csv" else ".jsonl"
+    return Path(f"{source.with_suffix('')}.failures{ext}")
+
+
+def check_columns(source: LeadFile, config: Any, console: Console) -> None:
+    """Exit 2 before sending when no column can identify a lead; warn about unused columns."""
+    fields = FieldMap(getattr(config, "fields", None) or {})
+    columns = source.columns()
+    if not fields.identifies(columns):
+        _fail(
+            f"{source.path}: no column identifies a lead (an e-mail or a phone); found "
+            f"{', '.join(columns) or 'no columns'}. Name one email or phone, or map it in the "
+            'flow: fields: {"Your Column": email}. Nothing was sent.'
+        )
+    templates = config.templates() if hasattr(config, "templates") else []
+    unknown = fields.unknown(columns, template_references(templates))
+    if unknown:
+        console.print(
+            f"[yellow]warning: column(s) not used by the flow: {', '.join(unknown)} "
+            "(map them with fields:, or use them in templates as lead.<name>)[/]",
+            markup=True,
+            highlight=False,
+        )
+
+
 def _print_summary(console: Console, summary: BatchSummary) -> None:
     table = Table(title="Delivery summary", show_header=True, header_style="bold")
     table.add_column("outcome")
@@ -171,6 +202,11 @@ def _print_summary(console: Console, summary: BatchSummary) -> None:
         console.print(
             f"Dead letter: {summary.dead_letter_path} ({summary.dead_letter_count} lead(s) "
             "ended in error; deliver that file again later to retry them)"
+        )
+    if summary.failures_count and summary.failures_path is not None:
+        console.print(
+            f"Failures:    {summary.failures_path} ({summary.failures_count} lead(s) Keap or "
+            "the flow refused; the results file names the failed step. Fix and deliver again)"
         )
     console.print(f"Took {summary.elapsed:.1f} s.")
     if summary.stopped:
@@ -238,6 +274,8 @@ def run_deliver(
     progress: bool = True,
     console: Console | None = None,
     deliver_in_doubt: Callable[[dict[str, Any], datetime], Any] | None = None,
+    config: Any = None,
+    failures: Path | None | bool = True,
 ) -> BatchSummary:
     """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
     console = console or _console()
@@ -245,6 +283,7 @@ def run_deliver(
         source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
     except InputFileError as exc:
         _fail(str(exc))
+    check_columns(source, config, console)
     invalid = [r for r in source.records if not r.ok]
     for rec in invalid[:20]:
         console.print(f"[yellow]{input_path}: line {rec.line}: {rec.error}[/]")
@@ -255,6 +294,9 @@ def run_deliver(
     default_results, default_dead = _default_paths(input_path, source.format)
     results = results or default_results
     dead_letter = dead_letter or default_dead
+    failures_path = failures if isinstance(failures, Path) else None
+    if failures is True:
+        failures_path = _default_failures_path(input_path, source.format)
     if results.exists() and not options.resume and not overwrite:
         _fail(
             f"{results} exists from an earlier run. Use --resume to continue that batch (leads "
@@ -288,6 +330,7 @@ def run_deliver(
         on_start=on_start,
         on_result=on_result,
         deliver_in_doubt=deliver_in_doubt,
+        failures_path=failures_path,
     )
     if progress:
         bar = Progress(
@@ -324,6 +367,12 @@ def run_deliver(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Leads that ended in error, in the input's format [default: LEADS.dead-letter.*].",
+)
+@click.option(
+    "--failures",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Leads that ended in failure, in the input's format [default: LEADS.failures.*].",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted batch; skip delivered leads.")
 @click.option("--overwrite", is_flag=True, help="Start over even if a results file exists.")
@@ -364,6 +413,7 @@ def deliver(
     input_path: Path,
     results: Path | None,
     dead_letter: Path | None,
+    failures: Path | None,
     resume: bool,
     overwrite: bool,
     workers: int,
@@ -407,10 +457,16 @@ def deliver(
             strict_input=strict_input,
             progress=not no_progress,
             deliver_in_doubt=getattr(connector, "deliver_in_doubt", None),
+            config=config,
+            failures=failures or _failures_wanted(config),
         )
     finally:
         _close(connector, log)
     sys.exit(summary.exit_code)
+
+
+def _failures_wanted(config: Any) -> bool:
+    return bool(getattr(getattr(config, "failures", None), "file", True))
 
 
 def _config_value(obj: Any, name: str, default: str) -> str:
@@ -440,18 +496,111 @@ def test_connection(config_path: str, as_json: bool) -> None:
     sys.exit(0 if findings.ok else 1)
 
 
+# -- auth ----------------------------------------------------------------------------------------
+@main.group()
+def auth() -> None:
+    """Authorise the flow's Keap app (OAuth consent) and look after its tokens."""
+
+
+def _oauth_settings(config_path: str) -> Any:
+    from connector.client.login import LoginError, oauth_credentials
+    from connector.config import load_config
+
+    try:
+        settings = load_config(config_path).keap
+        oauth_credentials(settings)
+    except (ValueError, LoginError) as exc:
+        _fail(str(exc))
+    return settings
+
+
+@auth.command("login")
+@_config_option
+@click.option("--no-browser", is_flag=True, help="Print the consent URL; do not open a browser.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds."
+)
+def auth_login(config_path: str, no_browser: bool, timeout: float) -> None:
+    """Open Keap's consent page, receive the code on the redirect URI, store the tokens."""
+    import webbrowser
+
+    from connector.client.login import LoginError, login
+
+    settings = _oauth_settings(config_path)
+
+    def show(url: str) -> None:
+        click.echo("Open this address to authorise keap-connector with Keap:")
+        click.echo(url)
+        sys.stdout.flush()
+        if not no_browser:
+            webbrowser.open(url)
+
+    click.echo(f"Waiting for Keap on {settings.credentials.redirect_uri} ...")
+    try:
+        tokens = login(settings, open_browser=show, wait=timeout)
+    except LoginError as exc:
+        _fail(str(exc), 1)
+    account = (
+        f" for {tokens.scope.split('|', 1)[1]}" if tokens.scope and "|" in tokens.scope else ""
+    )
+    click.echo(f"Authorised{account}. Tokens written to {settings.credentials.token_store}.")
+
+
+@auth.command("status")
+@_config_option
+def auth_status(config_path: str) -> None:
+    """Where the tokens are, which app and account they are for, and when they expire."""
+    from connector.client.login import token_status
+
+    status = token_status(_oauth_settings(config_path))
+    click.echo(f"token store  {status.path}")
+    click.echo(f"client id    {status.client_id}")
+    click.echo(f"token url    {status.token_url}")
+    if not status.exists or status.problem:
+        click.echo(status.problem or "no tokens: run keap-connector auth login")
+        sys.exit(1)
+    click.echo(f"account      {status.tenant or 'unknown'} (scope {status.scope or '-'})")
+    if status.expires_in is None:
+        click.echo("access token expiry unknown (refreshed when Keap answers 401)")
+    elif status.expires_in > 0:
+        click.echo(f"access token expires in {status.expires_in / 3600:.1f} h")
+    else:
+        click.echo("access token expired; the next request refreshes it")
+
+
+@auth.command("logout")
+@_config_option
+def auth_logout(config_path: str) -> None:
+    """Delete the stored tokens (revoke the app in Keap too if it should lose access)."""
+    from connector.client.auth import TokenStore
+
+    settings = _oauth_settings(config_path)
+    store = TokenStore(settings.credentials.token_store)
+    removed = store.remove()
+    click.echo(f"removed {store.path}" if removed else f"no tokens at {store.path}")
+
+
 # -- send-test-lead ------------------------------------------------------------------------------
 @main.command("send-test-lead")
 @_config_option
 @click.option("--email", default=None, help="Use this e-mail instead of the test lead's.")
+@click.option(
+    "--lead",
+    "lead_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Send this lead (a JSON object) instead of the built-in test lead.",
+)
 @click.option("--log-db", default=None, help="Delivery log to record the attempt in.")
 @click.option("--no-log", is_flag=True)
-def send_test_lead(config_path: str, email: str | None, log_db: str | None, no_log: bool) -> None:
-    """Send the guide's test lead and print what Keap now holds for it."""
+def send_test_lead(
+    config_path: str, email: str | None, lead_path: Path | None, log_db: str | None, no_log: bool
+) -> None:
+    """Send a test lead, then read back the contact, its tags and its sequences from Keap."""
     from connector.batch.preflight import TEST_LEAD, print_test_lead, send_test
 
+    lead = _read_lead_file(lead_path) if lead_path else dict(TEST_LEAD)
     connector = _open_connector(config_path)
-    lead = dict(TEST_LEAD)
     if email:
         lead["email"] = email
     log = _open_log(log_db, no_log)
@@ -461,6 +610,18 @@ def send_test_lead(config_path: str, email: str | None, log_db: str | None, no_l
         _close(connector, log)
     print_test_lead(_console(), lead, outcome)
     sys.exit(0 if outcome.result.outcome in ("success", "skip") else 1)
+
+
+def _read_lead_file(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        lead = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _fail(f"{path}: not a JSON object: {exc}")
+    if not isinstance(lead, dict):
+        _fail(f"{path}: expected one JSON object (a lead), found {type(lead).__name__}")
+    return lead
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -511,6 +672,36 @@ def _print_report(console: Console, report: Report) -> None:
             console.print(f"  [red]! {alert}[/]")
     else:
         console.print("[green]No alerts.[/]")
+    _print_targets(console, report)
+
+
+def _print_targets(console: Console, report: Report) -> None:
+    if not report.target_status:
+        return
+    console.print("[bold]Targets[/] (overall)")
+    for t in report.target_status:
+        word = {None: "[dim]no data[/]", True: "[green]met[/]", False: "[red]missed[/]"}
+        value = "-" if t["value"] is None else f"{t['value']:g}"
+        console.print(f"  {t['name']} {t['target']}: {word[t['met']]} ({value})")
+
+
+def _monitoring(
+    config_path: str | None, flags: dict[str, float | None]
+) -> tuple[Thresholds, Targets]:
+    """Thresholds and targets: the flow's ``monitoring:`` section, then the report flags."""
+    from connector.config import Monitoring, read_monitoring
+
+    monitoring = read_monitoring(config_path) if config_path else Monitoring()
+    alerts = {k: v for k, v in monitoring.alerts.model_dump().items() if v is not None}
+    targets = monitoring.targets.model_dump()
+    for key, value in flags.items():
+        if value is None:
+            continue
+        if key.startswith("target_"):
+            targets[key.removeprefix("target_")] = value
+        else:
+            alerts[key] = value
+    return Thresholds(**alerts), Targets(**targets)
 
 
 @main.command()
@@ -537,6 +728,19 @@ def _print_report(console: Console, report: Report) -> None:
 )
 @_log_db_option
 @click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a threshold is crossed.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Read thresholds and targets from this flow's monitoring: section.",
+)
+@click.option("--min-success-rate", type=float, default=None, help="Alert below this %.")
+@click.option("--max-response-ms", type=float, default=None, help="Alert above this average.")
+@click.option("--max-duplicate-pct", type=float, default=None, help="Alert above this %.")
+@click.option("--target-success-rate", type=float, default=None, help="Target success %.")
+@click.option("--target-response-ms", type=float, default=None, help="Target average ms.")
 def report(
     since: str,
     group_by: str,
@@ -544,14 +748,35 @@ def report(
     html_path: Path | None,
     log_db: str | None,
     fail_on_alert: bool,
+    config_path: str | None,
+    min_success_rate: float | None,
+    max_response_ms: float | None,
+    max_duplicate_pct: float | None,
+    target_success_rate: float | None,
+    target_response_ms: float | None,
 ) -> None:
     """Summarise the delivery log: counts, success rate, response times, duplicates, alerts."""
     path = Path(log_db) if log_db else default_log_path()
     if not path.exists():
         _fail(f"no delivery log at {path} (deliver some leads first, or pass --log-db)")
+    try:
+        thresholds, targets = _monitoring(
+            config_path,
+            {
+                "min_success_rate": min_success_rate,
+                "max_avg_response_ms": max_response_ms,
+                "max_duplicate_pct": max_duplicate_pct,
+                "target_min_success_rate": target_success_rate,
+                "target_max_avg_response_ms": target_response_ms,
+            },
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     with DeliveryLog(path) as log:
         try:
-            rep = report_from_log(log, since=since, group_by=group_by)
+            rep = report_from_log(
+                log, since=since, group_by=group_by, thresholds=thresholds, targets=targets
+            )
         except ValueError as exc:
             _fail(str(exc))
     if fmt == "csv":

@@ -8,6 +8,8 @@ the offending key instead of surfacing later as a confusing HTTP error.
 from __future__ import annotations
 
 import os
+import re
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,25 +21,27 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from connector.apiversion import ApiVersion
+from connector.contact_fields import UPDATABLE_FIELDS, contact_field_problem, property_for
 from connector.templates import TemplateSyntaxProblem, check_template
 
 DEFAULT_BASE_URL = "https://api.infusionsoft.com/crm/rest"
+#: Keap's consent page (keap-facts.md §2.1); the token endpoint is derived from base_url.
+DEFAULT_AUTHORIZE_URL = "https://accounts.infusionsoft.com/app/oauth/authorize"
+#: Where ``keap-connector auth login`` listens for Keap's redirect (register it with the app).
+DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
 
 
 class _Strict(BaseModel):
     # Unknown keys are almost always typos ("dupliactes:"), so they are errors, not ignored.
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ApiVersion(StrEnum):
-    V1 = "v1"
-    V2 = "v2"
 
 
 class Action(StrEnum):
@@ -66,6 +70,24 @@ class MatchRule(StrEnum):
 class ErrorBehaviour(StrEnum):
     CONTINUE = "continue"
     STOP = "stop"
+
+
+class PhonePolicy(StrEnum):
+    """What to do with a phone number libphonenumber does not validate.
+
+    Keap stores phone numbers as text, so a number it cannot dial (``555-0123``, a local
+    number without area code) can still be worth keeping.
+    """
+
+    #: the default: a *possible* number (``555-0123``) is sent as given, with a warning; one
+    #: that cannot be a phone number at all (``12345``: too short) fails the lead
+    LENIENT = "lenient"
+    #: any such number is sent as given, with a warning
+    RAW = "raw"
+    #: any such number is left out (the lead is delivered without it), with a warning
+    DROP = "drop"
+    #: any such number fails the lead
+    STRICT = "strict"
 
 
 class AddressType(StrEnum):
@@ -120,6 +142,22 @@ class OAuthCredentials(_Strict):
     refresh_token: SecretStr | None = None
     #: Refresh this long before the access token expires (Keap tokens last 24 h).
     refresh_margin_seconds: float = Field(default=300, ge=0)
+    #: ``auth login``: the app's registered redirect URI, on this machine (loopback, http).
+    redirect_uri: str = DEFAULT_REDIRECT_URI
+    #: ``auth login``: the consent page. Derived as ``<scheme://host>/app/oauth/authorize`` from
+    #: a base_url other than Keap's (keapsim serves it on its own host); Keap's otherwise.
+    authorize_url: str | None = None
+    scope: str = "full"
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _loopback(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "http" or parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("must be an http:// URI on this machine (localhost or 127.0.0.1)")
+        if not parts.port:
+            raise ValueError("must name a port, e.g. " + DEFAULT_REDIRECT_URI)
+        return value
 
 
 class ApiKeyCredentials(_Strict):
@@ -182,6 +220,16 @@ class KeapSettings(_Strict):
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}/token"
 
+    @property
+    def resolved_authorize_url(self) -> str:
+        creds = self.credentials
+        if isinstance(creds, OAuthCredentials) and creds.authorize_url:
+            return creds.authorize_url
+        if self.base_url == DEFAULT_BASE_URL:
+            return DEFAULT_AUTHORIZE_URL
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}/app/oauth/authorize"
+
 
 class Duplicates(_Strict):
     mode: DuplicateMode = DuplicateMode.UPDATE_EXISTING
@@ -222,6 +270,9 @@ class CustomFieldRule(_Strict):
 class NoteSettings(_Strict):
     enabled: bool = True
     title: str = "Lead comments"
+    #: Template for the note's text; without it the note holds the lead's comments. Tracking
+    #: data (referring URL, UTM values without a form id) is appended either way.
+    body: str | None = None
     #: Keap note type; v1 accepts Appointment, Call, Email, Fax, Letter, Other.
     type: str | None = "Other"
     #: v2 requires a user id on notes; falls back to owner_id, then to the token's own user.
@@ -230,10 +281,10 @@ class NoteSettings(_Strict):
     #: parameters too when no ``utm.keap_source_id`` is configured.
     include_tracking: bool = True
 
-    @field_validator("title")
+    @field_validator("title", "body")
     @classmethod
-    def _template_compiles(cls, value: str) -> str:
-        return _check(value)
+    def _template_compiles(cls, value: str | None) -> str | None:
+        return None if value is None else _check(value)
 
 
 class UtmSettings(_Strict):
@@ -253,6 +304,17 @@ class ContactDefaults(_Strict):
     owner_id: int | None = None
     #: Region used for phone numbers without a country prefix and for addresses without country.
     default_region: str = Field(default="US", min_length=2, max_length=2)
+    #: Any other Keap contact field (``company``, ``middle_name``, ``birth_date``/``birthday``,
+    #: ``social_accounts`` ...) -> a value whose strings are templates over the lead. Checked
+    #: against the contact model of ``keap.api_version`` when the flow loads.
+    fields: dict[str, Any] = {}
+
+    @field_validator("fields")
+    @classmethod
+    def _field_templates(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for template in _strings(value):
+            _check(template)
+        return value
 
     @field_validator("source_type")
     @classmethod
@@ -281,25 +343,6 @@ class ContactDefaults(_Strict):
         return value.upper()
 
 
-#: Names usable in ``update_fields`` / ``preserve_fields``.
-UPDATABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phones",
-    "address",
-    "website",
-    "title",
-    "dob",
-    "contact_type",
-    "preferred_locale",
-    "source_type",
-    "lead_source",
-    "owner",
-    "custom_fields",
-)
-
-
 class ExistingContacts(_Strict):
     #: Only these fields are written to a contact that already exists (empty = all).
     update_fields: list[str] = []
@@ -309,9 +352,8 @@ class ExistingContacts(_Strict):
     @field_validator("update_fields", "preserve_fields")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(UPDATABLE_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {unknown}; choose from {list(UPDATABLE_FIELDS)}")
+        # Group names (phones, custom_fields ...), single slots (phone_1), custom fields by
+        # label (custom_score) and any contact property; checked per version in the flow.
         return value
 
     @property
@@ -324,7 +366,31 @@ class ExistingContacts(_Strict):
         return field not in self.preserve_fields
 
 
+class Thresholds(_Strict):
+    min_success_rate: float | None = Field(default=None, ge=0, le=100)
+    max_avg_response_ms: float | None = Field(default=None, gt=0)
+    max_duplicate_pct: float | None = Field(default=None, ge=0, le=100)
+
+
+class Monitoring(_Strict):
+    """``keap-connector report --config flow.yaml`` reads these; report flags override them."""
+
+    #: Past these the report raises alerts (and ``--fail-on-alert`` exits 1).
+    alerts: Thresholds = Thresholds(
+        min_success_rate=90, max_avg_response_ms=1000, max_duplicate_pct=50
+    )
+    #: What the integration aims for (the guide: > 95 % success, < 500 ms); shown as met/missed.
+    targets: Thresholds = Thresholds(min_success_rate=95, max_avg_response_ms=500)
+
+
+class Failures(_Strict):
+    #: Write ``failure`` leads (besides ``error`` ones, which go to the dead-letter file) to
+    #: ``LEADS.failures.<ext>`` in the input's format, ready to deliver again once fixed.
+    file: bool = True
+
+
 class ConnectorConfig(_Strict):
+    _load_notes: list[str] = PrivateAttr(default_factory=list)
     keap: KeapSettings
     action: Action = Action.CONTACT
     duplicates: Duplicates = Duplicates()
@@ -343,6 +409,11 @@ class ConnectorConfig(_Strict):
     existing_contacts: ExistingContacts = ExistingContacts()
     #: Cut over-long values to Keap's limits instead of failing the lead.
     truncate_long_values: bool = False
+    #: Input column -> lead field (``E-mail Addr: email``) or ``contact.<Keap field>``.
+    fields: dict[str, str] = {}
+    phone_policy: PhonePolicy = PhonePolicy.LENIENT
+    monitoring: Monitoring = Monitoring()
+    failures: Failures = Failures()
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -361,14 +432,64 @@ class ConnectorConfig(_Strict):
                 "existing_contacts.update_fields/preserve_fields only apply with "
                 "duplicates.mode: update_existing"
             )
+        version = self.keap.api_version
+        for name in self.contact.fields:
+            problem = contact_field_problem(version, name)
+            if problem:
+                raise ValueError(f"contact.fields.{name}: {problem}")
+        for column, target in self.fields.items():
+            if target.startswith("contact."):
+                prop = target.removeprefix("contact.").split(".", 1)[0]
+                problem = contact_field_problem(version, prop)
+                if problem:
+                    raise ValueError(f"fields.{column}: {problem}")
+        rules = self.existing_contacts
+        for key in ("update_fields", "preserve_fields"):
+            for name in getattr(rules, key):
+                if property_for(version, name, self.custom_field_labels) is None:
+                    raise ValueError(
+                        f"existing_contacts.{key}: unknown field {name!r}; use a group "
+                        f"({', '.join(UPDATABLE_FIELDS)}), a slot (phone_1, email_2), "
+                        "custom_<label> for a custom field, or a Keap contact field"
+                    )
         return self
+
+    def templates(self) -> list[str]:
+        """Every template string of the flow (tags, custom fields, note, contact fields...)."""
+        found = [r.id for r in self.tags if isinstance(r.id, str)]
+        found += [r.value for r in self.custom_fields]
+        found += [self.note.title, self.note.body or ""]
+        if isinstance(self.contact.lead_source, str):
+            found.append(self.contact.lead_source)
+        found += _strings(self.contact.fields)
+        return [t for t in found if "{{" in t or "{%" in t]
+
+    @property
+    def load_notes(self) -> list[str]:
+        """What loading changed: templates translated from the guide's syntax."""
+        return list(self._load_notes)
+
+    @property
+    def custom_field_labels(self) -> dict[str, int | str]:
+        """``custom_<label>`` names of the flow's custom fields -> their label or id."""
+        out: dict[str, int | str] = {}
+        for rule in self.custom_fields:
+            out[f"custom_{_snake(str(rule.field))}"] = rule.field
+        return out
+
+
+#: Notes on templates translated from the guide's syntax, collected while a flow loads.
+_LOAD_NOTES: ContextVar[list[str] | None] = ContextVar("load_notes", default=None)
 
 
 def _check(template: str) -> str:
     try:
-        check_template(template)
+        notes = check_template(template)
     except TemplateSyntaxProblem as exc:
         raise ValueError(str(exc)) from None
+    collected = _LOAD_NOTES.get()
+    if collected is not None:
+        collected.extend(f"template {template!r}: {note}" for note in notes)
     return template
 
 
@@ -376,15 +497,45 @@ class ConfigError(ValueError):
     """The configuration file is missing, not YAML, or does not validate."""
 
 
-def _expand_env(node: Any) -> Any:
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_env(node: Any, where: str = "") -> Any:
     # Secrets belong in the environment, not in the flow file: "${KEAP_API_KEY}" is expanded.
+    # An unset variable is an error: sent literally, "${KEAP_API_KEY}" would only come back
+    # as a 401 that gives no hint.
     if isinstance(node, str):
-        return os.path.expandvars(node) if "${" in node else node
+        return _ENV_REF.sub(lambda m: _env_value(m.group(1), where), node)
     if isinstance(node, list):
-        return [_expand_env(v) for v in node]
+        return [_expand_env(v, f"{where}[{i}]") for i, v in enumerate(node)]
     if isinstance(node, dict):
-        return {k: _expand_env(v) for k, v in node.items()}
+        return {k: _expand_env(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()}
     return node
+
+
+def _env_value(name: str, where: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise ConfigError(
+            f"invalid connector configuration: {where} uses ${{{name}}}, but the environment "
+            f"variable {name} is not set"
+        )
+    return value
+
+
+def _strings(node: Any) -> list[str]:
+    """Every string inside a YAML value (the templates of a ``contact.fields`` entry)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    return []
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
 def format_validation_error(exc: ValidationError) -> str:
@@ -405,10 +556,16 @@ def parse_config(data: dict[str, Any], *, base_dir: Path | None = None) -> Conne
         # A relative token store path is relative to the flow file, not the working directory.
         store = Path(creds["token_store"]).expanduser()
         creds["token_store"] = str(store if store.is_absolute() else base_dir / store)
+    notes: list[str] = []
+    token = _LOAD_NOTES.set(notes)
     try:
-        return ConnectorConfig.model_validate(data)
+        config = ConnectorConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc)) from None
+    finally:
+        _LOAD_NOTES.reset(token)
+    config._load_notes = notes
+    return config
 
 
 def load_config(path: str | os.PathLike[str]) -> ConnectorConfig:
@@ -423,3 +580,18 @@ def load_config(path: str | os.PathLike[str]) -> ConnectorConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from None
     return parse_config(data or {}, base_dir=path.parent)
+
+
+def read_monitoring(path: str | os.PathLike[str]) -> Monitoring:
+    """Only the ``monitoring:`` section of a flow file (a report needs no credentials)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the monitoring section of {path}: {exc}") from None
+    section = data.get("monitoring", {}) if isinstance(data, dict) else {}
+    try:
+        return Monitoring.model_validate(section or {})
+    except ValidationError as exc:
+        message = format_validation_error(exc).replace("\n  ", "\n  monitoring.")
+        raise ConfigError(message) from None

@@ -8,13 +8,12 @@ state in a ``_Run``.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,7 +29,6 @@ from connector.client.keap import (
 )
 from connector.config import (
     Action,
-    ApiVersion,
     ConnectorConfig,
     DuplicateMode,
     ErrorBehaviour,
@@ -38,22 +36,25 @@ from connector.config import (
     When,
     load_config,
 )
+from connector.dialects import NoteRequest, dialect_for
+from connector.fields import FieldMap
+from connector.lookups import MISS_TTL, NameCache, name_key
 from connector.mapping import (
     Resolved,
     contact_body,
     note_text,
+    render_contact_fields,
     restrict_for_existing,
-    v1_utm_body,
+    tags_allowed_on_existing,
 )
 from connector.result import RECONCILED, DeliveryResult, Outcome, StepResult, StepStatus
-from connector.templates import TemplateRenderError, is_template, render
+from connector.templates import TemplateRenderError, is_template, lead_budget, render
 from connector.validation import LeadInvalid, LeadSkipped, NormalisedLead, normalise_lead
 
 #: Tag statuses (v1 per-tag map and v2 ``results``) that mean "the contact has the tag".
 TAG_OK = {"SUCCESS", "DUPLICATE", "ALREADY_APPLIED", "ALREADY_EXISTS"}
 SEQUENCE_OK = {"SUCCESS", "ALREADY_IN_SEQUENCE"}
-#: How long a lead source name or custom-field label that Keap did not know stays "not found".
-MISS_TTL = 300.0
+__all__ = ["CLOCK_SKEW_MARGIN", "MISS_TTL", "Connector", "FlowProblem"]
 #: Clock-skew allowance of ``deliver_in_doubt``. A lead's start stamp comes from this machine's
 #: clock, the contact's ``last_updated``/``update_time`` from Keap's: if ours runs ahead, the
 #: write our lead made carries a time *before* our stamp. 5 s covers a host without working NTP
@@ -79,6 +80,8 @@ class _Run:
     refused_tags: list[int] = field(default_factory=list)
     contact_id: str | None = None
     duplicate: bool | None = None
+    #: The step under way, named in a failure's or an error's ``failed_step``.
+    stage: str = "validation"
 
     def step(self, name: str, status: StepStatus, detail: str | None = None, **kw: Any) -> None:
         self.steps.append(StepResult(name, status, detail, **kw))
@@ -93,6 +96,9 @@ class _Plan:
     custom_values: list[tuple[int | str, str]]
     lead_source: int | str | None
     note_title: str
+    note_body: str | None = None
+    #: ``contact.fields``, rendered (Keap property -> value)
+    contact_fields: dict[str, Any] = field(default_factory=dict)
 
 
 class Connector:
@@ -116,12 +122,10 @@ class Connector:
         self.client = client or KeapClient.from_settings(
             config.keap, transport=transport, sleep=sleep, clock=clock
         )
-        self._cache_lock = threading.Lock()
-        self._custom_fields: dict[str, int] | None = None  # lower-cased label -> id
-        self._lead_sources: dict[str, int] | None = None  # lower-cased name -> id
-        # Names recently not found, so a templated name missing from Keap does not cost a full
-        # re-fetch on every lead; a name created in Keap meanwhile is found after MISS_TTL.
-        self._misses: dict[tuple[str, str], float] = {}
+        self.dialect = dialect_for(config.keap.api_version)
+        self.fields = FieldMap(config.fields)
+        self._lead_sources = NameCache(self._fetch_lead_sources)
+        self._custom_fields = NameCache(self._fetch_custom_fields)
 
     @classmethod
     def from_file(
@@ -138,10 +142,6 @@ class Connector:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def v2(self) -> bool:
-        return self.config.keap.api_version is ApiVersion.V2
-
     # -- public API -----------------------------------------------------------------------------
     def test_connection(self) -> dict[str, Any]:
         """Check the credential and list the custom fields: ``{"ok": bool, ...}``."""
@@ -150,8 +150,7 @@ class Connector:
         except KeapError as exc:
             kind = "error" if exc.transient else "failure"
             return {"ok": False, "outcome": kind, "reason": exc.message, "status": exc.status}
-        with self._cache_lock:
-            self._custom_fields = None  # a fresh model was just fetched; re-resolve lazily
+        self._custom_fields.invalidate()  # a fresh model was just fetched; re-resolve lazily
         return {"ok": True, **info}
 
     def deliver_many(self, leads: Iterable[Mapping[str, Any]]) -> list[DeliveryResult]:
@@ -196,7 +195,10 @@ class Connector:
             result = self._result(run, Outcome.SKIP, exc.reason)
         except LeadInvalid as exc:
             result = self._result(run, Outcome.FAILURE, exc.reason)
-        except (TemplateRenderError, FlowProblem) as exc:
+        except TemplateRenderError as exc:
+            run.stage = exc.template
+            result = self._result(run, Outcome.FAILURE, str(exc))
+        except FlowProblem as exc:
             result = self._result(run, Outcome.FAILURE, str(exc))
         except KeapRejected as exc:
             result = self._result(run, Outcome.FAILURE, _redact(exc.message, lead))
@@ -205,59 +207,82 @@ class Connector:
         except Exception as exc:  # noqa: BLE001 - a lead must always end with an outcome
             # The type only: an arbitrary exception message could quote the lead.
             result = self._result(run, Outcome.ERROR, f"unexpected {type(exc).__name__}")
+        if result.outcome in (Outcome.FAILURE, Outcome.ERROR):
+            result.failed_step = run.stage
         result.attempts = run.stats.attempts
         result.elapsed = time.monotonic() - started
         return result
 
     # -- the request path -----------------------------------------------------------------------
     def _deliver(self, run: _Run) -> DeliveryResult:
-        plan = self._plan(run.lead)
+        plan = self._plan(run)
         offline = self.config.action is Action.VALIDATE_ONLY
+        run.stage = "lookups"
         resolved = Resolved(
             lead_source_id=self._resolve_lead_source(plan.lead_source, run, offline),
             custom_fields=self._resolve_custom_fields(plan.custom_values, run, offline),
+            contact_fields=plan.contact_fields,
         )
         body = contact_body(plan.lead, self.config, resolved)
         if offline:
             result = self._result(run, Outcome.SUCCESS)
             result.payload = body
             return result
-
+        run.stage = "contact"
         skipped = self._contact_step(run, plan, body)
         if skipped:
             return self._result(run, Outcome.SKIP, skipped)
         self._follow_ups(run, plan)
         return self._result(run, Outcome.SUCCESS)
 
-    def _plan(self, lead: Mapping[str, Any]) -> _Plan:
+    def _plan(self, run: _Run) -> _Plan:
         cfg = self.config
+        run.stage = "validation"
+        lead = self.fields.apply(run.lead)
         norm = normalise_lead(
             lead,
             default_region=cfg.contact.default_region,
             address_type=cfg.contact.address_type,
             truncate=cfg.truncate_long_values,
+            phone_policy=cfg.phone_policy,
         )
+        run.warnings.extend(norm.warnings)
+        run.stage = "templates"
+        with lead_budget():
+            source = cfg.contact.lead_source
+            if isinstance(source, str) and is_template(source):
+                source = render(source, lead, name="contact.lead_source") or None
+            return _Plan(
+                lead=norm,
+                tags=self._planned_tags(lead),
+                custom_values=self._planned_custom_values(lead),
+                lead_source=source,
+                note_title=render(cfg.note.title, lead, name="note.title") or "Lead comments",
+                note_body=render(cfg.note.body, lead, name="note.body") if cfg.note.body else None,
+                contact_fields=render_contact_fields(cfg, lead),
+            )
+
+    def _planned_tags(self, lead: Mapping[str, Any]) -> list[tuple[int, When]]:
         tags: list[tuple[int, When]] = []
-        for i, rule in enumerate(cfg.tags):
+        for i, rule in enumerate(self.config.tags):
             for tag_id in _ids(rule.id, lead, f"tags[{i}]"):
                 if (tag_id, rule.when) not in tags:
                     tags.append((tag_id, rule.when))
+        return tags
+
+    def _planned_custom_values(self, lead: Mapping[str, Any]) -> list[tuple[int | str, str]]:
         custom = []
-        for i, rule in enumerate(cfg.custom_fields):
+        for i, rule in enumerate(self.config.custom_fields):
             content = render(rule.value, lead, name=f"custom_fields[{i}]")
             if content:
                 custom.append((rule.field, content))
-        source = cfg.contact.lead_source
-        if isinstance(source, str) and is_template(source):
-            source = render(source, lead, name="contact.lead_source") or None
-        title = render(cfg.note.title, lead, name="note.title") or "Lead comments"
-        return _Plan(norm, tags, custom, source, title)
+        return custom
 
     def _reconcile(self, run: _Run, started_at: datetime) -> DeliveryResult | None:
         """The in-doubt lead's result when Keap already has its contact write, else None."""
         if self.config.action is Action.VALIDATE_ONLY:
             return None
-        plan = self._plan(run.lead)
+        plan = self._plan(run)
         if not plan.lead.email:
             return None
         since = started_at - CLOCK_SKEW_MARGIN
@@ -291,18 +316,7 @@ class Connector:
             return int(source)
         if offline:
             return None
-        name = str(source).strip().lower()
-        with self._cache_lock:
-            refetch = self._lead_sources is None or self._should_refetch("lead_source", name)
-            if refetch:
-                # Refetch on a miss too: the source may have been created since the last fetch.
-                self._lead_sources = {
-                    str(s.get("name", "")).strip().lower(): int(s["id"])
-                    for s in self.client.iter_lead_sources(stats=run.stats)
-                    if s.get("id") is not None
-                }
-            found = self._lead_sources.get(name)
-            self._note_miss("lead_source", name, found is None, refetch)
+        found = self._lead_sources.get(str(source), run.stats)
         if found is None:
             # Not fatal: the contact is still worth creating, just without a lead source.
             run.warnings.append("lead source name not found in Keap; contact sent without it")
@@ -320,36 +334,29 @@ class Connector:
                 out[self._custom_field_id(str(ref), run)] = content
         return out
 
+    def _custom_field_ref(self, ref: str, run: _Run) -> int:
+        return int(ref) if ref.strip().isdigit() else self._custom_field_id(ref, run)
+
     def _custom_field_id(self, label: str, run: _Run) -> int:
-        key = label.strip().lower()
-        with self._cache_lock:
-            refetch = self._custom_fields is None or self._should_refetch("custom_field", key)
-            if refetch:
-                model = self.client.contact_model(stats=run.stats)
-                self._custom_fields = {
-                    str(f.get("label", "")).strip().lower(): int(f["id"])
-                    for f in model.get("custom_fields") or []
-                    if f.get("id") is not None
-                }
-            found = self._custom_fields.get(key)
-            self._note_miss("custom_field", key, found is None, refetch)
+        found = self._custom_fields.get(label, run.stats)
         if found is None:
             raise FlowProblem(f"custom field label {label!r} does not exist in Keap")
         return found
 
-    def _should_refetch(self, kind: str, name: str) -> bool:
-        """Caller holds the cache lock. Refetch for unknown names not missed recently."""
-        cache = self._lead_sources if kind == "lead_source" else self._custom_fields
-        if cache is not None and name in cache:
-            return False
-        missed_at = self._misses.get((kind, name))
-        return missed_at is None or time.monotonic() - missed_at > MISS_TTL
+    def _fetch_lead_sources(self, stats: RequestStats) -> dict[str, int]:
+        return {
+            name_key(str(s.get("name", ""))): int(s["id"])
+            for s in self.client.iter_lead_sources(stats=stats)
+            if s.get("id") is not None
+        }
 
-    def _note_miss(self, kind: str, name: str, missed: bool, refetched: bool) -> None:
-        if not missed:
-            self._misses.pop((kind, name), None)
-        elif refetched:  # the miss is confirmed by fresh data: start (or restart) its TTL
-            self._misses[(kind, name)] = time.monotonic()
+    def _fetch_custom_fields(self, stats: RequestStats) -> dict[str, int]:
+        model = self.client.contact_model(stats=stats)
+        return {
+            name_key(str(f.get("label", ""))): int(f["id"])
+            for f in model.get("custom_fields") or []
+            if f.get("id") is not None
+        }
 
     # -- contact --------------------------------------------------------------------------------
     def _contact_step(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> str | None:
@@ -431,7 +438,6 @@ class Connector:
         return run.contact_id
 
     def _upsert(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> None:
-        option = self.config.duplicates.match.duplicate_option
         if not plan.lead.email:
             # Duplicate matching is by email; a phone-only lead can only be created.
             if self._create(run, plan, body) is None:
@@ -442,50 +448,26 @@ class Connector:
         def note_lost() -> None:  # a lost answer here needs no recovery: the upsert is re-sent
             lost.append(True)
 
-        if self.v2:
-            # One race-free call: Keap answers 201 for created and 200 for updated. It is safe to
-            # repeat after a lost response (it matches the contact the lost call made); the
-            # recover hook only notes that the 200 may then be for our own contact.
-            response = self.client.request(
-                "POST",
-                "/v2/contacts",
-                params={"duplicate_option": option},
-                json=body,
-                allow=(409,),
-                stats=run.stats,
-                recover=note_lost,
-            )
-            existed = None
-        else:
-            # v1 PUT answers 200 for both outcomes (the spec declares only 200), so created vs
-            # updated is told by a look-up just before. Chosen over comparing date_created with
-            # last_updated, which breaks when both happen within one clock tick. The window
-            # between look-up and PUT only affects the ``duplicate`` flag, never which contact
-            # is written: the PUT itself de-duplicates.
-            existed = bool(self._find(plan.lead, run))
-            response = self.client.request(
-                "PUT",
-                "/v1/contacts",
-                json={**body, "duplicate_option": option},
-                allow=(409,),
-                stats=run.stats,
-            )
+        answer = self.dialect.upsert(
+            self.client,
+            body,
+            self.config.duplicates.match.duplicate_option,
+            run.stats,
+            look_up=lambda: bool(self._find(plan.lead, run)),
+            note_lost=note_lost,
+        )
+        response = answer.response
         if response.status_code == 409:
             run.contact_id = self._conflict_contact_id(response, run, plan.lead.email)
             self._update_existing(run, plan, body)
             return
         run.contact_id = _contact_id(response)
-        if response.status_code == 201:
-            run.duplicate = False
-        elif existed is not None:
-            run.duplicate = existed
-        else:
-            run.duplicate = True
-            if lost:
-                run.warnings.append(
-                    "a response from Keap was lost and the upsert re-sent; the contact may have "
-                    "been created by the lost call, so duplicate=true is uncertain"
-                )
+        run.duplicate = _upserted_existing(response.status_code, answer.existed)
+        if lost and answer.existed is None and run.duplicate:
+            run.warnings.append(
+                "a response from Keap was lost and the upsert re-sent; the contact may have "
+                "been created by the lost call, so duplicate=true is uncertain"
+            )
         detail = "updated existing" if run.duplicate else "created"
         run.step("contact", StepStatus.OK, detail, http_status=response.status_code)
 
@@ -495,7 +477,9 @@ class Connector:
         existing = None
         if self.config.existing_contacts.restricted:
             existing = self.client.get_contact(run.contact_id, stats=run.stats)
-        patch = restrict_for_existing(body, self.config, existing)
+        patch = restrict_for_existing(
+            body, self.config, existing, lambda ref: str(self._custom_field_ref(ref, run))
+        )
         if patch:
             response = self.client.request(
                 "PATCH", f"/{self.client.v}/contacts/{run.contact_id}", json=patch, stats=run.stats
@@ -531,25 +515,7 @@ class Connector:
         answers DUPLICATE / ALREADY_IN_SEQUENCE for those already done, so nothing doubles);
         the v1 UTM record and the note are *not* re-sent, as each POST adds a new one: they may
         be missing on the contact, which the result's warnings say, but never doubled."""
-        steps: list[Callable[[], bool]] = []
-        utm = v1_utm_body(plan.lead, self.config)
-        if utm and replay:
-            run.step("utm", StepStatus.SKIPPED, "not re-sent after an interrupted run")
-            run.warnings.append("UTM parameters not re-sent (not idempotent); check the contact")
-        elif utm:  # v2 carries them in the contact body already
-            steps.append(lambda: self._add_utm(run, utm))
-        tag_ids = [t for t, when in plan.tags if _applies(when, run.duplicate)]
-        if tag_ids:
-            steps.append(lambda: self._apply_tags(run, tag_ids))
-        for seq in self.config.sequences:
-            if _applies(seq.when, run.duplicate):
-                steps.append(lambda s=seq: self._add_to_sequence(run, s.campaign_id, s.sequence_id))
-        text = note_text(plan.lead, self.config)
-        if self.config.note.enabled and text and replay:
-            run.step("note", StepStatus.SKIPPED, "not re-sent after an interrupted run")
-            run.warnings.append("note not re-sent (not idempotent); check the contact has it")
-        elif self.config.note.enabled and text:
-            steps.append(lambda: self._add_note(run, plan.note_title, text))
+        steps = self._follow_up_steps(run, plan, replay)
         stop = self.config.on_error is ErrorBehaviour.STOP
         for i, step in enumerate(steps):
             try:
@@ -563,12 +529,51 @@ class Connector:
                 run.warnings.append("remaining follow-up steps skipped (on_error: stop)")
                 return
 
-    def _apply_tags(self, run: _Run, tag_ids: list[int]) -> bool:
+    def _follow_up_steps(self, run: _Run, plan: _Plan, replay: bool) -> list[Callable[[], bool]]:
+        steps: list[Callable[[], bool]] = []
+        utm = self.dialect.utm_body(plan.lead, self.config)
+        if utm and replay:
+            _not_replayed(
+                run, "utm", "UTM parameters not re-sent (not idempotent); check the contact"
+            )
+        elif utm:
+            steps.append(lambda: self._add_utm(run, utm))
+        tag_ids = [t for t, when in plan.tags if _applies(when, run.duplicate)]
+        if tag_ids and run.duplicate and not tags_allowed_on_existing(self.config):
+            run.step("tags", StepStatus.SKIPPED, "tags preserved on existing contacts")
+        elif tag_ids:
+            steps.append(lambda: self._apply_tags(run, tag_ids))
+        for seq in self.config.sequences:
+            if _applies(seq.when, run.duplicate):
+                steps.append(lambda s=seq: self._add_to_sequence(run, s.campaign_id, s.sequence_id))
+        text = note_text(plan.lead, self.config, plan.note_body)
+        if self.config.note.enabled and text and replay:
+            _not_replayed(
+                run, "note", "note not re-sent (not idempotent); check the contact has it"
+            )
+        elif self.config.note.enabled and text:
+            steps.append(lambda: self._add_note(run, plan.note_title, text))
+        return steps
+
+    def _follow_up(self, run: _Run, name: str, call: Callable[[], _T]) -> _T | None:
+        """Run one follow-up request; a 4xx from Keap is recorded as a failed step (the contact
+        is saved, so the lead still succeeds) and gives None."""
+        run.stage = name
         try:
-            statuses = self._tag_statuses(run, tag_ids)
+            return call()
         except KeapRejected as exc:
-            run.step("tags", StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
-            run.warnings.append(f"tags: Keap rejected the request (HTTP {exc.status})")
+            run.step(name, StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
+            run.warnings.append(f"{name}: Keap rejected the request (HTTP {exc.status})")
+            return None
+
+    def _apply_tags(self, run: _Run, tag_ids: list[int]) -> bool:
+        contact_id = _saved(run)
+        statuses = self._follow_up(
+            run,
+            "tags",
+            lambda: self.dialect.tag_statuses(self.client, contact_id, tag_ids, run.stats),
+        )
+        if statuses is None:
             return False
         refused = [t for t, s in statuses.items() if s.upper() not in TAG_OK]
         run.refused_tags.extend(refused)
@@ -584,108 +589,53 @@ class Connector:
         run.step("tags", status, detail, data={"statuses": statuses_out})
         return not refused
 
-    def _tag_statuses(self, run: _Run, tag_ids: list[int]) -> dict[int, str]:
-        """Apply tags; Keap's per-tag status (SUCCESS, DUPLICATE, TAG_ID_NOT_FOUND...)."""
-        statuses: dict[int, str] = {}
-        if not self.v2:
-            # v1 answers 200 even when tags are refused; the per-tag map says which.
-            response = self.client.request(
-                "POST",
-                f"/v1/contacts/{run.contact_id}/tags",
-                json={"tagIds": tag_ids},
-                stats=run.stats,
-            )
-            body = json_object(response)
-            return {t: str(body.get(str(t), "SUCCESS")) for t in tag_ids}
-        # v2 has no "tags for one contact" call: one applyTags per tag, 404 for unknown tags.
-        for tag_id in tag_ids:
-            response = self.client.request(
-                "POST",
-                f"/v2/tags/{tag_id}/contacts:applyTags",
-                json={"contact_ids": [run.contact_id]},
-                allow=(400, 404),
-                stats=run.stats,
-            )
-            if response.status_code in (400, 404):
-                statuses[tag_id] = "TAG_ID_NOT_FOUND"
-                continue
-            results = json_object(response).get("results") or {}
-            statuses[tag_id] = str(results.get(str(run.contact_id), "SUCCESS"))
-        return statuses
-
     def _add_to_sequence(self, run: _Run, campaign_id: int, sequence_id: int) -> bool:
         name = f"sequence {campaign_id}/{sequence_id}"
-        try:
-            if self.v2:
-                response = self.client.request(
-                    "POST",
-                    f"/v2/campaigns/{campaign_id}/sequences/{sequence_id}:addContacts",
-                    json={"contact_ids": [run.contact_id]},
-                    stats=run.stats,
-                )
-                results = json_object(response).get("add_to_sequence_results") or {}
-                outcome = str(results.get(str(run.contact_id), "SUCCESS"))
-            else:
-                response = self.client.request(
-                    "POST",
-                    f"/v1/campaigns/{campaign_id}/sequences/{sequence_id}/contacts/{run.contact_id}",
-                    stats=run.stats,
-                )
-                outcome = "SUCCESS"
-        except KeapRejected as exc:
-            run.step(name, StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
-            run.warnings.append(f"{name}: Keap rejected the request (HTTP {exc.status})")
+        contact_id = _saved(run)
+        answer = self._follow_up(
+            run,
+            name,
+            lambda: self.dialect.add_to_sequence(
+                self.client, contact_id, campaign_id, sequence_id, run.stats
+            ),
+        )
+        if answer is None:
             return False
-        ok = outcome.upper() in SEQUENCE_OK
+        ok = answer.outcome.upper() in SEQUENCE_OK
         run.step(
             name,
             StepStatus.OK if ok else StepStatus.FAILED,
-            outcome,
-            http_status=response.status_code,
+            answer.outcome,
+            http_status=answer.response.status_code,
             data={"campaign_id": campaign_id, "sequence_id": sequence_id},
         )
         if not ok:
-            run.warnings.append(f"{name}: {outcome}")
+            run.warnings.append(f"{name}: {answer.outcome}")
         return ok
 
     def _add_utm(self, run: _Run, body: dict[str, str]) -> bool:
-        try:
-            response = self.client.request(
-                "POST", f"/v1/contacts/{run.contact_id}/utm", json=body, stats=run.stats
-            )
-        except KeapRejected as exc:
-            run.step("utm", StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
-            run.warnings.append(f"utm: Keap rejected the request (HTTP {exc.status})")
+        contact_id = _saved(run)
+        response = self._follow_up(
+            run, "utm", lambda: self.dialect.add_utm(self.client, contact_id, body, run.stats)
+        )
+        if response is None:
             return False
         run.step("utm", StepStatus.OK, "added", http_status=response.status_code)
         return True
 
     def _add_note(self, run: _Run, title: str, text: str) -> bool:
-        note = self.config.note
-        try:
-            if self.v2:
-                user_id = note.user_id or self.config.contact.owner_id
-                if user_id is None:
-                    user_id = self.client.current_user_id(stats=run.stats)
-                body: dict[str, Any] = {"title": title, "text": text}
-                if user_id is not None:
-                    body["user_id"] = str(user_id)
-                if note.type:
-                    body["type"] = note.type
-                response = self.client.request(
-                    "POST", f"/v2/contacts/{run.contact_id}/notes", json=body, stats=run.stats
-                )
-            else:
-                body = {"contact_id": int(run.contact_id or 0), "title": title, "body": text}
-                if note.type:
-                    body["type"] = note.type
-                user_id = note.user_id or self.config.contact.owner_id
-                if user_id is not None:
-                    body["user_id"] = user_id
-                response = self.client.request("POST", "/v1/notes", json=body, stats=run.stats)
-        except KeapRejected as exc:
-            run.step("note", StepStatus.FAILED, f"HTTP {exc.status}", http_status=exc.status)
-            run.warnings.append(f"note: Keap rejected the request (HTTP {exc.status})")
+        settings = self.config.note
+        note = NoteRequest(
+            contact_id=_saved(run),
+            title=title,
+            text=text,
+            type=settings.type,
+            user_id=settings.user_id or self.config.contact.owner_id,
+        )
+        response = self._follow_up(
+            run, "note", lambda: self.dialect.add_note(self.client, note, run.stats)
+        )
+        if response is None:
             return False
         note_id = json_object(response).get("id")
         run.step(
@@ -712,6 +662,27 @@ class Connector:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+_T = TypeVar("_T")
+
+
+def _saved(run: _Run) -> str:
+    """The contact id of a run whose contact step succeeded (follow-ups only run then)."""
+    assert run.contact_id is not None
+    return run.contact_id
+
+
+def _not_replayed(run: _Run, name: str, warning: str) -> None:
+    run.step(name, StepStatus.SKIPPED, "not re-sent after an interrupted run")
+    run.warnings.append(warning)
+
+
+def _upserted_existing(status: int, existed: bool | None) -> bool:
+    """An upsert's ``duplicate`` flag: 201 is created; else what the version knew, else True."""
+    if status == 201:
+        return False
+    return True if existed is None else existed
+
+
 def _applies(when: When, duplicate: bool | None) -> bool:
     if when is When.ALWAYS:
         return True

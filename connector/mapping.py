@@ -26,29 +26,24 @@ referring_url  the note                    the note
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector.config import ApiVersion, ConnectorConfig, source_type_for
-from connector.validation import NormalisedLead
+from connector.contact_fields import (
+    DATE_PROPERTIES,
+    GROUPS,
+    TAGS,
+    Selector,
+    canonical_property,
+    property_for,
+)
+from connector.templates import render
+from connector.validation import NormalisedLead, normalise_date
 
-#: Connector field name -> contact property, per API version (used by update/preserve rules).
-FIELD_PROPERTIES: dict[str, dict[ApiVersion, str]] = {
-    "first_name": {ApiVersion.V1: "given_name", ApiVersion.V2: "given_name"},
-    "last_name": {ApiVersion.V1: "family_name", ApiVersion.V2: "family_name"},
-    "email": {ApiVersion.V1: "email_addresses", ApiVersion.V2: "email_addresses"},
-    "phones": {ApiVersion.V1: "phone_numbers", ApiVersion.V2: "phone_numbers"},
-    "address": {ApiVersion.V1: "addresses", ApiVersion.V2: "addresses"},
-    "website": {ApiVersion.V1: "website", ApiVersion.V2: "website"},
-    "title": {ApiVersion.V1: "job_title", ApiVersion.V2: "job_title"},
-    "dob": {ApiVersion.V1: "birthday", ApiVersion.V2: "birth_date"},
-    "contact_type": {ApiVersion.V1: "contact_type", ApiVersion.V2: "contact_type"},
-    "preferred_locale": {ApiVersion.V1: "preferred_locale", ApiVersion.V2: "preferred_locale"},
-    "source_type": {ApiVersion.V1: "source_type", ApiVersion.V2: "source_type"},
-    "lead_source": {ApiVersion.V1: "lead_source_id", ApiVersion.V2: "leadsource_id"},
-    "owner": {ApiVersion.V1: "owner_id", ApiVersion.V2: "owner_id"},
-    "custom_fields": {ApiVersion.V1: "custom_fields", ApiVersion.V2: "custom_fields"},
-}
+#: Connector field name -> contact property, per API version (update/preserve group names).
+FIELD_PROPERTIES = GROUPS
 
 
 @dataclass
@@ -58,6 +53,8 @@ class Resolved:
     lead_source_id: int | None = None
     #: custom field id -> rendered content
     custom_fields: dict[int, str] = field(default_factory=dict)
+    #: ``contact.fields``: Keap property -> rendered value (empty values left out)
+    contact_fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _id(version: ApiVersion, value: int) -> int | str:
@@ -113,6 +110,8 @@ def contact_body(
     utm = utm_parameters(lead, config)
     if utm:
         body["utm_parameters"] = utm
+    # Last: a field the flow names explicitly wins over the one the lead table derives.
+    body.update(resolved.contact_fields)
     return body
 
 
@@ -167,7 +166,7 @@ def tracking_in_note(lead: NormalisedLead, config: ConnectorConfig) -> bool:
     return config.note.include_tracking and bool(lead.utm) and utm_values(lead, config) is None
 
 
-def note_text(lead: NormalisedLead, config: ConnectorConfig) -> str | None:
+def note_text(lead: NormalisedLead, config: ConnectorConfig, body: str | None = None) -> str | None:
     """The note body: the lead's comments, plus tracking data Keap has no property for.
 
     Keap takes UTM values only with a Keap form id (v2 ``utm_parameters``, v1
@@ -175,8 +174,10 @@ def note_text(lead: NormalisedLead, config: ConnectorConfig) -> str | None:
     referring URL has no place in either version and always goes to the note.
     """
     parts = []
-    if lead.comments:
-        parts.append(lead.comments)
+    # ``note.body`` (rendered) replaces the comments; it can include them ({{ lead.comments }}).
+    text = body if config.note.body else lead.comments
+    if text:
+        parts.append(text)
     tracking = []
     if tracking_in_note(lead, config):
         tracking += [f"{k}: {v}" for k, v in lead.utm.items()]
@@ -187,28 +188,85 @@ def note_text(lead: NormalisedLead, config: ConnectorConfig) -> str | None:
     return "\n\n".join(parts) or None
 
 
-def restrict_for_existing(
-    body: dict[str, Any], config: ConnectorConfig, existing: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Drop properties the flow must not write on existing contacts; merge collection slots.
-
-    Keap replaces whole collections on update ("Any item not listed here will be removed"), so
-    phone/email/address/custom-field lists are merged with the existing contact's items by slot:
-    the lead's items win, the contact's other slots are kept.
-    """
+def existing_rules(
+    config: ConnectorConfig, resolve_custom: Callable[[str], str] = str
+) -> tuple[list[Selector], list[Selector]]:
+    """The flow's update/preserve rules as selectors (custom field slots as ids)."""
     version = config.keap.api_version
+    labels = config.custom_field_labels
+
+    def selectors(names: list[str]) -> list[Selector]:
+        out = []
+        for name in names:
+            sel = property_for(version, name, labels)
+            assert sel is not None  # validated when the flow loaded
+            if sel.prop == "custom_fields" and sel.slot is not None:
+                sel = Selector(sel.prop, resolve_custom(sel.slot))
+            out.append(sel)
+        return out
+
     rules = config.existing_contacts
+    return selectors(rules.update_fields), selectors(rules.preserve_fields)
+
+
+def tags_allowed_on_existing(config: ConnectorConfig) -> bool:
+    rules = config.existing_contacts
+    if rules.update_fields and TAGS not in rules.update_fields:
+        return False
+    return TAGS not in rules.preserve_fields
+
+
+def restrict_for_existing(
+    body: dict[str, Any],
+    config: ConnectorConfig,
+    existing: dict[str, Any] | None,
+    resolve_custom: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """Drop what the flow must not write on existing contacts; merge collection slots.
+
+    Rules name whole properties (``owner_id``, the group ``phones``) or single slots
+    (``phone_1``, ``custom_score``). Keap replaces whole collections on update ("Any item not
+    listed here will be removed"), so phone/email/address/custom-field lists are merged with
+    the existing contact's items by slot: the lead's allowed items win, the contact's other
+    slots are kept.
+    """
+    update, preserve = existing_rules(config, resolve_custom)
     out: dict[str, Any] = {}
-    blocked = {
-        FIELD_PROPERTIES[name][version] for name in FIELD_PROPERTIES if not rules.allows(name)
-    }
     for key, value in body.items():
-        if key in blocked:
+        allowed = _allowed_part(key, value, update, preserve)
+        if allowed is None:
             continue
-        if existing and isinstance(value, list) and isinstance(existing.get(key), list):
-            value = _merge_slots(key, value, existing[key])
-        out[key] = value
+        if existing and isinstance(allowed, list) and isinstance(existing.get(key), list):
+            allowed = _merge_slots(key, allowed, existing[key])
+        if allowed != []:
+            out[key] = allowed
     return out
+
+
+def _allowed_part(
+    key: str, value: Any, update: list[Selector], preserve: list[Selector]
+) -> Any | None:
+    """The part of ``body[key]`` the rules let through, or None for nothing."""
+    if update:
+        chosen = [s for s in update if s.prop == key]
+        if not chosen:
+            return None
+        if all(s.slot is not None for s in chosen) and isinstance(value, list):
+            wanted = {s.slot for s in chosen}
+            value = [item for item in value if _slot_of(key, item) in wanted]
+    kept = [s for s in preserve if s.prop == key]
+    if any(s.slot is None for s in kept):
+        return None
+    if kept and isinstance(value, list):
+        dropped = {s.slot for s in kept}
+        value = [item for item in value if _slot_of(key, item) not in dropped]
+    return value
+
+
+def _slot_of(key: str, item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    return str(item.get("id" if key == "custom_fields" else "field"))
 
 
 # Writable keys of collection items; read-only ones (is_opt_in, email_opt_status...) are dropped.
@@ -228,6 +286,7 @@ _WRITABLE_ITEM_KEYS = {
         "field",
     },
     "custom_fields": {"id", "content"},
+    "fax_numbers": {"number", "type", "field"},
 }
 
 
@@ -245,3 +304,51 @@ def _merge_slots(key: str, new: list[dict], old: list[dict]) -> list[dict]:
             continue
         keep.append({k: v for k, v in item.items() if k in writable and v is not None})
     return new + keep
+
+
+# -- contact.fields ---------------------------------------------------------------------------
+_ID_PROPERTIES = {"owner_id", "leadsource_id", "lead_source_id"}
+
+
+def render_contact_fields(config: ConnectorConfig, lead: Mapping[str, Any]) -> dict[str, Any]:
+    """``contact.fields`` rendered over the lead, plus ``fields:`` columns mapped to
+    ``contact.<property>``; empty values are left out, dates put in the version's format."""
+    version = config.keap.api_version
+    values: dict[str, Any] = {}
+    for key, value in lead.items():
+        if key.startswith("contact.") and value not in (None, ""):
+            # ``contact.company.company_name``: a nested property of a structured field
+            prop, *path = key.removeprefix("contact.").split(".")
+            prop = canonical_property(version, prop)
+            for part in reversed(path):
+                value = {part: value}
+            if isinstance(value, dict) and isinstance(values.get(prop), dict):
+                value = {**values[prop], **value}
+            values[prop] = value
+    for name, spec in config.contact.fields.items():
+        value = _render_tree(spec, lead, f"contact.fields.{name}")
+        if value not in (None, "", [], {}):
+            values[canonical_property(version, name)] = value
+    return {key: _wire_value(version, key, value) for key, value in values.items()}
+
+
+def _render_tree(spec: Any, lead: Mapping[str, Any], name: str) -> Any:
+    if isinstance(spec, str):
+        return render(spec, lead, name=name)
+    if isinstance(spec, list):
+        items = [_render_tree(v, lead, f"{name}[{i}]") for i, v in enumerate(spec)]
+        return [v for v in items if v not in (None, "", {}, [])]
+    if isinstance(spec, dict):
+        out = {k: _render_tree(v, lead, f"{name}.{k}") for k, v in spec.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", {}, [])}
+    return spec
+
+
+def _wire_value(version: ApiVersion, key: str, value: Any) -> Any:
+    if key in DATE_PROPERTIES:
+        day = normalise_date(f"contact.fields.{key}", value)
+        # v1 declares these as date-time; midnight UTC keeps the calendar day intact.
+        return day if version is ApiVersion.V2 else f"{day}T00:00:00.000Z"
+    if key in _ID_PROPERTIES and str(value).strip().isdigit():
+        return _id(version, int(str(value).strip()))
+    return value

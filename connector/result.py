@@ -59,6 +59,9 @@ class DeliveryResult:
     elapsed: float = 0.0
     #: For ``validate_only`` flows: the contact body that would have been sent
     payload: dict[str, Any] | None = None
+    #: For failure and error: the step that failed (``validation``, a template name such as
+    #: ``tags[1]``, ``lookups``, ``contact``, ``tags``, ``sequence 5/7``, ``note``, ``utm``)
+    failed_step: str | None = None
 
     def __post_init__(self) -> None:
         if self.outcome is not Outcome.SUCCESS and not self.reason:

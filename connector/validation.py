@@ -20,7 +20,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from connector.config import AddressType
+from connector.config import AddressType, PhonePolicy
 from connector.regions import country_alpha2, country_alpha3, us_state_code, us_state_name
 
 PHONE_FIELDS = ("phone_1", "phone_2", "phone_3")
@@ -85,6 +85,8 @@ class NormalisedLead:
     comments: str | None = None
     utm: dict[str, str] = field(default_factory=dict)
     referrer: str | None = None
+    #: What the lead delivers with but the result should say (a phone sent as given...)
+    warnings: tuple[str, ...] = ()
 
 
 def _text(lead: Mapping[str, Any], key: str) -> str | None:
@@ -119,6 +121,41 @@ def normalise_phone(name: str, value: str, region: str) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise LeadInvalid(name, f"is not a valid phone number (default region {region})")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _possible(value: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(value, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def apply_phone_policy(
+    raw_phones: list[tuple[int, str]], region: str, policy: PhonePolicy, truncate: bool
+) -> tuple[tuple[tuple[int, str], ...], list[str]]:
+    """E.164 numbers, with those libphonenumber rejects handled by ``policy``; the warnings."""
+    phones: list[tuple[int, str]] = []
+    warnings: list[str] = []
+    for slot, raw in raw_phones:
+        name = f"phone_{slot}"
+        try:
+            phones.append((slot, normalise_phone(name, raw, region)))
+            continue
+        except LeadInvalid:
+            keep_raw = policy is PhonePolicy.RAW or (
+                policy is PhonePolicy.LENIENT and _possible(raw, region)
+            )
+            if policy is not PhonePolicy.DROP and not keep_raw:
+                raise
+        if policy is PhonePolicy.DROP:
+            warnings.append(f"{name} is not a valid phone number; delivered without it")
+            continue
+        raw = _limit(name, raw, MAX_LEN["phone"], truncate) or raw
+        phones.append((slot, raw))
+        warnings.append(
+            f"{name} is not a valid phone number (default region {region}); sent as given"
+        )
+    return tuple(phones), warnings
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%Y%m%d")
@@ -196,6 +233,7 @@ def normalise_lead(
     default_region: str = "US",
     address_type: AddressType = AddressType.BILLING,
     truncate: bool = False,
+    phone_policy: PhonePolicy = PhonePolicy.STRICT,
 ) -> NormalisedLead:
     """Validate and normalise the standard lead fields, or raise LeadSkipped / LeadInvalid."""
     raw_email = _text(lead, "email")
@@ -207,11 +245,11 @@ def normalise_lead(
     if email and len(email) > MAX_LEN["email"]:
         raise LeadInvalid("email", f"is longer than Keap's limit of {MAX_LEN['email']} characters")
 
-    phones = tuple(
-        (slot, normalise_phone(f"phone_{slot}", raw, default_region))
-        for slot, raw in raw_phones
-        if raw
+    phones, warnings = apply_phone_policy(
+        [(slot, raw) for slot, raw in raw_phones if raw], default_region, phone_policy, truncate
     )
+    if not email and not phones:
+        raise LeadInvalid("phone_1", "is not a valid phone number, and the lead has no email")
 
     dob_raw = lead.get("dob")
     utm = {k: v for k in UTM_FIELDS if (v := _text(lead, k))}
@@ -228,4 +266,5 @@ def normalise_lead(
         comments=_text(lead, "comments"),
         utm=utm,
         referrer=referrer,
+        warnings=tuple(warnings),
     )

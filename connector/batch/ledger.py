@@ -50,12 +50,15 @@ class LeadResult:
     response_ms: float | None = None
     ts: str | None = None
     run: str | None = None
+    #: failure/error: the step that failed (see ``DeliveryResult.failed_step``)
+    failed_step: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
-        if not data["details"]:
-            data.pop("details")
+        for optional in ("details", "failed_step"):
+            if not data[optional]:
+                data.pop(optional)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
     @classmethod
@@ -188,7 +191,9 @@ def write_dead_letter(path: str | Path, source: LeadFile, keys: set[str]) -> int
     buf = io.StringIO(newline="")
     if source.format == "csv":
         assert source.header is not None
-        writer = csv.DictWriter(buf, fieldnames=source.header, lineterminator="\n")
+        writer = csv.DictWriter(
+            buf, fieldnames=source.header, lineterminator="\n", delimiter=source.delimiter
+        )
         writer.writeheader()
         for rec in chosen:
             writer.writerow(rec.lead)

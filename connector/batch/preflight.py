@@ -262,6 +262,10 @@ class TestLeadOutcome:
     result: Any
     contact: dict[str, Any] | None
     problem: str | None = None
+    #: the contact's tag ids as Keap lists them after the delivery
+    tag_ids: list[int] | None = None
+    #: each sequence the delivery added the contact to, with Keap's answer when asked again
+    sequences: list[dict[str, Any]] = field(default_factory=list)
 
 
 def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestLeadOutcome:
@@ -284,14 +288,37 @@ def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestL
             # its own row in `report --group-by run`, not "(no run)"
             run_id="send-test-lead",
         )
-    contact = None
-    problem = None
+    outcome = TestLeadOutcome(result=result, contact=None)
     if result.contact_id:
         try:
-            contact = connector.client.get_contact(result.contact_id)
+            outcome.contact = connector.client.get_contact(result.contact_id)
+            _read_back(connector, result, outcome)
         except KeapError as exc:
-            problem = f"could not read the contact back: {exc}"
-    return TestLeadOutcome(result=result, contact=contact, problem=problem)
+            outcome.problem = f"could not read the contact back: {exc}"
+    return outcome
+
+
+def _read_back(connector: Any, result: Any, outcome: TestLeadOutcome) -> None:
+    """Tags and sequence membership of the test contact, as Keap has them now."""
+    from connector.client.keap import RequestStats
+
+    dialect, client, stats = connector.dialect, connector.client, RequestStats()
+    outcome.tag_ids = dialect.contact_tag_ids(client, result.contact_id, stats)
+    for step in result.details.get("steps", []):
+        data = (step.get("data") or {}) if isinstance(step, dict) else {}
+        if "campaign_id" not in data or step.get("status") != "ok":
+            continue
+        answer = dialect.confirm_in_sequence(
+            client, result.contact_id, data["campaign_id"], data["sequence_id"], stats
+        )
+        outcome.sequences.append(
+            {
+                "campaign_id": data["campaign_id"],
+                "sequence_id": data["sequence_id"],
+                "member": answer.upper() == "ALREADY_IN_SEQUENCE",
+                "keap_answer": answer,
+            }
+        )
 
 
 _SHOWN = (
@@ -337,7 +364,22 @@ def print_test_lead(console: Console, lead: dict[str, Any], outcome: TestLeadOut
         console.print(f"  [yellow]warning: {warning}[/]")
     if outcome.problem:
         console.print(f"[red]{outcome.problem}[/]")
+    _print_read_back(console, res, outcome)
     if outcome.contact is not None:
         console.print("What Keap now holds for this contact:")
         shown = {k: outcome.contact[k] for k in _SHOWN if k in outcome.contact}
         console.print_json(json.dumps(shown or outcome.contact, default=str))
+
+
+def _print_read_back(console: Console, res: Any, outcome: TestLeadOutcome) -> None:
+    if outcome.tag_ids is not None:
+        console.print(f"  tags on the contact in Keap: {outcome.tag_ids or 'none'}")
+        for step in res.details.get("steps", []):
+            applied = (step.get("data") or {}).get("statuses") if isinstance(step, dict) else None
+            missing = [t for t in applied or {} if int(t) not in outcome.tag_ids]
+            if missing:
+                console.print(f"  [yellow]warning: tag id(s) {missing} are not on the contact[/]")
+    for seq in outcome.sequences:
+        where = f"sequence {seq['campaign_id']}/{seq['sequence_id']}"
+        state = "in it" if seq["member"] else f"[yellow]not confirmed ({seq['keap_answer']})[/]"
+        console.print(f"  {where}: {state}")

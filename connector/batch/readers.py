@@ -54,6 +54,18 @@ class LeadFile:
     header: list[str] | None = None
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    #: CSV only: the field separator found in the header row
+    delimiter: str = ","
+
+    def columns(self) -> list[str]:
+        """The CSV header, or every key any JSON line has (in first-seen order)."""
+        if self.header is not None:
+            return list(self.header)
+        seen: dict[str, None] = {}
+        for rec in self.records:
+            for key in rec.lead or {}:
+                seen.setdefault(key, None)
+        return list(seen)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -159,8 +171,25 @@ def _assemble_csv_records(
         i = j + 1
 
 
-def _parse_csv_row(text: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+#: Separators a CSV export may use; the one found most often in the header row wins.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def detect_delimiter(header: str) -> str:
+    """The separator of a header row: the candidate seen most often outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties keep the earlier (comma first)
+    return best if counts[best] else ","
+
+
+def _parse_csv_row(text: str, delimiter: str = ",") -> list[str]:
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     if len(rows) != 1:
         raise csv.Error(f"expected one record, found {len(rows)}")
     return rows[0]
@@ -168,18 +197,20 @@ def _parse_csv_row(text: str) -> list[str]:
 
 def _read_csv(
     path: Path, lines: list[tuple[str, str | None]]
-) -> tuple[list[str], list[tuple[int, dict[str, Any] | None, str, str | None]]]:
+) -> tuple[list[str], list[tuple[int, dict[str, Any] | None, str, str | None]], str]:
     records: list[tuple[int, dict[str, Any] | None, str, str | None]] = []
     header: list[str] | None = None
     header_line = 0
+    delimiter = ","
     for start, _end, text, problem in _assemble_csv_records(lines):
         if not text.strip():
             continue
         if header is None:
             if problem:
                 raise InputFileError(f"{path}: line {start}: header row: {problem}")
+            delimiter = detect_delimiter(text)
             try:
-                row = _parse_csv_row(text)
+                row = _parse_csv_row(text, delimiter)
             except csv.Error as exc:
                 raise InputFileError(f"{path}: line {start}: broken header row: {exc}") from exc
             header = _check_header(row, path, start)
@@ -189,7 +220,7 @@ def _read_csv(
             records.append((start, None, text, problem))
             continue
         try:
-            row = _parse_csv_row(text)
+            row = _parse_csv_row(text, delimiter)
         except csv.Error as exc:
             records.append((start, None, text, f"broken CSV line: {exc}"))
             continue
@@ -203,7 +234,7 @@ def _read_csv(
         records.append((start, dict(zip(header, row, strict=True)), text, None))
     if header is None:
         raise InputFileError(f"{path}: line 1: the file is empty (no header row)")
-    return header, records
+    return header, records, delimiter
 
 
 def _read_jsonl(
@@ -246,8 +277,9 @@ def read_leads(
         raise InputFileError(f"{path}: cannot decode as {encoding}: {exc}") from exc
     kind: InputFormat = detect_format(path, data[:4096]) if fmt == "auto" else fmt
     header: list[str] | None = None
+    delimiter = ","
     if kind == "csv":
-        header, raw_records = _read_csv(path, lines)
+        header, raw_records, delimiter = _read_csv(path, lines)
     else:
         first = next((t.strip() for t, _ in lines if t.strip()), "")
         if first.startswith("["):
@@ -266,4 +298,11 @@ def read_leads(
         # Identical rows get distinct keys by occurrence so each is accounted for once.
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         records.append(InputRecord(line=line, lead=lead, raw=raw, error=error, key=key))
-    return LeadFile(path=path, format=kind, records=records, header=header, encoding=encoding)
+    return LeadFile(
+        path=path,
+        format=kind,
+        records=records,
+        header=header,
+        encoding=encoding,
+        delimiter=delimiter,
+    )

@@ -55,6 +55,7 @@ from typing import Any, Protocol
 
 from connector.batch.ledger import IN_DOUBT, LeadResult, ResultsLedger, write_dead_letter
 from connector.batch.readers import InputRecord, LeadFile
+from connector.batch.scheduler import EmailScheduler
 from connector.result import RECONCILED
 
 DeliverFn = Callable[[dict[str, Any]], Any]
@@ -126,6 +127,10 @@ class BatchSummary:
     interrupted: bool = False
     #: in-doubt leads found already in Keap and recorded as delivered without a second write
     in_doubt_reconciled: int = 0
+    #: readable leads that ended in ``failure``, written in the input's format (re-deliverable
+    #: once fixed); None when the runner was given no failures file
+    failures_path: Path | None = None
+    failures_count: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -175,6 +180,7 @@ def result_from_connector(record: InputRecord, value: Any, wall: float) -> LeadR
         attempts=1 if attempts is None else int(attempts),
         latency_ms=round(latency, 1),
         response_ms=None if response is None else round(response, 1),
+        failed_step=get("failed_step"),
         details=details,
     )
 
@@ -254,8 +260,10 @@ class BatchRunner:
         on_start: Callable[[BatchStats], None] | None = None,
         on_result: Callable[[LeadResult | None, BatchStats], None] | None = None,
         deliver_in_doubt: DeliverInDoubtFn | None = None,
+        failures_path: str | Path | None = None,
     ) -> None:
         self.deliver = deliver
+        self.failures_path = Path(failures_path) if failures_path is not None else None
         self.deliver_in_doubt = deliver_in_doubt
         #: in-doubt lead key -> its start time, for leads to check in Keap before sending.
         #: Filled before the worker threads start and only read by them.
@@ -321,168 +329,96 @@ class BatchRunner:
     # -- the batch ---------------------------------------------------------------------------
     def run(self) -> BatchSummary:
         t_start = time.monotonic()
-        ledger = ResultsLedger(self.results_path, resume=self.options.resume)
-        stats = BatchStats(total=len(self.source))
-        final: dict[str, LeadResult] = {}
-        queue: list[InputRecord] = []
-        first_error: LeadResult | None = None
-
-        def stamp(res: LeadResult) -> LeadResult:
-            res.ts = datetime.now(UTC).isoformat(timespec="milliseconds")
-            res.run = self.run_id
-            return res
-
-        def finish(
-            rec: InputRecord, res: LeadResult, *, logged: bool = True, delivered: bool = False
-        ) -> None:
-            nonlocal first_error
-            stamp(res)
-            checked = rec.key in self._check_first
-            if checked and res.outcome == "error" and not self.options.redeliver_in_doubt:
-                # The look-up or the delivery after it failed: the lead is still in doubt, and
-                # with create_new a later --resume must not re-send it blindly.
-                res.reason = f"{IN_DOUBT} {res.reason}"
-            # The log row goes first: if the process dies between the two writes the lead is
-            # "in doubt" and re-sent (an idempotent upsert), so the log never misses a delivery
-            # that happened; the other order could lose the log row of a recorded lead.
-            if logged and self.log is not None:
-                record_result(
-                    self.log,
-                    res,
-                    email=_lead_email(rec.lead),
-                    source=str(self.source.path),
-                    line=rec.line,
-                    lead_key=rec.key,
-                    run_id=self.run_id,
-                )
-            ledger.append(res)
-            final[rec.key] = res
-            stats.note(res.outcome)
-            if checked:
-                if res.outcome == "success" and res.reason == RECONCILED:
-                    stats.in_doubt_reconciled += 1
-                else:
-                    stats.in_doubt_redelivered += 1
-            if res.outcome == "error" and first_error is None:
-                first_error = res
-            if (
-                self.options.stop_on_error
-                and delivered
-                and res.outcome in ("error", "failure")
-                and not self._stop.is_set()
-            ):
-                # Same rule as Connector.deliver_many: on_error: stop ends the batch at the
-                # first lead Keap did not take (failure or error). Unreadable input lines are
-                # reported but do not stop the batch (use --strict-input for that).
-                self.request_stop(
-                    f"stopped at the first {res.outcome} (on_error: stop): line {res.line}: "
-                    f"{res.reason or res.outcome}",
-                    interrupted=False,
-                )
-            if self.on_result is not None:
-                self.on_result(res, stats)
-
+        state = _RunState(
+            ledger=ResultsLedger(self.results_path, resume=self.options.resume),
+            stats=BatchStats(total=len(self.source)),
+        )
         if self.on_start is not None:
-            self.on_start(stats)
+            self.on_start(state.stats)
+        scheduler = EmailScheduler(self._triage(state), lambda rec: _match_key(rec.lead))
+        if self.on_result is not None and state.stats.already_delivered:
+            self.on_result(None, state.stats)  # refresh the display after resume skips
+        try:
+            self._deliver_all(state, scheduler)
+        finally:
+            self._record_not_delivered(state, scheduler.remaining())
+            dead = self._finalize(state)
+            failed = self._write_failures(state)
+        summary = self._summary(state, dead, time.monotonic() - t_start)
+        summary.failures_path, summary.failures_count = self.failures_path, failed
+        return summary
 
+    # -- before sending: what is already done, what is in doubt --------------------------------
+    def _triage(self, state: _RunState) -> list[InputRecord]:
+        """Record unreadable lines and earlier successes; the leads left to send, in order."""
         sharing = Counter(_match_key(rec.lead) for rec in self.source if rec.ok)
+        queue = []
         for rec in self.source:
             if not rec.ok:
-                res = LeadResult(
-                    line=rec.line,
-                    key=rec.key,
-                    outcome="failure",
-                    reason=f"invalid input on line {rec.line}: {rec.error}",
-                    attempts=0,
-                )
-                # Logged once per file: a resume reports the line again but sends nothing, so
-                # a second log row would count one bad line as two failed deliveries.
-                finish(rec, res, logged=rec.key not in ledger.previous)
-                continue
-            earlier = ledger.delivered(rec.key)
-            if earlier is not None:
-                earlier.line = rec.line
-                final[rec.key] = earlier
-                stats.already_delivered += 1
-                stats.counts["success"] += 1
-                stats.finished += 1
-                continue
-            if rec.key in ledger.in_doubt:
-                email = _match_key(rec.lead)
-                started = ledger.started_at.get(rec.key)
-                if self.deliver_in_doubt and email and sharing[email] == 1 and started:
-                    self._check_first[rec.key] = started  # counted in finish()
-                    queue.append(rec)
-                    continue
-                # Matching is by e-mail: a lead without one is created, never upserted.
-                if not (self.options.redeliver_in_doubt and email):
-                    res = LeadResult(
-                        line=rec.line,
-                        key=rec.key,
-                        outcome="error",
-                        reason=f"{IN_DOUBT} the lead was in flight when an earlier run died "
-                        "and may have reached Keap; check it before re-sending it "
-                        "(duplicates.mode is not an upsert)",
-                        attempts=0,
-                    )
-                    finish(rec, res, logged=False)
-                    continue
-                stats.in_doubt_redelivered += 1
-            queue.append(rec)
+                self._record_invalid(state, rec)
+            elif (earlier := state.ledger.delivered(rec.key)) is not None:
+                self._record_earlier(state, rec, earlier)
+            elif rec.key not in state.ledger.in_doubt or self._in_doubt_sendable(
+                state, rec, sharing
+            ):
+                queue.append(rec)
+        return queue
 
-        if self.on_result is not None and stats.already_delivered:
-            self.on_result(None, stats)  # refresh the display after resume skips
+    def _record_invalid(self, state: _RunState, rec: InputRecord) -> None:
+        res = LeadResult(
+            line=rec.line,
+            key=rec.key,
+            outcome="failure",
+            reason=f"invalid input on line {rec.line}: {rec.error}",
+            attempts=0,
+        )
+        # Logged once per file: a resume reports the line again but sends nothing, so a second
+        # log row would count one bad line as two failed deliveries.
+        self._finish(state, rec, res, logged=rec.key not in state.ledger.previous)
 
+    @staticmethod
+    def _record_earlier(state: _RunState, rec: InputRecord, earlier: LeadResult) -> None:
+        earlier.line = rec.line
+        state.final[rec.key] = earlier
+        state.stats.already_delivered += 1
+        state.stats.counts["success"] += 1
+        state.stats.finished += 1
+
+    def _in_doubt_sendable(self, state: _RunState, rec: InputRecord, sharing: Counter[str]) -> bool:
+        """Decide an in-doubt lead: check it in Keap first, re-send it, or report it."""
+        email = _match_key(rec.lead)
+        started = state.ledger.started_at.get(rec.key)
+        if self.deliver_in_doubt and email and sharing[email] == 1 and started:
+            self._check_first[rec.key] = started  # counted in _finish()
+            return True
+        # Matching is by e-mail: a lead without one is created, never upserted.
+        if not (self.options.redeliver_in_doubt and email):
+            res = LeadResult(
+                line=rec.line,
+                key=rec.key,
+                outcome="error",
+                reason=f"{IN_DOUBT} the lead was in flight when an earlier run died "
+                "and may have reached Keap; check it before re-sending it "
+                "(duplicates.mode is not an upsert)",
+                attempts=0,
+            )
+            self._finish(state, rec, res, logged=False)
+            return False
+        state.stats.in_doubt_redelivered += 1
+        return True
+
+    # -- sending -------------------------------------------------------------------------------
+    def _deliver_all(self, state: _RunState, scheduler: EmailScheduler[InputRecord]) -> None:
         workers = max(1, self.options.workers)
         inflight: dict[Future[LeadResult], InputRecord] = {}
-        next_idx = 0
-        # Leads sharing an e-mail address are never in flight together: two concurrent upserts
-        # of one address can race into two contacts in Keap, and the later row of the file
-        # should be the one whose values win. Such a lead waits in ``held`` (in file order).
-        busy: Counter[str] = Counter()
-        held: list[InputRecord] = []
-        held_emails: Counter[str] = Counter()
-
-        def take() -> InputRecord | None:
-            nonlocal next_idx
-            for i, rec in enumerate(held):
-                email = _match_key(rec.lead)
-                if not busy[email]:
-                    held.pop(i)
-                    held_emails[email] -= 1
-                    return rec
-            while next_idx < len(queue):
-                rec = queue[next_idx]
-                next_idx += 1
-                email = _match_key(rec.lead)
-                if email and (busy[email] or held_emails[email]):
-                    held.append(rec)
-                    held_emails[email] += 1
-                    continue
-                return rec
-            return None
-
         executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
         try:
             while True:
                 try:
-                    while not self._stop.is_set() and len(inflight) < workers:
-                        self._pace()
-                        if self._stop.is_set():
-                            break
-                        rec = take()
-                        if rec is None:
-                            break
-                        ledger.mark_started(rec)
-                        busy[_match_key(rec.lead)] += 1
-                        inflight[executor.submit(self._deliver_one, rec)] = rec
+                    self._fill(state, scheduler, executor, inflight, workers)
                     if not inflight:
                         break  # nothing left (held leads only ever wait on in-flight ones)
-                    done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        rec = inflight.pop(fut)
-                        busy[_match_key(rec.lead)] -= 1
-                        finish(rec, fut.result(), delivered=True)
+                    self._collect(state, scheduler, inflight)
                 except KeyboardInterrupt:
                     # Only reached when the caller left Python's default SIGINT handler in
                     # place; the CLI installs its own that calls request_stop().
@@ -490,38 +426,163 @@ class BatchRunner:
         finally:
             executor.shutdown(wait=True)
             for fut, rec in list(inflight.items()):
-                if fut.done() and rec.key not in final:
-                    finish(rec, fut.result(), delivered=True)
-            reason = self._stop_reason or "not delivered"
-            for rec in [*held, *queue[next_idx:]]:
-                if rec.key not in final:
-                    res = stamp(
-                        LeadResult(
-                            line=rec.line,
-                            key=rec.key,
-                            outcome="not_delivered",
-                            reason=f"not sent: {reason}; run again with --resume",
-                            attempts=0,
-                        )
-                    )
-                    final[rec.key] = res
-                    stats.counts["not_delivered"] += 1
-            ledger.finalize(final.values())
-            errors = {k for k, r in final.items() if r.outcome == "error"}
-            dead = write_dead_letter(self.dead_letter_path, self.source, errors)
+                if fut.done() and rec.key not in state.final:
+                    self._finish(state, rec, fut.result(), delivered=True)
 
-        counts = Counter(r.outcome for r in final.values())
+    def _fill(
+        self,
+        state: _RunState,
+        scheduler: EmailScheduler[InputRecord],
+        executor: ThreadPoolExecutor,
+        inflight: dict[Future[LeadResult], InputRecord],
+        workers: int,
+    ) -> None:
+        """Start leads until every worker is busy, the file is done or a stop is requested."""
+        while not self._stop.is_set() and len(inflight) < workers:
+            self._pace()
+            if self._stop.is_set():
+                return
+            rec = scheduler.take()
+            if rec is None:
+                return
+            state.ledger.mark_started(rec)
+            scheduler.started(rec)
+            inflight[executor.submit(self._deliver_one, rec)] = rec
+
+    def _collect(
+        self,
+        state: _RunState,
+        scheduler: EmailScheduler[InputRecord],
+        inflight: dict[Future[LeadResult], InputRecord],
+    ) -> None:
+        done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+        for fut in done:
+            rec = inflight.pop(fut)
+            scheduler.finished(rec)
+            self._finish(state, rec, fut.result(), delivered=True)
+
+    # -- recording -----------------------------------------------------------------------------
+    def _stamp(self, res: LeadResult) -> LeadResult:
+        res.ts = datetime.now(UTC).isoformat(timespec="milliseconds")
+        res.run = self.run_id
+        return res
+
+    def _finish(
+        self,
+        state: _RunState,
+        rec: InputRecord,
+        res: LeadResult,
+        *,
+        logged: bool = True,
+        delivered: bool = False,
+    ) -> None:
+        self._stamp(res)
+        checked = rec.key in self._check_first
+        if checked and res.outcome == "error" and not self.options.redeliver_in_doubt:
+            # The look-up or the delivery after it failed: the lead is still in doubt, and with
+            # create_new a later --resume must not re-send it blindly.
+            res.reason = f"{IN_DOUBT} {res.reason}"
+        # The log row goes first: if the process dies between the two writes the lead is "in
+        # doubt" and re-sent (an idempotent upsert), so the log never misses a delivery that
+        # happened; the other order could lose the log row of a recorded lead.
+        if logged:
+            self._log(rec, res)
+        state.ledger.append(res)
+        state.final[rec.key] = res
+        state.count(res, checked)
+        if delivered:
+            self._stop_on_error(res)
+        if self.on_result is not None:
+            self.on_result(res, state.stats)
+
+    def _log(self, rec: InputRecord, res: LeadResult) -> None:
+        if self.log is None:
+            return
+        record_result(
+            self.log,
+            res,
+            email=_lead_email(rec.lead),
+            source=str(self.source.path),
+            line=rec.line,
+            lead_key=rec.key,
+            run_id=self.run_id,
+        )
+
+    def _stop_on_error(self, res: LeadResult) -> None:
+        """Same rule as Connector.deliver_many: on_error: stop ends the batch at the first lead
+        Keap did not take (failure or error). Unreadable input lines are reported but do not
+        stop the batch (use --strict-input for that)."""
+        if not self.options.stop_on_error or res.outcome not in ("error", "failure"):
+            return
+        if not self._stop.is_set():
+            self.request_stop(
+                f"stopped at the first {res.outcome} (on_error: stop): line {res.line}: "
+                f"{res.reason or res.outcome}",
+                interrupted=False,
+            )
+
+    def _record_not_delivered(self, state: _RunState, records: list[InputRecord]) -> None:
+        reason = self._stop_reason or "not delivered"
+        for rec in records:
+            if rec.key in state.final:
+                continue
+            state.final[rec.key] = self._stamp(
+                LeadResult(
+                    line=rec.line,
+                    key=rec.key,
+                    outcome="not_delivered",
+                    reason=f"not sent: {reason}; run again with --resume",
+                    attempts=0,
+                )
+            )
+            state.stats.counts["not_delivered"] += 1
+
+    def _finalize(self, state: _RunState) -> int:
+        """Compact the results file and write the dead letters; their number."""
+        state.ledger.finalize(state.final.values())
+        errors = {k for k, r in state.final.items() if r.outcome == "error"}
+        return write_dead_letter(self.dead_letter_path, self.source, errors)
+
+    def _write_failures(self, state: _RunState) -> int:
+        """Readable leads that ended in failure, to their own re-deliverable file."""
+        if self.failures_path is None:
+            return 0
+        failed = {k for k, r in state.final.items() if r.outcome == "failure"}
+        return write_dead_letter(self.failures_path, self.source, failed)
+
+    def _summary(self, state: _RunState, dead: int, elapsed: float) -> BatchSummary:
+        stats = state.stats
         return BatchSummary(
             total=len(self.source),
-            counts=dict(counts),
+            counts=dict(Counter(r.outcome for r in state.final.values())),
             already_delivered=stats.already_delivered,
             in_doubt_redelivered=stats.in_doubt_redelivered,
             in_doubt_reconciled=stats.in_doubt_reconciled,
             stopped=self._stop_reason,
-            first_error=first_error,
+            first_error=state.first_error,
             results_path=self.results_path,
             dead_letter_path=self.dead_letter_path,
             dead_letter_count=dead,
-            elapsed=time.monotonic() - t_start,
+            elapsed=elapsed,
             interrupted=self._interrupted,
         )
+
+
+@dataclass
+class _RunState:
+    """What one ``run`` accumulates: the ledger, live counters and each lead's final result."""
+
+    ledger: ResultsLedger
+    stats: BatchStats
+    final: dict[str, LeadResult] = field(default_factory=dict)
+    first_error: LeadResult | None = None
+
+    def count(self, res: LeadResult, checked: bool) -> None:
+        self.stats.note(res.outcome)
+        if checked:
+            if res.outcome == "success" and res.reason == RECONCILED:
+                self.stats.in_doubt_reconciled += 1
+            else:
+                self.stats.in_doubt_redelivered += 1
+        if res.outcome == "error" and self.first_error is None:
+            self.first_error = res

@@ -3,8 +3,10 @@
 Keap rotates the refresh token on every refresh and a refresh token works only once. Two rules
 follow, and this module is built around them:
 
-1. refreshes are serialised (one lock per token store, shared by all threads of the process),
-   and a thread that waited for the lock re-checks whether someone else already refreshed;
+1. refreshes are serialised (one lock per token store, shared by all threads of the process,
+   plus an OS file lock, ``fcntl.flock`` on ``<store>.lock``, shared by all processes), and a
+   thread or process that waited for the lock re-reads the store and re-checks whether someone
+   else already refreshed;
 2. the rotated tokens are written to disk (temp file + ``os.replace``, mode 0600) *before* the
    new access token is used, so a crash right after a refresh cannot lose the only valid
    refresh token.
@@ -13,12 +15,14 @@ follow, and this module is built around them:
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +55,33 @@ class TokenStore:
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's cross-process lock (``flock`` on a sidecar file, released by the
+        OS if the process dies). Threads of one process also need ``_lock_for``: ``flock``
+        locks belong to the open file, and each call opens its own."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def remove(self) -> bool:
+        """Delete the stored tokens (``auth logout``); False when there were none."""
+        with self.locked():
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                return False
+        return True
 
     def mtime(self) -> float | None:
         try:
@@ -156,10 +187,10 @@ class OAuthAuth(Authenticator):
         self.refresh_count = 0
 
     # -- token access -------------------------------------------------------------------------
-    def _current(self) -> TokenSet:
+    def _current(self, *, force: bool = False) -> TokenSet:
         # Another process may have refreshed: reload when the file changed under us.
         mtime = self.store.mtime()
-        if self._tokens is None or mtime != self._loaded_mtime:
+        if force or self._tokens is None or mtime != self._loaded_mtime:
             self._tokens = self.store.load()
             self._loaded_mtime = mtime
         return self._tokens
@@ -167,8 +198,13 @@ class OAuthAuth(Authenticator):
     def access_token(self) -> str:
         with self._lock:
             tokens = self._current()
-            if tokens.expires_within(self._margin, self._clock()):
-                tokens = self._refresh(tokens)
+            if not tokens.expires_within(self._margin, self._clock()):
+                return tokens.access_token
+            with self.store.locked():
+                # Another process may have refreshed while we waited for the file lock.
+                tokens = self._current(force=True)
+                if tokens.expires_within(self._margin, self._clock()):
+                    tokens = self._refresh(tokens)
             return tokens.access_token
 
     def apply(self, request: httpx.Request) -> None:
@@ -177,8 +213,8 @@ class OAuthAuth(Authenticator):
     def on_unauthorized(self, request: httpx.Request) -> bool:
         """Refresh once after a 401, unless another thread already did while we were waiting."""
         used = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        with self._lock:
-            tokens = self._current()
+        with self._lock, self.store.locked():
+            tokens = self._current(force=True)
             if tokens.access_token != used:
                 return True  # someone refreshed since this request was signed: just resend
             self._refresh(tokens)
@@ -195,7 +231,9 @@ class OAuthAuth(Authenticator):
                 headers={"Authorization": f"Basic {basic}", "Accept": "application/json"},
             )
         except httpx.HTTPError as exc:
-            raise AuthRefreshUnavailable(f"token refresh failed: {type(exc).__name__}") from exc
+            raise AuthRefreshUnavailable(
+                f"token refresh at {self.token_url} failed: {type(exc).__name__}"
+            ) from exc
         if response.status_code >= 500:
             raise AuthRefreshUnavailable(f"token refresh failed: HTTP {response.status_code}")
         body = json_object(response)

@@ -245,13 +245,15 @@ class KeapClient:
                 response = self._send(request)
             except httpx.HTTPError as exc:
                 if not self.retry.should_retry_exception(exc):
-                    raise KeapUnavailable(f"{type(exc).__name__} talking to Keap") from None
+                    raise KeapUnavailable(
+                        f"{type(exc).__name__} talking to Keap at {url}"
+                    ) from None
                 if recover is not None and not isinstance(exc, _NOT_SENT):
                     _check_recovered(recover)
                 delay = self.retry.delay_for(attempt)
                 if delay is None:
                     raise KeapUnavailable(
-                        f"{type(exc).__name__} talking to Keap after {attempt} attempt(s)"
+                        f"{type(exc).__name__} talking to Keap at {url} after {attempt} attempt(s)"
                     ) from None
                 self._backoff(delay, stats)
                 continue
@@ -448,7 +450,7 @@ def _seed_store(store: TokenStore, creds: OAuthCredentials) -> None:
     if not (creds.access_token and creds.refresh_token):
         raise AuthError(
             f"token store {store.path} does not exist and no access_token/refresh_token seed "
-            "is configured"
+            "is configured; run: keap-connector auth login --config FLOW"
         )
     store.save(
         TokenSet(

@@ -216,6 +216,7 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
         if alerts
         else '<p class="ok">No alerts: all periods within the thresholds.</p>'
     )
+    alert_html += _targets_html(report)
     since = report.since.strftime("%Y-%m-%d %H:%M UTC") if report.since else "the beginning"
     until = report.until.strftime("%Y-%m-%d %H:%M UTC")
     empty = "" if report.rows else "<p>No deliveries in this period.</p>"
@@ -249,3 +250,16 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
 </body>
 </html>
 """
+
+
+def _targets_html(report: Report) -> str:
+    items = "".join(
+        f"<li>{escape(t['name'])} {escape(t['target'])}: "
+        f"{escape(_target_word(t['met']))} ({escape(str(t['value']))})</li>"
+        for t in report.target_status
+    )
+    return f'<h2>Targets</h2><ul class="targets">{items}</ul>' if items else ""
+
+
+def _target_word(met: bool | None) -> str:
+    return "no data" if met is None else ("met" if met else "missed")

@@ -12,8 +12,10 @@ Definitions (also in docs/connector/report.md):
   time minus the connector's own rate-limit pacing and retry back-off sleeps.
 * **duplicate percentage**: deliveries that matched an existing contact / total, in percent.
 
-Alerts use the guide's thresholds: success rate below 90 %, average response time above
-1000 ms, duplicates above 50 %.
+Alerts use these thresholds unless the flow's ``monitoring.alerts`` or the report's flags say
+otherwise: success rate below 90 %, average response time above 1000 ms, duplicates above 50 %.
+Targets (``monitoring.targets``; the guide's: success above 95 %, responses under 500 ms) are
+shown as met or missed beside the alerts.
 """
 
 from __future__ import annotations
@@ -42,6 +44,34 @@ class Thresholds:
     min_success_rate: float = 90.0
     max_avg_response_ms: float = 1000.0
     max_duplicate_pct: float = 50.0
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the integration aims for; the guide's: more than 95 % success, under 500 ms."""
+
+    min_success_rate: float | None = 95.0
+    max_avg_response_ms: float | None = 500.0
+    max_duplicate_pct: float | None = None
+
+
+def target_status(row: ReportRow, targets: Targets) -> list[dict[str, Any]]:
+    """Each target with the period's value and whether it was met (None: no data)."""
+    checks = [
+        ("success rate", row.success_rate, targets.min_success_rate, "%", True),
+        ("avg response", row.avg_response_ms, targets.max_avg_response_ms, " ms", False),
+        ("duplicates", row.duplicate_pct, targets.max_duplicate_pct, "%", False),
+    ]
+    out = []
+    for name, value, target, unit, at_least in checks:
+        if target is None:
+            continue
+        met = None if value is None else (value >= target if at_least else value <= target)
+        bound = ">=" if at_least else "<="
+        out.append(
+            {"name": name, "target": f"{bound} {target:g}{unit}", "value": value, "met": met}
+        )
+    return out
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime | None:
@@ -171,6 +201,11 @@ class Report:
     thresholds: Thresholds
     rows: list[ReportRow]
     total: ReportRow
+    targets: Targets = field(default_factory=Targets)
+
+    @property
+    def target_status(self) -> list[dict[str, Any]]:
+        return target_status(self.total, self.targets)
 
     @property
     def alerts(self) -> list[str]:
@@ -184,6 +219,7 @@ class Report:
             "until": self.until.isoformat(),
             "group_by": self.group_by,
             "thresholds": asdict(self.thresholds),
+            "targets": self.target_status,
             "rows": [r.as_dict() for r in self.rows],
             "total": self.total.as_dict(),
             "alerts": self.alerts,
@@ -197,6 +233,7 @@ def build_report(
     until: datetime,
     group_by: str = "day",
     thresholds: Thresholds | None = None,
+    targets: Targets | None = None,
 ) -> Report:
     thresholds = thresholds or Thresholds()
     if group_by not in GROUP_CHOICES:
@@ -217,6 +254,7 @@ def build_report(
         thresholds=thresholds,
         rows=rows,
         total=summarise("total", all_entries, thresholds),
+        targets=targets or Targets(),
     )
 
 
@@ -227,6 +265,7 @@ def report_from_log(
     group_by: str = "day",
     now: datetime | None = None,
     thresholds: Thresholds | None = None,
+    targets: Targets | None = None,
 ) -> Report:
     now = now or datetime.now(UTC)
     start = parse_since(since, now)
@@ -236,6 +275,7 @@ def report_from_log(
         until=now,
         group_by=group_by,
         thresholds=thresholds,
+        targets=targets,
     )
 
 
