@@ -15,11 +15,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from connector.client.retry import RetryPolicy
+
+# The ``*_created`` timestamp series double the output and no dashboard of ours reads them.
+disable_created_metrics()
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OUTCOMES = ("success", "failure", "error", "skip")
