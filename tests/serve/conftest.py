@@ -67,9 +67,13 @@ def serve_app(sim: Any, tenant: Any, tmp_path: Path) -> Iterator[Callable[..., S
     """``serve_app(mode="sync"|"queue", **flow_extra)``: an app on the simulator's transport."""
     made: list[Served] = []
 
-    def make(mode: str = "sync", workers: int = 2, **extra: Any) -> Served:
+    def make(
+        mode: str = "sync", workers: int = 2, queue_path: Path | None = None, **extra: Any
+    ) -> Served:
         config = parse_config(flow(sim.base_url, tenant, **extra))
-        queue = SqliteQueue(tmp_path / f"queue{len(made)}.sqlite3") if mode == "queue" else None
+        queue = None
+        if mode == "queue":
+            queue = SqliteQueue(queue_path or tmp_path / f"queue{len(made)}.sqlite3")
         metrics = ServeMetrics(queue_depth=queue.depth if queue else None)
         connector, meter = build_connector(config, metrics, transport=sim.transport())
         log = DeliveryLog(tmp_path / "log.sqlite3")
