@@ -9,7 +9,9 @@ transport that wraps the connector's own, so every request the connector makes i
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,6 +43,8 @@ class ServeMetrics:
 
     def __init__(self, queue_depth: Callable[[], int] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._lock = threading.Lock()
+        self._counts: collections.Counter[str] = collections.Counter()
         r = self.registry
         self.deliveries = Counter(
             "keap_connector_deliveries", "Leads delivered, by outcome", ["outcome"], registry=r
@@ -89,13 +93,18 @@ class ServeMetrics:
             r.register(_QueueDepth(queue_depth))
 
     def observe_delivery(self, outcome: str, duplicate: bool | None, seconds: float) -> None:
-        self.deliveries.labels(outcome).inc()
-        if duplicate:
-            self.duplicates.inc()
+        with self._lock:
+            self.deliveries.labels(outcome).inc()
+            self._counts[outcome] += 1
+            if duplicate:
+                self.duplicates.inc()
+                self._counts["duplicate"] += 1
         self.delivery_seconds.observe(seconds)
 
-    def count(self, outcome: str) -> float:
-        return self.deliveries.labels(outcome)._value.get()  # noqa: SLF001 - prometheus API
+    def counts(self) -> dict[str, int]:
+        """Deliveries by outcome, and ``duplicate``, read together (for the ratios)."""
+        with self._lock:
+            return dict(self._counts)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -108,11 +117,11 @@ class _Rates(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        counts = {o: self.metrics.count(o) for o in OUTCOMES}
-        total = sum(counts.values())
-        judged = total - counts["skip"]  # skips are deliberate, not failures
-        success = 100.0 * counts["success"] / judged if judged else 100.0
-        duplicates = self.metrics.duplicates._value.get()  # noqa: SLF001
+        counts = self.metrics.counts()
+        total = sum(counts.get(o, 0) for o in OUTCOMES)
+        judged = total - counts.get("skip", 0)  # skips are deliberate, not failures
+        success = 100.0 * counts.get("success", 0) / judged if judged else 100.0
+        duplicates = counts.get("duplicate", 0)
         yield GaugeMetricFamily(
             "keap_connector_success_rate_percent",
             "successes / (deliveries - skips), in percent (100 before any delivery)",
