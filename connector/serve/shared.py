@@ -31,7 +31,13 @@ from pathlib import Path
 import httpx
 import redis
 
-from connector.client.auth import OAuthAuth, TokenSet, TokenStore
+from connector.client.auth import (
+    AuthError,
+    AuthRefreshUnavailable,
+    OAuthAuth,
+    TokenSet,
+    TokenStore,
+)
 
 # KEYS[1]: the bucket's "theoretical arrival time" (TAT); ARGV: seconds per token, burst.
 # Allowed when the TAT is at most (burst - 1) intervals ahead of now; returns the seconds to
@@ -110,8 +116,6 @@ class RedisTokenStore:
         return None if version is None else float(version)
 
     def load(self) -> TokenSet:
-        from connector.client.auth import AuthError
-
         raw = self.client.get(self.key)
         if raw is None:
             raise AuthError(f"no OAuth tokens in Redis under {self.key}")
@@ -179,8 +183,6 @@ class SharedOAuth(OAuthAuth):
 
     @contextmanager
     def _refresh_lock(self) -> Iterator[None]:
-        from connector.client.auth import AuthRefreshUnavailable
-
         with self._thread_lock:
             if not self._redis_lock.acquire():
                 raise AuthRefreshUnavailable("token refresh: another instance holds the lock")
