@@ -130,3 +130,45 @@ def test_two_instances_share_the_quota_and_the_token(sim: Keapsim, tmp_path: Pat
         LEADS / 2,
         LEADS / 2,
     ]
+
+
+def test_two_instances_share_a_redis_queue(sim: Keapsim, tmp_path: Path) -> None:
+    tenant = sim.tenant(throttle=False)
+    with redis_server(tmp_path / "redis") as redis_url:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            write_flow(
+                tmp_path / name / "flow.yaml",
+                sim,
+                tenant,
+                serve={"redis_url": redis_url, "queue_backend": "redis"},
+            )
+        args = ("-c", "flow.yaml", "--mode", "queue", "--log-db", "log.sqlite3")
+        with (
+            serving(tmp_path / "a", *args) as a,
+            serving(tmp_path / "b", *args) as b,
+            a.client() as to_a,
+            b.client() as to_b,
+        ):
+            clients = [to_a, to_b]
+            leads = [
+                {"email": f"rq{i % 40}@example.com", "first_name": f"R{i}"} for i in range(120)
+            ]
+            ids = [
+                clients[i % 2].post("/leads", json=lead).json()["id"]
+                for i, lead in enumerate(leads)
+            ]
+            deadline = time.monotonic() + 60
+            while to_a.get("/healthz").json()["queue_depth"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # Either instance answers for any lead: the queue is one.
+            statuses = [
+                clients[(i + 1) % 2].get(f"/leads/{lead_id}").json()
+                for i, lead_id in enumerate(ids)
+            ]
+            delivered = [metric_samples(c.get("/metrics").text) for c in clients]
+    assert {s["outcome"] for s in statuses} == {"success"}
+    # Three leads per address, never two at once: one create, then two updates of that contact.
+    assert sim.contact_writes(tenant.tenant_id) == {f"rq{i}@example.com": 3 for i in range(40)}
+    assert sorted(s["duplicate"] for s in statuses).count(False) == 40
+    assert sum(m['keap_connector_deliveries_total{outcome="success"}'] for m in delivered) == 120
