@@ -47,6 +47,7 @@ from connector.report import (
     to_json,
 )
 from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds, period_label
+from connector.serve.command import serve as serve_command
 
 EXIT_USAGE = 2
 
@@ -790,6 +791,8 @@ def report(
         _console(stderr=fmt != "table").print(f"HTML report written to {html_path}")
     sys.exit(1 if fail_on_alert and rep.alerts else 0)
 
+
+main.add_command(serve_command)  # keap-connector serve (connector/serve/)
 
 if __name__ == "__main__":
     main()

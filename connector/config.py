@@ -343,6 +343,51 @@ class ContactDefaults(_Strict):
         return value.upper()
 
 
+class QueueBackend(StrEnum):
+    SQLITE = "sqlite"
+    REDIS = "redis"
+
+
+class ServeSettings(_Strict):
+    """``keap-connector serve`` (docs/connector/serve.md); ignored by batch delivery."""
+
+    #: Bearer tokens callers must send (several allow rotation); KEAP_CONNECTOR_SERVE_TOKEN
+    #: (comma-separated) is used when this list is empty.
+    auth_tokens: list[SecretStr] = []
+    #: ``redis://`` (or ``rediss://``, ``unix://``) URL: one rate limiter and one OAuth token
+    #: store for every instance that names the same Redis. Without it all state is embedded.
+    redis_url: SecretStr | None = None
+    #: Key prefix in Redis; instances delivering for the same Keap app share it.
+    redis_prefix: str = Field(default="keap-connector", min_length=1)
+    #: Where queue mode keeps accepted leads: an embedded SQLite file, or the Redis above.
+    queue_backend: QueueBackend = QueueBackend.SQLITE
+
+    @field_validator("auth_tokens")
+    @classmethod
+    def _expanded_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for token in value:
+            secret = token.get_secret_value()
+            # "${VAR}" with VAR unset stays literal: a token anyone can read in the docs.
+            if "${" in secret or len(secret) < 16:
+                raise ValueError("each token must be set (no unexpanded ${VAR}), 16+ characters")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = urlsplit(value.get_secret_value()).scheme
+            if scheme not in ("redis", "rediss", "unix"):
+                raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _redis_queue_needs_redis(self) -> ServeSettings:
+        if self.queue_backend is QueueBackend.REDIS and self.redis_url is None:
+            raise ValueError("queue_backend: redis needs redis_url")
+        return self
+
+
 class ExistingContacts(_Strict):
     #: Only these fields are written to a contact that already exists (empty = all).
     update_fields: list[str] = []
@@ -414,6 +459,7 @@ class ConnectorConfig(_Strict):
     phone_policy: PhonePolicy = PhonePolicy.LENIENT
     monitoring: Monitoring = Monitoring()
     failures: Failures = Failures()
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("tags", mode="before")
     @classmethod
