@@ -10,7 +10,7 @@ def test_my_integration_creates_a_contact(keapsim, keap_client):
         },
     )
     assert response.status_code == 201
-    assert keapsim.tenant().find_by_email("ada@example.com")  # the domain store, directly
+    assert keapsim.tenant().contacts.find_by_email("ada@example.com")  # the domain store, directly
     keapsim.journal.assert_called(method="POST", path="/crm/rest/v1/contacts", times=1)
 
 

@@ -82,7 +82,7 @@ def list_contacts() -> Response:
         )
 
     the_tenant = tenant()
-    matches = the_tenant.query_contacts(email=request.args.get("email") or None, predicate=wanted)
+    matches = the_tenant.contacts.query(email=request.args.get("email") or None, predicate=wanted)
     if order != "id" or descending:
         matches.sort(key=ORDERS[order], reverse=descending)
     page, meta = v1_window(matches)
@@ -96,7 +96,7 @@ def list_contacts() -> Response:
 def create_contact() -> tuple[Response, int]:
     the_tenant = tenant()
     data = contact_fields_from_v1(json_body())
-    contact = the_tenant.create_contact(data, reject_duplicate_email=_guide_profile())
+    contact = the_tenant.contacts.create(data, reject_duplicate_email=_guide_profile())
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 201
 
 
@@ -108,14 +108,14 @@ def create_or_update_contact() -> tuple[Response, int]:
     body = json_body()
     option = as_str(body.get("duplicate_option"), "duplicate_option") or "Email"
     data = contact_fields_from_v1(body, allow=frozenset({"duplicate_option"}))
-    contact, _created = the_tenant.upsert_contact(data, option)
+    contact, _created = the_tenant.contacts.upsert(data, option)
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 200
 
 
 @blueprint.get("/contacts/<contact_id>")
 def get_contact(contact_id: str) -> Response:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     return jsonify(contact_v1(contact, the_tenant, optional_properties()))
 
 
@@ -132,13 +132,13 @@ def patch_contact(contact_id: str) -> Response:
         if "company" in mask:
             mask.add("company_id")
         data = {k: v for k, v in data.items() if k in mask}
-    contact = the_tenant.update_contact(ident, data)
+    contact = the_tenant.contacts.update(ident, data)
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES)))
 
 
 @blueprint.delete("/contacts/<contact_id>")
 def delete_contact(contact_id: str) -> Response:
-    tenant().delete_contact(path_id(contact_id, "Contact"))
+    tenant().contacts.delete(path_id(contact_id, "Contact"))
     return no_content()
 
 
@@ -165,13 +165,13 @@ def insert_utms(contact_id: str) -> tuple[Response, int]:
     given = {key: as_str(body.get(key), key) for key in _UTM_V1 if body.get(key) is not None}
     if not given.get("keapSourceId"):
         raise Invalid("keapSourceId is required", field="keapSourceId")
-    the_tenant.update_contact(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
+    the_tenant.contacts.update(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
     return jsonify(contactUtmId=ident, **given), 201
 
 
 @blueprint.get("/contacts/model")
 def contact_model() -> Response:
-    fields = tenant().list_custom_fields()
+    fields = tenant().custom_fields.list()
     return jsonify(
         custom_fields=[custom_field_v1(f) for f in fields],
         optional_properties=list(CONTACT_OPTIONAL_PROPERTIES),
@@ -194,7 +194,7 @@ def create_custom_field() -> tuple[Response, int]:
         raise BadInput(UNCONVERTIBLE, field="options")
     group_id = body.get("group_id")
     group_id = None if group_id is None else as_int(group_id, "group_id")
-    field = tenant().create_custom_field(label, field_type, options, group_id)
+    field = tenant().custom_fields.create(label, field_type, options, group_id)
     return jsonify(custom_field_v1(field)), 201
 
 

@@ -141,7 +141,7 @@ def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Co
     if name in ("given_name", "family_name", "middle_name", "website"):
         return lambda c: text_matches(getattr(c, name), value)
     if name == "lead_source_name":
-        source_names = {s.id: s.name for s in tenant().list_lead_sources()}
+        source_names = {s.id: s.name for s in tenant().lead_sources.list()}
         return lambda c: text_matches(source_names.get(c.lead_source_id), value)
     if name == "email":
         return lambda c: (
@@ -193,7 +193,7 @@ def _phone_test(clauses: list[Clause]) -> Callable[[Contact], bool] | None:
 @blueprint.get("/contacts")
 def list_contacts() -> Response:
     the_tenant = tenant()
-    custom = {f.field_name.casefold(): f for f in the_tenant.list_custom_fields()}
+    custom = {f.field_name.casefold(): f for f in the_tenant.custom_fields.list()}
     clauses = parse_filter(
         FILTER_FIELDS,
         {
@@ -216,7 +216,7 @@ def list_contacts() -> Response:
         ),
         None,
     )
-    matches = the_tenant.query_contacts(
+    matches = the_tenant.contacts.query(
         email=exact_email, predicate=lambda c: all(test(c) for test in tests)
     )
     page, token = v2_window(ordered(matches, ORDERS))
@@ -233,18 +233,18 @@ def create_contact() -> tuple[Response, int]:
     data = contact_fields_from_v2(json_body())
     option = request.args.get("duplicate_option")
     if option is None:
-        contact = the_tenant.create_contact(
+        contact = the_tenant.contacts.create(
             data, reject_duplicate_email=_guide_profile(), address_suffices=True
         )
         return jsonify(contact_v2(contact, the_tenant, fields)), 201
-    contact, created = the_tenant.upsert_contact(data, option, address_suffices=True)
+    contact, created = the_tenant.contacts.upsert(data, option, address_suffices=True)
     return jsonify(contact_v2(contact, the_tenant, fields)), 201 if created else 200
 
 
 @blueprint.get("/contacts/<contact_id>")
 def get_contact(contact_id: str) -> Response:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     return jsonify(contact_v2(contact, the_tenant, requested_fields(CONTACT_FIELDS_V2)))
 
 
@@ -268,13 +268,13 @@ def patch_contact(contact_id: str) -> Response:
     mask = update_mask(CONTACT_MASK_V2)
     fields = requested_fields(CONTACT_FIELDS_V2)
     data = contact_fields_from_v2(body)
-    contact = the_tenant.update_contact(ident, masked(data, mask, _MASK_TO_STORE))
+    contact = the_tenant.contacts.update(ident, masked(data, mask, _MASK_TO_STORE))
     return jsonify(contact_v2(contact, the_tenant, fields))
 
 
 @blueprint.delete("/contacts/<contact_id>")
 def delete_contact(contact_id: str) -> tuple[str, int]:
-    tenant().delete_contact(path_id(contact_id, "Contact"))
+    tenant().contacts.delete(path_id(contact_id, "Contact"))
     return "", 204
 
 
@@ -282,7 +282,7 @@ def delete_contact(contact_id: str) -> tuple[str, int]:
 def contact_model() -> Response:
     # keapsim's v2 sends every contact property unless ``fields`` narrows it, so no property
     # is optional (the document gives no list for v2).
-    fields = tenant().list_custom_fields()
+    fields = tenant().custom_fields.list()
     return jsonify(custom_fields=[custom_field_v2(f) for f in fields], optional_properties=[])
 
 
@@ -301,7 +301,7 @@ def create_custom_field() -> tuple[Response, int]:
     if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
         raise BadInput(UNCONVERTIBLE, field="options")
     group_id = body.get("group_id")
-    field = tenant().create_custom_field(
+    field = tenant().custom_fields.create(
         label,
         FIELD_TYPE_FROM_V2[field_type],
         options,

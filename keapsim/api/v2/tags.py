@@ -104,7 +104,7 @@ def _category_of(body: dict[str, Any]) -> int | None:
 @blueprint.get("/tags")
 def list_tags() -> Response:
     tests = [_tag_test(c) for c in parse_filter(TAG_FILTERS)]
-    tags = [t for t in tenant().list_tags() if all(test(t, None) for test in tests)]
+    tags = [t for t in tenant().tags.list_by() if all(test(t, None) for test in tests)]
     page, token = v2_window(ordered(sorted(tags, key=lambda t: t.id), TAG_ORDERS))
     return jsonify(page_of("tags", [tag_v2(t) for t in page], token))
 
@@ -112,7 +112,7 @@ def list_tags() -> Response:
 @blueprint.post("/tags")
 def create_tag() -> tuple[Response, int]:
     body = json_body()
-    tag = tenant().create_tag(
+    tag = tenant().tags.create(
         text(body, "name") or "", text(body, "description"), _category_of(body)
     )
     return jsonify(tag_v2(tag)), 201
@@ -120,7 +120,7 @@ def create_tag() -> tuple[Response, int]:
 
 @blueprint.get("/tags/<tag_id>")
 def get_tag(tag_id: str) -> Response:
-    return jsonify(tag_v2(tenant().get_tag(path_id(tag_id, "Tag"))))
+    return jsonify(tag_v2(tenant().tags.get(path_id(tag_id, "Tag"))))
 
 
 @blueprint.patch("/tags/<tag_id>")
@@ -139,19 +139,19 @@ def patch_tag(tag_id: str) -> Response:
     if "category" in body:
         changes["category_id"] = _category_of(body)
     changes = masked(changes, mask, {"category": ("category_id",)})
-    return jsonify(tag_v2(tenant().update_tag(ident, **changes)))
+    return jsonify(tag_v2(tenant().tags.update(ident, **changes)))
 
 
 @blueprint.delete("/tags/<tag_id>")
 def delete_tag(tag_id: str) -> tuple[str, int]:
-    tenant().delete_tag(path_id(tag_id, "Tag"))
+    tenant().tags.delete(path_id(tag_id, "Tag"))
     return "", 204
 
 
 # -- links ------------------------------------------------------------------------------------
 @blueprint.get("/contacts/<contact_id>/tags")
 def list_contact_tags(contact_id: str) -> Response:
-    links = tenant().tags_of(path_id(contact_id, "Contact"))
+    links = tenant().tags.of_contact(path_id(contact_id, "Contact"))
     tests = [_tag_test(c) for c in parse_filter(CONTACT_TAG_FILTERS)]
     links = [(t, applied) for t, applied in links if all(test(t, applied) for test in tests)]
     orders: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
@@ -187,7 +187,7 @@ def _tagged_test(clause: Clause) -> Callable[[Contact, datetime], bool]:
 
 @blueprint.get("/tags/<tag_id>/contacts")
 def list_tagged_contacts(tag_id: str) -> Response:
-    links = tenant().contacts_with_tag(path_id(tag_id, "Tag"))
+    links = tenant().tags.contacts_with(path_id(tag_id, "Tag"))
     tests = [_tagged_test(c) for c in parse_filter(TAGGED_FILTERS)]
     links = [(c, applied) for c, applied in links if all(test(c, applied) for test in tests)]
     orders: dict[str, Callable[[tuple[Contact, datetime]], Any]] = {
@@ -213,7 +213,7 @@ def apply_tag(tag_id: str) -> Response:
     status values; keapsim answers with v1's (SUCCESS, DUPLICATE, CONTACT_NOT_FOUND)."""
     ident = path_id(tag_id, "Tag")
     contact_ids = _contact_ids()
-    results = tenant().tag_contacts_apply(ident, contact_ids)
+    results = tenant().tags.apply_to_contacts(ident, contact_ids)
     return jsonify(results={str(k): v for k, v in results.items()})
 
 
@@ -222,9 +222,9 @@ def remove_tag(tag_id: str) -> tuple[str, int]:
     the_tenant = tenant()
     ident = path_id(tag_id, "Tag")
     contact_ids = _contact_ids()
-    the_tenant.get_tag(ident)
+    the_tenant.tags.get(ident)
     for contact_id in contact_ids:
-        the_tenant.remove_tag(contact_id, ident)
+        the_tenant.tags.unlink(contact_id, ident)
     return "", 204
 
 
@@ -249,13 +249,15 @@ def list_tag_categories() -> Response:
 @blueprint.post("/tags/categories")
 def create_tag_category() -> tuple[Response, int]:
     body = json_body()
-    category = tenant().create_tag_category(text(body, "name") or "", text(body, "description"))
+    category = tenant().tag_categories.create(text(body, "name") or "", text(body, "description"))
     return jsonify(tag_category_v2(category)), 201
 
 
 @blueprint.get("/tags/categories/<category_id>")
 def get_tag_category(category_id: str) -> Response:
-    return jsonify(tag_category_v2(tenant().get_tag_category(path_id(category_id, "Tag Category"))))
+    return jsonify(
+        tag_category_v2(tenant().tag_categories.get(path_id(category_id, "Tag Category")))
+    )
 
 
 @blueprint.patch("/tags/categories/<category_id>")
@@ -270,11 +272,11 @@ def patch_tag_category(category_id: str) -> Response:
     if "description" in body:
         changes["description"] = text(body, "description")
     changes = masked(changes, mask)
-    return jsonify(tag_category_v2(tenant().update_tag_category(ident, **changes)))
+    return jsonify(tag_category_v2(tenant().tag_categories.update(ident, **changes)))
 
 
 @blueprint.delete("/tags/categories/<category_id>")
 def delete_tag_category(category_id: str) -> tuple[str, int]:
     """204; a category that tags still use is a 409 (keapsim's choice, see the store)."""
-    tenant().delete_tag_category(path_id(category_id, "Tag Category"))
+    tenant().tag_categories.delete(path_id(category_id, "Tag Category"))
     return "", 204
