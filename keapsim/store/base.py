@@ -306,6 +306,10 @@ class Window(Sequence[R]):
     def __len__(self) -> int:
         return self._length
 
+    def __iter__(self) -> Iterator[R]:
+        for start in range(0, self._length, SCAN_CHUNK):
+            yield from self[start : start + SCAN_CHUNK]
+
     @overload
     def __getitem__(self, position: int) -> R: ...
 
