@@ -14,7 +14,6 @@ from . import blueprint, no_content
 from .shapes import (
     applied_tag_v1,
     status_map,
-    tag_category_v1,
     tag_v1,
     tagged_contact_v1,
 )
@@ -103,14 +102,6 @@ def create_tag() -> Response:
     the_tenant = tenant()
     tag = the_tenant.tags.create(name or "", description, category_id)
     return jsonify(tag_v1(tag, the_tenant))
-
-
-@blueprint.post("/tags/categories")
-def create_tag_category() -> Response:
-    body = json_body()
-    name = as_str(body.get("name"), "name")
-    description = as_str(body.get("description"), "description")
-    return jsonify(tag_category_v1(tenant().tag_categories.create(name or "", description)))
 
 
 @blueprint.get("/tags/<tag_id>")

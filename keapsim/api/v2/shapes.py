@@ -27,7 +27,6 @@ from ...store.models import (
     Note,
     Sequence,
     Tag,
-    TagCategory,
     User,
 )
 from ...store.regions import us_state_code
@@ -371,13 +370,6 @@ def tag_v2(tag: Tag) -> dict[str, Any]:
             "create_time": iso(tag.create_time),
             "update_time": iso(tag.update_time),
         }
-    )
-
-
-def tag_category_v2(category: TagCategory) -> dict[str, Any]:
-    # The store keeps no timestamps for tag categories, so create_time/update_time are left out.
-    return compact(
-        {"id": str(category.id), "name": category.name, "description": category.description}
     )
 
 

@@ -37,7 +37,6 @@ from .shapes import (
     page_of,
     string_id,
     string_ids,
-    tag_category_v2,
     tag_v2,
     tagged_contact_v2,
     text,
@@ -225,58 +224,4 @@ def remove_tag(tag_id: str) -> tuple[str, int]:
     the_tenant.tags.get(ident)
     for contact_id in contact_ids:
         the_tenant.tags.unlink(contact_id, ident)
-    return "", 204
-
-
-# -- tag categories ---------------------------------------------------------------------------
-@blueprint.get("/tags/categories")
-def list_tag_categories() -> Response:
-    clauses = parse_filter({"name": EQ, "description": EQ})
-    the_tenant = tenant()
-    with the_tenant.lock:
-        everything = list(the_tenant.tag_categories.values())
-    categories = [
-        c
-        for c in everything
-        if all(text_matches(getattr(c, clause.field), clause.value) for clause in clauses)
-    ]
-    page, token = v2_window(
-        ordered(categories, {"name": lambda c: c.name.casefold(), "id": lambda c: c.id})
-    )
-    return jsonify(page_of("tag_categories", [tag_category_v2(c) for c in page], token))
-
-
-@blueprint.post("/tags/categories")
-def create_tag_category() -> tuple[Response, int]:
-    body = json_body()
-    category = tenant().tag_categories.create(text(body, "name") or "", text(body, "description"))
-    return jsonify(tag_category_v2(category)), 201
-
-
-@blueprint.get("/tags/categories/<category_id>")
-def get_tag_category(category_id: str) -> Response:
-    return jsonify(
-        tag_category_v2(tenant().tag_categories.get(path_id(category_id, "Tag Category")))
-    )
-
-
-@blueprint.patch("/tags/categories/<category_id>")
-def patch_tag_category(category_id: str) -> Response:
-    """Only the values provided change; ``update_mask`` (name, description) narrows them."""
-    ident = path_id(category_id, "Tag Category")
-    body = json_body()
-    mask = update_mask(("name", "description"))
-    changes: dict[str, Any] = {}
-    if "name" in body:
-        changes["name"] = text(body, "name")
-    if "description" in body:
-        changes["description"] = text(body, "description")
-    changes = masked(changes, mask)
-    return jsonify(tag_category_v2(tenant().tag_categories.update(ident, **changes)))
-
-
-@blueprint.delete("/tags/categories/<category_id>")
-def delete_tag_category(category_id: str) -> tuple[str, int]:
-    """204; a category that tags still use is a 409 (keapsim's choice, see the store)."""
-    tenant().tag_categories.delete(path_id(category_id, "Tag Category"))
     return "", 204
