@@ -7,6 +7,7 @@ import random
 from faker import Faker
 
 from .store import Tenant
+from .store.memory import bulk_load
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],
@@ -31,6 +32,11 @@ AREA_CODES = ["212", "312", "415", "602", "617", "713", "808", "919"]
 def seed_tenant(tenant: Tenant, contacts: int = 50, faker_seed: int | None = None) -> dict:
     """Fill ``tenant`` with users, tags, campaigns, lead sources, custom fields and ``contacts``
     contacts with tags and sequence memberships. Returns counts of what was made."""
+    with bulk_load():
+        return _seed(tenant, contacts, faker_seed)
+
+
+def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     fake = Faker("en_US")
     rng = random.Random(faker_seed)
     if faker_seed is not None:

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from ..config import TenantSettings
 from ..store import Tenant
 from ..store.identity import AccessToken, ApiKey, AuthorizationCode, OAuthApp, RefreshToken
+from ..store.memory import bulk_load
 from .codec import from_json, to_json
 
 if TYPE_CHECKING:
@@ -200,14 +201,15 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         raise SnapshotError(f"{where}: invalid settings: {err}") from None
     tenant = Tenant(tenant_id, sim.clock.now, settings, name=data.get("name"))
     try:
-        for name, store in tenant.stores.items():
-            records = [from_json(store.record_type, raw) for raw in data.get(name, [])]
-            # Replace, not merge: a new Tenant already holds its account owner, and the
-            # document's users (owner included) are the whole truth.
-            store.load(records)
-        for store in tenant.stores.values():
-            for extra in store.extras():
-                extra.load(data.get(extra.key, []))
+        with bulk_load():
+            for name, store in tenant.stores.items():
+                records = [from_json(store.record_type, raw) for raw in data.get(name, [])]
+                # Replace, not merge: a new Tenant already holds its account owner, and the
+                # document's users (owner included) are the whole truth.
+                store.load(records)
+            for store in tenant.stores.values():
+                for extra in store.extras():
+                    extra.load(data.get(extra.key, []))
         next_ids = data.get("next_ids", {})
         if not isinstance(next_ids, dict) or not all(isinstance(v, int) for v in next_ids.values()):
             raise ValueError("next_ids must map kinds to integers")

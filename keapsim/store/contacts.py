@@ -22,7 +22,7 @@ from .contact_rules import (
 )
 from .errors import Conflict, Invalid
 from .indexes import HashIndex, SortedIndex
-from .models import CONTACT_COLLECTIONS, Contact
+from .models import CONTACT_COLLECTIONS, EMPTY_DICT, EMPTY_LIST, Contact, shared_empties
 from .resource import RecordStore
 
 __all__ = ["MISSING_EMAIL_OR_PHONE", "ContactStore"]
@@ -113,7 +113,7 @@ class ContactStore(RecordStore[Contact]):
 
     def _insert(self, clean: dict[str, Any]) -> Contact:
         now = self.core.now()
-        fields = {k: v for k, v in clean.items() if v is not None}
+        fields = shared_empties({k: v for k, v in clean.items() if v is not None})
         contact = Contact(id=self.table.new_id(), date_created=now, last_updated=now, **fields)
         return self.table.add(contact)
 
@@ -154,7 +154,7 @@ class ContactStore(RecordStore[Contact]):
                 else:
                     value = list(value or [])
             changes[name] = value
-        updated = replace(contact, last_updated=self.core.now(), **changes)
+        updated = replace(contact, last_updated=self.core.now(), **shared_empties(changes))
         # An update may not leave a contact with nothing to reach it by (an address counts:
         # v2 creates contacts that have only an address).
         if not has_required_identity(
@@ -168,9 +168,18 @@ class ContactStore(RecordStore[Contact]):
             raise Invalid(MISSING_EMAIL_OR_PHONE)
         return self.table.replace(updated)
 
+    def load(self, records: Sequence[Contact]) -> None:
+        """Replace every contact at once; empty collections become the shared empty ones."""
+        for record in records:
+            for name in CONTACT_COLLECTIONS:
+                value = getattr(record, name)
+                if not value and value is not EMPTY_LIST and value is not EMPTY_DICT:
+                    setattr(record, name, EMPTY_DICT if name == "custom_fields" else EMPTY_LIST)
+        super().load(records)
+
     def drop_custom_field(self, field_id: int) -> None:
         """Remove a deleted custom field's values from every contact that has one."""
         with self.core.write():
             for contact in self.table.scan(lambda c: field_id in c.custom_fields):
                 values = {k: v for k, v in contact.custom_fields.items() if k != field_id}
-                self.table.replace(replace(contact, custom_fields=values))
+                self.table.replace(replace(contact, **shared_empties({"custom_fields": values})))

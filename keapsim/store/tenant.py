@@ -22,6 +22,7 @@ from .contacts import ContactStore
 from .custom_fields import CustomFieldStore
 from .events import EventBus
 from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
+from .memory import release_freed_memory
 from .notes import NoteStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
@@ -80,10 +81,23 @@ class Tenant:
         """Forget all CRM data (settings, credentials and event subscribers stay); the account
         owner comes back. The old records are freed at once, not left to a later collection."""
         with self.core.write():
-            for store in self.stores.values():
-                store.clear()
+            self._clear_stores()
             self.core.next_ids.clear()
             self._build()
+        release_freed_memory()
+
+    def discard(self) -> None:
+        """Free every record of a tenant that is being dropped (deleted, or replaced by a
+        snapshot): they go at once, even while something still holds the tenant."""
+        with self.core.write():
+            self._clear_stores()
+        release_freed_memory()
+
+    def _clear_stores(self) -> None:
+        for store in self.stores.values():
+            store.clear()
+            for extra in store.extras():
+                extra.load([])
 
     # -- id sequences -------------------------------------------------------------------------
     def next_id(self, kind: str) -> int:
