@@ -170,11 +170,14 @@ class ContactStore(RecordStore[Contact]):
 
     def load(self, records: Sequence[Contact]) -> None:
         """Replace every contact at once; empty collections become the shared empty ones."""
+        lists = [name for name in CONTACT_COLLECTIONS if name != "custom_fields"]
         for record in records:
-            for name in CONTACT_COLLECTIONS:
+            for name in lists:
                 value = getattr(record, name)
-                if not value and value is not EMPTY_LIST and value is not EMPTY_DICT:
-                    setattr(record, name, EMPTY_DICT if name == "custom_fields" else EMPTY_LIST)
+                if not value and value is not EMPTY_LIST:
+                    setattr(record, name, EMPTY_LIST)
+            if not record.custom_fields and record.custom_fields is not EMPTY_DICT:
+                record.custom_fields = EMPTY_DICT
         super().load(records)
 
     def drop_custom_field(self, field_id: int) -> None:

@@ -97,9 +97,24 @@ class HashIndex(Index[R]):
             self.add(new)
 
     def rebuild(self, records: Iterable[R]) -> None:
-        self._buckets = {}
+        """Index ``records`` from scratch in one pass (a bulk load)."""
+        buckets: dict[Hashable, int | list[int]] = {}
+        unsorted: list[list[int]] = []
         for record in records:
-            self.add(record)
+            ident = record.id
+            for key in self.keys(record):
+                bucket = buckets.get(key)
+                if bucket is None:
+                    buckets[key] = ident
+                elif isinstance(bucket, int):
+                    if bucket != ident:
+                        buckets[key] = pair = [bucket, ident]
+                        unsorted.append(pair)
+                elif bucket[-1] != ident:
+                    bucket.append(ident)
+        for bucket in unsorted:  # records may come in any order; buckets keep id order
+            bucket.sort()
+        self._buckets = buckets
 
     def ids(self, key: Hashable) -> list[int]:
         bucket = self._buckets.get(key)

@@ -209,7 +209,7 @@ class DeclaredStore(RecordStore[R]):
             return
         if not _of_type(value, item.type):
             raise Invalid(UNCONVERTIBLE, field=item.name)
-        if item.max_length is not None and len(value) > item.max_length:
+        if item.max_length is not None and isinstance(value, str) and len(value) > item.max_length:
             raise Invalid(
                 f"{item.name} exceeds the maximum length of {item.max_length}", field=item.name
             )
