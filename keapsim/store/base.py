@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -54,22 +53,24 @@ class StoreCore:
             self.next_ids[kind] = value + 1
             return value
 
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """Hold the lock for a write; the events it records are emitted once the outermost
-        write has released the lock (also when it failed part-way: what was committed was)."""
+    def write(self) -> StoreCore:
+        """Hold the lock for a write (``with core.write():``); the events it records are
+        emitted once the outermost write has released the lock (also when it failed
+        part-way: what was committed was)."""
+        return self
+
+    def __enter__(self) -> None:
         self.lock.acquire()
         self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            events: list[ChangeEvent] = []
-            if self._depth == 0 and self._pending:
-                events, self._pending = self._pending, []
-            self.lock.release()
-            for event in events:
-                self.events.emit(event)
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        events: list[ChangeEvent] = []
+        if self._depth == 0 and self._pending:
+            events, self._pending = self._pending, []
+        self.lock.release()
+        for event in events:
+            self.events.emit(event)
 
     def record(self, event_key: str, object_type: str, object_id: int) -> None:
         """Queue an event of the current write (nothing is built when nobody listens)."""

@@ -152,26 +152,30 @@ class SortedIndex(Index[R]):
         self._missing: SortedList[int] = SortedList()
 
     # -- maintenance ------------------------------------------------------------------------
-    def _pairs(self, record: R) -> set[tuple[Any, int]]:
-        return {(key, record.id) for key in self.keys(record)}
+    def _keys_of(self, record: R) -> list[Any]:
+        keys = list(self.keys(record))
+        if len(keys) > 1:
+            keys = list(dict.fromkeys(keys))  # two equal addresses index once
+            if self.ordering:
+                raise ValueError(f"ordering index {self.name} needs one key per record")
+        return keys
 
     def add(self, record: R) -> None:
-        pairs = self._pairs(record)
-        if self.ordering and len(pairs) > 1:
-            raise ValueError(f"ordering index {self.name} needs one key per record")
-        self._entries.update(pairs)
-        if self.ordering and not pairs:
+        keys = self._keys_of(record)
+        for key in keys:
+            self._entries.add((key, record.id))
+        if self.ordering and not keys:
             self._missing.add(record.id)
 
     def discard(self, record: R) -> None:
-        pairs = self._pairs(record)
-        for pair in pairs:
-            self._entries.discard(pair)
-        if self.ordering and not pairs:
+        keys = self._keys_of(record)
+        for key in keys:
+            self._entries.discard((key, record.id))
+        if self.ordering and not keys:
             self._missing.discard(record.id)
 
     def move(self, old: R, new: R) -> None:
-        if self._pairs(old) != self._pairs(new):
+        if list(self.keys(old)) != list(self.keys(new)):
             self.discard(old)
             self.add(new)
 
