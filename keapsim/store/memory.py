@@ -20,10 +20,10 @@ In-process use (pytest) keeps CPython's defaults unless a test server applies th
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 FULL_COLLECTION_EVERY = 1000  # young-generation-1 collections per full one (CPython: 10)
 
@@ -57,13 +57,25 @@ def bulk_load() -> Iterator[None]:
             gc.freeze()
 
 
-def release_freed_memory() -> None:
-    """Ask glibc to return freed heap pages to the system (a no-op elsewhere)."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
+# Below this many freed records a reset leaves the allocator alone (trimming walks the heap:
+# not worth it for the small tenants tests reset thousands of times).
+TRIM_AFTER_RECORDS = 50_000
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # glibc, already loaded
     except (OSError, AttributeError):  # not glibc
+        return None
+    return trim
+
+
+def release_freed_memory(records: int) -> None:
+    """After ``records`` were freed, ask glibc to return freed heap pages to the system (a
+    no-op for small counts and where malloc_trim does not exist)."""
+    if records < TRIM_AFTER_RECORDS:
         return
-    trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

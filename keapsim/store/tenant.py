@@ -81,23 +81,27 @@ class Tenant:
         """Forget all CRM data (settings, credentials and event subscribers stay); the account
         owner comes back. The old records are freed at once, not left to a later collection."""
         with self.core.write():
-            self._clear_stores()
+            freed = self._clear_stores()
             self.core.next_ids.clear()
             self._build()
-        release_freed_memory()
+        release_freed_memory(freed)
 
     def discard(self) -> None:
         """Free every record of a tenant that is being dropped (deleted, or replaced by a
         snapshot): they go at once, even while something still holds the tenant."""
         with self.core.write():
-            self._clear_stores()
-        release_freed_memory()
+            freed = self._clear_stores()
+        release_freed_memory(freed)
 
-    def _clear_stores(self) -> None:
+    def _clear_stores(self) -> int:
+        """Empty every store; returns how many records were dropped."""
+        freed = 0
         for store in self.stores.values():
+            freed += len(store)
             store.clear()
             for extra in store.extras():
                 extra.load([])
+        return freed
 
     # -- id sequences -------------------------------------------------------------------------
     def next_id(self, kind: str) -> int:
