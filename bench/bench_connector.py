@@ -158,7 +158,7 @@ def run(scenario: Scenario, leads: int, limit: int, burst: int, threads: int) ->
     sim = Simulator(default_tenant=False)
     creds = sim.create_tenant(limits=tenant_limits(limit))
     tenant = sim.tenant(creds.tenant_id)
-    tag_ids = [tenant.create_tag(f"bench {i}").id for i in range(scenario.tags)]
+    tag_ids = [tenant.tags.create(f"bench {i}").id for i in range(scenario.tags)]
     client_rate = limit * scenario.client_rate_factor
     with (
         SimulatorServer(sim, threads=max(threads, 4)) as server,

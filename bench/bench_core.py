@@ -47,7 +47,7 @@ def search_seconds(contacts: int, lookups: int = 2000) -> float:
     sim = Simulator(throttle=False, api_key=KEY)
     tenant = sim.tenant()
     for i in range(contacts):
-        tenant.create_contact(
+        tenant.contacts.create(
             {"email_addresses": [{"email": f"c{i}@example.com", "field": "EMAIL1"}]}
         )
     client = sim.client()

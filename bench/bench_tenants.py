@@ -21,19 +21,19 @@ from keapsim.store import Tenant
 
 def fill_small(tenant: Tenant, contacts: int = 10) -> None:
     """A typical test's worth of data: contacts, tags on them, a campaign with members."""
-    tags = [tenant.create_tag(f"tag {i}").id for i in range(3)]
-    campaign = tenant.create_campaign("Welcome", ["Day 1"])
+    tags = [tenant.tags.create(f"tag {i}").id for i in range(3)]
+    campaign = tenant.campaigns.create("Welcome", ["Day 1"])
     ids = []
     for i in range(contacts):
-        contact = tenant.create_contact(
+        contact = tenant.contacts.create(
             {
                 "given_name": f"c{i}",
                 "email_addresses": [{"email": f"c{i}@example.com", "field": "EMAIL1"}],
             }
         )
-        tenant.apply_tags(contact.id, tags)
+        tenant.tags.apply(contact.id, tags)
         ids.append(contact.id)
-    tenant.add_to_sequence(campaign.id, campaign.sequences[0].id, ids)
+    tenant.campaigns.add_to_sequence(campaign.id, campaign.sequences[0].id, ids)
 
 
 def timed(

@@ -56,7 +56,7 @@ def _tenant_of(sim: Any, api_key: str | None) -> Any:
 def seed_campaign(sim: Any, api_key: str | None) -> None:
     """A campaign with one sequence in the tenant that owns ``api_key``."""
     tenant = _tenant_of(sim, api_key)
-    tenant.create_campaign("Contract campaign", ["Contract sequence"])
+    tenant.campaigns.create("Contract campaign", ["Contract sequence"])
 
 
 def exhaust_quota(target: Target, *, max_requests: int = MAX_THROTTLE_REQUESTS) -> int:

@@ -7,6 +7,7 @@ import random
 from faker import Faker
 
 from .store import Tenant
+from .store.memory import bulk_load
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],
@@ -31,38 +32,43 @@ AREA_CODES = ["212", "312", "415", "602", "617", "713", "808", "919"]
 def seed_tenant(tenant: Tenant, contacts: int = 50, faker_seed: int | None = None) -> dict:
     """Fill ``tenant`` with users, tags, campaigns, lead sources, custom fields and ``contacts``
     contacts with tags and sequence memberships. Returns counts of what was made."""
+    with bulk_load():
+        return _seed(tenant, contacts, faker_seed)
+
+
+def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     fake = Faker("en_US")
     rng = random.Random(faker_seed)
     if faker_seed is not None:
         fake.seed_instance(faker_seed)
 
-    users = [tenant.account_owner()] + [
-        tenant.create_user(
+    users = [tenant.users.account_owner()] + [
+        tenant.users.create(
             fake.unique.company_email(), fake.first_name(), fake.last_name(), status="Active"
         )
         for _ in range(2)
     ]
     tag_ids = []
     for category_name, names in TAG_CATEGORIES.items():
-        category = tenant.create_tag_category(category_name)
+        category = tenant.tag_categories.create(name=category_name)
         tag_ids += [
-            tenant.create_tag(name, f"{name} ({category_name})", category.id).id for name in names
+            tenant.tags.create(name, f"{name} ({category_name})", category.id).id for name in names
         ]
     campaigns = []
     for name, sequences in CAMPAIGNS.items():
         call_name = name.lower().replace(" ", "_")
         campaigns.append(
-            tenant.create_campaign(name, sequences, [(f"{name} API goal", "keapsim", call_name)])
+            tenant.campaigns.create(name, sequences, [(f"{name} API goal", "keapsim", call_name)])
         )
     for source in LEAD_SOURCES:
-        tenant.create_lead_source(source, medium="Online", status="ACTIVE")
+        tenant.lead_sources.create(source, medium="Online", status="ACTIVE")
     for label, field_type in CUSTOM_FIELDS:
         options = (
             [{"label": x} for x in ("Morning", "Afternoon", "Evening")]
             if field_type == "Dropdown"
             else None
         )
-        tenant.create_custom_field(label, field_type, options)
+        tenant.custom_fields.create(label, field_type, options)
 
     lead_source_ids = list(tenant.lead_sources)
     for _ in range(contacts):
@@ -100,12 +106,12 @@ def seed_tenant(tenant: Tenant, contacts: int = 50, faker_seed: int | None = Non
             "lead_source_id": rng.choice(lead_source_ids),
             "job_title": fake.job()[:255],
         }
-        contact = tenant.create_contact(data)
-        tenant.apply_tags(contact.id, rng.sample(tag_ids, k=rng.randint(0, 3)))
+        contact = tenant.contacts.create(data)
+        tenant.tags.apply(contact.id, rng.sample(tag_ids, k=rng.randint(0, 3)))
         if rng.random() < 0.4:
             campaign = rng.choice(campaigns)
             sequence = rng.choice(campaign.sequences)
-            tenant.add_to_sequence(campaign.id, sequence.id, [contact.id])
+            tenant.campaigns.add_to_sequence(campaign.id, sequence.id, [contact.id])
     return {
         "contacts": contacts,
         "users": len(users),

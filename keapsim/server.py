@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from waitress.server import create_server
 
+from .store.memory import apply_gc_policy
+
 if TYPE_CHECKING:
     from .simulator import Simulator
 
@@ -29,6 +31,7 @@ class SimulatorServer:
         threads: int = DEFAULT_THREADS,
     ) -> None:
         self.simulator = sim
+        apply_gc_policy()  # full collections deferred while serving (keapsim/store/memory.py)
         self._server = create_server(
             sim.wsgi_app,
             host=host,

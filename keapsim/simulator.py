@@ -156,7 +156,8 @@ class Simulator:
 
     def delete_tenant(self, tenant_id: str) -> None:
         with self._lock:
-            self.tenants.pop(tenant_id)
+            gone = self.tenants.pop(tenant_id)
+        gone.discard()
         self.identity.revoke_tenant(tenant_id)
         self.throttle.reset(tenant_id)
 
@@ -164,12 +165,17 @@ class Simulator:
         """Put tenants rebuilt from a snapshot in place (replacing those with the same ids, or
         all of them). Generated ids continue after the highest restored ``ksNNN``."""
         with self._lock:
+            replaced = list(self.tenants.values()) if replace_all else []
+            replaced += [self.tenants[t.id] for t in tenants if t.id in self.tenants]
             if replace_all:
                 self.tenants.clear()
             for tenant in tenants:
                 self.tenants[tenant.id] = tenant
             numbers = [int(t[2:]) for t in self.tenants if t[:2] == "ks" and t[2:].isdigit()]
             self._tenant_numbers = itertools.count(max(numbers, default=0) + 1)
+        for old in replaced:
+            if old not in tenants:
+                old.discard()  # its records are freed now, not at some later collection
         if replace_all:
             self.throttle.reset()
         else:

@@ -43,8 +43,8 @@ def _selected_tenant(sim: Simulator) -> Tenant | None:
 
 def _sequence_label(tenant: Tenant, campaign_id: int, sequence_id: int) -> str:
     try:
-        campaign = tenant.get_campaign(campaign_id)
-        return f"{campaign.name} / {tenant.get_sequence(campaign_id, sequence_id).name}"
+        campaign = tenant.campaigns.get(campaign_id)
+        return f"{campaign.name} / {tenant.campaigns.sequence(campaign_id, sequence_id).name}"
     except NotFound:  # a membership outliving its campaign: show the ids
         return f"{campaign_id} / {sequence_id}"
 
@@ -56,14 +56,14 @@ def _contact_rows(tenant: Tenant) -> list[dict[str, Any]]:
                 "id": contact.id,
                 "name": " ".join(n for n in (contact.given_name, contact.family_name) if n),
                 "emails": contact.emails,
-                "tags": [tag.name for tag, _ in tenant.tags_of(contact.id)],
+                "tags": [tag.name for tag, _ in tenant.tags.of_contact(contact.id)],
                 "sequences": [
                     _sequence_label(tenant, campaign_id, sequence_id)
-                    for campaign_id, sequence_id in tenant.sequences_of(contact.id)
+                    for campaign_id, sequence_id in tenant.campaigns.sequences_of(contact.id)
                 ],
                 "last_updated": contact.last_updated,
             }
-            for contact in tenant.iter_contacts()[:CONTACTS_SHOWN]
+            for contact in tenant.contacts.select()[:CONTACTS_SHOWN]
         ]
 
 

@@ -255,18 +255,18 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
     try:
         for index, data in enumerate(spec.contacts):
             where = f"tenant.contacts.{index}"
-            tenant.create_contact(data)
+            tenant.contacts.create(data)
         for index, tag in enumerate(spec.tags):
             where = f"tenant.tags.{index}"
             category_id = None
             if tag.category:
                 if tag.category not in categories:
-                    categories[tag.category] = tenant.create_tag_category(tag.category).id
+                    categories[tag.category] = tenant.tag_categories.create(name=tag.category).id
                 category_id = categories[tag.category]
-            tenant.create_tag(tag.name, tag.description, category_id)
+            tenant.tags.create(tag.name, tag.description, category_id)
         for index, campaign in enumerate(spec.campaigns):
             where = f"tenant.campaigns.{index}"
-            tenant.create_campaign(
+            tenant.campaigns.create(
                 campaign.name,
                 campaign.sequences,
                 [(g.name, g.integration, g.call_name) for g in campaign.goals],

@@ -8,7 +8,8 @@ Layout (``format_version`` 1)::
      "default_tenant": {<TenantCredentials>} | null,          # scope "simulator" only
      "tenants": [{"id", "name", "settings", "next_ids",
                   "contacts", "tag_categories", "tags", "campaigns", "notes", "users",
-                  "lead_source_categories", "lead_sources", "custom_fields",   # records
+                  "lead_source_categories", "lead_sources", "custom_fields",   # records,
+                                                       # one list per store of the registry
                   "contact_tags": [{"contact_id", "tag_id", "applied"}],
                   "sequence_members": [{"campaign_id", "sequence_id", "contact_id", "added"}],
                   "credentials": {"apps", "api_keys", "access_tokens", "refresh_tokens",
@@ -34,17 +35,7 @@ from pydantic import ValidationError
 from ..config import TenantSettings
 from ..store import Tenant
 from ..store.identity import AccessToken, ApiKey, AuthorizationCode, OAuthApp, RefreshToken
-from ..store.models import (
-    Campaign,
-    Contact,
-    CustomField,
-    LeadSource,
-    LeadSourceCategory,
-    Note,
-    Tag,
-    TagCategory,
-    User,
-)
+from ..store.memory import bulk_load
 from .codec import from_json, to_json
 
 if TYPE_CHECKING:
@@ -59,18 +50,10 @@ MIGRATIONS: dict[int, Migration] = {}
 format changes, bump :data:`FORMAT_VERSION` and register the step from the old version here;
 a document older than the oldest registered step is refused with a clear message."""
 
-# Tenant attribute -> record type; each table is ``{record.id: record}``.
-RECORD_TABLES: dict[str, type] = {
-    "contacts": Contact,
-    "tag_categories": TagCategory,
-    "tags": Tag,
-    "campaigns": Campaign,
-    "notes": Note,
-    "users": User,
-    "lead_source_categories": LeadSourceCategory,
-    "lead_sources": LeadSource,
-    "custom_fields": CustomField,
-}
+# Tenant store -> record type; each store's records are saved as a list under its name, and
+# its extras (links) under their own keys. Both come from the tenant's registry, so a new
+# resource store is saved and loaded without code here.
+RECORD_TABLES: dict[str, type] = {name: store.record_type for name, store in Tenant.STORES.items()}
 # IdentityStore attribute -> (record type, the field it is indexed by).
 CREDENTIAL_TABLES: dict[str, tuple[type, str]] = {
     "apps": (OAuthApp, "client_id"),
@@ -79,12 +62,8 @@ CREDENTIAL_TABLES: dict[str, tuple[type, str]] = {
     "refresh_tokens": (RefreshToken, "token"),
     "codes": (AuthorizationCode, "code"),
 }
-# What a Tenant holds besides the record tables: links (saved as lists), and derived indexes
-# that a load rebuilds. A test checks that this accounts for every attribute of a Tenant, so a
-# new table cannot be silently left out of snapshots.
+# The link tables the stores keep besides their records (saved as lists).
 LINK_TABLES = ("contact_tags", "sequence_members")
-DERIVED = ("tag_contacts", "_by_email")
-TENANT_ATTRIBUTES = ("id", "name", "settings", "_next_ids", "_now", "lock")
 
 
 class SnapshotError(ValueError):
@@ -103,23 +82,11 @@ def dump_tenant(
             "settings": tenant.settings.model_dump(mode="json"),
             "next_ids": tenant.next_ids,
         }
-        for table in RECORD_TABLES:
-            data[table] = [to_json(r) for r in getattr(tenant, table).values()]
-        data["contact_tags"] = [
-            {"contact_id": contact_id, "tag_id": tag_id, "applied": applied.isoformat()}
-            for contact_id, links in tenant.contact_tags.items()
-            for tag_id, applied in links.items()
-        ]
-        data["sequence_members"] = [
-            {
-                "campaign_id": campaign_id,
-                "sequence_id": sequence_id,
-                "contact_id": contact_id,
-                "added": added.isoformat(),
-            }
-            for (campaign_id, sequence_id), members in tenant.sequence_members.items()
-            for contact_id, added in members.items()
-        ]
+        for name, store in tenant.stores.items():
+            data[name] = [to_json(r) for r in store.values()]
+        for store in tenant.stores.values():
+            for extra in store.extras():
+                data[extra.key] = extra.dump()
     if credentials is None:
         credentials = _credentials_by_tenant(sim).get(tenant.id, {})
     data["credentials"] = {table: credentials.get(table, []) for table in CREDENTIAL_TABLES}
@@ -234,23 +201,15 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         raise SnapshotError(f"{where}: invalid settings: {err}") from None
     tenant = Tenant(tenant_id, sim.clock.now, settings, name=data.get("name"))
     try:
-        for table, record_type in RECORD_TABLES.items():
-            records = [from_json(record_type, raw) for raw in data.get(table, [])]
-            # Replace, not merge: a new Tenant already holds its account owner, and the
-            # document's users (owner included) are the whole truth.
-            live = getattr(tenant, table)
-            live.clear()
-            live.update({r.id: r for r in records})
-        for link in data.get("contact_tags", []):
-            applied = datetime.fromisoformat(link["applied"])
-            contact_id, tag_id = int(link["contact_id"]), int(link["tag_id"])
-            tenant.contact_tags[contact_id][tag_id] = applied
-            tenant.tag_contacts[tag_id][contact_id] = applied
-        for member in data.get("sequence_members", []):
-            key = (int(member["campaign_id"]), int(member["sequence_id"]))
-            tenant.sequence_members[key][int(member["contact_id"])] = datetime.fromisoformat(
-                member["added"]
-            )
+        with bulk_load():
+            for name, store in tenant.stores.items():
+                records = [from_json(store.record_type, raw) for raw in data.get(name, [])]
+                # Replace, not merge: a new Tenant already holds its account owner, and the
+                # document's users (owner included) are the whole truth.
+                store.load(records)
+            for store in tenant.stores.values():
+                for extra in store.extras():
+                    extra.load(data.get(extra.key, []))
         next_ids = data.get("next_ids", {})
         if not isinstance(next_ids, dict) or not all(isinstance(v, int) for v in next_ids.values()):
             raise ValueError("next_ids must map kinds to integers")
@@ -269,7 +228,6 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         for record in records:
             if record.tenant_id != tenant_id:
                 raise SnapshotError(f"{where}: a credential belongs to {record.tenant_id!r}")
-    tenant.rebuild_email_index()
     return RestoredTenant(tenant, credentials)
 
 

@@ -136,6 +136,51 @@ ADDRESS_KEYS = (
 )
 
 
+class _SharedEmptyList(list[Any]):
+    """The one empty list that every record without such items shares: a million contacts
+    would otherwise hold four million empty lists (56 bytes and a tracked object each). It
+    refuses changes, as every record collection should: records are replaced, not mutated."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]  # a dataclass default must hash
+        return 0
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a shared empty collection: replace the record instead")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
+class _SharedEmptyDict(dict[Any, Any]):
+    """As :class:`_SharedEmptyList`, for custom field values."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return 0
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a shared empty collection: replace the record instead")
+
+    setdefault = update = pop = popitem = clear = _refuse
+    __setitem__ = __delitem__ = __ior__ = _refuse
+
+
+EMPTY_LIST: list[Any] = _SharedEmptyList()
+EMPTY_DICT: dict[Any, Any] = _SharedEmptyDict()
+
+
+def shared_empties(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with every empty contact collection replaced by the shared empty one."""
+    for name in CONTACT_COLLECTIONS:
+        value = fields.get(name)
+        if value is not None and not value:
+            fields[name] = EMPTY_DICT if name == "custom_fields" else EMPTY_LIST
+    return fields
+
+
 @dataclass(slots=True)
 class Contact:
     id: int
@@ -165,12 +210,12 @@ class Contact:
     birthday: str | None = None  # YYYY-MM-DD
     anniversary: str | None = None  # YYYY-MM-DD
     score_value: str | None = None
-    email_addresses: list[dict[str, Any]] = field(default_factory=list)
-    phone_numbers: list[dict[str, Any]] = field(default_factory=list)
-    fax_numbers: list[dict[str, Any]] = field(default_factory=list)
-    addresses: list[dict[str, Any]] = field(default_factory=list)
-    social_accounts: list[dict[str, Any]] = field(default_factory=list)
-    custom_fields: dict[int, Any] = field(default_factory=dict)
+    email_addresses: list[dict[str, Any]] = field(default=EMPTY_LIST)
+    phone_numbers: list[dict[str, Any]] = field(default=EMPTY_LIST)
+    fax_numbers: list[dict[str, Any]] = field(default=EMPTY_LIST)
+    addresses: list[dict[str, Any]] = field(default=EMPTY_LIST)
+    social_accounts: list[dict[str, Any]] = field(default=EMPTY_LIST)
+    custom_fields: dict[int, Any] = field(default=EMPTY_DICT)
     origin: dict[str, Any] | None = None
     utm_parameters: dict[str, Any] | None = None
 

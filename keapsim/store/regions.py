@@ -21,7 +21,7 @@ def us_states() -> dict[str, str]:
     import pycountry
 
     states = {}
-    for subdivision in pycountry.subdivisions.get(country_code="US"):
+    for subdivision in pycountry.subdivisions.get(country_code="US"):  # type: ignore[no-untyped-call]
         code = subdivision.code.removeprefix("US-")
         if code not in _LEFT_OUT:
             states[code] = _NAME_OVERRIDES.get(code, subdivision.name)

@@ -10,7 +10,7 @@ from .helpers import UNCONVERTIBLE, V1
 
 @pytest.fixture
 def welcome(tenant: Tenant) -> Campaign:
-    return tenant.create_campaign(
+    return tenant.campaigns.create(
         "Welcome series", ["Day 1", "Day 2"], [("Signed up", "myapp", "signup")]
     )
 
@@ -20,7 +20,7 @@ def seq_path(campaign: Campaign, index: int = 0) -> str:
 
 
 def test_list_search_and_order(api: V1, tenant: Tenant, welcome: Campaign) -> None:
-    onboarding = tenant.create_campaign("Onboarding", ["Only"])
+    onboarding = tenant.campaigns.create("Onboarding", ["Only"])
     listed = api.get("/campaigns")
     assert [c["id"] for c in listed["campaigns"]] == [welcome.id, onboarding.id]
     assert listed["count"] == 2
@@ -63,10 +63,10 @@ def test_add_and_remove_one_contact(api: V1, tenant: Tenant, welcome: Campaign) 
     assert stats["active_contact_count"] == 1
     assert [s["active_contact_count"] for s in stats["sequences"]] == [1, 0]
     # ...and from the contact.
-    assert tenant.sequences_of(contact) == [(welcome.id, welcome.sequences[0].id)]
+    assert tenant.campaigns.sequences_of(contact) == [(welcome.id, welcome.sequences[0].id)]
 
     api.delete(f"{seq_path(welcome)}/{contact}")
-    assert tenant.sequences_of(contact) == []
+    assert tenant.campaigns.sequences_of(contact) == []
     assert api.get(f"/campaigns/{welcome.id}")["active_contact_count"] == 0
 
 
@@ -97,11 +97,11 @@ def test_add_and_remove_many(api: V1, tenant: Tenant, welcome: Campaign) -> None
         str(bob): "SUCCESS",
         "999": "CONTACT_DOES_NOT_EXIST",
     }
-    assert tenant.sequence_contacts(welcome.id, welcome.sequences[0].id) == [ada, bob]
+    assert tenant.campaigns.sequence_contacts(welcome.id, welcome.sequences[0].id) == [ada, bob]
 
     # DELETE with a JSON body, as the document declares.
     api.delete(seq_path(welcome), json={"ids": [ada, 999]})
-    assert tenant.sequence_contacts(welcome.id, welcome.sequences[0].id) == [bob]
+    assert tenant.campaigns.sequence_contacts(welcome.id, welcome.sequences[0].id) == [bob]
     api.error("DELETE", seq_path(welcome), 400, UNCONVERTIBLE)
     api.error("POST", seq_path(welcome), 400, UNCONVERTIBLE, json={"ids": "1,2"})
 
@@ -118,7 +118,7 @@ def test_achieve_an_api_goal(api: V1, tenant: Tenant, welcome: Campaign) -> None
         }
     ]
     # The goal starts its next sequence for the contact.
-    assert tenant.sequences_of(contact) == [(welcome.id, welcome.sequences[0].id)]
+    assert tenant.campaigns.sequences_of(contact) == [(welcome.id, welcome.sequences[0].id)]
     assert api.post("/campaigns/goals/myapp/other", 201, json={"contact_id": contact}) == []
 
 
@@ -144,5 +144,5 @@ def test_deleting_a_contact_leaves_its_sequences_and_notes(
     note = api.post("/notes", 201, json={"contact_id": contact, "title": "n"})["id"]
     api.delete(f"/contacts/{contact}")
     assert api.get(f"/campaigns/{welcome.id}")["active_contact_count"] == 0
-    assert tenant.sequences_of(contact) == []
+    assert tenant.campaigns.sequences_of(contact) == []
     api.error("GET", f"/notes/{note}", 404, "Unable to find this Note")

@@ -59,13 +59,16 @@ def test_post_never_deduplicates(api: V1, tenant: Tenant) -> None:
     first = api.contact("same@example.com")
     second = api.contact("same@example.com")
     assert first["id"] != second["id"]
-    assert [c.id for c in tenant.find_by_email("same@example.com")] == [first["id"], second["id"]]
+    assert [c.id for c in tenant.contacts.find_by_email("same@example.com")] == [
+        first["id"],
+        second["id"],
+    ]
 
 
 def test_delete_then_get_is_404(api: V1, tenant: Tenant) -> None:
     ident = api.contact()["id"]
     assert api.delete(f"/contacts/{ident}") is None
-    assert not tenant.has_contact(ident)
+    assert not tenant.contacts.exists(ident)
     api.error("GET", f"/contacts/{ident}", 404, "Unable to find this Contact")
     api.error("DELETE", f"/contacts/{ident}", 404, "Unable to find this Contact")
     api.error("PATCH", f"/contacts/{ident}", 404, json={"given_name": "X"})
@@ -221,7 +224,7 @@ def test_patch_with_update_mask_changes_only_masked_fields(api: V1, tenant: Tena
         json={"given_name": "Ignored", "family_name": "Lovelace"},
     )
     assert (patched["given_name"], patched["family_name"]) == ("Ada", "Lovelace")
-    stored = tenant.get_contact(ident)
+    stored = tenant.contacts.get(ident)
     assert (stored.given_name, stored.family_name) == ("Ada", "Lovelace")
     assert api.get(f"/contacts/{ident}")["family_name"] == "Lovelace"
 

@@ -10,7 +10,7 @@ from .helpers import UNCONVERTIBLE, V1
 # -- notes -----------------------------------------------------------------------------------------
 def test_note_lifecycle(api: V1, tenant: Tenant) -> None:
     contact = api.contact()["id"]
-    user = tenant.create_user("rep@example.com", "Rita", "Rep", status="Active")
+    user = tenant.users.create("rep@example.com", "Rita", "Rep", status="Active")
     note = api.post(
         "/notes",
         201,
@@ -32,7 +32,7 @@ def test_note_lifecycle(api: V1, tenant: Tenant) -> None:
 
     patched = api.patch(f"/notes/{note['id']}", json={"body": "Wednesday"})
     assert (patched["title"], patched["body"]) == ("Call back", "Wednesday")
-    assert tenant.get_note(note["id"]).body == "Wednesday"
+    assert tenant.notes.get(note["id"]).body == "Wednesday"
 
     replaced = api.put(f"/notes/{note['id']}", json={"contact_id": contact, "title": "New"})
     assert replaced["title"] == "New"
@@ -42,12 +42,12 @@ def test_note_lifecycle(api: V1, tenant: Tenant) -> None:
     api.delete(f"/notes/{note['id']}")
     api.error("GET", f"/notes/{note['id']}", 404, "Unable to find this Note")
     api.error("DELETE", f"/notes/{note['id']}", 404, "Unable to find this Note")
-    assert tenant.list_notes() == []
+    assert tenant.notes.list_by() == []
 
 
 def test_list_notes_filters_and_pages(api: V1, tenant: Tenant) -> None:
     ada, bob = api.contact("ada@example.com")["id"], api.contact("bob@example.com")["id"]
-    user = tenant.create_user("rep@example.com", "Rita", status="Active")
+    user = tenant.users.create("rep@example.com", "Rita", status="Active")
     ids = [
         api.post("/notes", 201, json={"contact_id": c, "body": f"n{i}", **extra})["id"]
         for i, (c, extra) in enumerate([(ada, {}), (ada, {"user_id": user.id}), (bob, {})])
@@ -94,8 +94,8 @@ def test_create_and_list_users(api: V1, tenant: Tenant) -> None:
     )
     assert user["status"] == "Invited"
     assert user["email_address"] == "new@example.com"
-    assert tenant.get_user(user["id"]).status == "Invited"
-    owner = tenant.account_owner()
+    assert tenant.users.get(user["id"]).status == "Invited"
+    owner = tenant.users.account_owner()
     listed = api.get("/users")
     assert [u["id"] for u in listed["users"]] == [owner.id, user["id"]]
     non_partners = api.get("/users", params={"include_partners": "false"})
@@ -117,8 +117,8 @@ def test_create_user_validation(api: V1, body: dict) -> None:
 
 
 def test_list_users_excludes_inactive_on_request(api: V1, tenant: Tenant) -> None:
-    gone = tenant.create_user("gone@example.com", "Gone", status="Inactive")
-    owner = tenant.account_owner()
+    gone = tenant.users.create("gone@example.com", "Gone", status="Inactive")
+    owner = tenant.users.account_owner()
     assert [u["id"] for u in api.get("/users")["users"]] == [owner.id, gone.id]
     active = api.get("/users", params={"include_inactive": "false"})["users"]
     assert [u["id"] for u in active] == [owner.id]
@@ -126,7 +126,7 @@ def test_list_users_excludes_inactive_on_request(api: V1, tenant: Tenant) -> Non
 
 
 def test_userinfo_is_the_account_owner(api: V1, tenant: Tenant) -> None:
-    owner = tenant.account_owner()
+    owner = tenant.users.account_owner()
     info = api.get("/oauth/connect/userinfo")
     assert info["is_admin"] is True
     assert (info["email"], info["given_name"], info["family_name"]) == (
@@ -136,14 +136,14 @@ def test_userinfo_is_the_account_owner(api: V1, tenant: Tenant) -> None:
     )
     assert info["sub"] == str(info["global_user_id"]) == str(owner.global_user_id)
     assert api.get("/oauth/connect/userinfo") == info
-    assert tenant.list_users() == [owner]
+    assert tenant.users.list() == [owner]
 
 
 def test_userinfo_stays_the_owner_when_other_admins_exist(api: V1, tenant: Tenant) -> None:
-    owner = tenant.account_owner()
-    tenant.create_user("staff@example.com", "Sam", "Staff", status="Active")
-    tenant.create_user("boss@example.com", "Bea", "Boss", admin=True, status="Active")
+    owner = tenant.users.account_owner()
+    tenant.users.create("staff@example.com", "Sam", "Staff", status="Active")
+    tenant.users.create("boss@example.com", "Bea", "Boss", admin=True, status="Active")
     info = api.get("/oauth/connect/userinfo")
     assert info["email"] == owner.email_address
     assert info["global_user_id"] == owner.global_user_id
-    assert len(tenant.list_users()) == 3
+    assert len(tenant.users.list()) == 3

@@ -91,7 +91,7 @@ QUERIES = [
 def test_garbage_never_causes_a_500(api: V1, tenant: Tenant, method: str, template: str) -> None:
     contact = api.contact()["id"]
     tag = api.tag("T")["id"]
-    campaign = tenant.create_campaign("C", ["S"])
+    campaign = tenant.campaigns.create("C", ["S"])
     note = api.post("/notes", 201, json={"contact_id": contact, "title": "n"})["id"]
     ids = {
         "contact": contact,

@@ -13,7 +13,7 @@ def test_insert_utms_stores_them_on_the_contact(api: V1, tenant: Tenant) -> None
     body = {"keapSourceId": "6088383224687662", "utmSource": "google", "utmMedium": "cpc"}
     answer = api.post(f"/contacts/{contact['id']}/utm", 201, json=body)
     assert {k: answer[k] for k in body} == body
-    stored = tenant.get_contact(contact["id"]).utm_parameters
+    stored = tenant.contacts.get(contact["id"]).utm_parameters
     assert stored == {
         "keap_source_id": "6088383224687662",
         "utm_source": "google",
@@ -21,7 +21,7 @@ def test_insert_utms_stores_them_on_the_contact(api: V1, tenant: Tenant) -> None
     }
     # A second insert replaces the set (keapsim keeps one set per contact).
     api.post(f"/contacts/{contact['id']}/utm", 201, json={"keapSourceId": "1", "utmTerm": "t"})
-    assert tenant.get_contact(contact["id"]).utm_parameters == {
+    assert tenant.contacts.get(contact["id"]).utm_parameters == {
         "keap_source_id": "1",
         "utm_term": "t",
     }

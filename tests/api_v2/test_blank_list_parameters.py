@@ -16,7 +16,7 @@ def test_blank_update_mask_applies_every_property_sent(api: V2, tenant: Tenant) 
         json={"given_name": "B", "family_name": "C"},
     )
     assert (changed["given_name"], changed["family_name"]) == ("B", "C")
-    stored = tenant.get_contact(int(contact["id"]))
+    stored = tenant.contacts.get(int(contact["id"]))
     assert (stored.given_name, stored.family_name) == ("B", "C")
 
     tag = api.post("/tags", 201, json={"name": "Old"})

@@ -12,7 +12,7 @@ from .helpers import V2, email_contact
 
 @pytest.fixture
 def campaign(tenant: Tenant):
-    return tenant.create_campaign(
+    return tenant.campaigns.create(
         "Spring Nurture", ["Welcome", "Follow-up"], [("Form filled", "leadform", "submitted")]
     )
 
@@ -22,7 +22,7 @@ def _contact(api: V2, email: str) -> str:
 
 
 def test_list_and_get_campaigns(api: V2, tenant: Tenant, campaign) -> None:
-    tenant.create_campaign("Autumn Sale", ["Only"])
+    tenant.campaigns.create("Autumn Sale", ["Only"])
     body = api.get("/campaigns")
     assert [c["name"] for c in body["campaigns"]] == ["Spring Nurture", "Autumn Sale"]
     one = api.get(f"/campaigns/{campaign.id}")
@@ -55,7 +55,7 @@ def test_add_and_remove_contacts(api: V2, tenant: Tenant, campaign) -> None:
     path = f"/campaigns/{campaign.id}/sequences/{sequence}"
     added = api.post(f"{path}:addContacts", json={"contact_ids": [ann, "31337"]})
     assert added == {"add_to_sequence_results": {ann: "SUCCESS", "31337": "CONTACT_DOES_NOT_EXIST"}}
-    assert tenant.sequence_contacts(campaign.id, sequence) == [int(ann)]
+    assert tenant.campaigns.sequence_contacts(campaign.id, sequence) == [int(ann)]
     again = api.post(f"{path}:addContacts", json={"contact_ids": [ann]})
     assert again == {"add_to_sequence_results": {ann: "ALREADY_IN_SEQUENCE"}}
     counts = api.get(f"/campaigns/{campaign.id}/sequences")["sequences"]
@@ -66,7 +66,7 @@ def test_add_and_remove_contacts(api: V2, tenant: Tenant, campaign) -> None:
     assert removed == {
         "remove_from_sequence_results": {ann: "SUCCESS", "31337": "CONTACT_DOES_NOT_EXIST"}
     }
-    assert tenant.sequence_contacts(campaign.id, sequence) == []
+    assert tenant.campaigns.sequence_contacts(campaign.id, sequence) == []
 
 
 def test_sequence_call_errors(api: V2, campaign) -> None:
@@ -120,7 +120,7 @@ def test_achieve_goal_by_integration_and_call_name(api: V2, tenant: Tenant, camp
             }
         ]
     }
-    assert tenant.sequences_of(int(ann)) == [(campaign.id, campaign.sequences[0].id)]
+    assert tenant.campaigns.sequences_of(int(ann)) == [(campaign.id, campaign.sequences[0].id)]
     nothing = api.post(
         "/automations/goals/achieve",
         json={"contact_id": int(ann), "integration": "leadform", "call_name": "other"},
@@ -135,7 +135,7 @@ def test_achieve_goal_by_automation_and_goal_id(api: V2, tenant: Tenant, campaig
         json={"contact_id": ann, "automation_id": campaign.id, "goal_id": campaign.goals[0].id},
     )
     assert [r["goal_id"] for r in body["results"]] == [campaign.goals[0].id]
-    assert tenant.sequences_of(int(ann)) == [(campaign.id, campaign.sequences[0].id)]
+    assert tenant.campaigns.sequences_of(int(ann)) == [(campaign.id, campaign.sequences[0].id)]
     api.error(
         "POST",
         "/automations/goals/achieve",

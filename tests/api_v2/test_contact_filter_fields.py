@@ -11,8 +11,8 @@ from .helpers import V2, email_contact
 
 
 def test_lead_source_name_filter_with_wildcard(api: V2, tenant: Tenant) -> None:
-    google = tenant.create_lead_source("Google Ads")
-    referral = tenant.create_lead_source("Referral")
+    google = tenant.lead_sources.create("Google Ads")
+    referral = tenant.lead_sources.create("Referral")
     ad = api.post(
         "/contacts", 201, json=email_contact("ad@example.com", leadsource_id=str(google.id))
     )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from keapsim.simulator import Simulator
-from keapsim.store import Tenant
+from keapsim.store import Table, Tenant
 
 from .helpers import V2, email_contact
 
@@ -44,7 +44,7 @@ FULL_CONTACT: dict[str, Any] = {
 
 
 def test_create_returns_201_in_v2_shape_and_stores_v1_names(api: V2, tenant: Tenant) -> None:
-    lead_source = tenant.create_lead_source("Google")
+    lead_source = tenant.lead_sources.create("Google")
     body = api.post("/contacts", 201, json={**FULL_CONTACT, "leadsource_id": str(lead_source.id)})
 
     assert isinstance(body["id"], str)
@@ -63,7 +63,7 @@ def test_create_returns_201_in_v2_shape_and_stores_v1_names(api: V2, tenant: Ten
     assert body["origin"]["ip_address"] == "192.0.2.1"
     assert body["tag_ids"] == [] and body["create_time"] == body["update_time"]
 
-    stored = tenant.get_contact(int(body["id"]))
+    stored = tenant.contacts.get(int(body["id"]))
     assert stored.birthday == "1985-03-15" and stored.anniversary == "2015-06-20"
     assert stored.source_type == "FORMAPIHOSTED"
     assert stored.lead_source_id == lead_source.id
@@ -76,7 +76,7 @@ def test_create_without_duplicate_option_always_creates(api: V2, tenant: Tenant)
     first = api.post("/contacts", 201, json=email_contact("same@example.com"))
     second = api.post("/contacts", 201, json=email_contact("SAME@example.com"))
     assert first["id"] != second["id"]
-    assert len(tenant.find_by_email("same@example.com")) == 2
+    assert len(tenant.contacts.find_by_email("same@example.com")) == 2
 
 
 def test_duplicate_option_updates_with_200_or_creates_with_201(api: V2, tenant: Tenant) -> None:
@@ -186,8 +186,10 @@ def test_patch_changes_given_properties_and_replaces_collections(
     assert patched["update_time"] > created["update_time"]
     assert patched["create_time"] == created["create_time"]
     # The email index follows the replacement.
-    assert tenant.find_by_email("ann@work.example") == []
-    assert [c.id for c in tenant.find_by_email("annie@example.com")] == [int(created["id"])]
+    assert tenant.contacts.find_by_email("ann@work.example") == []
+    assert [c.id for c in tenant.contacts.find_by_email("annie@example.com")] == [
+        int(created["id"])
+    ]
 
     cleared = api.patch(f"/contacts/{created['id']}", json={"social_accounts": []})
     assert "social_accounts" not in cleared or cleared["social_accounts"] == []
@@ -224,7 +226,7 @@ def test_patch_cannot_remove_every_email_and_phone(api: V2) -> None:
 def test_delete_is_204_then_404(api: V2, tenant: Tenant) -> None:
     created = api.post("/contacts", 201, json=email_contact("bye@example.com"))
     api.delete(f"/contacts/{created['id']}")
-    assert tenant.find_by_email("bye@example.com") == []
+    assert tenant.contacts.find_by_email("bye@example.com") == []
     api.error("GET", f"/contacts/{created['id']}", 404)
     api.error("DELETE", f"/contacts/{created['id']}", 404)
 
@@ -311,10 +313,10 @@ def test_exact_email_filter_uses_the_email_index(
 ) -> None:
     _seed(api, sim)
 
-    def no_scan(self: Tenant) -> list:
+    def no_scan(self: Table, test: object = None) -> list:
         raise AssertionError("an exact email lookup must not scan every contact")
 
-    monkeypatch.setattr(Tenant, "iter_contacts", no_scan)
+    monkeypatch.setattr(Table, "scan", no_scan)
     body = api.get("/contacts", params={"filter": "email==zoe@a.example"})
     assert [c["given_name"] for c in body["contacts"]] == ["Zoe"]
 

@@ -27,7 +27,7 @@ def test_create_custom_field_translates_the_field_type(
     )
     assert created["field_type"] == "DROPDOWN" and created["record_type"] == "CONTACT"
     assert [o["label"] for o in created["options"]] == ["Red", "Blue"]
-    assert tenant.get_custom_field(int(created["id"])).field_type == "Dropdown"
+    assert tenant.custom_fields.get(int(created["id"])).field_type == "Dropdown"
     api.post(
         "/contacts/model/customFields", 201, json={"label": "Renewal", "field_type": "DATE_TIME"}
     )
@@ -52,7 +52,7 @@ def test_create_custom_field_translates_the_field_type(
 )
 def test_invalid_custom_field_bodies_are_400(api: V2, tenant: Tenant, body: dict) -> None:
     api.error("POST", "/contacts/model/customFields", 400, json=body)
-    assert tenant.list_custom_fields() == []
+    assert tenant.custom_fields.list() == []
 
 
 def test_custom_field_values_and_filter(api: V2) -> None:
@@ -84,7 +84,7 @@ def test_custom_field_values_and_filter(api: V2) -> None:
 
 
 def test_one_contact_seen_through_v1_and_v2(api: V2, v1: httpx.Client, tenant: Tenant) -> None:
-    lead_source = tenant.create_lead_source("Referral")
+    lead_source = tenant.lead_sources.create("Referral")
     created = api.post(
         "/contacts",
         201,

@@ -15,7 +15,7 @@ from .helpers import V2, email_contact
 @pytest.fixture
 def owner(tenant: Tenant):
     """Every tenant has its account owner, the user a v2 note is written by here."""
-    return tenant.account_owner()
+    return tenant.users.account_owner()
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_note_crud(api: V2, tenant: Tenant, sim: Simulator, owner, contact_id: s
         "email_address": owner.email_address,
     }
     assert created["pinned_at"]
-    stored = tenant.get_note(int(created["id"]))
+    stored = tenant.notes.get(int(created["id"]))
     assert (stored.body, stored.type, stored.pinned) == ("Left a message", "Call", True)
     path = f"/contacts/{contact_id}/notes/{created['id']}"
     assert api.get(path) == created
@@ -118,7 +118,7 @@ def test_note_errors(api: V2, owner, contact_id: str) -> None:
 def test_list_notes_filters_order_and_paging(
     api: V2, sim: Simulator, owner, contact_id: str
 ) -> None:
-    other_user = sim.tenant().create_user("sam@example.com", "Sam")
+    other_user = sim.tenant().users.create("sam@example.com", "Sam")
     notes = []
     for title, user in (
         ("Follow up call", owner),
@@ -170,10 +170,10 @@ def test_list_notes_filters_order_and_paging(
 
 # -- users ------------------------------------------------------------------------------------
 def test_users(api: V2, tenant: Tenant) -> None:
-    owner = tenant.account_owner().email_address
-    ann = tenant.create_user("ann@example.com", "Ann", "Zed", status="Active", admin=True)
-    bob = tenant.create_user("bob@example.com", "Bob", "Adams", partner=True)
-    cat = tenant.create_user("cat@example.com", "Cat", "Moss", status="Inactive")
+    owner = tenant.users.account_owner().email_address
+    ann = tenant.users.create("ann@example.com", "Ann", "Zed", status="Active", admin=True)
+    bob = tenant.users.create("bob@example.com", "Bob", "Adams", partner=True)
+    cat = tenant.users.create("cat@example.com", "Cat", "Moss", status="Inactive")
     body = api.get("/users")
     assert [u["id"] for u in body["users"]] == ["1", str(ann.id), str(bob.id), str(cat.id)]
     first = body["users"][0]
@@ -209,8 +209,8 @@ def test_users(api: V2, tenant: Tenant) -> None:
 # -- userinfo ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("auth", ["api_key", "bearer"])
 def test_userinfo_answers_for_the_account_owner(sim: Simulator, tenant: Tenant, auth: str) -> None:
-    owner = tenant.account_owner()
-    tenant.create_user("boss@example.com", "Bea", "Boss", admin=True, status="Active")
+    owner = tenant.users.account_owner()
+    tenant.users.create("boss@example.com", "Bea", "Boss", admin=True, status="Active")
     with sim.client(auth=auth) as client:
         response = client.get("/v2/oauth/connect/userinfo")
     assert response.status_code == 200, response.text
@@ -230,8 +230,8 @@ def test_userinfo_answers_for_the_account_owner(sim: Simulator, tenant: Tenant, 
 def test_userinfo_follows_the_owner_and_agrees_with_v1(
     api: V2, v1: httpx.Client, tenant: Tenant
 ) -> None:
-    owner = tenant.account_owner()
-    tenant.update_user(owner.id, given_name="Olive", family_name="Owens")
+    owner = tenant.users.account_owner()
+    tenant.users.update(owner.id, given_name="Olive", family_name="Owens")
     info = api.get("/oauth/connect/userinfo")
     assert (info["given_name"], info["family_name"]) == ("Olive", "Owens")
     legacy = v1.get("/v1/oauth/connect/userinfo").json()
@@ -244,7 +244,7 @@ def test_userinfo_follows_the_owner_and_agrees_with_v1(
 
 # -- lead sources -----------------------------------------------------------------------------
 def test_lead_source_crud(api: V2, tenant: Tenant) -> None:
-    category = tenant.create_lead_source_category("Paid")
+    category = tenant.lead_source_categories.create("Paid")
     created = api.post(
         "/leadSources",
         201,
@@ -259,7 +259,7 @@ def test_lead_source_crud(api: V2, tenant: Tenant) -> None:
     )
     assert created["lead_source_category_id"] == str(category.id)
     assert created["start_time"] == "2025-01-01T00:00:00.000Z"
-    assert tenant.get_lead_source(int(created["id"])).vendor == "Google"
+    assert tenant.lead_sources.get(int(created["id"])).vendor == "Google"
     path = f"/leadSources/{created['id']}"
     assert api.get(path) == created
 
@@ -272,7 +272,7 @@ def test_lead_source_crud(api: V2, tenant: Tenant) -> None:
     assert masked["medium"] == "Display" and masked["vendor"] == "Google"
 
     api.delete(path)
-    assert tenant.list_lead_sources() == []
+    assert tenant.lead_sources.list() == []
     api.error("GET", path, 404)
     api.error("DELETE", path, 404)
     api.error("PATCH", path, 404, json={"name": "x"})
@@ -291,7 +291,7 @@ def test_lead_source_crud(api: V2, tenant: Tenant) -> None:
 )
 def test_invalid_lead_source_bodies_are_400(api: V2, tenant: Tenant, body: dict) -> None:
     api.error("POST", "/leadSources", 400, json=body)
-    assert tenant.list_lead_sources() == []
+    assert tenant.lead_sources.list() == []
 
 
 def test_list_lead_sources(api: V2) -> None:

@@ -102,7 +102,7 @@ def contact_emails(sim: Any, tenant_id: str) -> Counter[str]:
     """How many contacts the tenant holds per e-mail address (lower-cased)."""
     tenant = sim.tenant(tenant_id)
     out: Counter[str] = Counter()
-    for contact in tenant.iter_contacts():
+    for contact in tenant.contacts.list():
         for e in contact.email_addresses:
             if e.get("email"):
                 out[str(e["email"]).lower()] += 1
@@ -130,7 +130,7 @@ def contact_writes(sim: Any, tenant_id: str) -> Counter[str]:
 def contact_ids_by_email(sim: Any, tenant_id: str) -> dict[str, str]:
     tenant = sim.tenant(tenant_id)
     out: dict[str, str] = {}
-    for contact in tenant.iter_contacts():
+    for contact in tenant.contacts.list():
         for e in contact.email_addresses:
             if e.get("email"):
                 out[str(e["email"]).lower()] = str(contact.id)

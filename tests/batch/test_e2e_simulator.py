@@ -248,10 +248,10 @@ def test_sigkill_midway_then_resume_delivers_every_lead_exactly_once(
     sim = sim_server.simulator
     creds, results_path = _kill_setup(sim_server, tmp_path, "v2", n=40)
     tenant = sim.tenant(creds.tenant_id)
-    tag = tenant.create_tag("Resumed batch")
+    tag = tenant.tags.create("Resumed batch")
     flow = yaml.safe_load((tmp_path / "flow.yaml").read_text())
     flow["tags"] = [tag.id]
-    campaign = tenant.create_campaign("Nurture", ["Welcome"])
+    campaign = tenant.campaigns.create("Nurture", ["Welcome"])
     sequence = (campaign.id, campaign.sequences[0].id)
     flow["sequences"] = [{"campaign_id": sequence[0], "sequence_id": sequence[1]}]
     flow["note"] = {"enabled": True}
@@ -318,8 +318,8 @@ def test_sigkill_midway_then_resume_delivers_every_lead_exactly_once(
     # Follow-ups never doubled: every contact has the tag and the sequence once, no contact
     # has two notes (the note of a reconciled lead is not re-sent: missing, with a warning).
     for email, contact_id in ids.items():
-        assert [t.id for t, _ in tenant.tags_of(int(contact_id))] == [tag.id], email
-        assert tenant.sequences_of(int(contact_id)) == [sequence], email
+        assert [t.id for t, _ in tenant.tags.of_contact(int(contact_id))] == [tag.id], email
+        assert tenant.campaigns.sequences_of(int(contact_id)) == [sequence], email
     notes = Counter(
         e.path for e in sim.journal.find(method="POST", path="/crm/rest/v2/contacts/*/notes")
     )

@@ -28,10 +28,10 @@ def sim() -> Simulator:
 @pytest.fixture
 def seeded(sim: Simulator) -> dict[str, int]:
     t = sim.tenant()
-    campaign = t.create_campaign("Nurture", ["Everyone"])
+    campaign = t.campaigns.create("Nurture", ["Everyone"])
     return {
-        "hot": t.create_tag("Hot lead").id,
-        "web": t.create_tag("Web lead").id,
+        "hot": t.tags.create("Hot lead").id,
+        "web": t.tags.create("Web lead").id,
         "campaign": campaign.id,
         "sequence": campaign.sequences[0].id,
     }

@@ -69,18 +69,18 @@ def sim() -> Simulator:
 @pytest.fixture
 def seed(sim) -> Seed:
     t = sim.tenant()
-    campaign = t.create_campaign("Nurture", ["Everyone", "Welcome"])
+    campaign = t.campaigns.create("Nurture", ["Everyone", "Welcome"])
     return Seed(
-        tag_web=t.create_tag("Web lead").id,
-        tag_hot=t.create_tag("Hot lead").id,
-        tag_back=t.create_tag("Welcome back").id,
-        tag_new=t.create_tag("New lead").id,
+        tag_web=t.tags.create("Web lead").id,
+        tag_hot=t.tags.create("Hot lead").id,
+        tag_back=t.tags.create("Welcome back").id,
+        tag_new=t.tags.create("New lead").id,
         campaign=campaign.id,
         seq_all=campaign.sequences[0].id,
         seq_new=campaign.sequences[1].id,
-        lead_source=t.create_lead_source("Spring Expo").id,
-        cf_score=t.create_custom_field("Lead Score", "Text").id,
-        cf_journey=t.create_custom_field("Journey", "TextArea").id,
+        lead_source=t.lead_sources.create("Spring Expo").id,
+        cf_score=t.custom_fields.create("Lead Score", "Text").id,
+        cf_journey=t.custom_fields.create("Journey", "TextArea").id,
     )
 
 

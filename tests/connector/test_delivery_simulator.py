@@ -61,7 +61,7 @@ def tag_ids(contact: dict) -> set[int]:
 
 @BOTH
 def test_guide_lead_end_to_end(version, sim, seed, connect, api):
-    owner = sim.tenant().create_user("owner@example.com", "Olive", status="Active")
+    owner = sim.tenant().users.create("owner@example.com", "Olive", status="Active")
     flow = full_flow(seed)
     flow["contact"]["owner_id"] = owner.id
     connector = connect(version, **flow)
@@ -108,7 +108,7 @@ def test_guide_lead_end_to_end(version, sim, seed, connect, api):
     # follow-ups: static + templated tags, "new" tag, both sequences, the note
     assert tag_ids(contact) == {seed.tag_web, seed.tag_hot, seed.tag_new}
     tenant = sim.tenant()
-    assert set(tenant.sequences_of(int(result.contact_id))) == {
+    assert set(tenant.campaigns.sequences_of(int(result.contact_id))) == {
         (seed.campaign, seed.seq_all),
         (seed.campaign, seed.seq_new),
     }
@@ -133,7 +133,7 @@ def test_second_delivery_updates_and_runs_duplicate_follow_ups(version, sim, see
 
     assert second.outcome == "success" and second.duplicate is True
     assert second.contact_id == first.contact_id
-    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
+    assert len(sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])) == 1
     contact = fetch(api, version, second.contact_id)
     assert contact["job_title"] == "Countess"
     assert seed.tag_back in tag_ids(contact)  # "welcome back" only on the duplicate
@@ -149,7 +149,7 @@ def test_create_new_makes_a_second_contact(version, sim, connect):
     assert (a.outcome, b.outcome) == ("success", "success")
     assert a.contact_id != b.contact_id
     assert b.duplicate is False
-    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 2
+    assert len(sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])) == 2
 
 
 @BOTH
@@ -163,7 +163,7 @@ def test_skip_existing(version, sim, connect):
     assert again.reason == "contact already exists in Keap (skip_existing)"
     assert again.contact_id == first.contact_id and again.duplicate is True
     assert len(sim.journal) - before == 1  # only the look-up was sent
-    assert sim.tenant().get_contact(int(first.contact_id)).job_title == "Chief Analyst"
+    assert sim.tenant().contacts.get(int(first.contact_id)).job_title == "Chief Analyst"
 
 
 @BOTH
@@ -293,7 +293,7 @@ def test_utm_parameters_go_to_keap_when_a_form_id_is_configured(version, sim, co
             "utmMedium": "cpc",
             "utmCampaign": "spring",
         }
-    stored = sim.tenant().get_contact(int(result.contact_id)).utm_parameters
+    stored = sim.tenant().contacts.get(int(result.contact_id)).utm_parameters
     assert stored == {
         "keap_source_id": "6088383224687662",
         "utm_source": "google",
@@ -301,7 +301,7 @@ def test_utm_parameters_go_to_keap_when_a_form_id_is_configured(version, sim, co
         "utm_campaign": "spring",
     }
     # the referring URL has no place in Keap: it stays in the note, the UTM values do not
-    note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
+    note = sim.tenant().notes.list_by(contact_id=int(result.contact_id))[0]
     assert "utm_source" not in note.body
     assert "referring_url: https://partner.example.com/review" in note.body
 
@@ -310,30 +310,30 @@ def test_utm_parameters_go_to_keap_when_a_form_id_is_configured(version, sim, co
 def test_utm_parameters_go_to_the_note_without_a_form_id(version, sim, connect):
     result = connect(version).deliver(GUIDE_LEAD)
     assert result.step("utm") is None
-    assert not sim.tenant().get_contact(int(result.contact_id)).utm_parameters
-    note = sim.tenant().list_notes(contact_id=int(result.contact_id))[0]
+    assert not sim.tenant().contacts.get(int(result.contact_id)).utm_parameters
+    note = sim.tenant().notes.list_by(contact_id=int(result.contact_id))[0]
     assert "utm_source: google\nutm_medium: cpc\nutm_campaign: spring" in note.body
 
 
 def test_v2_note_is_written_by_the_account_owner_found_through_v2_userinfo(sim, connect):
     """No owner or note user configured: the note's user is the credential's user, the
     account owner, whose CRM user id userinfo does not carry (its ``id`` is the global id)."""
-    owner = sim.tenant().account_owner()
-    sim.tenant().create_user("rep@example.com", "Rita", status="Active")
+    owner = sim.tenant().users.account_owner()
+    sim.tenant().users.create("rep@example.com", "Rita", status="Active")
     result = connect("v2").deliver(GUIDE_LEAD)
     assert result.outcome == "success", result.reason
-    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    (note,) = sim.tenant().notes.list_by(contact_id=int(result.contact_id))
     assert note.user_id == owner.id
     assert sim.journal.count(path="*/v2/oauth/connect/userinfo") == 1
     assert sim.journal.count(path="*/v1/oauth/connect/userinfo") == 0
 
 
 def test_v2_note_user_falls_back_to_v1_userinfo_where_v2_has_none(sim, connect):
-    owner = sim.tenant().account_owner()
+    owner = sim.tenant().users.account_owner()
     sim.faults.add(method="GET", path="*/v2/oauth/connect/userinfo", status=404)
     result = connect("v2").deliver(GUIDE_LEAD)
     assert result.outcome == "success", result.reason
-    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    (note,) = sim.tenant().notes.list_by(contact_id=int(result.contact_id))
     assert note.user_id == owner.id
     assert sim.journal.count(path="*/v1/oauth/connect/userinfo") == 1
 
@@ -449,7 +449,7 @@ def test_unknown_names_are_not_refetched_for_every_lead(sim, seed, connect):
     for i in range(3):
         connector.deliver({**GUIDE_LEAD, "email": f"m{i}@example.com", "source": "Unknown Fair"})
     assert len(sim.journal.find(method="GET", path="*/leadSources*")) == 1
-    sim.tenant().create_lead_source("Late Fair")
+    sim.tenant().lead_sources.create("Late Fair")
     result = connector.deliver({**GUIDE_LEAD, "source": "Late Fair"})  # a different name
     assert result.warnings == [] and len(sim.journal.find(path="*/leadSources*")) == 2
 
@@ -474,7 +474,7 @@ def test_the_guides_test_lead(version, sim, connect):
     assert address["postal_code"] == lead["postal_code"] and address["country_code"] == "USA"
     assert contact["website"] == lead["website"]
     assert contact["job_title"] == lead["title"]
-    (note,) = sim.tenant().list_notes(contact_id=int(result.contact_id))
+    (note,) = sim.tenant().notes.list_by(contact_id=int(result.contact_id))
     assert lead["comments"] in note.body and "utm_campaign: send-test-lead" in note.body
     again = connector.deliver(lead)
     assert again.outcome == "success" and again.duplicate is True

@@ -29,8 +29,8 @@ def test_duplicate_handling(version, mode, profile, sim):
         again = connector.deliver({**GUIDE_LEAD, "title": "Countess"})
 
     assert (first.outcome, first.duplicate) == ("success", False), first.reason
-    stored = tenant.find_by_email(GUIDE_LEAD["email"])
-    original = tenant.get_contact(int(first.contact_id))
+    stored = tenant.contacts.find_by_email(GUIDE_LEAD["email"])
+    original = tenant.contacts.get(int(first.contact_id))
     if mode == "create_new" and profile == "keap":
         # Keap's plain POST never de-duplicates: a second contact, the first one untouched
         assert (again.outcome, again.duplicate) == ("success", False)
@@ -65,7 +65,7 @@ def test_lost_response_after_create_makes_no_second_contact(version, mode, lost,
 
     assert rule.fired == 1
     assert result.outcome == "success", result.reason
-    (contact,) = sim.tenant().find_by_email(GUIDE_LEAD["email"])
+    (contact,) = sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])
     assert result.contact_id == str(contact.id)
     if mode == "skip_existing":
         # the create is not repeated: a look-up finds the contact the lost call made
@@ -89,7 +89,7 @@ def test_lost_response_recovery_still_retries_when_nothing_was_created(sim):
         503,
         201,
     ]
-    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
+    assert len(sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])) == 1
 
 
 @VERSIONS
@@ -108,5 +108,5 @@ def test_409_on_the_upsert_is_handled_as_update_existing(version, sim):
         again = connector.deliver({**GUIDE_LEAD, "title": "Countess"})
     assert (again.outcome, again.duplicate) == ("success", True), again.reason
     assert again.contact_id == first.contact_id
-    assert sim.tenant().get_contact(int(first.contact_id)).job_title == "Countess"
+    assert sim.tenant().contacts.get(int(first.contact_id)).job_title == "Countess"
     assert sim.journal.count(method="PATCH", path=f"*/contacts/{first.contact_id}") == 1

@@ -54,8 +54,8 @@ def test_guide_409_on_create_is_handled_as_update(version, sim):
     assert second.contact_id == first.contact_id
     assert [s.http_status for s in second.steps if s.name == "contact"][0] == 409
     tenant = sim.tenant(guide.tenant_id)
-    assert tenant.get_contact(int(first.contact_id)).job_title == "Countess"
-    assert len(tenant.find_by_email(GUIDE_LEAD["email"])) == 1
+    assert tenant.contacts.get(int(first.contact_id)).job_title == "Countess"
+    assert len(tenant.contacts.find_by_email(GUIDE_LEAD["email"])) == 1
     # the id came from the 409 body: no look-up by email was needed
     assert sim.journal.find(method="GET", path=f"/crm/rest/{version}/contacts") == []
 
@@ -202,9 +202,9 @@ def test_token_expiring_mid_batch_is_recovered_by_one_refresh(version, sim, seed
     assert connector.client.auth.refresh_count == 1
     tenant = sim.tenant()
     for lead, result in zip(leads, results, strict=True):
-        (contact,) = tenant.find_by_email(lead["email"])
+        (contact,) = tenant.contacts.find_by_email(lead["email"])
         assert str(contact.id) == result.contact_id
-        assert seed.tag_web in {tag.id for tag, _ in tenant.tags_of(contact.id)}
+        assert seed.tag_web in {tag.id for tag, _ in tenant.tags.of_contact(contact.id)}
 
 
 def test_a_401_after_the_refresh_is_not_refreshed_again(sim, tmp_path):
@@ -299,8 +299,8 @@ def test_429_and_503_bursts_across_threads_are_recovered(sim, seed):
     assert sum(r.attempts for r in results) == len(sim.journal)
     tenant = sim.tenant()
     for i in range(8):
-        (contact,) = tenant.find_by_email(f"u{i}@x.io")
-        assert seed.tag_web in {tag.id for tag, _ in tenant.tags_of(contact.id)}
+        (contact,) = tenant.contacts.find_by_email(f"u{i}@x.io")
+        assert seed.tag_web in {tag.id for tag, _ in tenant.tags.of_contact(contact.id)}
 
 
 class TimesOutOnce(httpx.BaseTransport):
@@ -328,7 +328,7 @@ def test_timeout_is_retried(sim):
         result = connector.deliver(GUIDE_LEAD)
     assert result.outcome == "success" and transport.timed_out == 1
     assert sim.journal.count(method="POST", path="/crm/rest/v2/contacts") == 1
-    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
+    assert len(sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])) == 1
 
 
 def test_persistent_500_is_an_error_after_three_attempts(sim):
@@ -375,7 +375,7 @@ def test_many_threads_one_contact_per_email(sim):
     for th in threads:
         th.join()
     assert {r.outcome for r in results} == {"success"}
-    assert len(sim.tenant().find_by_email(GUIDE_LEAD["email"])) == 1
+    assert len(sim.tenant().contacts.find_by_email(GUIDE_LEAD["email"])) == 1
     shared = [r for r in results if r.contact_id and r.duplicate is False]
     assert len(shared) == 9  # 8 distinct emails + the shared one created exactly once
 

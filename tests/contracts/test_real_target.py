@@ -86,7 +86,7 @@ def _run_real(env: dict[str, str], tmp_path: Path, select: str = "") -> dict[str
 
 def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
     server, tenant = sandbox
-    before = len(server.simulator.tenant(tenant.tenant_id).iter_contacts())
+    before = len(server.simulator.tenant(tenant.tenant_id).contacts.list())
     outcomes = _run_real(_env(server, KEAP_API_KEY=tenant.api_key), tmp_path)
     assert {n for n, o in outcomes.items() if o == "passed"} == READONLY_PASSING, outcomes
     for name in ("test_create_get_list_update_delete", "test_v1_upsert_duplicate_option"):
@@ -94,7 +94,7 @@ def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: 
     assert "cannot provide 'expired_token'" in outcomes["test_expired_token"]
     assert "cannot provide 'throttled'" in outcomes["test_throttled"]
     # nothing was written to the tenant
-    assert len(server.simulator.tenant(tenant.tenant_id).iter_contacts()) == before
+    assert len(server.simulator.tenant(tenant.tenant_id).contacts.list()) == before
 
 
 def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> None:  # noqa: ANN001

@@ -157,7 +157,7 @@ def test_a_lost_response_over_waitress_still_creates(server) -> None:  # noqa: A
     with httpx.Client(base_url=f"{server.url}/crm/rest", headers=headers) as http:
         with pytest.raises(httpx.TransportError):
             http.post("/v1/contacts", json=new_contact())
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 1
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 1
 
 
 def test_a_malformed_body_is_a_200_with_truncated_json(
@@ -211,7 +211,7 @@ def test_apply_then_fail_changes_state_and_answers_the_fault(
     retried = client.post("/v1/contacts", json=new_contact())
     assert (failed.status_code, retried.status_code) == (503, 201)
     # The lost response: the retry made a duplicate, as Keap's POST never de-duplicates.
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 2
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 2
 
 
 # -- triggers --------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_header_and_body_predicates(sim: Simulator, client: httpx.Client) -> Non
     poison = {**new_contact("y@fine.example"), "family_name": "PoisonPill"}
     assert client.post("/v1/contacts", json=poison).status_code == 503
     # A body read by a predicate is still there for the API behind it.
-    assert [c.emails for c in sim.tenant().iter_contacts()] == [["x@fine.example"]]
+    assert [c.emails for c in sim.tenant().contacts.list()] == [["x@fine.example"]]
 
 
 # -- Python API and validation ---------------------------------------------------------------

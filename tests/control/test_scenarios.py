@@ -66,7 +66,7 @@ def test_guide_token_expired_401(sim: Simulator) -> None:
 
 def test_guide_duplicate_email_409(sim: Simulator, client: httpx.Client) -> None:
     apply_scenario(sim, "guide_duplicate_email_409")
-    existing = sim.tenant().find_by_email("lead@example.com")
+    existing = sim.tenant().contacts.find_by_email("lead@example.com")
     assert len(existing) == 1
     response = client.post("/v1/contacts", json=new_contact("lead@example.com"))
     assert response.status_code == 409
@@ -74,7 +74,7 @@ def test_guide_duplicate_email_409(sim: Simulator, client: httpx.Client) -> None
         "message": "A contact with this email address already exists",
         "existing_contact_id": existing[0].id,
     }
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 1
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 1
     assert client.post("/v1/contacts", json=new_contact("new@example.com")).status_code == 201
 
 
@@ -161,13 +161,13 @@ def test_keap_lost_response_after_create(sim: Simulator, client: httpx.Client) -
     assert applied.rules[0].spec.tenant == sim.default_tenant.tenant_id
     with pytest.raises(httpx.RemoteProtocolError):
         client.post("/v1/contacts", json=new_contact())
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 1
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 1
     retried = client.post("/v1/contacts", json=new_contact())
     assert retried.status_code == 201
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 2
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 2
     safe = client.put("/v1/contacts", json={**new_contact(), "duplicate_option": "Email"})
     assert safe.status_code == 200
-    assert len(sim.tenant().find_by_email("lead@example.com")) == 2
+    assert len(sim.tenant().contacts.find_by_email("lead@example.com")) == 2
 
 
 # -- loading and validation ------------------------------------------------------------------
@@ -206,7 +206,7 @@ def test_a_scenario_file_sets_up_a_new_tenant(tmp_path: Path) -> None:
     assert tenant.settings.profile == "guide"
     assert tenant.settings.limits.api_key.per_minute == 100
     assert tenant.settings.limits.api_key.per_day == 30_000  # merged, not replaced
-    assert len(tenant.contacts) == 4 and tenant.find_by_email("vip@example.com")
+    assert len(tenant.contacts) == 4 and tenant.contacts.find_by_email("vip@example.com")
     vip = [t for t in tenant.tags.values() if t.name == "VIP"][0]
     assert tenant.tag_categories[vip.category_id].name == "Status"
     assert any(c.name == "Welcome" for c in tenant.campaigns.values())

@@ -49,12 +49,12 @@ def populate(sim: Simulator, credentials: TenantCredentials) -> dict[str, int]:
         ada_id, grace_id, tag_id = ada.json()["id"], grace.json()["id"], tag.json()["id"]
         applied = client.post(f"/v1/contacts/{ada_id}/tags", json={"tagIds": [tag_id]})
         assert applied.status_code == 200, applied.text
-    campaign = tenant.create_campaign("Welcome", ["Day 1", "Day 2"], [("Signup", "web", "join")])
-    tenant.add_to_sequence(campaign.id, campaign.sequences[0].id, [ada_id, grace_id])
-    rep = tenant.create_user("rep@example.com", "Rita", status="Active")
-    tenant.create_note(ada_id, title="Called", body="left a message", type="Call", user_id=rep.id)
-    category = tenant.create_lead_source_category("Paid")
-    tenant.create_lead_source("Ads", category_id=category.id, medium="cpc")
+    campaign = tenant.campaigns.create("Welcome", ["Day 1", "Day 2"], [("Signup", "web", "join")])
+    tenant.campaigns.add_to_sequence(campaign.id, campaign.sequences[0].id, [ada_id, grace_id])
+    rep = tenant.users.create("rep@example.com", "Rita", status="Active")
+    tenant.notes.create(ada_id, title="Called", body="left a message", type="Call", user_id=rep.id)
+    category = tenant.lead_source_categories.create("Paid")
+    tenant.lead_sources.create("Ads", category_id=category.id, medium="cpc")
     return {
         "ada": ada_id,
         "grace": grace_id,

@@ -64,7 +64,7 @@ def test_the_page_renders_every_panel_from_local_assets() -> None:
 def test_the_contacts_panel_follows_the_selected_tenant() -> None:
     sim = Simulator()
     other = sim.create_tenant()
-    sim.tenant(other.tenant_id).create_contact(contact_body("other@example.com", "Otto"))
+    sim.tenant(other.tenant_id).contacts.create(contact_body("other@example.com", "Otto"))
     with _admin(sim) as client:
         assert "Otto" not in client.get("/_keapsim/ui/panels/contacts").text
         chosen = client.get("/_keapsim/ui/panels/contacts", params={"tenant": other.tenant_id})
@@ -222,4 +222,4 @@ def test_the_dashboard_adds_a_lost_response_rule(own_server: SimulatorServer, br
     ) as api:
         with pytest.raises(httpx.TransportError):
             api.post("/v1/contacts", json=contact_body("lost@example.com"))
-    assert len(sim.tenant().find_by_email("lost@example.com")) == 1  # served, then dropped
+    assert len(sim.tenant().contacts.find_by_email("lost@example.com")) == 1  # served, then dropped

@@ -53,7 +53,7 @@ def test_a_save_failing_mid_write_keeps_the_previous_file(
     path = tmp_path / "state.json"
     sim = _saved_simulator(path)
     previous = path.read_bytes()
-    sim.tenant().create_contact(contact_body("after@example.com"))
+    sim.tenant().contacts.create(contact_body("after@example.com"))
 
     real_fdopen = os.fdopen
 
@@ -97,7 +97,7 @@ KILLED_SAVE = textwrap.dedent("""
     sim = Simulator()
     tenant = sim.tenant()
     for n in range(300):
-        tenant.create_contact({"given_name": f"n{n}",
+        tenant.contacts.create({"given_name": f"n{n}",
                                "email_addresses": [{"email": f"n{n}@example.com",
                                                     "field": "EMAIL1"}]})
 
@@ -158,7 +158,7 @@ def test_autosave_writes_periodically_until_stopped(tmp_path: Path) -> None:
         while not path.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         assert json.loads(path.read_text())["tenants"][0]["contacts"] == []
-        sim.tenant().create_contact(contact_body("later@example.com"))
+        sim.tenant().contacts.create(contact_body("later@example.com"))
         while time.monotonic() < deadline:
             if json.loads(path.read_text())["tenants"][0]["contacts"]:
                 break

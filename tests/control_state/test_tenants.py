@@ -69,8 +69,8 @@ def test_tenants_on_one_server_never_see_each_other(keapsim_server: SimulatorSer
             assert result["first"]["given_name"] == own
             assert [t["name"] for t in result["tags"]] == [f"tag of {result['number']}"]
             tenant = sim.tenant(result["tenant_id"])
-            assert {c.given_name for c in tenant.iter_contacts()} == {own}
-            assert len(tenant.find_by_email("shared0@example.com")) == 1
+            assert {c.given_name for c in tenant.contacts.list()} == {own}
+            assert len(tenant.contacts.find_by_email("shared0@example.com")) == 1
     finally:
         for result in results:
             sim.delete_tenant(result["tenant_id"])
@@ -80,7 +80,7 @@ def test_a_credential_of_one_tenant_cannot_reach_another(keapsim_server: Simulat
     sim = keapsim_server.simulator
     first, second = sim.create_tenant(), sim.create_tenant()
     try:
-        sim.tenant(first.tenant_id).create_contact(contact_body("only@first.example"))
+        sim.tenant(first.tenant_id).contacts.create(contact_body("only@first.example"))
         with httpx.Client(
             base_url=f"{keapsim_server.url}/crm/rest",
             timeout=10,
@@ -121,10 +121,10 @@ def test_reset_of_one_tenant_over_the_admin_api_leaves_the_others(
     assert wiped_tenant.tags == {} and wiped_tenant.campaigns == {}
     assert wiped_tenant.notes == {}
     # Only the account owner is left, back as user 1 (a Keap account always has its owner).
-    assert wiped_tenant.list_users() == [wiped_tenant.account_owner()]
-    assert wiped_tenant.account_owner().id == 1
+    assert wiped_tenant.users.list() == [wiped_tenant.users.account_owner()]
+    assert wiped_tenant.users.account_owner().id == 1
     assert len(kept_tenant.contacts) == before
-    assert kept_tenant.tags_of(1)[0][0].name == "vip"
+    assert kept_tenant.tags.of_contact(1)[0][0].name == "vip"
     assert len(sim.faults.list()) == 1  # a tenant reset keeps the simulator's fault rules
 
 
@@ -137,8 +137,8 @@ def test_in_process_reset_of_one_tenant() -> None:
 
     sim.reset(other.tenant_id)
 
-    assert sim.tenant(other.tenant_id).iter_contacts() == []
+    assert sim.tenant(other.tenant_id).contacts.list() == []
     assert sim.tenant(other.tenant_id).next_ids == {"user": 2}  # the owner is user 1
-    assert len(sim.tenant().iter_contacts()) == 2
+    assert len(sim.tenant().contacts.list()) == 2
     with sim.client(other) as client:
         assert client.get("/v1/contacts").status_code == 200

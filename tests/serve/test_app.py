@@ -34,7 +34,7 @@ def test_a_lead_gets_leadconduits_four_fields(serve_app: Any, sim: Any, tenant: 
     again = served.post({"email": "ada@example.com", "first_name": "Ada L."})
     assert again.json["duplicate"] is True
     assert again.json["contact_id"] == first.json["contact_id"]
-    contact = sim.tenant(tenant.tenant_id).get_contact(int(first.json["contact_id"]))
+    contact = sim.tenant(tenant.tenant_id).contacts.get(int(first.json["contact_id"]))
     assert contact.given_name == "Ada L."
 
 

@@ -15,10 +15,10 @@ def _contacts(sim: Simulator) -> list[tuple]:
             c.primary_email,
             c.phone_numbers,
             c.addresses,
-            sorted(tenant.contact_tags.get(c.id, {})),
-            tenant.sequences_of(c.id),
+            tenant.tags.ids_of(c.id),
+            tenant.campaigns.sequences_of(c.id),
         )
-        for c in tenant.iter_contacts()
+        for c in tenant.contacts.list()
     ]
 
 
@@ -37,12 +37,12 @@ def test_seed_makes_every_kind_of_record_and_valid_contacts(keapsim: Simulator) 
     assert tenant.users and tenant.tags and tenant.campaigns and tenant.lead_sources
     assert all(c.sequences for c in tenant.campaigns.values())
     assert tenant.custom_fields
-    for contact in tenant.iter_contacts():
+    for contact in tenant.contacts.list():
         assert contact.primary_email and "@" in contact.primary_email
         assert contact.addresses[0]["country_code"] == "USA"
         assert contact.owner_id in tenant.users
     # The account owner is the seeded admin; seeding adds staff, not a second admin.
-    assert [u for u in tenant.list_users() if u.admin] == [tenant.account_owner()]
+    assert [u for u in tenant.users.list() if u.admin] == [tenant.users.account_owner()]
     assert len(tenant.users) == counts["users"] == 3
     # Seeded contacts are readable through the API like any other.
     body = keapsim.client().get("/v2/contacts", params={"page_size": 5}).json()

@@ -23,47 +23,47 @@ def email(address: str, field: str = "EMAIL1") -> dict:
 
 def test_ids_grow_per_tenant_and_kind(tenant: Tenant) -> None:
     other = Tenant("t2", Clock().now)
-    a = tenant.create_contact(email("a@example.com"))
-    b = tenant.create_contact(email("b@example.com"))
-    tag = tenant.create_tag("VIP")
+    a = tenant.contacts.create(email("a@example.com"))
+    b = tenant.contacts.create(email("b@example.com"))
+    tag = tenant.tags.create("VIP")
     assert (a.id, b.id, tag.id) == (1, 2, 1)
-    assert other.create_contact(email("c@example.com")).id == 1
+    assert other.contacts.create(email("c@example.com")).id == 1
     assert tenant.next_ids == {"contact": 3, "tag": 2, "user": 2}  # user 1: the account owner
 
 
 def test_contact_needs_an_email_or_a_phone(tenant: Tenant) -> None:
     with pytest.raises(Invalid) as err:
-        tenant.create_contact({"given_name": "Nobody"})
+        tenant.contacts.create({"given_name": "Nobody"})
     assert err.value.message == MISSING_EMAIL_OR_PHONE
-    phone_only = tenant.create_contact(
+    phone_only = tenant.contacts.create(
         {"phone_numbers": [{"number": "+14155550100", "field": "PHONE1"}]}
     )
     assert phone_only.emails == []
 
 
 def test_email_index_follows_updates_and_deletes(tenant: Tenant) -> None:
-    contact = tenant.create_contact(email("Ann@Example.com"))
-    assert tenant.find_by_email("ann@example.COM") == [contact]
-    tenant.update_contact(contact.id, email("ann.new@example.com"))
-    assert tenant.find_by_email("ann@example.com") == []
-    assert [c.id for c in tenant.find_by_email("ann.new@example.com")] == [contact.id]
-    tenant.delete_contact(contact.id)
-    assert tenant.find_by_email("ann.new@example.com") == []
+    contact = tenant.contacts.create(email("Ann@Example.com"))
+    assert tenant.contacts.find_by_email("ann@example.COM") == [contact]
+    tenant.contacts.update(contact.id, email("ann.new@example.com"))
+    assert tenant.contacts.find_by_email("ann@example.com") == []
+    assert [c.id for c in tenant.contacts.find_by_email("ann.new@example.com")] == [contact.id]
+    tenant.contacts.delete(contact.id)
+    assert tenant.contacts.find_by_email("ann.new@example.com") == []
     with pytest.raises(NotFound):
-        tenant.get_contact(contact.id)
+        tenant.contacts.get(contact.id)
 
 
 def test_plain_create_never_deduplicates(tenant: Tenant) -> None:
-    first = tenant.create_contact(email("dup@example.com"))
-    second = tenant.create_contact(email("dup@example.com"))
+    first = tenant.contacts.create(email("dup@example.com"))
+    second = tenant.contacts.create(email("dup@example.com"))
     assert first.id != second.id
-    assert len(tenant.find_by_email("dup@example.com")) == 2
+    assert len(tenant.contacts.find_by_email("dup@example.com")) == 2
 
 
 def test_guide_create_rejects_a_known_email_naming_the_contact(tenant: Tenant) -> None:
-    first = tenant.create_contact(email("dup@example.com"))
+    first = tenant.contacts.create(email("dup@example.com"))
     with pytest.raises(Conflict) as err:
-        tenant.create_contact(email("DUP@example.com"), reject_duplicate_email=True)
+        tenant.contacts.create(email("DUP@example.com"), reject_duplicate_email=True)
     assert err.value.existing_id == first.id
 
 
@@ -82,23 +82,23 @@ def test_guide_create_rejects_a_known_email_naming_the_contact(tenant: Tenant) -
     ],
 )
 def test_upsert_matching(tenant: Tenant, option: str, incoming: dict, expect_created: bool) -> None:
-    existing = tenant.create_contact(
+    existing = tenant.contacts.create(
         {**email("ann@example.com"), "given_name": "Ann", "family_name": "Lee"}
     )
-    contact, created = tenant.upsert_contact({**email("ann@example.com"), **incoming}, option)
+    contact, created = tenant.contacts.upsert({**email("ann@example.com"), **incoming}, option)
     assert created is expect_created
     assert (contact.id == existing.id) is (not expect_created)
 
 
 def test_upsert_updates_only_given_values(tenant: Tenant) -> None:
-    existing = tenant.create_contact(
+    existing = tenant.contacts.create(
         {
             **email("ann@example.com"),
             "given_name": "Ann",
             "phone_numbers": [{"number": "555-0100", "field": "PHONE1"}],
         }
     )
-    updated, created = tenant.upsert_contact(
+    updated, created = tenant.contacts.upsert(
         {**email("ann@example.com"), "job_title": "CTO"}, "Email"
     )
     assert not created
@@ -110,16 +110,16 @@ def test_upsert_updates_only_given_values(tenant: Tenant) -> None:
 def test_region_rules(tenant: Tenant) -> None:
     base = email("r@example.com")
     with pytest.raises(Invalid, match="COUNTRY CODE needed if Region Exists"):
-        tenant.create_contact({**base, "addresses": [{"field": "BILLING", "region": "AZ"}]})
+        tenant.contacts.create({**base, "addresses": [{"field": "BILLING", "region": "AZ"}]})
     with pytest.raises(Invalid, match="BILLING Region is invalid"):
-        tenant.create_contact(
+        tenant.contacts.create(
             {
                 **base,
                 "addresses": [{"field": "BILLING", "region": "Atlantis", "country_code": "USA"}],
             }
         )
     for given in ("US-AZ", "AZ", "arizona"):
-        contact = tenant.create_contact(
+        contact = tenant.contacts.create(
             {**base, "addresses": [{"field": "BILLING", "region": given, "country_code": "USA"}]}
         )
         assert contact.addresses[0]["region"] == "Arizona"
@@ -127,34 +127,34 @@ def test_region_rules(tenant: Tenant) -> None:
 
 def test_length_limits_and_enums(tenant: Tenant) -> None:
     with pytest.raises(Invalid, match="given_name"):
-        tenant.create_contact({**email("x@example.com"), "given_name": "x" * 41})
+        tenant.contacts.create({**email("x@example.com"), "given_name": "x" * 41})
     with pytest.raises(Invalid, match="EMAIL1"):
-        tenant.create_contact(email("x" * 70 + "@example.com"))
+        tenant.contacts.create(email("x" * 70 + "@example.com"))
     with pytest.raises(Invalid, match="source_type"):
-        tenant.create_contact({**email("x@example.com"), "source_type": "CARRIER_PIGEON"})
+        tenant.contacts.create({**email("x@example.com"), "source_type": "CARRIER_PIGEON"})
 
 
 def test_tag_links_are_seen_from_both_sides(tenant: Tenant) -> None:
-    contact = tenant.create_contact(email("t@example.com"))
-    tag = tenant.create_tag("Hot")
-    assert tenant.apply_tags(contact.id, [tag.id, 999]) == {
+    contact = tenant.contacts.create(email("t@example.com"))
+    tag = tenant.tags.create("Hot")
+    assert tenant.tags.apply(contact.id, [tag.id, 999]) == {
         tag.id: "SUCCESS",
         999: "TAG_ID_NOT_FOUND",
     }
-    assert tenant.apply_tags(contact.id, [tag.id]) == {tag.id: "DUPLICATE"}
-    assert [t.id for t, _ in tenant.tags_of(contact.id)] == [tag.id]
-    assert [c.id for c, _ in tenant.contacts_with_tag(tag.id)] == [contact.id]
-    tenant.delete_contact(contact.id)
-    assert tenant.contacts_with_tag(tag.id) == []
+    assert tenant.tags.apply(contact.id, [tag.id]) == {tag.id: "DUPLICATE"}
+    assert [t.id for t, _ in tenant.tags.of_contact(contact.id)] == [tag.id]
+    assert [c.id for c, _ in tenant.tags.contacts_with(tag.id)] == [contact.id]
+    tenant.contacts.delete(contact.id)
+    assert tenant.tags.contacts_with(tag.id) == []
 
 
 def test_sequences_and_api_goals(tenant: Tenant) -> None:
-    contact = tenant.create_contact(email("s@example.com"))
-    campaign = tenant.create_campaign("Welcome", ["Day 1"], [("Lead in", "leadconduit", "new")])
+    contact = tenant.contacts.create(email("s@example.com"))
+    campaign = tenant.campaigns.create("Welcome", ["Day 1"], [("Lead in", "leadconduit", "new")])
     sequence = campaign.sequences[0]
-    assert tenant.achieve_goal("leadconduit", "new", contact.id)[0]["success"] is True
-    assert tenant.sequences_of(contact.id) == [(campaign.id, sequence.id)]
-    assert tenant.add_to_sequence(campaign.id, sequence.id, [contact.id, 77]) == {
+    assert tenant.campaigns.achieve_goal("leadconduit", "new", contact.id)[0]["success"] is True
+    assert tenant.campaigns.sequences_of(contact.id) == [(campaign.id, sequence.id)]
+    assert tenant.campaigns.add_to_sequence(campaign.id, sequence.id, [contact.id, 77]) == {
         contact.id: "ALREADY_IN_SEQUENCE",
         77: "CONTACT_DOES_NOT_EXIST",
     }
@@ -167,7 +167,7 @@ def test_concurrent_guide_creates_make_one_contact(tenant: Tenant) -> None:
     def create() -> None:
         barrier.wait()
         try:
-            tenant.create_contact(email("race@example.com"), reject_duplicate_email=True)
+            tenant.contacts.create(email("race@example.com"), reject_duplicate_email=True)
             outcomes.append("created")
         except Conflict:
             outcomes.append("conflict")
@@ -178,16 +178,16 @@ def test_concurrent_guide_creates_make_one_contact(tenant: Tenant) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["conflict"] * 15 + ["created"]
-    assert len(tenant.find_by_email("race@example.com")) == 1
+    assert len(tenant.contacts.find_by_email("race@example.com")) == 1
 
 
 def test_reset_forgets_data_but_keeps_settings(tenant: Tenant) -> None:
     tenant.settings = TenantSettings(profile="guide")
-    tenant.create_contact(email("z@example.com"))
+    tenant.contacts.create(email("z@example.com"))
     tenant.reset()
-    assert tenant.iter_contacts() == []
+    assert tenant.contacts.list() == []
     assert tenant.settings.profile == "guide"
-    assert tenant.create_contact(email("z@example.com")).id == 1
+    assert tenant.contacts.create(email("z@example.com")).id == 1
 
 
 def test_timestamps_keep_four_digit_years() -> None:
@@ -199,8 +199,8 @@ def test_timestamps_keep_four_digit_years() -> None:
 
 
 def test_a_new_tenant_has_its_account_owner(tenant: Tenant) -> None:
-    owner = tenant.account_owner()
-    assert tenant.list_users() == [owner]
+    owner = tenant.users.account_owner()
+    assert tenant.users.list() == [owner]
     assert (owner.id, owner.email_address, owner.admin, owner.status) == (
         1,
         "owner@t1.example.com",
@@ -209,16 +209,16 @@ def test_a_new_tenant_has_its_account_owner(tenant: Tenant) -> None:
     )
     assert (owner.given_name, owner.family_name) == ("Account", "Owner")
     # Other admins do not take the owner's place.
-    tenant.create_user("boss@example.com", "Bea", admin=True, status="Active")
-    assert tenant.account_owner() == owner
+    tenant.users.create("boss@example.com", "Bea", admin=True, status="Active")
+    assert tenant.users.account_owner() == owner
 
 
 def test_reset_brings_the_same_owner_back(tenant: Tenant) -> None:
-    before = tenant.account_owner()
-    tenant.create_user("rep@example.com", "Rita")
-    tenant.update_user(before.id, given_name="Olive")
+    before = tenant.users.account_owner()
+    tenant.users.create("rep@example.com", "Rita")
+    tenant.users.update(before.id, given_name="Olive")
     tenant.reset()
-    owner = tenant.account_owner()
-    assert tenant.list_users() == [owner]
+    owner = tenant.users.account_owner()
+    assert tenant.users.list() == [owner]
     assert (owner.id, owner.email_address, owner.given_name) == (1, before.email_address, "Account")
-    assert tenant.create_user("rep@example.com", "Rita").id == 2
+    assert tenant.users.create("rep@example.com", "Rita").id == 2

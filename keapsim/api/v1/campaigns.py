@@ -19,7 +19,7 @@ def _active_contacts(campaign: Campaign) -> int:
     the_tenant = tenant()
     members: set[int] = set()
     for sequence in campaign.sequences:
-        members.update(the_tenant.sequence_contacts(campaign.id, sequence.id))
+        members.update(the_tenant.campaigns.sequence_contacts(campaign.id, sequence.id))
     return len(members)
 
 
@@ -78,7 +78,7 @@ def _sequence_v1(campaign: Campaign, sequence: Sequence) -> dict[str, Any]:
     return {
         "id": sequence.id,
         "name": sequence.name,
-        "active_contact_count": len(tenant().sequence_contacts(campaign.id, sequence.id)),
+        "active_contact_count": len(tenant().campaigns.sequence_contacts(campaign.id, sequence.id)),
         "paths": [],
     }
 
@@ -96,13 +96,13 @@ def list_campaigns() -> Response:
 
 @blueprint.get("/campaigns/<campaign_id>")
 def get_campaign(campaign_id: str) -> Response:
-    campaign = tenant().get_campaign(path_id(campaign_id, "Campaign"))
+    campaign = tenant().campaigns.get(path_id(campaign_id, "Campaign"))
     return jsonify(campaign_v1(campaign, with_stats=True, props=optional_properties()))
 
 
 def _sequence_ids(campaign_id: str, sequence_id: str) -> tuple[int, int]:
     ids = path_id(campaign_id, "Campaign"), path_id(sequence_id, "Sequence")
-    tenant().get_sequence(*ids)
+    tenant().campaigns.sequence(*ids)
     return ids
 
 
@@ -111,8 +111,8 @@ def add_contact_to_sequence(campaign_id: str, sequence_id: str, contact_id: str)
     ids = _sequence_ids(campaign_id, sequence_id)
     ident = path_id(contact_id, "Contact")
     the_tenant = tenant()
-    the_tenant.get_contact(ident)
-    the_tenant.add_to_sequence(*ids, [ident])  # already in the sequence: still 204
+    the_tenant.contacts.get(ident)
+    the_tenant.campaigns.add_to_sequence(*ids, [ident])  # already in the sequence: still 204
     return no_content()
 
 
@@ -121,8 +121,8 @@ def remove_contact_from_sequence(campaign_id: str, sequence_id: str, contact_id:
     ids = _sequence_ids(campaign_id, sequence_id)
     ident = path_id(contact_id, "Contact")
     the_tenant = tenant()
-    the_tenant.get_contact(ident)
-    the_tenant.remove_from_sequence(*ids, [ident])
+    the_tenant.contacts.get(ident)
+    the_tenant.campaigns.remove_from_sequence(*ids, [ident])
     return no_content()
 
 
@@ -133,7 +133,7 @@ def add_contacts_to_sequence(campaign_id: str, sequence_id: str) -> Response:
     # CONTACT_DOES_NOT_EXIST), keap-facts.md §8.
     ids = _sequence_ids(campaign_id, sequence_id)
     contact_ids = body_ids("ids")
-    return jsonify(status_map(tenant().add_to_sequence(*ids, contact_ids)))
+    return jsonify(status_map(tenant().campaigns.add_to_sequence(*ids, contact_ids)))
 
 
 @blueprint.delete("/campaigns/<campaign_id>/sequences/<sequence_id>/contacts")
@@ -141,7 +141,7 @@ def remove_contacts_from_sequence(campaign_id: str, sequence_id: str) -> Respons
     """A DELETE with a JSON body ``{"ids": [...]}``, as the document declares."""
     ids = _sequence_ids(campaign_id, sequence_id)
     contact_ids = body_ids("ids")
-    tenant().remove_from_sequence(*ids, contact_ids)
+    tenant().campaigns.remove_from_sequence(*ids, contact_ids)
     return no_content()
 
 
@@ -153,4 +153,4 @@ def achieve_api_goal(integration: str, call_name: str) -> tuple[Response, int]:
     if body.get("contact_id") is None:
         raise BadInput(UNCONVERTIBLE, field="contact_id")
     contact_id = as_int(body["contact_id"], "contact_id")
-    return jsonify(tenant().achieve_goal(integration, call_name, contact_id)), 201
+    return jsonify(tenant().campaigns.achieve_goal(integration, call_name, contact_id)), 201

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...store import Invalid
+from ...store import Invalid, Lookup, Query
+from ...store.base import fold
 from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, Contact, CustomField
 from ..common import (
     UNCONVERTIBLE,
@@ -33,6 +36,12 @@ ORDERS = {
     "email": lambda c: (c.primary_email or "").casefold(),
 }
 
+# Orders an index of the store serves (a page costs O(page + log n)); the others sort.
+ORDER_INDEXES: dict[str, str | None] = {
+    "id": None,
+    "last_updated": "last_updated",
+    "email": "primary_email",
+}
 
 # The update_mask values the document enumerates. "notes" is listed but is no contact property
 # keapsim stores, so masking it changes nothing.
@@ -82,8 +91,23 @@ def list_contacts() -> Response:
         )
 
     the_tenant = tenant()
-    matches = the_tenant.query_contacts(email=request.args.get("email") or None, predicate=wanted)
-    if order != "id" or descending:
+    email = request.args.get("email") or None
+    lookups = [Lookup("email", "eq", fold(email.strip()))] if email else []
+    lookups += [
+        Lookup(n, "eq", fold(v)) for n, v in (("given_name", given), ("family_name", family)) if v
+    ]
+    if since is not None or until is not None:
+        # A record matches by its millisecond-truncated time: widen the upper bound by 1 ms.
+        high = None if until is None else until + timedelta(milliseconds=1)
+        lookups.append(Lookup("last_updated", "range", low=since, high=high))
+    filtered = any(v is not None for v in (given, family, since, until))
+    query: Query[Contact] = Query(lookups=lookups, predicate=wanted if filtered else None)
+    if order in ORDER_INDEXES:
+        # v1 sorts an absent email as "" (first ascending, last descending).
+        query = replace(query, order=ORDER_INDEXES[order], descending=descending, nulls_low=True)
+        matches: Sequence[Contact] = the_tenant.contacts.select(query)
+    else:
+        matches = list(the_tenant.contacts.select(query))
         matches.sort(key=ORDERS[order], reverse=descending)
     page, meta = v1_window(matches)
     props = optional_properties()
@@ -96,7 +120,7 @@ def list_contacts() -> Response:
 def create_contact() -> tuple[Response, int]:
     the_tenant = tenant()
     data = contact_fields_from_v1(json_body())
-    contact = the_tenant.create_contact(data, reject_duplicate_email=_guide_profile())
+    contact = the_tenant.contacts.create(data, reject_duplicate_email=_guide_profile())
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 201
 
 
@@ -108,14 +132,14 @@ def create_or_update_contact() -> tuple[Response, int]:
     body = json_body()
     option = as_str(body.get("duplicate_option"), "duplicate_option") or "Email"
     data = contact_fields_from_v1(body, allow=frozenset({"duplicate_option"}))
-    contact, _created = the_tenant.upsert_contact(data, option)
+    contact, _created = the_tenant.contacts.upsert(data, option)
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 200
 
 
 @blueprint.get("/contacts/<contact_id>")
 def get_contact(contact_id: str) -> Response:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     return jsonify(contact_v1(contact, the_tenant, optional_properties()))
 
 
@@ -132,13 +156,13 @@ def patch_contact(contact_id: str) -> Response:
         if "company" in mask:
             mask.add("company_id")
         data = {k: v for k, v in data.items() if k in mask}
-    contact = the_tenant.update_contact(ident, data)
+    contact = the_tenant.contacts.update(ident, data)
     return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES)))
 
 
 @blueprint.delete("/contacts/<contact_id>")
 def delete_contact(contact_id: str) -> Response:
-    tenant().delete_contact(path_id(contact_id, "Contact"))
+    tenant().contacts.delete(path_id(contact_id, "Contact"))
     return no_content()
 
 
@@ -165,13 +189,13 @@ def insert_utms(contact_id: str) -> tuple[Response, int]:
     given = {key: as_str(body.get(key), key) for key in _UTM_V1 if body.get(key) is not None}
     if not given.get("keapSourceId"):
         raise Invalid("keapSourceId is required", field="keapSourceId")
-    the_tenant.update_contact(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
+    the_tenant.contacts.update(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
     return jsonify(contactUtmId=ident, **given), 201
 
 
 @blueprint.get("/contacts/model")
 def contact_model() -> Response:
-    fields = tenant().list_custom_fields()
+    fields = tenant().custom_fields.list()
     return jsonify(
         custom_fields=[custom_field_v1(f) for f in fields],
         optional_properties=list(CONTACT_OPTIONAL_PROPERTIES),
@@ -194,7 +218,7 @@ def create_custom_field() -> tuple[Response, int]:
         raise BadInput(UNCONVERTIBLE, field="options")
     group_id = body.get("group_id")
     group_id = None if group_id is None else as_int(group_id, "group_id")
-    field = tenant().create_custom_field(label, field_type, options, group_id)
+    field = tenant().custom_fields.create(label, field_type, options, group_id)
     return jsonify(custom_field_v1(field)), 201
 
 

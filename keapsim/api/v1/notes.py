@@ -33,7 +33,9 @@ def _note_fields(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.get("/notes")
 def list_notes() -> Response:
     the_tenant = tenant()
-    notes = the_tenant.list_notes(contact_id=query_int("contact_id"), user_id=query_int("user_id"))
+    notes = the_tenant.notes.list_by(
+        contact_id=query_int("contact_id"), user_id=query_int("user_id")
+    )
     page, meta = v1_window(notes)
     return jsonify(notes=[note_v1(n, the_tenant) for n in page], **meta)
 
@@ -45,14 +47,14 @@ def create_note() -> tuple[Response, int]:
     if contact_id is None:
         raise Invalid("contact_id is required", field="contact_id")
     the_tenant = tenant()
-    note = the_tenant.create_note(contact_id, **fields)
+    note = the_tenant.notes.create(contact_id, **fields)
     return jsonify(note_v1(note, the_tenant)), 201
 
 
 @blueprint.get("/notes/<note_id>")
 def get_note(note_id: str) -> Response:
     the_tenant = tenant()
-    return jsonify(note_v1(the_tenant.get_note(path_id(note_id, "Note")), the_tenant))
+    return jsonify(note_v1(the_tenant.notes.get(path_id(note_id, "Note")), the_tenant))
 
 
 @blueprint.patch("/notes/<note_id>")
@@ -63,7 +65,7 @@ def patch_note(note_id: str) -> Response:
     if "contact_id" in fields and fields["contact_id"] is None:
         raise BadInput(UNCONVERTIBLE, field="contact_id")
     the_tenant = tenant()
-    return jsonify(note_v1(the_tenant.update_note(ident, **fields), the_tenant))
+    return jsonify(note_v1(the_tenant.notes.update(ident, **fields), the_tenant))
 
 
 @blueprint.put("/notes/<note_id>")
@@ -76,10 +78,10 @@ def replace_note(note_id: str) -> Response:
         raise Invalid("contact_id is required", field="contact_id")
     replacement = {name: fields.get(name) for name in NOTE_FIELDS}
     the_tenant = tenant()
-    return jsonify(note_v1(the_tenant.update_note(ident, **replacement), the_tenant))
+    return jsonify(note_v1(the_tenant.notes.update(ident, **replacement), the_tenant))
 
 
 @blueprint.delete("/notes/<note_id>")
 def delete_note(note_id: str) -> Response:
-    tenant().delete_note(path_id(note_id, "Note"))
+    tenant().notes.delete(path_id(note_id, "Note"))
     return no_content()

@@ -71,7 +71,7 @@ def contact_v1(
         "ScoreValue": contact.score_value,
         "origin": {"date": iso(contact.date_created), **contact.origin} if contact.origin else None,
         "relationships": [],
-        "tag_ids": sorted(tenant.contact_tags.get(contact.id, {})),
+        "tag_ids": tenant.tags.ids_of(contact.id),
         "date_created": iso(contact.date_created),
         "last_updated": iso(contact.last_updated),
         "job_title": contact.job_title,
@@ -157,7 +157,7 @@ def tag_category_v1(category: TagCategory) -> dict[str, Any]:
 
 def tag_v1(tag: Tag, tenant: Tenant) -> dict[str, Any]:
     """``Tag``: the category is an object here, but a bare name in ``ContactTagList``."""
-    category = tenant.tag_categories.get(tag.category_id) if tag.category_id else None
+    category = tenant.tag_categories.find(tag.category_id)
     return compact(
         {
             "id": tag.id,
@@ -170,7 +170,7 @@ def tag_v1(tag: Tag, tenant: Tenant) -> dict[str, Any]:
 
 def applied_tag_v1(tag: Tag, applied: datetime, tenant: Tenant) -> dict[str, Any]:
     """An item of ``GET /v1/contacts/{id}/tags``: ``tag.category`` is a string (the name)."""
-    category = tenant.tag_categories.get(tag.category_id) if tag.category_id else None
+    category = tenant.tag_categories.find(tag.category_id)
     return {
         "date_applied": iso(applied),
         "tag": compact(
@@ -202,7 +202,7 @@ def status_map(results: dict[int, str]) -> dict[str, str]:
 def note_v1(note: Note, tenant: Tenant) -> dict[str, Any]:
     # Keap does not say who ``last_updated_by`` is when the API edits a note; keapsim names the
     # note's user when it has one, and leaves the object out otherwise.
-    user = tenant.users.get(note.user_id) if note.user_id is not None else None
+    user = tenant.users.find(note.user_id)
     return compact(
         {
             "id": note.id,

@@ -14,7 +14,6 @@ from . import blueprint, no_content
 from .shapes import (
     applied_tag_v1,
     status_map,
-    tag_category_v1,
     tag_v1,
     tagged_contact_v1,
 )
@@ -40,7 +39,7 @@ def body_ids(key: str) -> list[int]:
 @blueprint.get("/contacts/<contact_id>/tags")
 def list_contact_tags(contact_id: str) -> Response:
     the_tenant = tenant()
-    links = the_tenant.tags_of(path_id(contact_id, "Contact"))
+    links = the_tenant.tags.of_contact(path_id(contact_id, "Contact"))
     page, meta = v1_window(links)
     return jsonify(tags=[applied_tag_v1(t, at, the_tenant) for t, at in page], **meta)
 
@@ -51,13 +50,13 @@ def apply_tags_to_contact(contact_id: str) -> Response:
     # enum in the document allows; so is an unknown tag (TAG_ID_NOT_FOUND).
     ident = path_id(contact_id, "Contact")
     tag_ids = body_ids("tagIds")
-    return jsonify(status_map(tenant().apply_tags(ident, tag_ids)))
+    return jsonify(status_map(tenant().tags.apply(ident, tag_ids)))
 
 
 @blueprint.delete("/contacts/<contact_id>/tags")
 def remove_tags_from_contact(contact_id: str) -> Response:
     ident = path_id(contact_id, "Contact")
-    tenant().remove_tags(ident, query_ids())
+    tenant().tags.remove(ident, query_ids())
     return no_content()
 
 
@@ -66,8 +65,8 @@ def remove_tag_from_contact(contact_id: str, tag_id: str) -> Response:
     the_tenant = tenant()
     ident = path_id(contact_id, "Contact")
     tag = path_id(tag_id, "Tag")
-    the_tenant.get_tag(tag)  # an unknown tag is a 404; a tag that is not applied is a no-op
-    the_tenant.remove_tags(ident, [tag])
+    the_tenant.tags.get(tag)  # an unknown tag is a 404; a tag that is not applied is a no-op
+    the_tenant.tags.remove(ident, [tag])
     return no_content()
 
 
@@ -81,7 +80,7 @@ def list_tags() -> Response:
     name = request.args.get("name")
     tags = [
         t
-        for t in the_tenant.list_tags(category_id=category_id)
+        for t in the_tenant.tags.list_by(category_id=category_id)
         if name is None or t.name.casefold() == name.casefold()
     ]
     page, meta = v1_window(tags)
@@ -101,28 +100,20 @@ def create_tag() -> Response:
             raise BadInput(UNCONVERTIBLE, field="category")
         category_id = as_int(category.get("id"), "category.id")
     the_tenant = tenant()
-    tag = the_tenant.create_tag(name or "", description, category_id)
+    tag = the_tenant.tags.create(name or "", description, category_id)
     return jsonify(tag_v1(tag, the_tenant))
-
-
-@blueprint.post("/tags/categories")
-def create_tag_category() -> Response:
-    body = json_body()
-    name = as_str(body.get("name"), "name")
-    description = as_str(body.get("description"), "description")
-    return jsonify(tag_category_v1(tenant().create_tag_category(name or "", description)))
 
 
 @blueprint.get("/tags/<tag_id>")
 def get_tag(tag_id: str) -> Response:
     the_tenant = tenant()
-    return jsonify(tag_v1(the_tenant.get_tag(path_id(tag_id, "Tag")), the_tenant))
+    return jsonify(tag_v1(the_tenant.tags.get(path_id(tag_id, "Tag")), the_tenant))
 
 
 # -- a tag's contacts --------------------------------------------------------------------------
 @blueprint.get("/tags/<tag_id>/contacts")
 def list_tagged_contacts(tag_id: str) -> Response:
-    links = tenant().contacts_with_tag(path_id(tag_id, "Tag"))
+    links = tenant().tags.contacts_with(path_id(tag_id, "Tag"))
     page, meta = v1_window(links)
     return jsonify(contacts=[tagged_contact_v1(c, at) for c, at in page], **meta)
 
@@ -131,13 +122,13 @@ def list_tagged_contacts(tag_id: str) -> Response:
 def apply_tag_to_contacts(tag_id: str) -> Response:
     ident = path_id(tag_id, "Tag")
     contact_ids = body_ids("ids")
-    return jsonify(status_map(tenant().tag_contacts_apply(ident, contact_ids)))
+    return jsonify(status_map(tenant().tags.apply_to_contacts(ident, contact_ids)))
 
 
 @blueprint.delete("/tags/<tag_id>/contacts")
 def remove_tag_from_contacts(tag_id: str) -> Response:
     ident = path_id(tag_id, "Tag")
-    tenant().tag_contacts_remove(ident, query_ids())
+    tenant().tags.remove_from_contacts(ident, query_ids())
     return no_content()
 
 
@@ -146,6 +137,6 @@ def remove_tag_from_one_contact(tag_id: str, contact_id: str) -> Response:
     the_tenant = tenant()
     tag = path_id(tag_id, "Tag")
     ident = path_id(contact_id, "Contact")
-    the_tenant.get_contact(ident)  # an unknown contact is a 404
-    the_tenant.tag_contacts_remove(tag, [ident])
+    the_tenant.contacts.get(ident)  # an unknown contact is a 404
+    the_tenant.tags.remove_from_contacts(tag, [ident])
     return no_content()

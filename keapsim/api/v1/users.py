@@ -21,7 +21,7 @@ def list_users() -> Response:
     include_inactive, include_partners = _flag("include_inactive"), _flag("include_partners")
     users = [
         u
-        for u in tenant().list_users()
+        for u in tenant().users.list()
         if (include_inactive or u.status != "Inactive") and (include_partners or not u.partner)
     ]
     page, meta = v1_window(users)
@@ -36,7 +36,7 @@ def create_user() -> tuple[Response, int]:
     given_name = as_str(body.get("given_name"), "given_name")
     admin = as_bool(body.get("admin", False), "admin")
     partner = as_bool(body.get("partner", False), "partner")
-    user = tenant().create_user(
+    user = tenant().users.create(
         email or "", given_name or "", admin=admin, partner=partner, status="Invited"
     )
     return jsonify(user_v1(user)), 201
@@ -47,7 +47,7 @@ def userinfo() -> Response:
     """The calling user, as ``UserInfoDTO``. keapsim does not model per-user Personal Access
     Tokens: every key or token acts as the account owner (``Tenant.account_owner``). ``sub`` is
     the global user id as a string (keapsim's choice)."""
-    user = tenant().account_owner()
+    user = tenant().users.account_owner()
     return jsonify(
         compact(
             {

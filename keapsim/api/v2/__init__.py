@@ -51,4 +51,4 @@ def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
 
 
-from . import campaigns, contacts, lead_sources, notes, tags, users  # noqa: E402,F401
+from . import campaigns, contacts, declared, lead_sources, notes, tags, users  # noqa: E402,F401

@@ -43,14 +43,14 @@ def list_campaigns() -> Response:
 def get_campaign(campaign_id: str) -> Response:
     the_tenant = tenant()
     return jsonify(
-        campaign_v2(the_tenant.get_campaign(path_id(campaign_id, "Campaign")), the_tenant)
+        campaign_v2(the_tenant.campaigns.get(path_id(campaign_id, "Campaign")), the_tenant)
     )
 
 
 @blueprint.get("/campaigns/<campaign_id>/sequences")
 def list_sequences(campaign_id: str) -> Response:
     the_tenant = tenant()
-    campaign = the_tenant.get_campaign(path_id(campaign_id, "Campaign"))
+    campaign = the_tenant.campaigns.get(path_id(campaign_id, "Campaign"))
     return jsonify(
         campaign_id=str(campaign.id),
         sequences=[sequence_v2(campaign, s, the_tenant) for s in campaign.sequences],
@@ -69,14 +69,14 @@ def _sequence_call(campaign_id: str, sequence_id: str) -> tuple[int, int, list[i
 @blueprint.post("/campaigns/<campaign_id>/sequences/<sequence_id>:addContacts")
 def add_to_sequence(campaign_id: str, sequence_id: str) -> Response:
     campaign, sequence, contact_ids = _sequence_call(campaign_id, sequence_id)
-    results = tenant().add_to_sequence(campaign, sequence, contact_ids)
+    results = tenant().campaigns.add_to_sequence(campaign, sequence, contact_ids)
     return jsonify(add_to_sequence_results={str(k): v for k, v in results.items()})
 
 
 @blueprint.post("/campaigns/<campaign_id>/sequences/<sequence_id>:removeContacts")
 def remove_from_sequence(campaign_id: str, sequence_id: str) -> Response:
     campaign, sequence, contact_ids = _sequence_call(campaign_id, sequence_id)
-    results = tenant().remove_from_sequence(campaign, sequence, contact_ids)
+    results = tenant().campaigns.remove_from_sequence(campaign, sequence, contact_ids)
     return jsonify(remove_from_sequence_results={str(k): v for k, v in results.items()})
 
 
@@ -101,11 +101,11 @@ def achieve_goal() -> Response:
     if by_name:
         if not integration or not call_name:
             raise Invalid("integration and call_name are both required", field="call_name")
-        results = the_tenant.achieve_goal(integration, call_name, contact_id)
+        results = the_tenant.campaigns.achieve_goal(integration, call_name, contact_id)
     else:
         if automation_id is None or goal_id is None:
             raise Invalid("automation_id and goal_id are both required", field="goal_id")
-        results = the_tenant.achieve_goal_by_id(
+        results = the_tenant.campaigns.achieve_goal_by_id(
             as_int(automation_id, "automation_id"), as_int(goal_id, "goal_id"), contact_id
         )
     return jsonify(results=[_goal_result(r, the_tenant) for r in results])
@@ -114,7 +114,7 @@ def achieve_goal() -> Response:
 def _goal_result(result: dict[str, Any], the_tenant: Any) -> dict[str, Any]:
     """The store's (campaign, goal) result → GoalEventResultDTO. keapsim reads the document's
     "flows started" as the goal's next sequences (a flow id is a sequence id); it stops none."""
-    campaign = the_tenant.get_campaign(result["campaign_id"])
+    campaign = the_tenant.campaigns.get(result["campaign_id"])
     goal = next(g for g in campaign.goals if g.id == result["goal_id"])
     return {
         "success": result["success"],

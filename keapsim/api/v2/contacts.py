@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from flask import Response, jsonify, request
 
-from ...store import Invalid
+from ...store import Invalid, Lookup, Query
+from ...store.base import fold
 from ...store.models import Contact, CustomField
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
 from ..paging import v2_window
@@ -20,6 +22,7 @@ from .filters import (
     compare,
     id_set,
     masked,
+    order_by,
     ordered,
     parse_filter,
     positive_int,
@@ -79,6 +82,7 @@ _NUMERIC_CUSTOM_TYPES = frozenset(
     {"WholeNumber", "DecimalNumber", "Currency", "Percent", "Year", "Month", "DayOfWeek", "User"}
 )
 _DATE_CUSTOM_TYPES = frozenset({"Date", "DateTime"})
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 def _guide_profile() -> bool:
@@ -141,7 +145,7 @@ def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Co
     if name in ("given_name", "family_name", "middle_name", "website"):
         return lambda c: text_matches(getattr(c, name), value)
     if name == "lead_source_name":
-        source_names = {s.id: s.name for s in tenant().list_lead_sources()}
+        source_names = {s.id: s.name for s in tenant().lead_sources.list()}
         return lambda c: text_matches(source_names.get(c.lead_source_id), value)
     if name == "email":
         return lambda c: (
@@ -190,10 +194,52 @@ def _phone_test(clauses: list[Clause]) -> Callable[[Contact], bool] | None:
     )
 
 
+# Orders an index of the store serves (a page costs O(page + log n)); the others sort.
+ORDER_INDEXES: dict[str, str | None] = {
+    "id": None,
+    "update_time": "last_updated",
+    "email": "primary_email",
+}
+
+
+def _index_lookups(clauses: list[Clause]) -> list[Lookup]:
+    """Store lookups that narrow the candidates for the clauses an index serves (the clause
+    tests still decide: a lookup only has to select a superset)."""
+    lookups = []
+    for clause in clauses:
+        name, value = clause.field, clause.value
+        if value == NONE or not value:
+            continue
+        if name in ("email", "given_name", "family_name"):
+            prefix = value.endswith("*")
+            text = fold(value[:-1] if prefix else value)
+            index = "email" if name == "email" else name
+            if prefix and name == "email":
+                lookups.append(Lookup(index, "prefix", text))
+            elif not prefix:
+                lookups.append(Lookup(index, "eq", text))
+        elif name in ("start_update_time", "end_update_time"):
+            bound = timestamp(value, name)
+            if name == "start_update_time":
+                lookups.append(Lookup("last_updated", "range", low=bound))
+            else:  # a record matches by its millisecond-truncated time
+                lookups.append(Lookup("last_updated", "range", high=bound + _MILLISECOND))
+    return lookups
+
+
+def _id_filter(clauses: list[Clause]) -> set[int] | None:
+    wanted: set[int] | None = None
+    for clause in clauses:
+        if clause.field in ("contact_ids", "ids"):
+            ids = id_set(clause.value, clause.field)
+            wanted = ids if wanted is None else wanted & ids
+    return wanted
+
+
 @blueprint.get("/contacts")
 def list_contacts() -> Response:
     the_tenant = tenant()
-    custom = {f.field_name.casefold(): f for f in the_tenant.list_custom_fields()}
+    custom = {f.field_name.casefold(): f for f in the_tenant.custom_fields.list()}
     clauses = parse_filter(
         FILTER_FIELDS,
         {
@@ -207,19 +253,19 @@ def list_contacts() -> Response:
     phone = _phone_test(clauses)
     if phone is not None:
         tests.append(phone)
-    # An exact email goes through the store's email index rather than a scan.
-    exact_email = next(
-        (
-            c.value
-            for c in clauses
-            if c.field == "email" and not c.value.endswith("*") and c.value != "NONE"
-        ),
-        None,
+    query: Query[Contact] = Query(
+        lookups=_index_lookups(clauses),
+        ids=_id_filter(clauses),
+        predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
     )
-    matches = the_tenant.query_contacts(
-        email=exact_email, predicate=lambda c: all(test(c) for test in tests)
-    )
-    page, token = v2_window(ordered(matches, ORDERS))
+    requested = order_by(ORDERS)
+    if requested is None or requested[0] in ORDER_INDEXES:
+        name, descending = requested or ("id", False)
+        query = replace(query, order=ORDER_INDEXES[name], descending=descending)
+        matches: Sequence[Contact] = the_tenant.contacts.select(query)
+    else:
+        matches = ordered(the_tenant.contacts.select(query), ORDERS)
+    page, token = v2_window(matches)
     fields = requested_fields(CONTACT_FIELDS_V2)
     return jsonify(page_of("contacts", [contact_v2(c, the_tenant, fields) for c in page], token))
 
@@ -233,18 +279,18 @@ def create_contact() -> tuple[Response, int]:
     data = contact_fields_from_v2(json_body())
     option = request.args.get("duplicate_option")
     if option is None:
-        contact = the_tenant.create_contact(
+        contact = the_tenant.contacts.create(
             data, reject_duplicate_email=_guide_profile(), address_suffices=True
         )
         return jsonify(contact_v2(contact, the_tenant, fields)), 201
-    contact, created = the_tenant.upsert_contact(data, option, address_suffices=True)
+    contact, created = the_tenant.contacts.upsert(data, option, address_suffices=True)
     return jsonify(contact_v2(contact, the_tenant, fields)), 201 if created else 200
 
 
 @blueprint.get("/contacts/<contact_id>")
 def get_contact(contact_id: str) -> Response:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     return jsonify(contact_v2(contact, the_tenant, requested_fields(CONTACT_FIELDS_V2)))
 
 
@@ -268,13 +314,13 @@ def patch_contact(contact_id: str) -> Response:
     mask = update_mask(CONTACT_MASK_V2)
     fields = requested_fields(CONTACT_FIELDS_V2)
     data = contact_fields_from_v2(body)
-    contact = the_tenant.update_contact(ident, masked(data, mask, _MASK_TO_STORE))
+    contact = the_tenant.contacts.update(ident, masked(data, mask, _MASK_TO_STORE))
     return jsonify(contact_v2(contact, the_tenant, fields))
 
 
 @blueprint.delete("/contacts/<contact_id>")
 def delete_contact(contact_id: str) -> tuple[str, int]:
-    tenant().delete_contact(path_id(contact_id, "Contact"))
+    tenant().contacts.delete(path_id(contact_id, "Contact"))
     return "", 204
 
 
@@ -282,7 +328,7 @@ def delete_contact(contact_id: str) -> tuple[str, int]:
 def contact_model() -> Response:
     # keapsim's v2 sends every contact property unless ``fields`` narrows it, so no property
     # is optional (the document gives no list for v2).
-    fields = tenant().list_custom_fields()
+    fields = tenant().custom_fields.list()
     return jsonify(custom_fields=[custom_field_v2(f) for f in fields], optional_properties=[])
 
 
@@ -301,7 +347,7 @@ def create_custom_field() -> tuple[Response, int]:
     if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
         raise BadInput(UNCONVERTIBLE, field="options")
     group_id = body.get("group_id")
-    field = tenant().create_custom_field(
+    field = tenant().custom_fields.create(
         label,
         FIELD_TYPE_FROM_V2[field_type],
         options,

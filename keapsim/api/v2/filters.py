@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -122,16 +122,12 @@ def id_set(value: str, name: str) -> set[int]:
     return {positive_int(v.strip(), name) for v in value.split(",") if v.strip()}
 
 
-def ordered(
-    items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: str = "id"
-) -> list[T]:
-    """``items`` sorted by the request's ``order_by`` (``field`` or ``field asc|desc``).
-
-    Sorting is stable and ``items`` come in id order, so ties stay in id order.
-    """
+def order_by(keys: Collection[str]) -> tuple[str, bool] | None:
+    """The request's ``order_by`` as (field, descending), ``None`` when absent; a field outside
+    ``keys`` or a direction other than asc/desc is a 400."""
     raw = (request.args.get("order_by") or "").strip()
     if not raw:
-        return list(items) if default not in keys else sorted(items, key=keys[default])
+        return None
     # A '+' is a space left encoded by some clients ("email+desc").
     parts = raw.replace("+", " ").split() or [""]
     name = parts[0]
@@ -140,10 +136,24 @@ def ordered(
         raise BadInput(
             f"Invalid order_by: {raw}. One of {', '.join(keys)} with asc or desc", field="order_by"
         )
+    return name, direction == "desc"
+
+
+def ordered(
+    items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: str = "id"
+) -> list[T]:
+    """``items`` sorted by the request's ``order_by`` (``field`` or ``field asc|desc``).
+
+    Sorting is stable and ``items`` come in id order, so ties stay in id order.
+    """
+    requested = order_by(keys)
+    if requested is None:
+        return list(items) if default not in keys else sorted(items, key=keys[default])
+    name, descending = requested
     key = keys[name]
     present = [i for i in items if key(i) is not None]
     missing = [i for i in items if key(i) is None]
-    return sorted(present, key=key, reverse=direction == "desc") + missing
+    return sorted(present, key=key, reverse=descending) + missing
 
 
 def _known_names(param: str, allowed: Iterable[str]) -> set[str] | None:

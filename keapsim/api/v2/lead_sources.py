@@ -98,7 +98,7 @@ def _fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
         category = None if value is None else string_id(value, "lead_source_category_id")
         if category is not None:
             try:
-                tenant().get_lead_source_category(category)
+                tenant().lead_source_categories.get(category)
             except NotFound:
                 # A reference inside the body is bad input, not a missing resource.
                 raise Invalid(
@@ -114,7 +114,7 @@ def list_lead_sources() -> Response:
     tests = [_lead_source_test(c) for c in parse_filter(LEAD_SOURCE_FILTERS)]
     sources = [
         s
-        for s in sorted(tenant().list_lead_sources(), key=lambda s: s.id)
+        for s in sorted(tenant().lead_sources.list(), key=lambda s: s.id)
         if all(test(s) for test in tests)
     ]
     page, token = v2_window(ordered(sources, LEAD_SOURCE_ORDERS, default="create_time"))
@@ -125,29 +125,31 @@ def list_lead_sources() -> Response:
 def create_lead_source() -> tuple[Response, int]:
     fields = _fields_from_v2(json_body())
     name = fields.pop("name", None)
-    source = tenant().create_lead_source(name or "", **fields)
+    source = tenant().lead_sources.create(name or "", **fields)
     return jsonify(lead_source_v2(source)), 201
 
 
 @blueprint.get("/leadSources/<lead_source_id>")
 def get_lead_source(lead_source_id: str) -> Response:
-    return jsonify(lead_source_v2(tenant().get_lead_source(path_id(lead_source_id, "Lead Source"))))
+    return jsonify(
+        lead_source_v2(tenant().lead_sources.get(path_id(lead_source_id, "Lead Source")))
+    )
 
 
 @blueprint.patch("/leadSources/<lead_source_id>")
 def patch_lead_source(lead_source_id: str) -> Response:
     ident = path_id(lead_source_id, "Lead Source")
-    tenant().get_lead_source(ident)
+    tenant().lead_sources.get(ident)
     body = json_body()
     mask = update_mask(LEAD_SOURCE_MASK)
     changes = _fields_from_v2(body)
     changes = masked(changes, mask, {"lead_source_category_id": ("category_id",)})
     if "name" in changes and not changes["name"]:
         raise Invalid("name is required", field="name")
-    return jsonify(lead_source_v2(tenant().update_lead_source(ident, **changes)))
+    return jsonify(lead_source_v2(tenant().lead_sources.update(ident, **changes)))
 
 
 @blueprint.delete("/leadSources/<lead_source_id>")
 def delete_lead_source(lead_source_id: str) -> tuple[str, int]:
-    tenant().delete_lead_source(path_id(lead_source_id, "Lead Source"))
+    tenant().lead_sources.delete(path_id(lead_source_id, "Lead Source"))
     return "", 204

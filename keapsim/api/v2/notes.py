@@ -73,8 +73,8 @@ def _note_test(clause: Clause) -> Callable[[Note], bool]:
 def _note_of(contact_id: str, note_id: str) -> Note:
     """The note, which must belong to the contact in the path (otherwise 404)."""
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
-    note = the_tenant.get_note(path_id(note_id, "Note"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
+    note = the_tenant.notes.get(path_id(note_id, "Note"))
     if note.contact_id != contact.id:
         raise NotFound("Note", note_id)
     return note
@@ -104,14 +104,14 @@ def _require_user(body: dict[str, Any]) -> None:
 @blueprint.get("/contacts/<contact_id>/notes")
 def list_notes(contact_id: str) -> Response:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     clauses = parse_filter(NOTE_FILTERS)
     if {"id", "ids"} <= {c.field for c in clauses}:
         raise Invalid("id and ids cannot be combined", field="filter")
     tests = [_note_test(c) for c in clauses]
     notes = [
         n
-        for n in sorted(the_tenant.list_notes(contact_id=contact.id), key=lambda n: n.id)
+        for n in sorted(the_tenant.notes.list_by(contact_id=contact.id), key=lambda n: n.id)
         if all(test(n) for test in tests)
     ]
     page, token = v2_window(ordered(notes, NOTE_ORDERS))
@@ -121,7 +121,7 @@ def list_notes(contact_id: str) -> Response:
 @blueprint.post("/contacts/<contact_id>/notes")
 def create_note(contact_id: str) -> tuple[Response, int]:
     the_tenant = tenant()
-    contact = the_tenant.get_contact(path_id(contact_id, "Contact"))
+    contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
     body = json_body()
     _require_user(body)
     fields = _note_changes(body)
@@ -129,7 +129,7 @@ def create_note(contact_id: str) -> tuple[Response, int]:
     # "A value for either `title` or `type` is required" (v2 document).
     if not fields.get("title") and not fields.get("type"):
         raise Invalid("A value for either title or type is required", field="title")
-    note = the_tenant.create_note(contact.id, **fields)
+    note = the_tenant.notes.create(contact.id, **fields)
     return jsonify(note_v2(note, the_tenant)), 201
 
 
@@ -147,10 +147,10 @@ def patch_note(contact_id: str, note_id: str) -> Response:
     changes = _note_changes(body)
     changes = masked(changes, mask, {"text": ("body",), "is_pinned": ("pinned",)})
     the_tenant = tenant()
-    return jsonify(note_v2(the_tenant.update_note(note.id, **changes), the_tenant))
+    return jsonify(note_v2(the_tenant.notes.update(note.id, **changes), the_tenant))
 
 
 @blueprint.delete("/contacts/<contact_id>/notes/<note_id>")
 def delete_note(contact_id: str, note_id: str) -> tuple[str, int]:
-    tenant().delete_note(_note_of(contact_id, note_id).id)
+    tenant().notes.delete(_note_of(contact_id, note_id).id)
     return "", 204

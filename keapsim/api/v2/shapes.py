@@ -27,7 +27,6 @@ from ...store.models import (
     Note,
     Sequence,
     Tag,
-    TagCategory,
     User,
 )
 from ...store.regions import us_state_code
@@ -175,7 +174,7 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
         "score_value": contact.score_value,
         "origin": {"date": iso(contact.date_created), **contact.origin} if contact.origin else None,
         "utm_parameters": [_utm_v2(contact.utm_parameters)] if contact.utm_parameters else None,
-        "tag_ids": [str(t) for t in sorted(tenant.contact_tags.get(contact.id, {}))],
+        "tag_ids": [str(t) for t in tenant.tags.ids_of(contact.id)],
         "custom_fields": [
             {"id": str(field_id), "content": contact.custom_fields.get(field_id)}
             for field_id in sorted(tenant.custom_fields)
@@ -374,13 +373,6 @@ def tag_v2(tag: Tag) -> dict[str, Any]:
     )
 
 
-def tag_category_v2(category: TagCategory) -> dict[str, Any]:
-    # The store keeps no timestamps for tag categories, so create_time/update_time are left out.
-    return compact(
-        {"id": str(category.id), "name": category.name, "description": category.description}
-    )
-
-
 def tagged_contact_v2(contact: Contact, applied: Any) -> dict[str, Any]:
     return compact(
         {
@@ -397,7 +389,7 @@ def tagged_contact_v2(contact: Contact, applied: Any) -> dict[str, Any]:
 def campaign_v2(campaign: Campaign, tenant: Tenant) -> dict[str, Any]:
     active = set()
     for sequence in campaign.sequences:
-        active.update(tenant.sequence_contacts(campaign.id, sequence.id))
+        active.update(tenant.campaigns.sequence_contacts(campaign.id, sequence.id))
     return compact(
         {
             "id": str(campaign.id),
@@ -419,13 +411,13 @@ def sequence_v2(campaign: Campaign, sequence: Sequence, tenant: Tenant) -> dict[
     return {
         "id": str(sequence.id),
         "name": sequence.name,
-        "active_contact_count": len(tenant.sequence_contacts(campaign.id, sequence.id)),
+        "active_contact_count": len(tenant.campaigns.sequence_contacts(campaign.id, sequence.id)),
     }
 
 
 # -- notes, users, lead sources, custom fields ------------------------------------------------
 def note_v2(note: Note, tenant: Tenant) -> dict[str, Any]:
-    user = tenant.users.get(note.user_id) if note.user_id is not None else None
+    user = tenant.users.find(note.user_id)
     return compact(
         {
             "id": str(note.id),

@@ -37,7 +37,6 @@ from .shapes import (
     page_of,
     string_id,
     string_ids,
-    tag_category_v2,
     tag_v2,
     tagged_contact_v2,
     text,
@@ -104,7 +103,7 @@ def _category_of(body: dict[str, Any]) -> int | None:
 @blueprint.get("/tags")
 def list_tags() -> Response:
     tests = [_tag_test(c) for c in parse_filter(TAG_FILTERS)]
-    tags = [t for t in tenant().list_tags() if all(test(t, None) for test in tests)]
+    tags = [t for t in tenant().tags.list_by() if all(test(t, None) for test in tests)]
     page, token = v2_window(ordered(sorted(tags, key=lambda t: t.id), TAG_ORDERS))
     return jsonify(page_of("tags", [tag_v2(t) for t in page], token))
 
@@ -112,7 +111,7 @@ def list_tags() -> Response:
 @blueprint.post("/tags")
 def create_tag() -> tuple[Response, int]:
     body = json_body()
-    tag = tenant().create_tag(
+    tag = tenant().tags.create(
         text(body, "name") or "", text(body, "description"), _category_of(body)
     )
     return jsonify(tag_v2(tag)), 201
@@ -120,7 +119,7 @@ def create_tag() -> tuple[Response, int]:
 
 @blueprint.get("/tags/<tag_id>")
 def get_tag(tag_id: str) -> Response:
-    return jsonify(tag_v2(tenant().get_tag(path_id(tag_id, "Tag"))))
+    return jsonify(tag_v2(tenant().tags.get(path_id(tag_id, "Tag"))))
 
 
 @blueprint.patch("/tags/<tag_id>")
@@ -139,19 +138,19 @@ def patch_tag(tag_id: str) -> Response:
     if "category" in body:
         changes["category_id"] = _category_of(body)
     changes = masked(changes, mask, {"category": ("category_id",)})
-    return jsonify(tag_v2(tenant().update_tag(ident, **changes)))
+    return jsonify(tag_v2(tenant().tags.update(ident, **changes)))
 
 
 @blueprint.delete("/tags/<tag_id>")
 def delete_tag(tag_id: str) -> tuple[str, int]:
-    tenant().delete_tag(path_id(tag_id, "Tag"))
+    tenant().tags.delete(path_id(tag_id, "Tag"))
     return "", 204
 
 
 # -- links ------------------------------------------------------------------------------------
 @blueprint.get("/contacts/<contact_id>/tags")
 def list_contact_tags(contact_id: str) -> Response:
-    links = tenant().tags_of(path_id(contact_id, "Contact"))
+    links = tenant().tags.of_contact(path_id(contact_id, "Contact"))
     tests = [_tag_test(c) for c in parse_filter(CONTACT_TAG_FILTERS)]
     links = [(t, applied) for t, applied in links if all(test(t, applied) for test in tests)]
     orders: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
@@ -187,7 +186,7 @@ def _tagged_test(clause: Clause) -> Callable[[Contact, datetime], bool]:
 
 @blueprint.get("/tags/<tag_id>/contacts")
 def list_tagged_contacts(tag_id: str) -> Response:
-    links = tenant().contacts_with_tag(path_id(tag_id, "Tag"))
+    links = tenant().tags.contacts_with(path_id(tag_id, "Tag"))
     tests = [_tagged_test(c) for c in parse_filter(TAGGED_FILTERS)]
     links = [(c, applied) for c, applied in links if all(test(c, applied) for test in tests)]
     orders: dict[str, Callable[[tuple[Contact, datetime]], Any]] = {
@@ -213,7 +212,7 @@ def apply_tag(tag_id: str) -> Response:
     status values; keapsim answers with v1's (SUCCESS, DUPLICATE, CONTACT_NOT_FOUND)."""
     ident = path_id(tag_id, "Tag")
     contact_ids = _contact_ids()
-    results = tenant().tag_contacts_apply(ident, contact_ids)
+    results = tenant().tags.apply_to_contacts(ident, contact_ids)
     return jsonify(results={str(k): v for k, v in results.items()})
 
 
@@ -222,59 +221,7 @@ def remove_tag(tag_id: str) -> tuple[str, int]:
     the_tenant = tenant()
     ident = path_id(tag_id, "Tag")
     contact_ids = _contact_ids()
-    the_tenant.get_tag(ident)
+    the_tenant.tags.get(ident)
     for contact_id in contact_ids:
-        the_tenant.remove_tag(contact_id, ident)
-    return "", 204
-
-
-# -- tag categories ---------------------------------------------------------------------------
-@blueprint.get("/tags/categories")
-def list_tag_categories() -> Response:
-    clauses = parse_filter({"name": EQ, "description": EQ})
-    the_tenant = tenant()
-    with the_tenant.lock:
-        everything = list(the_tenant.tag_categories.values())
-    categories = [
-        c
-        for c in everything
-        if all(text_matches(getattr(c, clause.field), clause.value) for clause in clauses)
-    ]
-    page, token = v2_window(
-        ordered(categories, {"name": lambda c: c.name.casefold(), "id": lambda c: c.id})
-    )
-    return jsonify(page_of("tag_categories", [tag_category_v2(c) for c in page], token))
-
-
-@blueprint.post("/tags/categories")
-def create_tag_category() -> tuple[Response, int]:
-    body = json_body()
-    category = tenant().create_tag_category(text(body, "name") or "", text(body, "description"))
-    return jsonify(tag_category_v2(category)), 201
-
-
-@blueprint.get("/tags/categories/<category_id>")
-def get_tag_category(category_id: str) -> Response:
-    return jsonify(tag_category_v2(tenant().get_tag_category(path_id(category_id, "Tag Category"))))
-
-
-@blueprint.patch("/tags/categories/<category_id>")
-def patch_tag_category(category_id: str) -> Response:
-    """Only the values provided change; ``update_mask`` (name, description) narrows them."""
-    ident = path_id(category_id, "Tag Category")
-    body = json_body()
-    mask = update_mask(("name", "description"))
-    changes: dict[str, Any] = {}
-    if "name" in body:
-        changes["name"] = text(body, "name")
-    if "description" in body:
-        changes["description"] = text(body, "description")
-    changes = masked(changes, mask)
-    return jsonify(tag_category_v2(tenant().update_tag_category(ident, **changes)))
-
-
-@blueprint.delete("/tags/categories/<category_id>")
-def delete_tag_category(category_id: str) -> tuple[str, int]:
-    """204; a category that tags still use is a 409 (keapsim's choice, see the store)."""
-    tenant().delete_tag_category(path_id(category_id, "Tag Category"))
+        the_tenant.tags.unlink(contact_id, ident)
     return "", 204

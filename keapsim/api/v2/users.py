@@ -55,7 +55,7 @@ def list_users() -> Response:
             tests.append(_user_test(clause))
     users = [
         u
-        for u in sorted(tenant().list_users(), key=lambda u: u.id)
+        for u in sorted(tenant().users.list(), key=lambda u: u.id)
         if (include["include_inactive"] or u.status != "Inactive")
         and (include["include_partners"] or not u.partner)
         and all(test(u) for test in tests)
@@ -68,7 +68,7 @@ def list_users() -> Response:
 
 @blueprint.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
-    return jsonify(user_v2(tenant().get_user(path_id(user_id, "User"))))
+    return jsonify(user_v2(tenant().users.get(path_id(user_id, "User"))))
 
 
 @blueprint.get("/oauth/connect/userinfo")
@@ -84,7 +84,7 @@ def userinfo() -> Response:
     The store keeps no middle or preferred name, so those are left out, as in v1.
     """
     account = tenant()
-    user = account.account_owner()
+    user = account.users.account_owner()
     return jsonify(
         compact(
             {
