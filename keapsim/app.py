@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .gateway.responses import json_response
+from .admin.routes import blueprint as admin_blueprint
+from .api import v1, v2
+from .api.openapi import blueprint as openapi_blueprint
+from .api.v1.routes import blueprint as v1_blueprint
+from .api.v2.routes import blueprint as v2_blueprint
+from .context import SIMULATOR, current_simulator
+from .oauth import blueprint as oauth_blueprint
+from .wire import json_response
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
+__all__ = ["SIMULATOR", "application_error", "create_app", "current_simulator", "shared_app"]
 
 log = logging.getLogger("keapsim")
-
-
-SIMULATOR = "keapsim.simulator"
-
-
-def current_simulator() -> Simulator:
-    """The simulator serving this request (the gateway puts it in the WSGI environ)."""
-    return request.environ[SIMULATOR]
 
 
 @cache
@@ -33,12 +32,16 @@ def shared_app() -> Flask:
     return create_app()
 
 
-def create_app() -> Flask:
-    from .admin import blueprint as admin_blueprint
-    from .api import v1, v2
-    from .api.openapi import blueprint as openapi_blueprint
-    from .oauth import blueprint as oauth_blueprint
+def application_error(request: Request, message: str, status: int) -> WerkzeugResponse:
+    """An application error in the shape of the request path's API version (v2's ``Error``,
+    else v1's ``{"message"}``). The simulator hands this renderer to the fault rules, so the
+    gateway answers in the adapters' shapes without importing them."""
+    if request.path.startswith("/crm/rest/v2"):
+        return v2.error(message, status)
+    return v1.error(message, status)
 
+
+def create_app() -> Flask:
     app = Flask("keapsim")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.compact = True  # type: ignore[attr-defined]
@@ -47,8 +50,8 @@ def create_app() -> Flask:
     app.url_map.strict_slashes = False
     for blueprint in (
         openapi_blueprint,
-        v1.blueprint,
-        v2.blueprint,
+        v1_blueprint,
+        v2_blueprint,
         oauth_blueprint,
         admin_blueprint,
     ):

@@ -8,12 +8,21 @@ import json
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from .config import TenantSettings
-from .server import DEFAULT_THREADS, SimulatorServer
-from .simulator import Simulator
+from .server import DEFAULT_THREADS
+
+# The serve path imports the simulator (Flask, pydantic) inside the command, so that
+# ``keapsim --help`` and the other commands start without them (bench/bench_startup.py).
+if TYPE_CHECKING:
+    from .server import SimulatorServer
+    from .simulator import Simulator
+
+COMMAND_GROUP = "keapsim.commands"
+"""Entry-point group through which other packages add ``keapsim`` subcommands (``contracts``
+registers ``keapsim contracts`` there): keapsim itself never names them."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -26,22 +35,34 @@ def _is_loopback(host: str) -> bool:
 
 
 class LazyGroup(click.Group):
-    """Subcommands from other packages load on first use: `keapsim serve` starts faster."""
+    """Subcommands load on first use, so that ``keapsim serve`` starts faster: keapsim's own
+    from their modules, other packages' from the :data:`COMMAND_GROUP` entry points."""
 
     lazy_commands = {
         "scenario": ("keapsim.scenarios.cli", "scenario_group"),
         "state": ("keapsim.snapshots.cli", "state_group"),
-        "contracts": ("contracts.cli", "contracts_group"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+        from importlib.metadata import entry_points  # 20 ms: only for help and foreign names
+
+        plugged = {entry.name for entry in entry_points(group=COMMAND_GROUP)}
+        return sorted({*super().list_commands(ctx), *self.lazy_commands, *plugged})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy_commands:
             module, attribute = self.lazy_commands[name]
-            return getattr(importlib.import_module(module), attribute)
-        return super().get_command(ctx, name)
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        found = super().get_command(ctx, name)
+        if found is not None:
+            return found
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=COMMAND_GROUP, name=name):
+            plugged: click.Command = entry.load()
+            return plugged
+        return None
 
 
 @click.group(cls=LazyGroup)
@@ -114,6 +135,10 @@ def serve(
     as_json: bool,
 ) -> None:
     """Run the simulator on HOST:PORT with a default tenant."""
+    from .config import TenantSettings
+    from .server import SimulatorServer
+    from .simulator import Simulator
+
     settings = TenantSettings(profile=profile, throttle=throttle == "on")  # type: ignore[arg-type]
     sim = Simulator(settings=settings, api_key=api_key, admin_token=admin_token)
     state = None

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..app import current_simulator
+from ..context import current_simulator
 from . import admin_error, blueprint, validated_body
 
 # Python's datetime ends at year 9999 and every timestamp keapsim writes goes through one: a

@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..app import current_simulator
-from ..config import TenantSettings
-from ..simulator import DEFAULT_REDIRECT_URI
+from ..config import DEFAULT_REDIRECT_URI, TenantSettings, deep_merge
+from ..context import current_simulator
 from . import admin_error, blueprint, json_object, validated_body, validation_error
 
 if TYPE_CHECKING:
@@ -81,17 +80,6 @@ class NewToken(BaseModel):
 
 def _sim() -> Simulator:
     return current_simulator()
-
-
-def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``changes`` over ``base``; nested objects merge, anything else replaces."""
-    merged = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _tenant_or_404(tenant_id: str) -> Tenant | Response:

@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, redirect, render_template_string, request
 
-from ..app import current_simulator
-from ..gateway.responses import json_response
+from ..context import current_simulator
 from ..store.identity import InvalidGrant, OAuthApp
+from ..wire import INVALID_REFRESH_TOKEN, MISSING_REFRESH_TOKEN, json_response
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -30,10 +30,8 @@ AUTO_APPROVE = "keapsim_auto_approve"
 # Keap's denial redirect (infusionsoft-php issue #115). Its ``error_uri`` value is not quoted
 # in the facts, so keapsim leaves that parameter out.
 DENIED_DESCRIPTION = "User denied access to resource"
-# Both observed in the wild (facts §2.1): the first for a refresh token Keap cannot use at all,
-# the second for one already used. keapsim sends the first when the parameter is missing.
-MISSING_REFRESH_TOKEN = {"error": "invalid_request", "error_description": "Invalid Refresh Token"}
-INVALID_REFRESH_TOKEN = {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+# MISSING_REFRESH_TOKEN / INVALID_REFRESH_TOKEN (wire.py) are both observed in the wild (facts
+# §2.1); keapsim sends the first when the parameter is missing.
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }} · keapsim</title>

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..config import TenantSettings
+from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
 
@@ -231,8 +231,6 @@ def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials
 
 
 def _settings(base: TenantSettings, changes: dict[str, Any]) -> TenantSettings:
-    from ..admin.tenants import deep_merge  # the admin API's PATCH semantics, one definition
-
     try:
         return TenantSettings.model_validate(deep_merge(base.model_dump(), changes))
     except ValidationError as err:
