@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import TenantSettings, deep_merge
@@ -159,6 +158,8 @@ def validate_scenario(document: Any, source: str = "document") -> Scenario:
 
 def load_scenario(path_or_name: str | Path) -> Scenario:
     """Read a scenario file, or a shipped scenario by name, and validate it."""
+    import yaml  # only scenario files need it; serving starts without it
+
     path = Path(path_or_name)
     if not path.is_file():
         path = library_path(str(path_or_name))
