@@ -29,12 +29,12 @@ def _past_the_latest(epoch: float) -> Response | None:
 
 
 class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     seconds: float = Field(ge=0, allow_inf_nan=False)
 
 
 class Freeze(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     at: float | None = Field(default=None, allow_inf_nan=False)
 
 

@@ -55,7 +55,7 @@ class NewTenant(AppFields):
     """The body of ``POST /_keapsim/tenants``; settings fields may also be given (merged over
     the simulator's defaults)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     tenant_id: str | None = Field(
         default=None,
         pattern=TENANT_ID_PATTERN,
@@ -68,12 +68,12 @@ class NewTenant(AppFields):
 class NewApp(AppFields):
     """The body of ``POST /_keapsim/tenants/<id>/apps``: another OAuth app of the tenant."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(default="keapsim app", min_length=1)
 
 
 class NewToken(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     kind: Literal["oauth", "PAT", "SAK"] = "oauth"
     client_id: str | None = None
 

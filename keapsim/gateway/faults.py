@@ -93,7 +93,7 @@ CANNED: dict[str, Canned] = {
 class FaultSpec(BaseModel):
     """What a rule matches, what it does and when it fires. Unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str | None = Field(default=None, description="a label for lists and the journal")
     # match (every given condition must hold)

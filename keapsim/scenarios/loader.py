@@ -26,7 +26,7 @@ class ScenarioError(ValueError):
 
 # -- the file's schema -----------------------------------------------------------------------
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class SeedSpec(_Strict):
