@@ -7,11 +7,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
-from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.wrappers import Response as BaseResponse
 
 from .admin.routes import blueprint as admin_blueprint
 from .api import v1, v2
@@ -57,7 +57,7 @@ def shared_app() -> Flask:
     return create_app()
 
 
-def application_error(request: Request, message: str, status: int) -> WerkzeugResponse:
+def application_error(request: Request, message: str, status: int) -> BaseResponse:
     """An application error in the shape of the request path's API version (v2's ``Error``,
     else v1's ``{"message"}``). The simulator hands this renderer to the fault rules, so the
     gateway answers in the adapters' shapes without importing them."""
@@ -83,7 +83,7 @@ def create_app() -> Flask:
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
-    def _http_error(err: HTTPException) -> Response:
+    def _http_error(err: HTTPException) -> BaseResponse:
         # Unknown routes and methods still answer in the version's own error shape.
         if request.path.startswith("/crm/rest/v2"):
             return v2.http_error(err)
@@ -92,7 +92,7 @@ def create_app() -> Flask:
         return json_response({"message": err.description or err.name}, err.code or 500)
 
     @app.errorhandler(Exception)
-    def _unexpected(err: Exception) -> Response:
+    def _unexpected(err: Exception) -> BaseResponse:
         # A 500 from keapsim is a keapsim bug; say so plainly and log the traceback.
         log.exception("unhandled error on %s %s", request.method, request.path)
         body = {"message": f"keapsim internal error: {type(err).__name__}"}

@@ -139,7 +139,7 @@ def serve(
     from .server import SimulatorServer
     from .simulator import Simulator
 
-    settings = TenantSettings(profile=profile, throttle=throttle == "on")  # type: ignore[arg-type]
+    settings = TenantSettings(profile=profile, throttle=throttle == "on")
     sim = Simulator(settings=settings, api_key=api_key, admin_token=admin_token)
     state = None
     if state_file:

@@ -275,7 +275,7 @@ def _value_matches(actual: Any, expected: Any) -> bool:
         return False
     if isinstance(expected, str) and isinstance(actual, str):
         return fnmatch.fnmatchcase(actual, expected)
-    return actual == expected
+    return bool(actual == expected)
 
 
 def credential_tenant_id(identity: IdentityStore | None, request: Request) -> str | None:

@@ -207,8 +207,11 @@ def apply_scenario(
     return AppliedScenario(scenario, tenant.id, credentials, rules, created)
 
 
-def _advancer(sim: Simulator, seconds: float) -> Callable[[], object]:
-    return lambda: sim.clock.advance(seconds)
+def _advancer(sim: Simulator, seconds: float) -> Callable[[], None]:
+    def advance() -> None:
+        sim.clock.advance(seconds)
+
+    return advance
 
 
 def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials | None, bool]:
