@@ -14,49 +14,30 @@ on targets without these hooks (``real``, a foreign ``url``) they are skipped, a
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from contracts.targets import Target
+if TYPE_CHECKING:
+    from contracts.targets import Target
+    from keapsim import Simulator
 
 THROTTLE_PROBE = "/crm/rest/v1/contacts?limit=1"
 MAX_THROTTLE_REQUESTS = 400
 
 
-def _app(sim: Any, client_id: str | None = None) -> Any:
-    if client_id and client_id in sim.identity.apps:
-        return sim.identity.apps[client_id]
-    return sim.identity.apps_of(sim.default_tenant.tenant_id)[0]
+# These talk to the simulator only through its documented set-up methods
+# (``Simulator.expired_access_token``, ``.authorization_code``, ``.tenant_of_api_key``), never
+# through its credential store.
+def expired_access_token(sim: Simulator, client_id: str | None = None) -> str:
+    return sim.expired_access_token(client_id)
 
 
-def expired_access_token(sim: Any, client_id: str | None = None) -> str:
-    app = _app(sim, client_id)
-    now = sim.clock.time()
-    access, _refresh = sim.identity.issue_tokens(app, now - 2 * 86_400, 86_400, 45 * 86_400)
-    return access.token
+def authorization_code(sim: Simulator, client_id: str | None = None) -> str:
+    return sim.authorization_code(client_id)
 
 
-def authorization_code(sim: Any, client_id: str | None = None) -> str:
-    from keapsim.store.identity import AuthorizationCode
-
-    app = _app(sim, client_id)
-    code = "ks-code-" + secrets.token_urlsafe(16)
-    with sim.identity.lock:
-        sim.identity.codes[code] = AuthorizationCode(
-            code, app.tenant_id, app.client_id, app.redirect_uris[0], sim.clock.time() + 600
-        )
-    return code
-
-
-def _tenant_of(sim: Any, api_key: str | None) -> Any:
-    record = sim.identity.api_keys.get(api_key or "")
-    return sim.tenant(record.tenant_id if record else None)
-
-
-def seed_campaign(sim: Any, api_key: str | None) -> None:
+def seed_campaign(sim: Simulator, api_key: str | None) -> None:
     """A campaign with one sequence in the tenant that owns ``api_key``."""
-    tenant = _tenant_of(sim, api_key)
-    tenant.campaigns.create("Contract campaign", ["Contract sequence"])
+    sim.tenant_of_api_key(api_key).campaigns.create("Contract campaign", ["Contract sequence"])
 
 
 def exhaust_quota(target: Target, *, max_requests: int = MAX_THROTTLE_REQUESTS) -> int:

@@ -3,9 +3,12 @@ admin API and scenario files get clear messages for bad input."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
+"""The redirect URI of a tenant's OAuth app when none is given."""
 
 Profile = Literal["keap", "guide"]
 """``keap``: what the live API does (the default). ``guide``: what the LeadConduit integration
@@ -42,3 +45,15 @@ class TenantSettings(BaseModel):
     access_token_ttl: int = Field(default=86_400, gt=0, description="seconds (Keap: 24 h)")
     refresh_token_ttl: int = Field(default=45 * 86_400, gt=0, description="seconds (Keap: 45 d)")
     authorization_code_ttl: int = Field(default=600, gt=0, description="seconds")
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied; nested objects merge key by key (a settings PATCH:
+    the admin API and scenario files share these semantics); anything else replaces."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -13,12 +13,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from .server import SimulatorServer
-from .simulator import Simulator, TenantCredentials
+# Nothing of keapsim loads until a test asks for one of these fixtures: pytest imports this
+# plugin in every session of every project where keapsim is installed, so its import must
+# cost next to nothing (bench/bench_startup.py measures it).
+if TYPE_CHECKING:
+    import httpx
+
+    from .server import SimulatorServer
+    from .simulator import Simulator, TenantCredentials
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +43,8 @@ def keapsim(request: pytest.FixtureRequest) -> Simulator:
     Throttling is on, as in Keap: an API key may make 10 requests a second. Tests that make
     many calls quickly can ask for ``@pytest.mark.keapsim(throttle=False)``.
     """
+    from .simulator import Simulator
+
     marker = request.node.get_closest_marker("keapsim")
     return Simulator(**(marker.kwargs if marker else {}))
 
@@ -49,6 +57,9 @@ def keap_client(keapsim: Simulator) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def keapsim_server() -> Iterator[SimulatorServer]:
+    from .server import SimulatorServer
+    from .simulator import Simulator
+
     server = SimulatorServer(Simulator(base_url="http://127.0.0.1")).start()
     server.simulator.base_url = server.url
     try:

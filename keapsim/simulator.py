@@ -5,39 +5,28 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from .app import shared_app
+from .app import application_error, shared_app
 from .clock import Clock
-from .config import Profile, TenantSettings
+from .config import DEFAULT_REDIRECT_URI, Profile, TenantSettings
+from .context import SIMULATOR
+from .gateway.auth import Authenticate
 from .gateway.faults import ApplyFaults, FaultRules
 from .gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, RecordJournal
 from .gateway.pipeline import Stage, build_gateway
 from .gateway.throttle import Throttle
 from .store import IdentityStore, Tenant
+from .store.identity import OAuthApp, TenantCredentials
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["DEFAULT_REDIRECT_URI", "IN_PROCESS_BASE_URL", "Simulator", "TenantCredentials"]
 
 IN_PROCESS_BASE_URL = "http://keapsim.local"
-DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
-
-
-@dataclass(frozen=True)
-class TenantCredentials:
-    """Everything a client needs to talk to one tenant."""
-
-    tenant_id: str
-    host: str
-    api_key: str
-    client_id: str
-    client_secret: str
-    redirect_uri: str
-    access_token: str
-    refresh_token: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+# An expired token for the contract suites: issued this long ago with a one-day lifetime.
+EXPIRED_TOKEN_AGE = 2 * 86_400
 
 
 class Simulator:
@@ -74,10 +63,16 @@ class Simulator:
         self.journal = Journal(
             journal_size, enabled=journal, clock=self.clock, identity=self.identity
         )
-        self.faults = FaultRules(self.identity, enabled=faults)
-        self.throttle = Throttle(self)
+        self.faults = FaultRules(self.identity, enabled=faults, render_error=application_error)
+        self.throttle = Throttle(self.clock.time, self.tenant_host)
         self.flask_app = shared_app()
-        self.wsgi_app = build_gateway(self, self.flask_app)
+        self.wsgi_app = build_gateway(
+            self.flask_app,
+            before_auth=self.outer_stages(),
+            authenticate=Authenticate(self.identity, self.clock.time, self.tenants),
+            after_auth=self.inner_stages(),
+            context={SIMULATOR: self},
+        )
         self.default_tenant: TenantCredentials | None = (
             self.create_tenant(api_key=api_key) if default_tenant else None
         )
@@ -195,9 +190,40 @@ class Simulator:
             self.faults.clear()
             self.journal.clear()
 
+    # -- set-ups the real API cannot offer (the contract suites use these) --------------------
+    def oauth_app(self, client_id: str | None = None) -> OAuthApp:
+        """The OAuth app with ``client_id`` (the default tenant's first app without one, or
+        when there is no such app)."""
+        if client_id and client_id in self.identity.apps:
+            return self.identity.apps[client_id]
+        return self.identity.apps_of(self.tenant().id)[0]
+
+    def expired_access_token(self, client_id: str | None = None) -> str:
+        """A real access token of that app (see :meth:`oauth_app`) that has already expired:
+        issued two days ago with a one-day lifetime."""
+        app = self.oauth_app(client_id)
+        access, _refresh = self.identity.issue_tokens(
+            app, self.clock.time() - EXPIRED_TOKEN_AGE, 86_400, 45 * 86_400
+        )
+        return access.token
+
+    def authorization_code(self, client_id: str | None = None) -> str:
+        """A fresh authorization code for that app and its first redirect URI, as if its user
+        had just approved the authorize page."""
+        app = self.oauth_app(client_id)
+        ttl = self.tenant(app.tenant_id).settings.authorization_code_ttl
+        return self.identity.issue_code(app, app.redirect_uris[0], self.clock.time(), ttl).code
+
+    def tenant_of_api_key(self, api_key: str | None) -> Tenant:
+        """The tenant an API key belongs to (the default tenant for an unknown key)."""
+        record = self.identity.api_keys.get(api_key or "")
+        return self.tenant(record.tenant_id if record else None)
+
     # -- clients -----------------------------------------------------------------------------
     def transport(self) -> httpx.WSGITransport:
         """An httpx transport onto the whole simulator, gateway included (no socket)."""
+        import httpx  # in-process clients only: serving never loads httpx
+
         return httpx.WSGITransport(app=self.wsgi_app)
 
     def client(
@@ -212,6 +238,8 @@ class Simulator:
         ``auth``: ``"api_key"`` (``X-Keap-API-Key``), ``"bearer"`` (the access token) or
         ``"none"``.
         """
+        import httpx
+
         creds = credentials or self.default_tenant
         headers = dict(kwargs.pop("headers", {}) or {})
         if creds is not None and auth == "api_key":

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
-from ..app import current_simulator
+from ..context import current_simulator
 
 # The dashboard (ui.py) renders from templates/ and serves static/ under /_keapsim/static.
 blueprint = Blueprint(
@@ -98,6 +98,3 @@ def _guard() -> Response | None:
             403,
         )
     return None
-
-
-from . import clock, faults, journal, scenarios, state, tenants, ui  # noqa: E402,F401  (routes)

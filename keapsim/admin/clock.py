@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..app import current_simulator
+from ..context import current_simulator
 from . import admin_error, blueprint, validated_body
 
 # Python's datetime ends at year 9999 and every timestamp keapsim writes goes through one: a
@@ -29,12 +29,12 @@ def _past_the_latest(epoch: float) -> Response | None:
 
 
 class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     seconds: float = Field(ge=0, allow_inf_nan=False)
 
 
 class Freeze(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     at: float | None = Field(default=None, allow_inf_nan=False)
 
 

@@ -16,7 +16,7 @@ import json
 from flask import Response, jsonify
 from pydantic import ValidationError
 
-from ..app import current_simulator
+from ..context import current_simulator
 from ..gateway.faults import CANNED
 from . import admin_error, blueprint, json_object, validation_error
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ..app import current_simulator
+from ..context import current_simulator
 from . import admin_error, blueprint
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "vcr": "application/x-yaml"}

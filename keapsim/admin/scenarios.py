@@ -13,7 +13,7 @@ import json
 
 from flask import Response, jsonify
 
-from ..app import current_simulator
+from ..context import current_simulator
 from ..scenarios import ScenarioError, apply_scenario, library, load_scenario
 from . import admin_error, blueprint, json_object
 

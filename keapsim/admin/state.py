@@ -11,7 +11,7 @@ import json
 
 from flask import Response, jsonify, request
 
-from ..app import current_simulator
+from ..context import current_simulator
 from ..snapshots import FORMAT_VERSION, SnapshotError, dump_state, load_state, parse_document
 from . import admin_error, blueprint
 

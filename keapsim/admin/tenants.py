@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..app import current_simulator
-from ..config import TenantSettings
-from ..simulator import DEFAULT_REDIRECT_URI
+from ..config import DEFAULT_REDIRECT_URI, TenantSettings, deep_merge
+from ..context import current_simulator
 from . import admin_error, blueprint, json_object, validated_body, validation_error
 
 if TYPE_CHECKING:
@@ -56,7 +55,7 @@ class NewTenant(AppFields):
     """The body of ``POST /_keapsim/tenants``; settings fields may also be given (merged over
     the simulator's defaults)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     tenant_id: str | None = Field(
         default=None,
         pattern=TENANT_ID_PATTERN,
@@ -69,29 +68,18 @@ class NewTenant(AppFields):
 class NewApp(AppFields):
     """The body of ``POST /_keapsim/tenants/<id>/apps``: another OAuth app of the tenant."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(default="keapsim app", min_length=1)
 
 
 class NewToken(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     kind: Literal["oauth", "PAT", "SAK"] = "oauth"
     client_id: str | None = None
 
 
 def _sim() -> Simulator:
     return current_simulator()
-
-
-def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``changes`` over ``base``; nested objects merge, anything else replaces."""
-    merged = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _tenant_or_404(tenant_id: str) -> Tenant | Response:

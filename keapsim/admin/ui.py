@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, render_template, request
 
-from ..app import current_simulator
+from ..context import current_simulator
 from ..gateway.faults import CANNED
 from ..store import NotFound
 from . import admin_error, blueprint

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from werkzeug.wrappers import Request, Response
 
@@ -12,8 +13,7 @@ from .quota_headers import BLANK_HEADERS
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, json_response
 
 if TYPE_CHECKING:
-    from ..simulator import Simulator
-    from ..store import Tenant
+    from ..store import IdentityStore, Tenant
 
 PRINCIPAL = "keapsim.principal"
 # Served without a credential: keapsim's own description of what it implements.
@@ -31,20 +31,35 @@ class Principal:
 
 
 def principal_of(request: Request) -> Principal:
-    return request.environ[PRINCIPAL]
+    principal: Principal = request.environ[PRINCIPAL]
+    return principal
+
+
+class TenantLookup(Protocol):
+    """Finds a live tenant by id (``None`` once deleted): the simulator's tenant table."""
+
+    def get(self, tenant_id: str, /) -> Tenant | None: ...
 
 
 class AuthError(Exception):
-    def __init__(self, body: dict) -> None:
+    def __init__(self, body: dict[str, Any]) -> None:
         super().__init__(body["fault"]["faultstring"])
         self.body = body
 
 
 class Authenticate:
-    """Gateway stage: a credential is required for every ``/crm/rest/`` request."""
+    """Gateway stage: a credential is required for every ``/crm/rest/`` request.
 
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
+    It needs only the credentials (``identity``), the simulated time (``now``: expiry) and the
+    tenants a credential may name (``tenants``), not the whole simulator.
+    """
+
+    def __init__(
+        self, identity: IdentityStore, now: Callable[[], float], tenants: TenantLookup
+    ) -> None:
+        self.identity = identity
+        self.now = now
+        self.tenants = tenants
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         if not is_api(request) or request.path in PUBLIC_PATHS:
@@ -57,7 +72,7 @@ class Authenticate:
         return call_next(request)
 
     def resolve(self, request: Request) -> Principal:
-        identity = self.sim.identity
+        identity = self.identity
         api_key = request.headers.get("X-Keap-API-Key")
         if api_key:
             return self._from_key(api_key)
@@ -74,18 +89,18 @@ class Authenticate:
             raise AuthError(INVALID_TOKEN)
         if access.revoked:
             raise AuthError(INVALID_TOKEN)
-        if self.sim.clock.time() >= access.expires_at:
+        if self.now() >= access.expires_at:
             raise AuthError(EXPIRED_TOKEN)
-        tenant = self.sim.tenants.get(access.tenant_id)
+        tenant = self.tenants.get(access.tenant_id)
         if tenant is None:
             raise AuthError(INVALID_TOKEN)
         return Principal(tenant, "oauth", access.client_id)
 
     def _from_key(self, key: str) -> Principal:
-        record = self.sim.identity.api_keys.get(key)
+        record = self.identity.api_keys.get(key)
         if record is None or record.revoked:
             raise AuthError(INVALID_TOKEN)
-        tenant = self.sim.tenants.get(record.tenant_id)
+        tenant = self.tenants.get(record.tenant_id)
         if tenant is None:
             raise AuthError(INVALID_TOKEN)
         return Principal(tenant, record.kind, record.key)

@@ -27,19 +27,20 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
-from ..api.common import UNCONVERTIBLE
-from ..oauth.views import INVALID_REFRESH_TOKEN
+from ..store.errors import UNCONVERTIBLE
+from ..wire import INVALID_REFRESH_TOKEN, JSON, json_response
 from .pipeline import ADMIN_PREFIX, Handler
-from .responses import EXPIRED_TOKEN, INVALID_TOKEN, JSON, MISSING_TOKEN, THROTTLED, json_response
+from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
 from .throttle import GUIDE_THROTTLED
 
 if TYPE_CHECKING:
@@ -49,6 +50,17 @@ FAULT_ENVIRON_KEY = "keapsim.fault"
 """The id of the rule that fired on a request (the journal records it)."""
 
 EffectKind = Literal["status", "delay", "drop", "malformed"]
+
+ErrorRenderer = Callable[[Request, str, int], Response]
+"""Renders an application error (message, status) in the request's API version's shape. The
+simulator hands the adapters' renderer in (``keapsim.app.application_error``): the gateway sits
+below the adapters and never imports them."""
+
+
+def plain_application_error(request: Request, message: str, status: int) -> Response:
+    """The renderer of rules built without the adapters' (a bare gateway in a benchmark):
+    v1's ``{"message"}`` shape for every path."""
+    return json_response({"message": message}, status)
 
 
 # -- canned bodies ---------------------------------------------------------------------------
@@ -81,7 +93,7 @@ CANNED: dict[str, Canned] = {
 class FaultSpec(BaseModel):
     """What a rule matches, what it does and when it fires. Unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str | None = Field(default=None, description="a label for lists and the journal")
     # match (every given condition must hold)
@@ -263,7 +275,7 @@ def _value_matches(actual: Any, expected: Any) -> bool:
         return False
     if isinstance(expected, str) and isinstance(actual, str):
         return fnmatch.fnmatchcase(actual, expected)
-    return actual == expected
+    return bool(actual == expected)
 
 
 def credential_tenant_id(identity: IdentityStore | None, request: Request) -> str | None:
@@ -301,12 +313,20 @@ class FaultRules:
     """The installed rules, in the order they were added (the first firing rule wins).
 
     ``identity`` lets rules match on ``tenant`` before authentication; ``enabled=False`` makes
-    the stage a pass-through (for benchmarks), rules stay installed.
+    the stage a pass-through (for benchmarks), rules stay installed. ``render_error`` answers
+    canned application errors (``duplicate_409``, ``bad_request``) in the API version's shape.
     """
 
-    def __init__(self, identity: IdentityStore | None = None, *, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        identity: IdentityStore | None = None,
+        *,
+        enabled: bool = True,
+        render_error: ErrorRenderer = plain_application_error,
+    ) -> None:
         self.identity = identity
         self.enabled = enabled
+        self.render_error = render_error
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -367,13 +387,32 @@ class FaultRules:
 
 
 # -- effects ---------------------------------------------------------------------------------
-class DroppedConnection(httpx.RemoteProtocolError, ConnectionResetError):
-    """Raised by the WSGI app for a dropped connection: in-process, ``httpx`` passes it through
-    to the caller as the same ``httpx.RemoteProtocolError`` a real closed socket gives (and it is
-    a ``ConnectionResetError`` for other WSGI clients)."""
+@cache
+def dropped_connection_type() -> type[ConnectionResetError]:
+    """The error the WSGI app raises for a dropped connection outside waitress.
 
-    def __init__(self) -> None:
-        super().__init__("Server disconnected without sending a response.")
+    In-process, ``httpx`` passes it through to the caller as the same
+    ``httpx.RemoteProtocolError`` a real closed socket gives (and it is a
+    ``ConnectionResetError`` for other WSGI clients). Built on first use: only in-process
+    callers meet it, and they have imported httpx already, so serving never loads httpx.
+    """
+    import httpx
+
+    class DroppedConnection(httpx.RemoteProtocolError, ConnectionResetError):
+        """A connection the simulator dropped on purpose (a ``drop`` fault)."""
+
+        def __init__(self) -> None:
+            super().__init__("Server disconnected without sending a response.")
+
+    DroppedConnection.__module__ = __name__
+    return DroppedConnection
+
+
+def __getattr__(name: str) -> Any:
+    # ``from keapsim.gateway.faults import DroppedConnection`` keeps working, lazily.
+    if name == "DroppedConnection":
+        return dropped_connection_type()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def drop_connection(request: Request) -> None:
@@ -395,7 +434,7 @@ def drop_connection(request: Request) -> None:
         except OSError:
             pass
         raise ClientDisconnected
-    raise DroppedConnection
+    raise dropped_connection_type()()
 
 
 def _delay(latency: float | tuple[float, float] | None, rng: random.Random) -> None:
@@ -406,15 +445,17 @@ def _delay(latency: float | tuple[float, float] | None, rng: random.Random) -> N
         time.sleep(seconds)
 
 
-def status_response(spec: FaultSpec, request: Request) -> Response:
-    """The response of a ``status`` effect: the canned body (in the path's API version's shape
-    for application errors), or the custom one."""
+def status_response(
+    spec: FaultSpec, request: Request, render_error: ErrorRenderer = plain_application_error
+) -> Response:
+    """The response of a ``status`` effect: the canned body (application errors rendered in the
+    path's API version's shape by ``render_error``), or the custom one."""
     canned = CANNED.get(spec.canned) if spec.canned else None
     status = spec.status or (canned.status if canned else 500)
     if spec.response is not None:
         response = _custom(spec.response, status)
     elif canned is not None and canned.application_message is not None:
-        response = application_error(request, canned.application_message, status)
+        response = render_error(request, canned.application_message, status)
     elif canned is not None:
         response = json_response(canned.body, status)
     else:
@@ -422,16 +463,6 @@ def status_response(spec: FaultSpec, request: Request) -> Response:
     for name, value in spec.response_headers.items():
         response.headers[name] = value
     return response
-
-
-def application_error(request: Request, message: str, status: int) -> Response:
-    if request.path.startswith("/crm/rest/v2"):
-        from ..api.v2 import error as v2_error
-
-        return v2_error(message, status)
-    from ..api.v1 import error as v1_error
-
-    return v1_error(message, status)
 
 
 def _custom(body: Any, status: int) -> Response:
@@ -484,4 +515,4 @@ class ApplyFaults:
             drop_connection(request)
         if spec.effect == "malformed":
             return malformed_response(spec, served)
-        return status_response(spec, request)
+        return status_response(spec, request, rules.render_error)

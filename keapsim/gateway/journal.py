@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-import yaml
 from werkzeug.wrappers import Request, Response
 
 from .auth import PRINCIPAL
@@ -288,6 +287,8 @@ class Journal:
                     },
                 }
             )
+        import yaml  # only the cassette export needs it; serving starts without it
+
         return yaml.safe_dump({"interactions": interactions, "version": 1}, sort_keys=False)
 
 

@@ -9,13 +9,13 @@ headers). Order: journal → faults → authentication → throttling → API ad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
 if TYPE_CHECKING:
-    from ..simulator import Simulator
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 Handler = Callable[[Request], Response]
 
@@ -36,7 +36,10 @@ class Gateway:
     """A WSGI application: the stages, then the adapters (``inner``)."""
 
     def __init__(
-        self, inner: Callable, stages: Iterable[Stage], context: dict | None = None
+        self,
+        inner: WSGIApplication,
+        stages: Iterable[Stage],
+        context: Mapping[str, Any] | None = None,
     ) -> None:
         self.inner = inner
         self.stages = list(stages)
@@ -58,7 +61,7 @@ class Gateway:
     def handle(self, request: Request) -> Response:
         return self._handle(request)
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.update(self.context)
         request = Request(environ)
         response = self.handle(request)
@@ -72,9 +75,16 @@ def _bind(stage: Stage, call_next: Handler) -> Handler:
     return handler
 
 
-def build_gateway(sim: Simulator, inner: Callable) -> Gateway:
-    from ..app import SIMULATOR
-    from .auth import Authenticate
-
-    stages: list[Stage] = [*sim.outer_stages(), Authenticate(sim), *sim.inner_stages()]
-    return Gateway(inner, stages, {SIMULATOR: sim})
+def build_gateway(
+    inner: WSGIApplication,
+    *,
+    authenticate: Stage,
+    before_auth: Iterable[Stage] = (),
+    after_auth: Iterable[Stage] = (),
+    context: Mapping[str, Any] | None = None,
+) -> Gateway:
+    """The gateway in Keap's order: ``before_auth`` (journal, faults), ``authenticate``,
+    ``after_auth`` (throttling), then ``inner`` (the adapters). ``context`` goes into every
+    request's environ (the simulator puts itself there for the views)."""
+    stages: list[Stage] = [*before_auth, authenticate, *after_auth]
+    return Gateway(inner, stages, context)

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-from werkzeug.wrappers import Response
+# json_response and JSON live in the neutral wire module; re-exported for the adapters.
+from ..wire import JSON, json_response
 
-JSON = "application/json"
-
-
-def json_response(
-    body: object,
-    status: int,
-    headers: dict[str, str] | None = None,
-    content_type: str = JSON,
-) -> Response:
-    """Compact JSON, as Keap sends it (its 61-byte malformed-JSON body has no spaces)."""
-    text = json.dumps(body, separators=(",", ":"))
-    return Response(text, status=status, headers=headers, content_type=content_type)
+__all__ = [
+    "EXPIRED_TOKEN",
+    "INVALID_TOKEN",
+    "JSON",
+    "MISSING_TOKEN",
+    "THROTTLED",
+    "fault",
+    "json_response",
+]
 
 
-def fault(faultstring: str, errorcode: str) -> dict:
+def fault(faultstring: str, errorcode: str) -> dict[str, Any]:
     return {"fault": {"faultstring": faultstring, "detail": {"errorcode": errorcode}}}
 
 

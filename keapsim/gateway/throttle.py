@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
@@ -45,7 +46,6 @@ from .responses import THROTTLED, json_response
 
 if TYPE_CHECKING:
     from ..config import TenantSettings, Window
-    from ..simulator import Simulator
 
 DAY = 86_400
 MINUTE = 60.0
@@ -113,10 +113,15 @@ def _rolling_wait(stamps: deque[float], limit: int, length: float, now: float) -
 
 class Throttle:
     """Gateway stage: counts requests per app/key and per tenant, adds Keap's quota headers and
-    answers 429 (``guide``: 503) over a limit."""
+    answers 429 (``guide``: 503) over a limit.
 
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
+    ``now`` is the simulated time in seconds; ``tenant_host`` names a tenant's account host for
+    ``x-keap-tenant-id``.
+    """
+
+    def __init__(self, now: Callable[[], float], tenant_host: Callable[[str], str]) -> None:
+        self.now = now
+        self.tenant_host = tenant_host
         self._lock = threading.Lock()
         # tenant id → bucket key (("tenant", id), ("oauth", client id), ("SAK", key)…) → bucket
         self._buckets: dict[str, dict[tuple[str, str], Bucket]] = {}
@@ -132,7 +137,7 @@ class Throttle:
     def usage(self, tenant_id: str) -> dict[str, dict[str, int]]:
         """A tenant's current counts, by bucket (``"tenant"``, ``"SAK:<key>"``,
         ``"oauth:<client id>"``): requests in the rolling second and minute and the UTC day."""
-        now = self.sim.clock.time()
+        now = self.now()
         day = int(now // DAY)
         result = {}
         with self._lock:
@@ -165,7 +170,7 @@ class Throttle:
             return call_next(request)
         limits = settings.limits
         product_window = limits.oauth_app if principal.kind == "oauth" else limits.api_key
-        now = self.sim.clock.time()
+        now = self.now()
         day = int(now // DAY)
         with self._lock:
             product = self._bucket(tenant.id, (principal.kind, principal.quota_key))
@@ -208,7 +213,7 @@ class Throttle:
         if product_window.per_day is not None:
             headers += _family(PRODUCT_QUOTA, [(product_window.per_day, "day", product.day_used)])
             headers.append((f"{PRODUCT_QUOTA}expiry-time", str((product.day + 1) * DAY * 1000)))
-        headers.append((TENANT_ID, self.sim.tenant_host(principal.tenant.id)))
+        headers.append((TENANT_ID, self.tenant_host(principal.tenant.id)))
         # Since the per-tenant daily limit (2026-06) the tenant headers carry both windows,
         # pipe-delimited: "minute|day" (facts §6.3).
         windows = []

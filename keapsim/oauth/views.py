@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, redirect, render_template_string, request
+from werkzeug.wrappers import Response as BaseResponse
 
-from ..app import current_simulator
-from ..gateway.responses import json_response
+from ..context import current_simulator
 from ..store.identity import InvalidGrant, OAuthApp
+from ..wire import INVALID_REFRESH_TOKEN, MISSING_REFRESH_TOKEN, json_response
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -30,10 +31,8 @@ AUTO_APPROVE = "keapsim_auto_approve"
 # Keap's denial redirect (infusionsoft-php issue #115). Its ``error_uri`` value is not quoted
 # in the facts, so keapsim leaves that parameter out.
 DENIED_DESCRIPTION = "User denied access to resource"
-# Both observed in the wild (facts §2.1): the first for a refresh token Keap cannot use at all,
-# the second for one already used. keapsim sends the first when the parameter is missing.
-MISSING_REFRESH_TOKEN = {"error": "invalid_request", "error_description": "Invalid Refresh Token"}
-INVALID_REFRESH_TOKEN = {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+# MISSING_REFRESH_TOKEN / INVALID_REFRESH_TOKEN (wire.py) are both observed in the wild (facts
+# §2.1); keapsim sends the first when the parameter is missing.
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }} · keapsim</title>
@@ -60,14 +59,14 @@ def _sim() -> Simulator:
     return current_simulator()
 
 
-def _error_page(message: str, status: int = 400) -> Response:
+def _error_page(message: str, status: int = 400) -> BaseResponse:
     """Problems with the client or the redirect URI are shown to the person, never redirected
     (RFC 6749 §4.1.2.1: the redirect URI cannot be trusted)."""
     html = render_template_string(PAGE, title="Authorization error", error=message)
     return Response(html, status=status, content_type="text/html; charset=utf-8")
 
 
-def _redirect_with(uri: str, params: dict[str, str]) -> Response:
+def _redirect_with(uri: str, params: dict[str, str]) -> BaseResponse:
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return redirect(urlunsplit(parts._replace(query=urlencode(query))), 302)
@@ -78,7 +77,7 @@ def _scope(sim: Simulator, tenant_id: str) -> str:
     return f"full|{sim.tenant_host(tenant_id)}"
 
 
-def _checked_request(params: dict[str, str]) -> tuple[OAuthApp, str] | Response:
+def _checked_request(params: dict[str, str]) -> tuple[OAuthApp, str] | BaseResponse:
     """The app and redirect URI of an authorization request, or the error page to show."""
     sim = _sim()
     for required in ("client_id", "redirect_uri"):
@@ -97,7 +96,9 @@ def _checked_request(params: dict[str, str]) -> tuple[OAuthApp, str] | Response:
     return app, redirect_uri
 
 
-def _decide(app: OAuthApp, redirect_uri: str, state: str, scope: str, approve: bool) -> Response:
+def _decide(
+    app: OAuthApp, redirect_uri: str, state: str, scope: str, approve: bool
+) -> BaseResponse:
     sim = _sim()
     if not approve:
         return _redirect_with(
@@ -119,10 +120,10 @@ def _decide(app: OAuthApp, redirect_uri: str, state: str, scope: str, approve: b
 
 
 @blueprint.get(AUTHORIZE_PATH)
-def authorize() -> Response:
+def authorize() -> BaseResponse:
     params = request.args.to_dict()
     checked = _checked_request(params)
-    if isinstance(checked, Response):
+    if isinstance(checked, BaseResponse):
         return checked
     app, redirect_uri = checked
     state, scope = params.get("state", ""), params.get("scope", "")
@@ -148,10 +149,10 @@ def authorize() -> Response:
 
 
 @blueprint.post(AUTHORIZE_PATH)
-def authorize_decision() -> Response:
+def authorize_decision() -> BaseResponse:
     params = request.form.to_dict()
     checked = _checked_request(params)
-    if isinstance(checked, Response):
+    if isinstance(checked, BaseResponse):
         return checked
     app, redirect_uri = checked
     return _decide(
@@ -166,13 +167,13 @@ def authorize_decision() -> Response:
 # -- /token -------------------------------------------------------------------------------------
 def _oauth_error(
     error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
-) -> Response:
+) -> BaseResponse:
     return _no_store(
         json_response({"error": error, "error_description": description}, status, headers)
     )
 
 
-def _no_store(response: Response) -> Response:
+def _no_store(response: BaseResponse) -> BaseResponse:
     # RFC 6749 §5.1: token responses must not be cached.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -196,13 +197,13 @@ def _client_credentials() -> tuple[str, str] | None:
         if body_id and body_id != client_id:
             return None
         return client_id, secret
-    client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
-    if client_id and secret:
-        return client_id, secret
+    form_id, form_secret = request.form.get("client_id"), request.form.get("client_secret")
+    if form_id and form_secret:
+        return form_id, form_secret
     return None
 
 
-def _token_body(sim: Simulator, access: AccessToken, refresh: RefreshToken) -> Response:
+def _token_body(sim: Simulator, access: AccessToken, refresh: RefreshToken) -> BaseResponse:
     body = {
         "access_token": access.token,
         "token_type": "bearer",
@@ -218,7 +219,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @blueprint.post(TOKEN_PATH)
-def token() -> Response:
+def token() -> BaseResponse:
     sim = _sim()
     if request.get_data(cache=True).strip() and request.mimetype not in FORM_TYPES:
         # Otherwise a JSON body reads as an empty form, and the client would be told its

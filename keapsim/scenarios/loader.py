@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..config import TenantSettings
+from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
 
@@ -27,7 +26,7 @@ class ScenarioError(ValueError):
 
 # -- the file's schema -----------------------------------------------------------------------
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class SeedSpec(_Strict):
@@ -159,6 +158,8 @@ def validate_scenario(document: Any, source: str = "document") -> Scenario:
 
 def load_scenario(path_or_name: str | Path) -> Scenario:
     """Read a scenario file, or a shipped scenario by name, and validate it."""
+    import yaml  # only scenario files need it; serving starts without it
+
     path = Path(path_or_name)
     if not path.is_file():
         path = library_path(str(path_or_name))
@@ -206,8 +207,11 @@ def apply_scenario(
     return AppliedScenario(scenario, tenant.id, credentials, rules, created)
 
 
-def _advancer(sim: Simulator, seconds: float) -> Callable[[], object]:
-    return lambda: sim.clock.advance(seconds)
+def _advancer(sim: Simulator, seconds: float) -> Callable[[], None]:
+    def advance() -> None:
+        sim.clock.advance(seconds)
+
+    return advance
 
 
 def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials | None, bool]:
@@ -231,8 +235,6 @@ def _tenant(sim: Simulator, spec: TenantSpec) -> tuple[Tenant, TenantCredentials
 
 
 def _settings(base: TenantSettings, changes: dict[str, Any]) -> TenantSettings:
-    from ..admin.tenants import deep_merge  # the admin API's PATCH semantics, one definition
-
     try:
         return TenantSettings.model_validate(deep_merge(base.model_dump(), changes))
     except ValidationError as err:

@@ -34,12 +34,19 @@ from pydantic import ValidationError
 
 from ..config import TenantSettings
 from ..store import Tenant
-from ..store.identity import AccessToken, ApiKey, AuthorizationCode, OAuthApp, RefreshToken
+from ..store.identity import (
+    AccessToken,
+    ApiKey,
+    AuthorizationCode,
+    OAuthApp,
+    RefreshToken,
+    TenantCredentials,
+)
 from ..store.memory import bulk_load
 from .codec import from_json, to_json
 
 if TYPE_CHECKING:
-    from ..simulator import Simulator, TenantCredentials
+    from ..simulator import Simulator
 
 FORMAT = "keapsim-state"
 FORMAT_VERSION = 1
@@ -295,8 +302,6 @@ def load_state(sim: Simulator, document: Any, tenant_id: str | None = None) -> l
 def _simulator_parts(
     document: dict[str, Any], ids: list[str]
 ) -> tuple[TenantCredentials | None, float, float | None]:
-    from ..simulator import TenantCredentials
-
     raw = document.get("default_tenant")
     default = None
     if raw is not None:

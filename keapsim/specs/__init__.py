@@ -7,8 +7,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 HERE = Path(__file__).parent
 V1_DOCUMENT = HERE / "2025-11-05-v1.json"
 V2_DOCUMENT_2025 = HERE / "2025-11-05-v2.json"
@@ -22,6 +20,8 @@ def load_v1() -> dict[str, Any]:
 
 @cache
 def load_v2() -> dict[str, Any]:
+    import yaml  # serving starts without it; the document loads on first use
+
     # 1.3 MB of YAML: the C loader takes well under a second, the pure-Python one several.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(V2_DOCUMENT.read_text(), Loader=loader)  # noqa: S506 (a safe loader)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 KeyKind = Literal["PAT", "SAK"]
 
@@ -236,3 +236,21 @@ class IdentityStore:
                 return False
             record.revoked = True
             return True
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    """Everything a client needs to talk to one tenant (what ``Simulator.create_tenant``
+    returns; here, below the simulator, so that snapshots can rebuild it)."""
+
+    tenant_id: str
+    host: str
+    api_key: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    access_token: str
+    refresh_token: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -409,3 +409,19 @@ def test_admin_calls_are_never_faulted(sim: Simulator, admin: httpx.Client) -> N
     sim.faults.add(effect="drop")
     assert admin.get("/_keapsim/faults").status_code == 200
     assert admin.delete("/_keapsim/faults").status_code == 204
+
+
+def test_rules_without_the_adapters_renderer_answer_in_v1s_shape() -> None:
+    """The gateway does not import the adapters: the simulator hands them in. A bare rule set
+    (a benchmark's gateway) renders application errors as ``{"message"}``."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from keapsim.gateway.faults import FaultRules, status_response
+
+    rules = FaultRules()
+    rule = rules.add(canned="duplicate_409")
+    request = Request(EnvironBuilder(path="/crm/rest/v2/contacts", method="POST").get_environ())
+    response = status_response(rule.spec, request, rules.render_error)
+    assert response.status_code == 409
+    assert response.get_json() == {"message": "A contact with this email address already exists"}

@@ -41,6 +41,3 @@ def no_content() -> Response:
 
 def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
-
-
-from . import campaigns, contacts, declared, notes, tags, users  # noqa: E402,F401  (routes)

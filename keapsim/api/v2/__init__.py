@@ -49,6 +49,3 @@ def _domain_error(err: DomainError) -> Response:
 
 def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
-
-
-from . import campaigns, contacts, declared, lead_sources, notes, tags, users  # noqa: E402,F401
