@@ -32,6 +32,7 @@ class LazyGroup(click.Group):
         "scenario": ("keapsim.scenarios.cli", "scenario_group"),
         "state": ("keapsim.snapshots.cli", "state_group"),
         "contracts": ("contracts.cli", "contracts_group"),
+        "coverage": ("keapsim.coverage.cli", "coverage_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
