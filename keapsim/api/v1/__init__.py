@@ -43,4 +43,13 @@ def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
 
 
-from . import campaigns, contacts, declared, notes, tags, users  # noqa: E402,F401  (routes)
+from . import (  # noqa: E402,F401  (routes)
+    campaigns,
+    companies,
+    contacts,
+    declared,
+    notes,
+    opportunities,
+    tags,
+    users,
+)

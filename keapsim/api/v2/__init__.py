@@ -51,4 +51,14 @@ def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
 
 
-from . import campaigns, contacts, declared, lead_sources, notes, tags, users  # noqa: E402,F401
+from . import (  # noqa: E402,F401  (routes)
+    campaigns,
+    companies,
+    contacts,
+    declared,
+    lead_sources,
+    notes,
+    opportunities,
+    tags,
+    users,
+)
