@@ -169,7 +169,9 @@ class CompanyStore(DeclaredStore[Company]):
         return [Extra("company_tags", self._dump_links, self._load_links)]
 
     # -- Keap's rules for a write ---------------------------------------------------------------
-    def normalise(self, values: dict[str, Any], current: Company | None) -> dict[str, Any]:
+    def normalise(
+        self, values: dict[str, Any], current: Company | None, now: datetime
+    ) -> dict[str, Any]:
         out = dict(values)
         if "address" in out:
             out["address"] = _address(out["address"])

@@ -76,7 +76,9 @@ OPPORTUNITY_STAGE_SPEC = ResourceSpec(
 class OpportunityStageStore(DeclaredStore[OpportunityStage]):
     spec = OPPORTUNITY_STAGE_SPEC
 
-    def normalise(self, values: dict[str, Any], current: OpportunityStage | None) -> dict[str, Any]:
+    def normalise(
+        self, values: dict[str, Any], current: OpportunityStage | None, now: datetime
+    ) -> dict[str, Any]:
         if "checklist_items" not in values:
             return values
         items = values["checklist_items"] or []
@@ -193,7 +195,9 @@ class OpportunityStore(DeclaredStore[Opportunity]):
         self.tenant.contacts.table.on_remove.append(self._drop_contact)
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
 
-    def normalise(self, values: dict[str, Any], current: Opportunity | None) -> dict[str, Any]:
+    def normalise(
+        self, values: dict[str, Any], current: Opportunity | None, now: datetime
+    ) -> dict[str, Any]:
         out = dict(values)
         if "custom_fields" in out:
             custom = out["custom_fields"] or {}
@@ -203,7 +207,7 @@ class OpportunityStore(DeclaredStore[Opportunity]):
         if "include_in_forecast" in out and out["include_in_forecast"] is None:
             out["include_in_forecast"] = False
         if current is None or out.get("stage_id", current.stage_id) != current.stage_id:
-            out["stage_entrance_time"] = self.core.now()
+            out["stage_entrance_time"] = now
         return out
 
     def create(self, *positional: Any, **values: Any) -> Opportunity:
@@ -270,11 +274,12 @@ class StageMoveStore(RecordStore[StageMove]):
         return list(self.select(Query(lookups=[Lookup("opportunity_id", "eq", opportunity_id)])))
 
     def record(self, opportunity: Opportunity, from_stage: int) -> StageMove:
-        """Record that ``opportunity`` (already in its new stage) came from ``from_stage``.
-        The user of the move is the acting user, who also created the record."""
+        """Record that ``opportunity`` (already in its new stage, which it entered at its
+        ``stage_entrance_time``) came from ``from_stage``. The user of the move is the acting
+        user, who also created the record."""
         with self.core.write():
             previous = self.of_opportunity(opportunity.id)
-            now = self.core.now()
+            now = opportunity.stage_entrance_time or self.core.now()
             user = self.tenant.users.account_owner().id
             move = StageMove(
                 self.table.new_id(),

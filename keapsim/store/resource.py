@@ -192,10 +192,11 @@ class DeclaredStore(RecordStore[R]):
             f.name: values[f.name] if f.name in values else f.initial() for f in self.spec.fields
         }
         with self.core.write():
-            filled = self.normalise(filled, None)
+            now = self.core.now()
+            filled = self.normalise(filled, None, now)
             for item in self.spec.fields:
                 self._check(item, filled[item.name])
-            stamps = self._stamps(created=True)
+            stamps = self._stamps(now, created=True)
             record: R = self.spec.record(id=self.table.new_id(), **filled, **stamps)
             return self.table.add(record)
 
@@ -208,16 +209,18 @@ class DeclaredStore(RecordStore[R]):
                     self.spec.field(name)
                 except KeyError:
                     raise Invalid(f"Unknown field: {name}", field=name) from None
-            changes = self.normalise(changes, record)
+            now = self.core.now()
+            changes = self.normalise(changes, record, now)
             for name, value in changes.items():
                 self._check(self.spec.field(name), value)
-            changes = {**changes, **self._stamps(created=False)}
+            changes = {**changes, **self._stamps(now, created=False)}
             return self.table.replace(replace(record, **changes))  # type: ignore[type-var]
 
-    def normalise(self, values: dict[str, Any], current: R | None) -> dict[str, Any]:
+    def normalise(self, values: dict[str, Any], current: R | None, now: datetime) -> dict[str, Any]:
         """Keap's rules for the given field values before they are checked and stored (inside
-        the write): ``current`` is the record an update changes, ``None`` on create. Returns
-        the values to store; a subclass raises a domain error for values Keap refuses."""
+        the write): ``current`` is the record an update changes, ``None`` on create; ``now``
+        the write's time (its timestamps' too). Returns the values to store; a subclass raises
+        a domain error for values Keap refuses."""
         return values
 
     def acting_user_id(self) -> int:
@@ -225,10 +228,9 @@ class DeclaredStore(RecordStore[R]):
         (``keapsim/api/v1/users.py``, userinfo)."""
         return self.tenant.users.account_owner().id
 
-    def _stamps(self, *, created: bool) -> dict[str, Any]:
+    def _stamps(self, now: datetime, *, created: bool) -> dict[str, Any]:
         spec, stamps = self.spec, {}
         names = (spec.created, spec.updated) if created else (spec.updated,)
-        now = self.core.now()
         stamps.update({name: now for name in names if name})
         users = (spec.created_by, spec.updated_by) if created else (spec.updated_by,)
         if any(users):
