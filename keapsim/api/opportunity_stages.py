@@ -14,6 +14,8 @@ from ..store.opportunities import OPPORTUNITY_STAGE_SPEC, ChecklistItem
 from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str
 from .crud import ApiResource, ListKey, Routes, WireField
 
+# v2's comparison operators (as keapsim.api.v2.filters.COMPARE, which this module cannot
+# import: the v2 package imports the declarations while it loads).
 COMPARE = ("==", ">", "<", ">=", "<=")
 
 

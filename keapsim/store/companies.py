@@ -20,7 +20,7 @@ from .custom_fields import COMPANY
 from .errors import Invalid
 from .indexes import HashIndex, Index, SortedIndex
 from .links import Links
-from .models import Tag
+from .models import CustomField, Tag
 from .regions import normalise_region
 from .resource import DeclaredStore, Field, ResourceSpec
 
@@ -161,9 +161,15 @@ class CompanyStore(DeclaredStore[Company]):
         self.tags: Links[int, int] = Links()  # company id ↔ tag id
 
     def attach(self) -> None:
-        self.table.on_remove.append(lambda company: self.tags.forget_left(company.id))
-        self.tenant.tags.table.on_remove.append(lambda tag: self.tags.forget_right(tag.id))
+        self.table.on_remove.append(self._forget_company_tags)
+        self.tenant.tags.table.on_remove.append(self._forget_tag)
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
+
+    def _forget_company_tags(self, company: Company) -> None:
+        self.tags.forget_left(company.id)
+
+    def _forget_tag(self, tag: Tag) -> None:
+        self.tags.forget_right(tag.id)
 
     def extras(self) -> list[Extra]:
         return [Extra("company_tags", self._dump_links, self._load_links)]
@@ -192,7 +198,7 @@ class CompanyStore(DeclaredStore[Company]):
             out["opt_in_reason"] = None  # no address, nothing to be opted in
         return out
 
-    def _drop_custom_field(self, field: Any) -> None:
+    def _drop_custom_field(self, field: CustomField) -> None:
         for company in self.table.scan(lambda c: field.id in c.custom_fields):
             values = {k: v for k, v in company.custom_fields.items() if k != field.id}
             self.table.replace(replace(company, custom_fields=values))

@@ -28,6 +28,7 @@ from .base import Lookup, Query, Table
 from .custom_fields import OPPORTUNITY
 from .errors import Invalid
 from .indexes import HashIndex, Index
+from .models import Contact, CustomField
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 STAGE_MOVE = "opportunity.stage_move"
@@ -225,11 +226,11 @@ class OpportunityStore(DeclaredStore[Opportunity]):
                 self.core.record(STAGE_MOVE, "opportunity", opportunity.id)
             return opportunity
 
-    def _drop_contact(self, contact: Any) -> None:
+    def _drop_contact(self, contact: Contact) -> None:
         for opportunity in self.select(Query(lookups=[Lookup("contact_id", "eq", contact.id)])):
             self.table.remove(opportunity.id)
 
-    def _drop_custom_field(self, field: Any) -> None:
+    def _drop_custom_field(self, field: CustomField) -> None:
         for opportunity in self.table.scan(lambda o: field.id in o.custom_fields):
             values = {k: v for k, v in opportunity.custom_fields.items() if k != field.id}
             self.table.replace(replace(opportunity, custom_fields=values))

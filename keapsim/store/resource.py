@@ -229,7 +229,8 @@ class DeclaredStore(RecordStore[R]):
         return self.tenant.users.account_owner().id
 
     def _stamps(self, now: datetime, *, created: bool) -> dict[str, Any]:
-        spec, stamps = self.spec, {}
+        spec = self.spec
+        stamps: dict[str, Any] = {}
         names = (spec.created, spec.updated) if created else (spec.updated,)
         stamps.update({name: now for name in names if name})
         users = (spec.created_by, spec.updated_by) if created else (spec.updated_by,)

@@ -60,12 +60,12 @@ def company_v1(
         "address": address_v1(company.address),
         "notes": company.notes,
         "website": company.website,
-        "custom_fields": custom_values_out(company, tenant, COMPANY),
     }
-    if not everything:
-        for name in OPTIONAL_BY_DEFAULT:
-            if name not in (optional or set()):
-                body.pop(name)
+    wanted = set(OPTIONAL_BY_DEFAULT) if everything else optional or set()
+    if "custom_fields" in wanted:
+        body["custom_fields"] = custom_values_out(company, tenant, COMPANY)
+    for name in set(OPTIONAL_BY_DEFAULT) - wanted:
+        body.pop(name, None)
     return compact(body)
 
 

@@ -67,10 +67,9 @@ def opportunity_v1(
         "opportunity_notes": opportunity.opportunity_notes,
         "date_created": iso(opportunity.created_time),
         "last_updated": iso(opportunity.last_updated_time),
-        "custom_fields": custom_values_out(opportunity, tenant, OPPORTUNITY),
     }
-    if not everything and "custom_fields" not in (optional or set()):
-        body.pop("custom_fields")
+    if everything or "custom_fields" in (optional or set()):
+        body["custom_fields"] = custom_values_out(opportunity, tenant, OPPORTUNITY)
     return compact(body)
 
 
@@ -206,7 +205,7 @@ def _searched(tenant: Tenant, term: str) -> Callable[[Opportunity], bool]:
 
     def found(o: Opportunity) -> bool:
         contact = tenant.contacts.find(o.contact_id)
-        texts = [o.opportunity_title]
+        texts: list[str | None] = [o.opportunity_title]
         if contact is not None:
             email1 = next(
                 (e.get("email") for e in contact.email_addresses if e.get("field") == "EMAIL1"),

@@ -135,12 +135,12 @@ def company_v2(
         "phone_number": company.phone_number,
         "create_time": iso(company.create_time),
         "update_time": iso(company.update_time),
-        "custom_fields": custom_values_out(company, tenant, COMPANY, str),
     }
-    if not everything:
-        left_out = set(OPTIONAL) - (fields or set())
-        body = {k: v for k, v in body.items() if k not in left_out}
-    return {k: v for k, v in body.items() if v is not None}
+    wanted = set(OPTIONAL) if everything else fields or set()
+    if "custom_fields" in wanted:
+        body["custom_fields"] = custom_values_out(company, tenant, COMPANY, str)
+    left_out = set(OPTIONAL) - wanted
+    return {k: v for k, v in body.items() if v is not None and k not in left_out}
 
 
 def address_v2(address: dict[str, Any] | None) -> dict[str, Any] | None:

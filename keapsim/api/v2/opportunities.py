@@ -110,8 +110,9 @@ def opportunity_v2(
         "lead_source": lead_source_of(contact, tenant),
     }
     asked = fields or set()
+    if "custom_fields" in asked:
+        body["custom_fields"] = custom_values_out(opportunity, tenant, OPPORTUNITY, str)
     optional: dict[str, Any] = {
-        "custom_fields": custom_values_out(opportunity, tenant, OPPORTUNITY, str),
         "created_by": sid(opportunity.created_by),
         "last_updated_by": sid(opportunity.last_updated_by),
         "stage_entrance_time": _time(opportunity.stage_entrance_time),
