@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+from decimal import Decimal
 
 from faker import Faker
 
 from .store import Tenant
+from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
 
 TAG_CATEGORIES = {
@@ -27,6 +30,19 @@ CUSTOM_FIELDS = [
 ]
 # Area codes that phonenumbers accepts as valid US numbers, so E.164 forms are realistic.
 AREA_CODES = ["212", "312", "415", "602", "617", "713", "808", "919"]
+# The sales pipeline: (name, probability, target days, checklist). Keap's own default stages
+# are not published; these are keapsim's.
+PIPELINE = [
+    ("New Opportunity", 10, 7, ["Qualify the need"]),
+    ("Qualified", 25, 14, ["Book a demo", "Confirm the budget"]),
+    ("Proposal Sent", 50, 14, ["Send the proposal"]),
+    ("Negotiation", 75, 7, []),
+    ("Won", 100, 0, []),
+    ("Lost", 0, 0, []),
+]
+COMPANY_CUSTOM_FIELDS = [("Industry", "Text"), ("Employees", "WholeNumber")]
+OPPORTUNITY_CUSTOM_FIELDS = [("Deal Source", "Text")]
+INDUSTRIES = ["Software", "Retail", "Health", "Construction", "Finance"]
 
 
 def seed_tenant(tenant: Tenant, contacts: int = 50, faker_seed: int | None = None) -> dict:
@@ -112,6 +128,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
             campaign = rng.choice(campaigns)
             sequence = rng.choice(campaign.sequences)
             tenant.campaigns.add_to_sequence(campaign.id, sequence.id, [contact.id])
+    sales = seed_sales(tenant, fake, rng, tag_ids, [u.id for u in users])
     return {
         "contacts": contacts,
         "users": len(users),
@@ -119,4 +136,89 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         "campaigns": len(campaigns),
         "lead_sources": len(LEAD_SOURCES),
         "custom_fields": len(CUSTOM_FIELDS),
+        **sales,
     }
+
+
+def seed_sales(
+    tenant: Tenant, fake: Faker, rng: random.Random, tag_ids: list[int], user_ids: list[int]
+) -> dict[str, int]:
+    """The pipeline's stages, companies (one for every ten contacts, at least three) with
+    tags, and opportunities for about a third of the contacts, some moved along the pipeline
+    (so stage moves have history). Made after the contacts, so that the contacts a Faker seed
+    gives are the same with or without this part."""
+    stages = [
+        tenant.opportunity_stages.create(
+            name=name,
+            order=order,
+            probability=probability,
+            target_number_days=days,
+            checklist_items=[
+                {"id": None, "description": item, "order": n, "required": n == 1}
+                for n, item in enumerate(checklist, start=1)
+            ],
+        )
+        for order, (name, probability, days, checklist) in enumerate(PIPELINE, start=1)
+    ]
+    company_fields = [
+        tenant.custom_fields.create(label, kind, record_type=COMPANY)
+        for label, kind in COMPANY_CUSTOM_FIELDS
+    ]
+    deal_source = [
+        tenant.custom_fields.create(label, kind, record_type=OPPORTUNITY)
+        for label, kind in OPPORTUNITY_CUSTOM_FIELDS
+    ][0]
+    contacts = tenant.contacts.list()
+    companies = [
+        _seed_company(tenant, fake, rng, tag_ids, company_fields)
+        for _ in range(max(3, len(contacts) // 10))
+    ]
+    opportunities = 0
+    for contact in contacts:
+        if rng.random() >= 0.35:
+            continue
+        low = Decimal(rng.randrange(500, 20_000, 50))
+        opportunity = tenant.opportunities.create(
+            opportunity_title=fake.catch_phrase()[:100],
+            contact_id=contact.id,
+            stage_id=stages[0].id,
+            user_id=rng.choice(user_ids),
+            include_in_forecast=rng.random() < 0.7,
+            projected_revenue_low=low,
+            projected_revenue_high=low * Decimal("1.5"),
+            estimated_close_time=tenant.core.now() + timedelta(days=rng.randint(7, 120)),
+            custom_fields={deal_source.id: rng.choice(["Referral", "Inbound", "Event"])},
+        )
+        for stage in stages[1 : rng.randint(1, len(stages) - 1)]:
+            tenant.opportunities.update(opportunity.id, stage_id=stage.id)
+        opportunities += 1
+    return {
+        "opportunity_stages": len(stages),
+        "companies": len(companies),
+        "opportunities": opportunities,
+    }
+
+
+def _seed_company(
+    tenant: Tenant, fake: Faker, rng: random.Random, tag_ids: list[int], fields: list
+) -> int:
+    state = fake.state_abbr(include_territories=False, include_freely_associated_states=False)
+    name = fake.unique.company()
+    domain = "".join(ch for ch in name.lower() if ch.isalnum())[:20] + ".example"
+    company = tenant.companies.create(
+        company_name=name,
+        email_address=f"info@{domain}",
+        phone_number={"number": f"({rng.choice(AREA_CODES)}) 555-{rng.randint(1000, 9999)}"},
+        address={
+            "line1": fake.street_address(),
+            "locality": fake.city(),
+            "region": state,
+            "country_code": "USA",
+            "zip_code": fake.zipcode_in_state(state),
+        },
+        website=f"https://www.{domain}",
+        custom_fields={fields[0].id: rng.choice(INDUSTRIES), fields[1].id: rng.randint(5, 5000)},
+    )
+    for tag_id in rng.sample(tag_ids, k=rng.randint(0, 2)):
+        tenant.companies.apply_tag(company.id, tag_id)
+    return company.id

@@ -3,13 +3,16 @@ package generates its list / get / create / update / delete routes
 (``keapsim/api/v1/declared.py``, ``keapsim/api/v2/declared.py``).
 
 A declaration names the tenant store (a :class:`~keapsim.store.resource.DeclaredStore`), the
-wire name of each field per version, which fields v2 lists may filter and order by, and the
-routes each version has. Hand-written adapters remain for what Keap does beyond CRUD. The
-recipe is in ``docs/design/store.md``.
+wire name of each field per version, which fields v2 lists may filter and order by (under the
+field's wire name or, with :class:`ListKey`, under a name of Keap's own), and the routes each
+version has. Nested values (lists of objects) declare their own converters (``into``/``out``).
+Hand-written adapters remain for what Keap does beyond CRUD. The recipe is in
+``docs/design/store.md``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,8 +32,10 @@ SAME = "\0same"  # a field's wire name equals its store name
 @dataclass(frozen=True, slots=True)
 class WireField:
     """One store field on the wire. ``v1``/``v2`` give its wire name (``None``: the version
-    does not show it); ``filters`` the v2 ``filter`` operators it takes; ``order`` whether v2
-    ``order_by`` takes it; ``out`` a converter for the answer (by type when absent)."""
+    does not show it); ``filters`` the v2 ``filter`` operators it takes (``==`` on text; ids,
+    numbers and times also compare); ``order`` whether v2 ``order_by`` takes it; ``out`` a
+    converter for the answer and ``into`` one for a request value (``into(value, wire_name)``,
+    raising :class:`~keapsim.api.common.BadInput`), both by type when absent."""
 
     name: str
     v1: str | None = SAME
@@ -39,6 +44,7 @@ class WireField:
     filters: tuple[str, ...] = ()
     order: bool = False
     out: Callable[[Any], Any] | None = None
+    into: Callable[[Any, str], Any] | None = None
 
     def wire(self, version: Version) -> str | None:
         name = self.v1 if version == "v1" else self.v2
@@ -58,13 +64,26 @@ class Routes:
 
 
 @dataclass(frozen=True, slots=True)
+class ListKey:
+    """A v2 ``filter`` or ``order_by`` name that is not the wire name of the store field it
+    reads (Keap names some after the record: ``opportunity_stage_id`` for a stage's id,
+    ``stage_order`` for its ``order``); ``ops`` are the filter operators it takes."""
+
+    name: str
+    field: str  # the store field
+    ops: tuple[str, ...] = ("==",)
+
+
+@dataclass(frozen=True, slots=True)
 class ApiResource:
     store: str  # the tenant store's registered name
     spec: ResourceSpec
     fields: tuple[WireField, ...]
     v1: Routes | None = None
     v2: Routes | None = None
-    default_order: str = "id"  # v2's order without ``order_by``
+    default_order: str = "id"  # v2's order without ``order_by`` (a name ``order_by`` takes)
+    filters: tuple[ListKey, ...] = ()  # v2 filter names besides the fields' own
+    orders: tuple[ListKey, ...] = ()  # v2 order_by names besides the fields' own
 
     @property
     def kind(self) -> str:
@@ -73,10 +92,25 @@ class ApiResource:
     def wire_fields(self, version: Version) -> list[tuple[str, WireField]]:
         return [(wire, f) for f in self.fields if (wire := f.wire(version)) is not None]
 
-    def store_type(self, field: WireField) -> type:
-        if field.name == "id":
+    def filter_keys(self) -> dict[str, ListKey]:
+        """Every v2 ``filter`` name → the store field it reads and its operators."""
+        keys = {wire: ListKey(wire, f.name, f.filters) for wire, f in self.wire_fields("v2")}
+        return {**{k: v for k, v in keys.items() if v.ops}, **{k.name: k for k in self.filters}}
+
+    def order_keys(self) -> dict[str, str]:
+        """Every v2 ``order_by`` name → the store field it orders by (``id`` always)."""
+        keys = {wire: f.name for wire, f in self.wire_fields("v2") if f.order}
+        return {**keys, **{k.name: k.field for k in self.orders}, "id": "id"}
+
+    def store_type(self, field: WireField | str) -> type:
+        """The type of a store field (by name or by its :class:`WireField`)."""
+        name = field if isinstance(field, str) else field.name
+        spec = self.spec
+        if name == "id" or name in (spec.created_by, spec.updated_by):
             return int
-        return self.spec.field(field.name).type
+        if name in (spec.created, spec.updated):
+            return datetime
+        return spec.field(name).type
 
 
 # -- records out -----------------------------------------------------------------------------
@@ -111,7 +145,11 @@ def body_in(resource: ApiResource, body: dict[str, Any], version: Version) -> di
     of the wrong type is a 400 "Input could not be converted" (facts §5.2)."""
     values: dict[str, Any] = {}
     for wire, field in resource.wire_fields(version):
-        if field.writable and field.name != "id" and wire in body:
+        if not field.writable or field.name == "id" or wire not in body:
+            continue
+        if field.into is not None:
+            values[field.name] = field.into(body[wire], wire)
+        else:
             values[field.name] = _in(body[wire], wire, resource.store_type(field), version)
     return values
 
@@ -127,25 +165,28 @@ def _in(value: Any, wire: str, kind: type, version: Version) -> Any:
         # v2 sends ids and numbers as strings or numbers; v1 as numbers (as_int takes both).
         return as_int(value, wire)
     if kind is Decimal:
-        return _decimal(value, wire)
+        return as_decimal(value, wire)
     if kind is datetime:
-        return _datetime(value, wire)
+        return as_datetime(value, wire)
     raise TypeError(f"no wire conversion for {kind.__name__} ({version} {wire})")
 
 
-def _decimal(value: Any, wire: str) -> Decimal:
+def as_decimal(value: Any, wire: str) -> Decimal:
+    """A number (money: kept as ``Decimal``). The documents type it as a double, so a value a
+    double cannot hold (beyond ±1.8e308) is as unconvertible as a non-number."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise BadInput(UNCONVERTIBLE, field=wire)
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise BadInput(UNCONVERTIBLE, field=wire) from None
-    if not number.is_finite():
+    if not number.is_finite() or not math.isfinite(float(number)):
         raise BadInput(UNCONVERTIBLE, field=wire)
     return number
 
 
-def _datetime(value: Any, wire: str) -> datetime:
+def as_datetime(value: Any, wire: str) -> datetime:
+    """An ISO 8601 date-time with an offset."""
     if not isinstance(value, str):
         raise BadInput(UNCONVERTIBLE, field=wire)
     try:

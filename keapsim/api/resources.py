@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..store.tags import TAG_CATEGORY
 from .crud import ApiResource, Routes, WireField
+from .opportunity_stages import OPPORTUNITY_STAGES
 
 EQ = ("==",)  # v2 filter operators (as keapsim.api.v2.filters.EQ)
 
@@ -26,4 +27,4 @@ TAG_CATEGORIES = ApiResource(
     v2=Routes("/tags/categories", "tag_categories"),
 )
 
-DECLARED: tuple[ApiResource, ...] = (TAG_CATEGORIES,)
+DECLARED: tuple[ApiResource, ...] = (TAG_CATEGORIES, OPPORTUNITY_STAGES)

@@ -3,7 +3,8 @@
 The store's records (``keapsim/store/models.py``, ``identity.py``) are plain dataclasses of
 strings, numbers, datetimes, lists and dicts. JSON has no datetime and only string keys, so
 datetimes travel as ISO 8601 strings (``isoformat``, microseconds and offset kept: a round trip
-is exact) and ``dict[int, ...]`` keys are turned back into ints on the way in.
+is exact) and ``dict[int, ...]`` keys are turned back into ints on the way in. Money is a
+``Decimal``, saved as its string (a JSON number would pass through a binary float).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from typing import Any, TypeVar
 
@@ -25,6 +27,8 @@ def to_json(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -89,6 +93,8 @@ def _decoder(hint: Any) -> Decoder:
         return partial(_literal, args)
     if hint is datetime:
         return _datetime
+    if hint is Decimal:
+        return _decimal
     if dataclasses.is_dataclass(hint):
         return _record_decoder(hint)
     if origin is list:
@@ -132,6 +138,15 @@ def _datetime(raw: Any) -> datetime:
     if not isinstance(raw, str):
         raise ValueError(f"expected an ISO 8601 date-time string, got {raw!r}")
     return datetime.fromisoformat(raw)
+
+
+def _decimal(raw: Any) -> Decimal:
+    if not isinstance(raw, str):
+        raise ValueError(f"expected a decimal number as a string, got {raw!r}")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"expected a decimal number, got {raw!r}") from None
 
 
 def _list(item: Decoder, raw: Any) -> list[Any]:

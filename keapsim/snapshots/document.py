@@ -12,6 +12,7 @@ Layout (``format_version`` 1)::
                                                        # one list per store of the registry
                   "contact_tags": [{"contact_id", "tag_id", "applied"}],
                   "sequence_members": [{"campaign_id", "sequence_id", "contact_id", "added"}],
+                  "company_tags": [{"company_id", "tag_id", "applied"}],
                   "credentials": {"apps", "api_keys", "access_tokens", "refresh_tokens",
                                   "codes"}}]}
 
@@ -70,7 +71,7 @@ CREDENTIAL_TABLES: dict[str, tuple[type, str]] = {
     "codes": (AuthorizationCode, "code"),
 }
 # The link tables the stores keep besides their records (saved as lists).
-LINK_TABLES = ("contact_tags", "sequence_members")
+LINK_TABLES = ("contact_tags", "sequence_members", "company_tags")
 
 
 class SnapshotError(ValueError):

@@ -150,6 +150,16 @@ KNOWN_SPEC_DEFECTS: tuple[SpecDefect, ...] = (
     _content_defects("GET", "/v1/contacts/{id}", 200),
     _content_defects("PATCH", "/v1/contacts/{contactId}", 200),
     _content_defects("GET", "/v1/contacts", 200, "contacts", "*"),
+    # Company and Opportunity use the same CustomFieldValue schema.
+    _content_defects("POST", "/v1/companies", 201),
+    _content_defects("GET", "/v1/companies/{companyId}", 200),
+    _content_defects("PATCH", "/v1/companies/{companyId}", 200),
+    _content_defects("GET", "/v1/companies", 200, "companies", "*"),
+    _content_defects("POST", "/v1/opportunities", 200),
+    _content_defects("PUT", "/v1/opportunities", 200),
+    _content_defects("GET", "/v1/opportunities/{opportunityId}", 200),
+    _content_defects("PATCH", "/v1/opportunities/{opportunityId}", 200),
+    _content_defects("GET", "/v1/opportunities", 200, "opportunities", "*"),
 )
 
 

@@ -20,6 +20,7 @@ from .contact_rules import (
     normalise_contact_fields,
     primary_email_of,
 )
+from .custom_fields import CONTACT
 from .errors import Conflict, Invalid
 from .indexes import HashIndex, SortedIndex
 from .models import CONTACT_COLLECTIONS, EMPTY_DICT, EMPTY_LIST, Contact, shared_empties
@@ -82,10 +83,8 @@ class ContactStore(RecordStore[Contact]):
     # -- writing ------------------------------------------------------------------------------
     def _validated(self, data: dict[str, Any]) -> dict[str, Any]:
         clean = normalise_contact_fields(data)
-        for field_id in clean.get("custom_fields") or {}:
-            if field_id not in self.tenant.custom_fields:
-                # Keap's wording for an unknown custom field id is not documented.
-                raise Invalid(f"Custom field {field_id} does not exist", field="custom_fields")
+        custom = clean.get("custom_fields") or {}
+        self.tenant.custom_fields.check_values(CONTACT, custom, "custom_fields")
         self.tenant.users.check_exists(clean.get("owner_id"), "owner_id")
         return clean
 

@@ -131,6 +131,13 @@ class Field:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     reference: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    factory: Callable[[], Any] | None = None  # a fresh default per record (a list, a dict)
+
+    def initial(self) -> Any:
+        """The value a new record gets when the field is not given."""
+        return self.factory() if self.factory is not None else self.default
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,8 @@ class ResourceSpec:
     fields: tuple[Field, ...]
     created: str | None = None  # a timestamp field set on create
     updated: str | None = None  # a timestamp field set on create and on every update
+    created_by: str | None = None  # a user-id field set to the acting user on create
+    updated_by: str | None = None  # a user-id field set to the acting user on every write
     indexes: Callable[[], list[Index[Any]]] = field(default=list)
 
     def field(self, name: str) -> Field:
@@ -155,7 +164,7 @@ class ResourceSpec:
 
 class DeclaredStore(RecordStore[R]):
     """create / get / update / delete / list for a :class:`ResourceSpec`; subclasses add only
-    what Keap does beyond that (e.g. :meth:`check_delete`)."""
+    what Keap does beyond that (:meth:`check_delete`, :meth:`normalise`)."""
 
     spec: ClassVar[ResourceSpec]
 
@@ -179,12 +188,15 @@ class DeclaredStore(RecordStore[R]):
         unknown = set(values) - {f.name for f in self.spec.fields}
         if unknown:
             raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}")
-        filled = {f.name: values.get(f.name, f.default) for f in self.spec.fields}
+        filled = {
+            f.name: values[f.name] if f.name in values else f.initial() for f in self.spec.fields
+        }
         with self.core.write():
+            now = self.core.now()
+            filled = self.normalise(filled, None, now)
             for item in self.spec.fields:
                 self._check(item, filled[item.name])
-            now = self.core.now()
-            stamps = {name: now for name in (self.spec.created, self.spec.updated) if name}
+            stamps = self._stamps(now, created=True)
             record: R = self.spec.record(id=self.table.new_id(), **filled, **stamps)
             return self.table.add(record)
 
@@ -192,15 +204,40 @@ class DeclaredStore(RecordStore[R]):
         """Change the given fields (``None`` clears an optional one)."""
         with self.core.write():
             record = self.table.fetch(ident)
-            for name, value in changes.items():
+            for name in changes:
                 try:
-                    item = self.spec.field(name)
+                    self.spec.field(name)
                 except KeyError:
                     raise Invalid(f"Unknown field: {name}", field=name) from None
-                self._check(item, value)
-            if self.spec.updated:
-                changes = {**changes, self.spec.updated: self.core.now()}
+            now = self.core.now()
+            changes = self.normalise(changes, record, now)
+            for name, value in changes.items():
+                self._check(self.spec.field(name), value)
+            changes = {**changes, **self._stamps(now, created=False)}
             return self.table.replace(replace(record, **changes))  # type: ignore[type-var]
+
+    def normalise(self, values: dict[str, Any], current: R | None, now: datetime) -> dict[str, Any]:
+        """Keap's rules for the given field values before they are checked and stored (inside
+        the write): ``current`` is the record an update changes, ``None`` on create; ``now``
+        the write's time (its timestamps' too). Returns the values to store; a subclass raises
+        a domain error for values Keap refuses."""
+        return values
+
+    def acting_user_id(self) -> int:
+        """The user a write is made as: every key and token acts as the account owner
+        (``keapsim/api/v1/users.py``, userinfo)."""
+        return self.tenant.users.account_owner().id
+
+    def _stamps(self, now: datetime, *, created: bool) -> dict[str, Any]:
+        spec = self.spec
+        stamps: dict[str, Any] = {}
+        names = (spec.created, spec.updated) if created else (spec.updated,)
+        stamps.update({name: now for name in names if name})
+        users = (spec.created_by, spec.updated_by) if created else (spec.updated_by,)
+        if any(users):
+            user = self.acting_user_id()
+            stamps.update({name: user for name in users if name})
+        return stamps
 
     def _check(self, item: Field, value: Any) -> None:
         if value is None or value == "":
@@ -213,6 +250,10 @@ class DeclaredStore(RecordStore[R]):
             raise Invalid(
                 f"{item.name} exceeds the maximum length of {item.max_length}", field=item.name
             )
+        if item.minimum is not None and value < item.minimum:
+            raise Invalid(f"{item.name} must be at least {item.minimum}", field=item.name)
+        if item.maximum is not None and value > item.maximum:
+            raise Invalid(f"{item.name} must be at most {item.maximum}", field=item.name)
         if item.choices and value not in item.choices:
             raise Invalid(f"{item.name} must be one of {', '.join(item.choices)}", field=item.name)
         if item.reference is not None and value not in self.tenant.store(item.reference):

@@ -18,12 +18,14 @@ from typing import Any
 from ..config import TenantSettings
 from .base import StoreCore
 from .campaigns import CampaignStore
+from .companies import CompanyStore
 from .contacts import ContactStore
 from .custom_fields import CustomFieldStore
 from .events import EventBus
 from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
 from .memory import release_freed_memory
 from .notes import NoteStore
+from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
 from .users import UserStore
@@ -42,6 +44,10 @@ class Tenant:
     lead_source_categories: LeadSourceCategoryStore
     lead_sources: LeadSourceStore
     custom_fields: CustomFieldStore
+    companies: CompanyStore
+    opportunity_stages: OpportunityStageStore
+    opportunities: OpportunityStore
+    stage_moves: StageMoveStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

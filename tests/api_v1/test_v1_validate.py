@@ -73,11 +73,21 @@ def test_check_response_raises_unless_a_defect_explains() -> None:
         check_response("v1", "GET", "/v1/contacts/{id}", 200, {"id": "x"})
 
 
-def _body_at(location: tuple[str, ...], leaf: Any) -> Any:
-    """A body that has ``leaf`` at ``location`` (``*`` becomes the first list item)."""
+# What the document requires of a record beside its custom fields (an Opportunity needs its
+# contact, title and stage), so that a synthetic body is wrong only where the defect says.
+_REQUIRED_BESIDE_CUSTOM_FIELDS = {
+    "/v1/opportunities": {"contact": {"id": 1}, "opportunity_title": "t", "stage": {"id": 1}},
+}
+
+
+def _body_at(location: tuple[str, ...], leaf: Any, record: dict[str, Any] | None = None) -> Any:
+    """A body that has ``leaf`` at ``location`` (``*`` becomes the first list item); the
+    object holding ``custom_fields`` also gets ``record``'s properties."""
     body = leaf
     for step in reversed(location):
         body = [body] if step == "*" else {step: body}
+        if step == "custom_fields" and record:
+            body = {**record, **body}
     return body
 
 
@@ -88,7 +98,10 @@ def test_every_known_defect_is_real_in_the_unchanged_document(defect: SpecDefect
     assert str(defect.status) in declared_statuses(defect.spec, defect.method, defect.path)
     assert defect.fact and defect.source
     leaf = {"1831": "TAG_ID_NOT_FOUND"} if defect.location == () else "plain text"
-    body = _body_at(defect.location, leaf)
+    record = next(
+        (v for k, v in _REQUIRED_BESIDE_CUSTOM_FIELDS.items() if defect.path.startswith(k)), None
+    )
+    body = _body_at(defect.location, leaf, record)
     errors = response_errors(defect.spec, defect.method, defect.path, defect.status, body)
     assert errors and all(
         defect.explains(defect.spec, defect.method, defect.path, defect.status, e) for e in errors

@@ -11,6 +11,7 @@ from flask import Response, jsonify, request
 
 from ...store import Invalid, Lookup, Query
 from ...store.base import fold
+from ...store.custom_fields import CONTACT
 from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, Contact, CustomField
 from ..common import (
     UNCONVERTIBLE,
@@ -195,7 +196,7 @@ def insert_utms(contact_id: str) -> tuple[Response, int]:
 
 @blueprint.get("/contacts/model")
 def contact_model() -> Response:
-    fields = tenant().custom_fields.list()
+    fields = tenant().custom_fields.of_record_type(CONTACT)
     return jsonify(
         custom_fields=[custom_field_v1(f) for f in fields],
         optional_properties=list(CONTACT_OPTIONAL_PROPERTIES),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...clock import iso
 from ...store import Tenant
+from ...store.custom_fields import CONTACT
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_FIELDS,
@@ -77,8 +78,8 @@ def contact_v1(
         "job_title": contact.job_title,
         "lead_source_id": contact.lead_source_id,
         "custom_fields": [
-            {"id": field_id, "content": contact.custom_fields.get(field_id)}
-            for field_id in sorted(tenant.custom_fields)
+            {"id": field.id, "content": contact.custom_fields.get(field.id)}
+            for field in tenant.custom_fields.of_record_type(CONTACT)
         ],
     }
     for name in OPTIONAL_BY_DEFAULT:

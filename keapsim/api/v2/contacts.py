@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Response, jsonify, request
 
 from ...store import Invalid, Lookup, Query
 from ...store.base import fold
+from ...store.custom_fields import CONTACT
 from ...store.models import Contact, CustomField
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint
+from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
     COMPARE,
     EQ,
@@ -76,12 +78,6 @@ FILTER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-# v1 spellings of the custom field types whose filters also take > < >= <= (v2 document,
-# ``filter`` of GET /contacts: numeric fields and date fields).
-_NUMERIC_CUSTOM_TYPES = frozenset(
-    {"WholeNumber", "DecimalNumber", "Currency", "Percent", "Year", "Month", "DayOfWeek", "User"}
-)
-_DATE_CUSTOM_TYPES = frozenset({"Date", "DateTime"})
 _MILLISECOND = timedelta(milliseconds=1)
 
 
@@ -95,48 +91,6 @@ def _address(contact: Contact, field: str) -> dict:
 
 def _primary_address(contact: Contact) -> dict:
     return _address(contact, "BILLING") or (contact.addresses[0] if contact.addresses else {})
-
-
-def _number(value: object) -> float | None:
-    try:
-        return float(str(value))
-    except ValueError:
-        return None
-
-
-def _moment(value: object) -> datetime | None:
-    """A stored custom date value as an aware datetime (a bare date counts as UTC midnight)."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _custom_test(field: CustomField, op: str, value: str) -> Callable[[Contact], bool]:
-    """Numeric and date custom fields compare by value; the others match text (a trailing
-    ``*`` is a prefix match)."""
-    if field.field_type in _NUMERIC_CUSTOM_TYPES and value != NONE:
-        wanted = _number(value)
-        if wanted is None:
-            raise BadInput(f"Invalid value for {field.field_name}: {value}", field="filter")
-
-        def numeric(contact: Contact) -> bool:
-            have = _number(contact.custom_fields.get(field.id))
-            return have is not None and compare(have, op, wanted)
-
-        return numeric
-    if field.field_type in _DATE_CUSTOM_TYPES and value != NONE:
-        moment = timestamp(value, field.field_name)
-
-        def dated(contact: Contact) -> bool:
-            have = _moment(contact.custom_fields.get(field.id))
-            return have is not None and compare(have, op, moment)
-
-        return dated
-    return lambda c: text_matches(
-        None if c.custom_fields.get(field.id) is None else str(c.custom_fields[field.id]), value
-    )
 
 
 def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Contact], bool]:
@@ -174,7 +128,7 @@ def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Co
         kind, part = name.split("_address_")
         return lambda c: text_matches(_address(c, kind.upper()).get(part), value, wildcard=False)
     if name in custom:
-        return _custom_test(custom[name], op, value)
+        return custom_field_test(custom[name], op, value)
     raise BadInput(f"Invalid filter field: {name}", field="filter")  # pragma: no cover
 
 
@@ -239,14 +193,8 @@ def _id_filter(clauses: list[Clause]) -> set[int] | None:
 @blueprint.get("/contacts")
 def list_contacts() -> Response:
     the_tenant = tenant()
-    custom = {f.field_name.casefold(): f for f in the_tenant.custom_fields.list()}
-    clauses = parse_filter(
-        FILTER_FIELDS,
-        {
-            name: COMPARE if f.field_type in _NUMERIC_CUSTOM_TYPES | _DATE_CUSTOM_TYPES else EQ
-            for name, f in custom.items()
-        },
-    )
+    custom = by_field_name(the_tenant.custom_fields.of_record_type(CONTACT))
+    clauses = parse_filter(FILTER_FIELDS, operators(custom))
     tests = [
         _clause_test(c, custom) for c in clauses if c.field not in ("phone_number", "phone_fields")
     ]
@@ -328,7 +276,7 @@ def delete_contact(contact_id: str) -> tuple[str, int]:
 def contact_model() -> Response:
     # keapsim's v2 sends every contact property unless ``fields`` narrows it, so no property
     # is optional (the document gives no list for v2).
-    fields = tenant().custom_fields.list()
+    fields = tenant().custom_fields.of_record_type(CONTACT)
     return jsonify(custom_fields=[custom_field_v2(f) for f in fields], optional_properties=[])
 
 

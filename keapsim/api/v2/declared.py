@@ -4,17 +4,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, jsonify
 
 from ...store.resource import DeclaredStore
-from ..common import json_body, path_id, tenant
-from ..crud import ApiResource, WireField, body_in, record_out
+from ..common import BadInput, as_bool, as_int, json_body, path_id, tenant
+from ..crud import ApiResource, as_decimal, body_in, record_out
 from ..paging import v2_window
 from ..resources import DECLARED
 from . import blueprint
-from .filters import Clause, masked, ordered, parse_filter, positive_int, text_matches, update_mask
+from .filters import (
+    Clause,
+    compare,
+    masked,
+    ordered,
+    parse_filter,
+    positive_int,
+    text_matches,
+    timestamp,
+    to_millis,
+    update_mask,
+)
 from .shapes import page_of
 
 
@@ -26,26 +39,43 @@ def _store(resource: ApiResource) -> DeclaredStore[Any]:
 
 def _clause_test(resource: ApiResource, clause: Clause) -> Callable[[Any], bool]:
     """Text fields match as Keap's text filters do (case-insensitive, ``*`` prefix, ``NONE``);
-    id fields take a positive integer."""
-    field = _by_wire(resource)[clause.field]
-    if resource.store_type(field) is int:
-        number = positive_int(clause.value, clause.field)
-        return lambda record: getattr(record, field.name) == number
-    return lambda record: text_matches(getattr(record, field.name), clause.value)
+    ids take a positive integer, other numbers and times a value of their type, and both
+    compare with the clause's operator."""
+    name = resource.filter_keys()[clause.field].field
+    kind = resource.store_type(name)
+    if kind is str:
+        return lambda record: text_matches(getattr(record, name), clause.value)
+    wanted = _filter_value(kind, clause, is_id=name == "id" or name.endswith("_id"))
+    if kind is datetime:
+        return lambda record: compare(_at_millis(getattr(record, name)), clause.op, wanted)
+    return lambda record: compare(getattr(record, name), clause.op, wanted)
 
 
-def _by_wire(resource: ApiResource) -> dict[str, WireField]:
-    return dict(resource.wire_fields("v2"))
+def _filter_value(kind: type, clause: Clause, *, is_id: bool) -> Any:
+    if kind is int and is_id:
+        return positive_int(clause.value, clause.field)
+    if kind is int:
+        return as_int(clause.value, clause.field)
+    if kind is datetime:
+        return timestamp(clause.value, clause.field)
+    if kind is Decimal:
+        return as_decimal(clause.value, clause.field)
+    if kind is bool:
+        return as_bool(clause.value, clause.field)
+    raise BadInput(f"Invalid filter field: {clause.field}", field="filter")
+
+
+def _at_millis(moment: datetime | None) -> datetime | None:
+    return None if moment is None else to_millis(moment)
 
 
 def _orders(resource: ApiResource) -> dict[str, Callable[[Any], Any]]:
-    def key(field: WireField) -> Callable[[Any], Any]:
-        if resource.store_type(field) is str:
-            return lambda record: (getattr(record, field.name) or "").casefold() or None
-        return lambda record: getattr(record, field.name)
+    def key(name: str) -> Callable[[Any], Any]:
+        if resource.store_type(name) is str:
+            return lambda record: (getattr(record, name) or "").casefold() or None
+        return lambda record: getattr(record, name)
 
-    orders = {wire: key(f) for wire, f in resource.wire_fields("v2") if f.order}
-    return {**orders, "id": lambda record: record.id}
+    return {wire: key(name) for wire, name in resource.order_keys().items()}
 
 
 def register(resource: ApiResource) -> None:
@@ -53,7 +83,7 @@ def register(resource: ApiResource) -> None:
     if routes is None:
         return
     name, kind, item = resource.store, resource.kind, f"{routes.path}/<ident>"
-    filters = {wire: f.filters for wire, f in resource.wire_fields("v2") if f.filters}
+    filters = {name: key.ops for name, key in resource.filter_keys().items()}
     writable = tuple(wire for wire, f in resource.wire_fields("v2") if f.writable and wire != "id")
     renames = {wire: (f.name,) for wire, f in resource.wire_fields("v2")}
 

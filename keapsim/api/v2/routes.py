@@ -7,6 +7,17 @@ on this line.
 """
 
 # The resource modules are imported for their decorators, which register the routes.
-from . import blueprint, campaigns, contacts, declared, lead_sources, notes, tags, users  # noqa: F401
+from . import (  # noqa: F401
+    blueprint,
+    campaigns,
+    companies,
+    contacts,
+    declared,
+    lead_sources,
+    notes,
+    opportunities,
+    tags,
+    users,
+)
 
 __all__ = ["blueprint"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...clock import iso
 from ...store import Tenant
+from ...store.custom_fields import CONTACT
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_TEXT,
@@ -176,8 +177,8 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
         "utm_parameters": [_utm_v2(contact.utm_parameters)] if contact.utm_parameters else None,
         "tag_ids": [str(t) for t in tenant.tags.ids_of(contact.id)],
         "custom_fields": [
-            {"id": str(field_id), "content": contact.custom_fields.get(field_id)}
-            for field_id in sorted(tenant.custom_fields)
+            {"id": str(field.id), "content": contact.custom_fields.get(field.id)}
+            for field in tenant.custom_fields.of_record_type(CONTACT)
         ],
         "links": [],
         "create_time": iso(contact.date_created),
