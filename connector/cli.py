@@ -36,7 +36,7 @@ from connector.batch import (
     read_leads,
 )
 from connector.batch.readers import LeadFile
-from connector.batch.timing import WaitMeter
+from connector.batch.timing import MeteredConnector, WaitMeter
 from connector.fields import FieldMap, template_references
 from connector.report import (
     DeliveryLog,
@@ -77,10 +77,7 @@ def load_connector(config_path: str) -> Any:
     from connector import Connector  # imported late: keeps `report` usable without a flow
 
     meter = WaitMeter()
-    connector = Connector.from_file(config_path, sleep=meter.sleep)
-    connector.deliver = meter.wrap(connector.deliver)
-    connector.deliver_in_doubt = meter.wrap(connector.deliver_in_doubt)
-    return connector
+    return MeteredConnector(Connector.from_file(config_path, sleep=meter.sleep), meter)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:

@@ -7,6 +7,7 @@ state in a ``_Run``.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -545,7 +546,9 @@ class Connector:
             steps.append(lambda: self._apply_tags(run, tag_ids))
         for seq in self.config.sequences:
             if _applies(seq.when, run.duplicate):
-                steps.append(lambda s=seq: self._add_to_sequence(run, s.campaign_id, s.sequence_id))
+                steps.append(
+                    functools.partial(self._add_to_sequence, run, seq.campaign_id, seq.sequence_id)
+                )
         text = note_text(plan.lead, self.config, plan.note_body)
         if self.config.note.enabled and text and replay:
             _not_replayed(

@@ -26,7 +26,7 @@ import contextlib
 import functools
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sized
+from collections.abc import Callable, Collection, Iterator, Mapping, Sized
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -188,9 +188,9 @@ def _datefmt(value: Any, fmt: str = "%Y-%m-%d") -> str:
 def _guarded_join(join: Callable[..., str]) -> Callable[..., str]:
     @functools.wraps(join)
     def guarded(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
-        if isinstance(value, Sized) and not isinstance(value, str):
+        if isinstance(value, Collection) and not isinstance(value, str):
             _check_size(value)
-            total = sum(_length(v) if isinstance(v, str) else 24 for v in value)  # type: ignore[attr-defined]
+            total: int = sum(_length(v) if isinstance(v, str) else 24 for v in value)
             _check_size_estimate("", total + len(str(d)) * len(value))
         return join(eval_ctx, value, d, attribute)
 
@@ -299,7 +299,8 @@ class _MissingField(ChainableUndefined):
     def _false(self, other: Any) -> bool:
         return False
 
-    __lt__ = __le__ = __gt__ = __ge__ = _false
+    # jinja2 types these as always failing; a missing field compares false instead.
+    __lt__ = __le__ = __gt__ = __ge__ = _false  # type: ignore[assignment]
 
 
 class _Now(datetime):
@@ -440,7 +441,9 @@ def _liquid_expression(m: re.Match[str]) -> str:
 
 def _split_pipes(body: str) -> list[str]:
     """Split an expression at ``|`` outside quotes and brackets."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for ch in body:
         if quote:
             quote = "" if ch == quote else quote

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -54,7 +55,7 @@ def contracts_group() -> None:
     """Contract scenarios, cassettes and drift verification against Keap or keapsim."""
 
 
-def _cassettes_option(**extra: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def _cassettes_option(**extra: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
         "--cassettes",
         "cassette_dir",

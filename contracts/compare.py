@@ -373,10 +373,10 @@ def compare_exchange(
         if exp_env != act_env:
             drifts.append(Drift("envelope_change", "$", exp_env, act_env))
         elif exp_env:
-            for path in DISCRIMINATORS[exp_env]:
-                ev, av = _get(exp_doc, *path), _get(act_doc, *path)
+            for keys in DISCRIMINATORS[exp_env]:
+                ev, av = _get(exp_doc, *keys), _get(act_doc, *keys)
                 if ev != av:
-                    drifts.append(Drift("value_change", "$." + ".".join(path), ev, av))
+                    drifts.append(Drift("value_change", "$." + ".".join(keys), ev, av))
 
     if (recorded.status >= 400) != (status >= 400):
         return drifts  # success vs error: the status and envelope say it all

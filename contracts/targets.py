@@ -11,9 +11,12 @@ import base64
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
+
+if TYPE_CHECKING:
+    from keapsim.config import Profile
 
 REAL_BASE_URL = "https://api.infusionsoft.com"
 TARGET_ENV = "KEAPSIM_CONTRACT_TARGET"
@@ -159,7 +162,8 @@ def sim_target(simulator: Any = None, *, profile: str | None = None) -> Target:
     if simulator is None:
         from keapsim import Simulator  # imported lazily: the engine works without keapsim
 
-        simulator = Simulator(profile=profile) if profile else Simulator()
+        # The profile is checked by the simulator's settings model (an unknown one is refused).
+        simulator = Simulator(profile=cast("Profile", profile)) if profile else Simulator()
     tenant = simulator.default_tenant
     base = str(simulator.base_url).rstrip("/")
     client = httpx.Client(transport=simulator.transport(), base_url=base, timeout=30.0)

@@ -8,7 +8,7 @@ choice): pure Python, production-grade, a thread pool, no fork.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from waitress.server import create_server
 
@@ -44,7 +44,8 @@ class SimulatorServer:
             ident="keapsim",
         )
         self.host = host
-        self.port: int = self._server.effective_port  # type: ignore[attr-defined]
+        # waitress.create_server answers a single-socket server here (one host, one port).
+        self.port: int = cast(Any, self._server).effective_port
         self._thread: threading.Thread | None = None
         self._stopping = False
 

@@ -21,8 +21,12 @@ def json_response(
     content_type: str = JSON,
 ) -> Response:
     """Compact JSON, as Keap sends it (its 61-byte malformed-JSON body has no spaces)."""
-    text = json.dumps(body, separators=(",", ":"))
-    return Response(text, status=status, headers=headers, content_type=content_type)
+    return Response(json_text(body), status=status, headers=headers, content_type=content_type)
+
+
+def json_text(body: object) -> str:
+    """The compact JSON text every keapsim response body is written in."""
+    return json.dumps(body, separators=(",", ":"))
 
 
 # The two refresh-token bodies of ``/token`` observed in the wild (facts §2.1): the first for a

@@ -14,7 +14,7 @@ from .simulator import Simulator
 
 simulator = Simulator(
     settings=TenantSettings(
-        profile=os.environ.get("KEAPSIM_PROFILE", "keap"),  # type: ignore[arg-type]
+        profile=os.environ.get("KEAPSIM_PROFILE", "keap"),
         throttle=os.environ.get("KEAPSIM_THROTTLE", "on") != "off",
     ),
     api_key=os.environ.get("KEAPSIM_API_KEY"),

@@ -196,7 +196,7 @@ def write_dead_letter(path: str | Path, source: LeadFile, keys: set[str]) -> int
         )
         writer.writeheader()
         for rec in chosen:
-            writer.writerow(rec.lead)
+            writer.writerow(rec.lead or {})
     else:
         for rec in chosen:
             buf.write(rec.raw.rstrip("\r\n") + "\n")

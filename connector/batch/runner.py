@@ -70,7 +70,9 @@ EXIT_INTERRUPTED = 130
 
 
 class DeliveryLogLike(Protocol):
-    def record(self, **kwargs: Any) -> None: ...
+    # A property, so that any keyword signature (DeliveryLog.record's is keyword-only) fits.
+    @property
+    def record(self) -> Callable[..., None]: ...
 
 
 @dataclass

@@ -18,6 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 
+class MeteredConnector:
+    """A connector whose ``deliver`` and ``deliver_in_doubt`` results carry ``waited`` (the
+    seconds its own pacing slept), so the report's response time excludes them; everything
+    else is the connector's."""
+
+    def __init__(self, connector: Any, meter: WaitMeter) -> None:
+        self._connector = connector
+        self.deliver = meter.wrap(connector.deliver)
+        self.deliver_in_doubt = meter.wrap(connector.deliver_in_doubt)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connector, name)
+
+
 class WaitMeter:
     def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
         self._sleep = sleep

@@ -24,7 +24,7 @@ from connector.client.auth import (
     TokenStore,
 )
 from connector.client.retry import RetryPolicy
-from connector.client.throttle import QuotaExhausted, QuotaGovernor, TokenBucket
+from connector.client.throttle import QuotaExhausted, QuotaGovernor, RateBucket, TokenBucket
 from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
 
 USER_AGENT = "keapsim-connector/0.1 (+httpx)"
@@ -118,7 +118,7 @@ class KeapClient:
         api_version: ApiVersion = ApiVersion.V2,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
-        bucket: TokenBucket | None = None,
+        bucket: RateBucket | None = None,
         governor: QuotaGovernor | None = None,
         timeout: httpx.Timeout | None = None,
         http: httpx.Client | None = None,
@@ -128,7 +128,7 @@ class KeapClient:
         self.api_version = api_version
         self.auth = auth
         self.retry = retry or RetryPolicy()
-        self.bucket = bucket or TokenBucket(10, 20, sleep=sleep)
+        self.bucket: RateBucket = bucket or TokenBucket(10, 20, sleep=sleep)
         self.governor = governor or QuotaGovernor(sleep=sleep)
         self._sleep = sleep
         # httpx.Client is thread-safe for concurrent requests; one pool serves every thread.

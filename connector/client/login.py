@@ -206,7 +206,7 @@ class TokenStatus:
 def token_status(settings: KeapSettings, clock: Callable[[], float] = time.time) -> TokenStatus:
     creds = oauth_credentials(settings)
     store = TokenStore(creds.token_store)
-    common = {
+    common: dict[str, Any] = {
         "path": str(store.path),
         "client_id": creds.client_id,
         "token_url": settings.resolved_token_url,

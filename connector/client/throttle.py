@@ -14,6 +14,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class RateBucket(Protocol):
+    """What the client paces requests with: ``acquire`` blocks until a request may go and
+    returns the seconds it waited (a local :class:`TokenBucket`, or serve's Redis-shared one)."""
+
+    def acquire(self) -> float: ...
 
 
 class TokenBucket:

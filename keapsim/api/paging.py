@@ -35,9 +35,8 @@ def v1_window(items: Sequence[T]) -> tuple[list[T], dict[str, object]]:
     ``count`` is the number of all matches; ``next``/``previous`` are absolute URLs like Keap's
     ``https://api.infusionsoft.com/crm/rest/v1/users/?limit=1&offset=1000`` (facts §1.2).
     """
-    limit = query_int("limit", V1_DEFAULT_LIMIT, minimum=1)
-    offset = query_int("offset", 0, minimum=0)
-    limit = min(limit or V1_DEFAULT_LIMIT, V1_MAX_LIMIT)
+    limit = min(query_int("limit", minimum=1) or V1_DEFAULT_LIMIT, V1_MAX_LIMIT)
+    offset = query_int("offset", minimum=0) or 0
     page = list(items[offset : offset + limit])
     base = request.host_url.rstrip("/") + request.path.rstrip("/") + "/"
     others = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 Record = TypeVar("Record")
 
@@ -33,7 +33,7 @@ def to_json(value: Any) -> Any:
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
-    names = _field_names(type(value)) if dataclasses.is_dataclass(value) else None
+    names = _field_names(cast(type, type(value))) if dataclasses.is_dataclass(value) else None
     if names is not None:
         return {name: to_json(getattr(value, name)) for name in names}
     return value
@@ -44,7 +44,7 @@ def from_json(cls: type[Record], data: Any) -> Record:
 
     Raises ``ValueError`` naming the record type and the field when ``data`` does not fit.
     """
-    return _record_decoder(cls)(data)
+    return _record_decoder(cast(type, cls))(data)
 
 
 # Decoding is compiled once per type (a snapshot holds thousands of records of a few types).
@@ -96,7 +96,7 @@ def _decoder(hint: Any) -> Decoder:
     if hint is Decimal:
         return _decimal
     if dataclasses.is_dataclass(hint):
-        return _record_decoder(hint)
+        return _record_decoder(cast(type, hint))
     if origin is list:
         return partial(_list, _decoder(args[0]) if args else _identity)
     if origin is dict:

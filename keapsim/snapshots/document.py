@@ -211,7 +211,9 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
     try:
         with bulk_load():
             for name, store in tenant.stores.items():
-                records = [from_json(store.record_type, raw) for raw in data.get(name, [])]
+                records: list[Any] = [
+                    from_json(store.record_type, raw) for raw in data.get(name, [])
+                ]
                 # Replace, not merge: a new Tenant already holds its account owner, and the
                 # document's users (owner included) are the whole truth.
                 store.load(records)
@@ -222,7 +224,7 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         if not isinstance(next_ids, dict) or not all(isinstance(v, int) for v in next_ids.values()):
             raise ValueError("next_ids must map kinds to integers")
         tenant.restore_next_ids(next_ids)
-        credentials = {
+        credentials: dict[str, list[Any]] = {
             table: [
                 from_json(record_type, raw)
                 for raw in (data.get("credentials") or {}).get(table, [])

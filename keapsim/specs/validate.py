@@ -35,7 +35,7 @@ try:
         oas30_format_checker,
         oas31_format_checker,
     )
-    from referencing import Registry, Resource
+    from referencing import Registry
     from referencing.jsonschema import DRAFT4, DRAFT202012
 except ModuleNotFoundError as error:
     raise missing_extra(error, "keapsim.specs.validate", "validate") from None
@@ -188,7 +188,7 @@ def _registry(spec: Spec) -> Registry:
     doc = document(spec)
     # OpenAPI 3.0 schemas are a JSON Schema draft-4 dialect; 3.1 is draft 2020-12.
     dialect = DRAFT202012 if doc["openapi"].startswith("3.1") else DRAFT4
-    return Registry().with_resource(DOCUMENT_URI.format(spec), Resource(doc, dialect))
+    return Registry().with_resource(DOCUMENT_URI.format(spec), dialect.create_resource(doc))
 
 
 def _pointer_token(text: str) -> str:

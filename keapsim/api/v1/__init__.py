@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
-from ...gateway.responses import json_response
 from ...store import Conflict, DomainError, Invalid, NotFound
+from ...wire import json_text
 
 blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
 
@@ -14,9 +14,8 @@ blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
 def error(message: str, status: int, **extra: object) -> Response:
     """v1 application errors are ``{"message": "..."}`` (facts §5.2); the spec's Throwable dump
     is a springfox artefact, not what Keap sends."""
-    return json_response(
-        {"message": message, **extra}, status, content_type="application/json;charset=UTF-8"
-    )
+    body = json_text({"message": message, **extra})
+    return Response(body, status=status, content_type="application/json;charset=UTF-8")
 
 
 @blueprint.errorhandler(DomainError)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
-from ...gateway.responses import json_response
 from ...store import Conflict, DomainError, Invalid, NotFound
+from ...wire import JSON, json_text
 
 blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
 
@@ -32,7 +32,7 @@ def error(message: str, status: int, details: list[dict[str, str]] | None = None
         "status": STATUS_NAMES.get(status, "UNKNOWN"),
         "details": details or [],
     }
-    return json_response(body, status)
+    return Response(json_text(body), status=status, content_type=JSON)
 
 
 @blueprint.errorhandler(DomainError)

@@ -99,7 +99,7 @@ def _clause_test(clause: Clause, custom: dict[str, CustomField]) -> Callable[[Co
     if name in ("given_name", "family_name", "middle_name", "website"):
         return lambda c: text_matches(getattr(c, name), value)
     if name == "lead_source_name":
-        source_names = {s.id: s.name for s in tenant().lead_sources.list()}
+        source_names: dict[int | None, str] = {s.id: s.name for s in tenant().lead_sources.list()}
         return lambda c: text_matches(source_names.get(c.lead_source_id), value)
     if name == "email":
         return lambda c: (

@@ -29,7 +29,7 @@ class Clause:
 
 
 def parse_filter(
-    allowed: dict[str, Iterable[str]], any_case: dict[str, Iterable[str]] | None = None
+    allowed: Mapping[str, Iterable[str]], any_case: Mapping[str, Iterable[str]] | None = None
 ) -> list[Clause]:
     """The request's ``filter`` as clauses; ``allowed`` maps a field to its operators.
 
