@@ -4,6 +4,7 @@ groups. Every success body is validated against swagger.yml by the V2 client."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from keapsim.api.custom_models import (
     UPDATE,
     ModelType,
 )
+from keapsim.simulator import Simulator
+from keapsim.snapshots import dump_state, load_state, parse_document
 from keapsim.store import Tenant
 
 from .helpers import V2
@@ -341,3 +344,62 @@ def test_a_group_with_fields_is_not_deleted(api: V2, tenant: Tenant) -> None:
     assert int(group["id"]) in tenant.custom_field_groups
     api.delete(f"/contacts/model/customFields/{field['id']}")
     api.delete(f"/contacts/model/customFields/groups/{group['id']}")
+
+
+# -- the rest of keapsim on these routes ------------------------------------------------------
+def _layout(api: V2) -> dict[str, str]:
+    tab = api.post("/companies/model/customFields/tabs", 201, json={"name": "Account"})
+    group = api.post(
+        "/companies/model/customFields/groups", 201, json={"name": "Main", "tab_id": tab["id"]}
+    )
+    field = api.post(
+        "/companies/model/customFields",
+        201,
+        json={"label": "Industry", "field_type": "TEXT", "group_id": group["id"]},
+    )
+    return {"tab": tab["id"], "group": group["id"], "field": field["id"]}
+
+
+def test_a_snapshot_keeps_tabs_groups_and_fields(api: V2, sim: Simulator) -> None:
+    ids = _layout(api)
+    fresh = Simulator(default_tenant=False, throttle=False)
+    load_state(fresh, parse_document(json.dumps(dump_state(sim))))
+    with fresh.client() as client:
+        restored = V2(client)
+        model = restored.get("/companies/model")["custom_fields"]
+        assert [(f["id"], f["group_name"]) for f in model] == [(ids["field"], "Main")]
+        groups = restored.get("/companies/model/customFields/groups")["groups"]
+        assert [(g["id"], g["tab_id"]) for g in groups] == [(ids["group"], ids["tab"])]
+        again = restored.post("/companies/model/customFields/tabs", 201, json={"name": "Next"})
+        assert int(again["id"]) == int(ids["tab"]) + 1  # ids keep growing where they were
+
+
+def test_a_tenant_reset_forgets_them(api: V2, sim: Simulator, tenant: Tenant) -> None:
+    _layout(api)
+    sim.reset(tenant.id)
+    for store in ("custom_fields", "custom_field_tabs", "custom_field_groups"):
+        assert tenant.store(store) == {}, store
+    assert api.get("/companies/model/customFields/tabs") == {"tabs": []}
+
+
+def test_journal_faults_and_events_apply(api: V2, sim: Simulator, tenant: Tenant) -> None:
+    events: list[str] = []
+    tenant.events.subscribe(lambda event: events.append(event.event_key))
+    tab = api.post("/orders/model/customFields/tabs", 201, json={"name": "T"})
+    entry = sim.journal.last()
+    assert (entry.method, entry.path, entry.status) == (
+        "POST",
+        "/crm/rest/v2/orders/model/customFields/tabs",
+        201,
+    )
+    assert json.loads(entry.response_body) == tab
+    api.delete(f"/orders/model/customFields/tabs/{tab['id']}")
+    assert events == ["customFieldTab.add", "customFieldTab.delete"]
+    sim.faults.add(
+        method="POST",
+        path="/crm/rest/v2/orders/model/customFields/groups",
+        canned="bad_request",
+        times=1,
+    )
+    response = api.raw("POST", "/orders/model/customFields/groups", json={"name": "G"})
+    assert response.status_code == 400 and tenant.custom_field_groups == {}
