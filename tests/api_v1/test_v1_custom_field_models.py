@@ -101,3 +101,20 @@ def test_tasks_notes_and_appointments_share_one_model_in_both_versions(
     with sim.client() as client:
         v2_model = client.get("/v2/notes/model").json()
     assert [f["id"] for f in v2_model["custom_fields"]] == [str(created["id"])]
+
+
+def test_a_company_field_made_in_v2_is_usable_in_v1_company_writes(api: V1, sim: Simulator) -> None:
+    with sim.client() as client:
+        response = client.post(
+            "/v2/companies/model/customFields", json={"label": "Tier", "field_type": "TEXT"}
+        )
+    assert response.status_code == 201
+    field_id = int(response.json()["id"])
+    assert [f["id"] for f in api.get("/companies/model")["custom_fields"]] == [field_id]
+    company = api.post(
+        "/companies",
+        201,
+        json={"company_name": "Acme", "custom_fields": [{"id": field_id, "content": "Gold"}]},
+    )
+    read = api.get(f"/companies/{company['id']}", params={"optional_properties": "custom_fields"})
+    assert read["custom_fields"] == [{"id": field_id, "content": "Gold"}]

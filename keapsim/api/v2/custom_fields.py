@@ -147,7 +147,8 @@ def _update_field_view(kind: ModelType) -> View:
             raise Invalid("group_id is required", field="group_id")
         changes: dict[str, Any] = {
             "label": text(body, "label"),
-            "options": _options(body) if "options" in body else None,
+            # A null ``options`` changes nothing, as an absent one does.
+            "options": _options(body) if body.get("options") is not None else None,
             "group_id": _optional_id(body, "group_id"),
         }
         the_tenant = tenant()
