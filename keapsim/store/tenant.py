@@ -20,7 +20,7 @@ from .base import StoreCore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
 from .contacts import ContactStore
-from .custom_fields import CustomFieldStore
+from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
 from .events import EventBus
 from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
 from .memory import release_freed_memory
@@ -43,6 +43,8 @@ class Tenant:
     users: UserStore
     lead_source_categories: LeadSourceCategoryStore
     lead_sources: LeadSourceStore
+    custom_field_tabs: CustomFieldTabStore
+    custom_field_groups: CustomFieldGroupStore
     custom_fields: CustomFieldStore
     companies: CompanyStore
     opportunity_stages: OpportunityStageStore

@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask import Response, jsonify, request
 
 from ...store import Invalid, Lookup, Query
 from ...store.base import fold
-from ...store.custom_fields import CONTACT
-from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, Contact, CustomField
+from ...store.models import CONTACT_OPTIONAL_PROPERTIES, Contact
 from ..common import (
     UNCONVERTIBLE,
     BadInput,
-    as_int,
     as_str,
-    compact,
     json_body,
     listed_param,
     path_id,
@@ -192,46 +188,3 @@ def insert_utms(contact_id: str) -> tuple[Response, int]:
         raise Invalid("keapSourceId is required", field="keapSourceId")
     the_tenant.contacts.update(ident, {"utm_parameters": {_UTM_V1[k]: v for k, v in given.items()}})
     return jsonify(contactUtmId=ident, **given), 201
-
-
-@blueprint.get("/contacts/model")
-def contact_model() -> Response:
-    fields = tenant().custom_fields.of_record_type(CONTACT)
-    return jsonify(
-        custom_fields=[custom_field_v1(f) for f in fields],
-        optional_properties=list(CONTACT_OPTIONAL_PROPERTIES),
-    )
-
-
-@blueprint.post("/contacts/model/customFields")
-def create_custom_field() -> tuple[Response, int]:
-    body = json_body()
-    label = as_str(body.get("label"), "label")
-    field_type = as_str(body.get("field_type"), "field_type")
-    if not label:
-        raise Invalid("label is required", field="label")
-    if field_type not in CUSTOM_FIELD_TYPES:
-        raise Invalid(
-            f"field_type must be one of {', '.join(CUSTOM_FIELD_TYPES)}", field="field_type"
-        )
-    options = body.get("options") or []
-    if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
-        raise BadInput(UNCONVERTIBLE, field="options")
-    group_id = body.get("group_id")
-    group_id = None if group_id is None else as_int(group_id, "group_id")
-    field = tenant().custom_fields.create(label, field_type, options, group_id)
-    return jsonify(custom_field_v1(field)), 201
-
-
-def custom_field_v1(field: CustomField) -> dict[str, Any]:
-    return compact(
-        {
-            "id": field.id,
-            "label": field.label,
-            "field_type": field.field_type,
-            "field_name": field.field_name,
-            "record_type": field.record_type,
-            "default_value": field.default_value,
-            "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
-        }
-    )

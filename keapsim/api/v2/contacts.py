@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from flask import Response, jsonify, request
 
-from ...store import Invalid, Lookup, Query
+from ...store import Lookup, Query
 from ...store.base import fold
 from ...store.custom_fields import CONTACT
 from ...store.models import Contact, CustomField
-from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
+from ..common import BadInput, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
@@ -37,13 +37,9 @@ from .filters import (
 from .shapes import (
     CONTACT_FIELDS_V2,
     CONTACT_MASK_V2,
-    FIELD_TYPE_FROM_V2,
     contact_fields_from_v2,
     contact_v2,
-    custom_field_v2,
     page_of,
-    string_id,
-    text,
 )
 
 ORDERS: dict[str, Callable[[Contact], object]] = {
@@ -270,35 +266,3 @@ def patch_contact(contact_id: str) -> Response:
 def delete_contact(contact_id: str) -> tuple[str, int]:
     tenant().contacts.delete(path_id(contact_id, "Contact"))
     return "", 204
-
-
-@blueprint.get("/contacts/model")
-def contact_model() -> Response:
-    # keapsim's v2 sends every contact property unless ``fields`` narrows it, so no property
-    # is optional (the document gives no list for v2).
-    fields = tenant().custom_fields.of_record_type(CONTACT)
-    return jsonify(custom_fields=[custom_field_v2(f) for f in fields], optional_properties=[])
-
-
-@blueprint.post("/contacts/model/customFields")
-def create_custom_field() -> tuple[Response, int]:
-    body = json_body()
-    label = text(body, "label")
-    field_type = text(body, "field_type")
-    if not label:
-        raise Invalid("label is required", field="label")
-    if field_type not in FIELD_TYPE_FROM_V2:
-        raise Invalid(
-            f"field_type must be one of {', '.join(FIELD_TYPE_FROM_V2)}", field="field_type"
-        )
-    options = body.get("options") or []
-    if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
-        raise BadInput(UNCONVERTIBLE, field="options")
-    group_id = body.get("group_id")
-    field = tenant().custom_fields.create(
-        label,
-        FIELD_TYPE_FROM_V2[field_type],
-        options,
-        None if group_id is None else string_id(group_id, "group_id"),
-    )
-    return jsonify(custom_field_v2(field)), 201

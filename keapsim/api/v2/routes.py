@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     campaigns,
     companies,
     contacts,
+    custom_fields,
     declared,
     lead_sources,
     notes,
