@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from waitress.server import create_server
 
-from .store.memory import apply_gc_policy
-
 if TYPE_CHECKING:
     from .simulator import Simulator
 
@@ -31,6 +29,9 @@ class SimulatorServer:
         threads: int = DEFAULT_THREADS,
     ) -> None:
         self.simulator = sim
+        # Imported here: the store package pulls in pydantic, which `import keapsim.cli` avoids.
+        from .store.memory import apply_gc_policy
+
         apply_gc_policy()  # full collections deferred while serving (keapsim/store/memory.py)
         self._server = create_server(
             sim.wsgi_app,
