@@ -80,6 +80,10 @@ class JournalEntry:
     error: str | None = None
     request_body_truncated: bool = False
     response_body_truncated: bool = False
+    # hooks: "request" for a request keapsim answered; "hook.verify" / "hook.delivery" for a
+    # post keapsim made to a hook URL (``path`` is then the whole URL), with its attempt number.
+    kind: str = "request"
+    attempt: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,12 +198,14 @@ class Journal:
         query: dict[str, str] | None = None,
         body_contains: str | None = None,
         limit: int | None = None,
+        kind: str | None = None,
     ) -> list[JournalEntry]:
         """Entries oldest first that satisfy every given filter; ``limit`` keeps the newest.
 
         ``path`` is a glob (``/crm/rest/v1/contacts*``); ``status`` one code or several;
         ``fault`` a rule id, or True/False for "some rule fired"/"none did"; ``query`` a subset
-        of the query parameters; ``body_contains`` a substring of the request body.
+        of the query parameters; ``body_contains`` a substring of the request body; ``kind`` a
+        glob on the entry's kind (``hook.*``: the posts keapsim made to hook URLs).
         """
         method = method.upper() if method else None
         statuses = (
@@ -208,6 +214,8 @@ class Journal:
         found = []
         for entry in self:
             if method is not None and entry.method != method:
+                continue
+            if kind is not None and not fnmatch.fnmatchcase(entry.kind, kind):
                 continue
             if path is not None and not fnmatch.fnmatchcase(entry.path, path):
                 continue
@@ -270,7 +278,7 @@ class Journal:
         rows = entries if entries is not None else self
         interactions = []
         for entry in rows:
-            if entry.status is None:
+            if entry.status is None or entry.kind != "request":  # hooks: outgoing posts
                 continue
             query = f"?{entry.query}" if entry.query else ""
             interactions.append(

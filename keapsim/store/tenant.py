@@ -24,6 +24,7 @@ from .contacts import (
     primary_email_of,
 )
 from .errors import Conflict, Invalid, NotFound
+from .events import ChangeEvent, EventBus  # hooks-shim
 from .models import (
     CONTACT_COLLECTIONS,
     CUSTOM_FIELD_TYPES,
@@ -69,6 +70,7 @@ class Tenant:
         self.settings = settings or TenantSettings()
         self._now = now
         self.lock = threading.RLock()
+        self.events = EventBus()  # hooks-shim
         self._clear()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -228,6 +230,7 @@ class Tenant:
         contact = Contact(id=self.next_id("contact"), date_created=now, last_updated=now, **fields)
         self.contacts[contact.id] = contact
         self._index(contact)
+        self.events.emit(ChangeEvent("contact.add", "contact", contact.id, now))  # hooks-shim
         return contact
 
     def upsert_contact(
@@ -285,6 +288,9 @@ class Tenant:
         self._unindex(contact)
         self.contacts[contact.id] = updated
         self._index(updated)
+        self.events.emit(
+            ChangeEvent("contact.edit", "contact", contact.id, updated.last_updated)
+        )  # hooks-shim
         return updated
 
     def delete_contact(self, contact_id: int) -> None:
@@ -297,6 +303,9 @@ class Tenant:
                 members.pop(contact_id, None)
             for note_id in [n.id for n in self.notes.values() if n.contact_id == contact_id]:
                 del self.notes[note_id]
+            self.events.emit(
+                ChangeEvent("contact.delete", "contact", contact_id, self._now())
+            )  # hooks-shim
 
     def iter_contacts(self) -> list[Contact]:
         """A snapshot list of all contacts in id order (safe to iterate without the lock)."""
@@ -394,6 +403,9 @@ class Tenant:
         applied = self._now()
         self.contact_tags[contact_id][tag_id] = applied
         self.tag_contacts[tag_id][contact_id] = applied
+        self.events.emit(
+            ChangeEvent("contactGroup.applied", "contact", contact_id, applied)
+        )  # hooks-shim
         return SUCCESS
 
     def apply_tags(self, contact_id: int, tag_ids: Iterable[int]) -> dict[int, str]:
@@ -411,6 +423,10 @@ class Tenant:
         with self.lock:
             found = self.contact_tags.get(contact_id, {}).pop(tag_id, None) is not None
             self.tag_contacts.get(tag_id, {}).pop(contact_id, None)
+            if found:  # hooks-shim
+                self.events.emit(
+                    ChangeEvent("contactGroup.removed", "contact", contact_id, self._now())
+                )  # hooks-shim
             return found
 
     def remove_tags(self, contact_id: int, tag_ids: Iterable[int]) -> None:

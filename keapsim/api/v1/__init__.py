@@ -43,4 +43,4 @@ def http_error(err: HTTPException) -> Response:
     return error(err.description or err.name, err.code or 500)
 
 
-from . import campaigns, contacts, notes, tags, users  # noqa: E402,F401  (register routes)
+from . import campaigns, contacts, hooks, notes, tags, users  # noqa: E402,F401  (register routes)
