@@ -8,6 +8,9 @@
   session (for clients in other languages or processes); each test that uses it should take its
   own tenant (``keapsim_server.simulator.create_tenant()``) or the ``keapsim_tenant`` fixture.
 - ``keapsim_tenant``: a fresh tenant on the session server, deleted after the test.
+- ``keap_hook_receiver``: a :class:`~keapsim.hooks.HookReceiver` that receives the ``keapsim``
+  fixture's REST hooks in-process (no socket); subscribe with ``keap_hook_receiver.url`` and
+  call ``keapsim.hooks.flush()`` to post what is due.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from .hooks import HookReceiver
 from .server import SimulatorServer
 from .simulator import Simulator, TenantCredentials
 
@@ -51,9 +55,11 @@ def keap_client(keapsim: Simulator) -> Iterator[httpx.Client]:
 def keapsim_server() -> Iterator[SimulatorServer]:
     server = SimulatorServer(Simulator(base_url="http://127.0.0.1")).start()
     server.simulator.base_url = server.url
+    server.simulator.hooks.start()
     try:
         yield server
     finally:
+        server.simulator.hooks.stop()
         server.stop()
 
 
@@ -66,3 +72,15 @@ def keapsim_tenant(keapsim_server: SimulatorServer) -> Iterator[TenantCredential
     finally:
         if credentials.tenant_id in sim.tenants:
             sim.delete_tenant(credentials.tenant_id)
+
+
+@pytest.fixture
+def keap_hook_receiver(keapsim: Simulator) -> Iterator[HookReceiver]:
+    """Receives the ``keapsim`` simulator's hooks in-process: it answers 200 and echoes
+    ``X-Hook-Secret`` unless scripted otherwise (``reply``, ``time_out``)."""
+    receiver = HookReceiver()
+    keapsim.hooks.deliver_to(transport=receiver)
+    try:
+        yield receiver
+    finally:
+        keapsim.hooks.deliver_to()

@@ -100,4 +100,4 @@ def _guard() -> Response | None:
     return None
 
 
-from . import clock, faults, journal, scenarios, state, tenants, ui  # noqa: E402,F401  (routes)
+from . import clock, faults, hooks, journal, scenarios, state, tenants, ui  # noqa: E402,F401  (routes)

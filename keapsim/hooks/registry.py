@@ -212,7 +212,11 @@ class TenantHooks:
         return self.subscriptions.get(key)
 
 
+# A change's time is a datetime (microseconds, rounded to the nearest) made from the clock's
+# float: a delivery due "at once" may be due a fraction of a microsecond after the frozen now.
+DUE_TOLERANCE = 1e-3
+
+
 def _is_due(delivery: Delivery, now: float) -> bool:
-    if delivery.held_until is not None:
-        return delivery.held_until <= now
-    return delivery.due <= now
+    due = delivery.held_until if delivery.held_until is not None else delivery.due
+    return due <= now + DUE_TOLERANCE
