@@ -76,10 +76,7 @@ RETRY_WINDOWS: dict[int, tuple[float, float]] = {
 }
 GONE = 410
 
-# The v1 collection of each object type, for a delivered object's ``apiUrl``. Keap documents
-# ``apiUrl`` as "the REST API URL for the resource" without an example; keapsim points it at
-# its own v1 endpoint. Object types without a v1 endpoint (invoices, lead sources) get no
-# ``apiUrl`` (third-party descriptions of the payload call it optional).
+# The v1 collection of each object type, for a delivered object's ``apiUrl`` (models.py).
 V1_COLLECTIONS = {
     "affiliate": "affiliates",
     "appointment": "appointments",

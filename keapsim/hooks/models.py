@@ -4,8 +4,12 @@ on its way to one subscription)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from ..clock import iso
+from .catalogue import V1_COLLECTIONS
 
 
 class HookStatus(StrEnum):
@@ -54,18 +58,32 @@ class Delivery:
     event_key: str
     object_type: str
     due: float
-    object_keys: list[dict[str, Any]] = field(default_factory=list)
+    # (object id, time of the change): kept as tuples of atoms, which Python's garbage collector
+    # stops tracking, so a large backlog costs later writes nothing; the wire dicts are built
+    # when the delivery is posted.
+    changes: list[tuple[int, datetime]] = field(default_factory=list)
     attempt: int = 1
     open: bool = True
     held_until: float | None = None
     ruled_attempt: int = 0
 
-    def payload(self) -> dict[str, Any]:
-        """Keap's delivery body (keap-facts.md §3.7)."""
+    def payload(self, base_url: str) -> dict[str, Any]:
+        """Keap's delivery body (keap-facts.md §3.7). Keap documents ``apiUrl`` as "the REST API
+        URL for the resource" without an example; keapsim points it at its own v1 endpoint
+        under ``base_url``. Object types without a v1 endpoint (invoices, lead sources) get no
+        ``apiUrl`` (third-party descriptions of the payload call it optional)."""
+        collection = V1_COLLECTIONS.get(self.object_type)
+        object_keys: list[dict[str, Any]] = []
+        for object_id, changed in self.changes:
+            entry: dict[str, Any] = {"id": object_id}
+            if collection is not None:
+                entry["apiUrl"] = f"{base_url}/crm/rest/v1/{collection}/{object_id}"
+            entry["timestamp"] = iso(changed)
+            object_keys.append(entry)
         return {
             "event_key": self.event_key,
             "object_type": self.object_type,
-            "object_keys": list(self.object_keys),
+            "object_keys": object_keys,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -74,7 +92,7 @@ class Delivery:
             "tenant": self.tenant_id,
             "subscription": self.subscription_key,
             "event_key": self.event_key,
-            "objects": len(self.object_keys),
+            "objects": len(self.changes),
             "attempt": self.attempt,
             "due": self.due,
             "open": self.open,

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from ..clock import iso
 from ..store.events import ChangeEvent
 from .catalogue import (
     FIRST_ATTEMPT_WINDOW,
@@ -22,7 +21,6 @@ from .catalogue import (
     RETRY_WINDOWS,
     SLOW_EVENT_KEYS,
     SLOW_FIRST_ATTEMPT_WINDOW,
-    V1_COLLECTIONS,
 )
 from .models import Delivery, HookStatus, Subscription
 
@@ -35,7 +33,6 @@ class Dispatcher(Protocol):
     """What a registry needs from the service that owns it."""
 
     def next_seq(self) -> int: ...
-    def base_url(self) -> str: ...
     def wake(self) -> None: ...
 
 
@@ -120,7 +117,7 @@ class TenantHooks:
         """File a committed change for every Verified subscription to its key."""
         if event.event_key not in self._listening:  # the common case: nobody listens
             return
-        object_key = self._object_key(event)
+        change = (event.object_id, event.time)
         changed_at = event.time.timestamp()
         due_now = False
         with self.lock:
@@ -129,8 +126,8 @@ class TenantHooks:
                 if delivery is None:
                     delivery = self._new_delivery(subscription, event, changed_at)
                     due_now = due_now or delivery.due <= changed_at
-                delivery.object_keys.append(object_key)
-                if len(delivery.object_keys) >= MAX_OBJECTS_PER_DELIVERY:
+                delivery.changes.append(change)
+                if len(delivery.changes) >= MAX_OBJECTS_PER_DELIVERY:
                     self._close(delivery)
         if due_now:
             self.dispatcher.wake()
@@ -149,15 +146,6 @@ class TenantHooks:
         self._open[subscription.key] = delivery
         self.pending.append(delivery)
         return delivery
-
-    def _object_key(self, event: ChangeEvent) -> dict[str, object]:
-        entry: dict[str, object] = {"id": event.object_id}
-        collection = V1_COLLECTIONS.get(event.object_type)
-        if collection is not None:
-            base = self.dispatcher.base_url()
-            entry["apiUrl"] = f"{base}/crm/rest/v1/{collection}/{event.object_id}"
-        entry["timestamp"] = iso(event.time)
-        return entry
 
     # -- timing (keap-facts.md §3.7) ---------------------------------------------------------
     def first_delay(self, event_key: str) -> float:

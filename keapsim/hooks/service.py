@@ -267,7 +267,7 @@ class HookService:
             return 0
         post = Post(
             url=subscription.hook_url,
-            body=json.dumps(delivery.payload()).encode(),
+            body=json.dumps(delivery.payload(self.base_url())).encode(),
             timeout=hooks.settings.timeout,
             kind="hook.delivery",
             attempt=delivery.attempt,
