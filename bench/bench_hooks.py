@@ -125,7 +125,8 @@ def write_costs(writes: int, rounds: int = 10) -> dict[str, tuple[float, float]]
     processes do to a shared machine falls on both alike."""
     none, ten = Writer(0), Writer(10)
     block = max(1, writes // rounds)
-    none.api_block(block), ten.api_block(block)  # warm up
+    for writer in (none, ten):  # warm up
+        writer.api_block(block)
     api: tuple[list[float], list[float]] = ([], [])
     store: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):

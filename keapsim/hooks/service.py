@@ -134,7 +134,10 @@ class HookService:
 
     def list(self, tenant: Tenant) -> list[Subscription]:
         hooks = self.registry(tenant.id)
-        return list(hooks.subscriptions.values()) if hooks else []
+        if hooks is None:
+            return []
+        with hooks.lock:
+            return list(hooks.subscriptions.values())
 
     def get(self, tenant: Tenant, key: str) -> Subscription:
         hooks = self.registry(tenant.id)
