@@ -138,6 +138,54 @@ class Journal:
     def next_seq(self) -> int:
         return next(self._seq)
 
+    def record_outgoing(
+        self,
+        *,
+        kind: str,
+        attempt: int,
+        url: str,
+        tenant: str | None,
+        request_headers: dict[str, str],
+        request_body: bytes,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: bytes,
+        latency_ms: float,
+        error: str | None = None,
+        fault: str | None = None,
+    ) -> None:
+        """hooks: journal a post keapsim made (a REST hook verification or delivery attempt;
+        ``path`` is the whole URL). Bodies are cut and masked as a request's are."""
+        if not self.enabled:
+            return
+        limit = self.body_limit
+        sent, sent_cut = _masked_body(request_body, request_headers.get("Content-Type"), limit)
+        answer, answer_cut = _masked_body(
+            response_body, response_headers.get("content-type"), limit
+        )
+        self.record(
+            JournalEntry(
+                seq=self.next_seq(),
+                time=self.clock.time() if self.clock else time.time(),
+                method="POST",
+                path=url,
+                query="",
+                request_headers=_masked_headers(request_headers.items()),
+                request_body=sent,
+                request_body_truncated=sent_cut,
+                status=status,
+                response_headers=_masked_headers(response_headers.items()),
+                response_body=answer,
+                response_body_truncated=answer_cut,
+                latency_ms=latency_ms,
+                tenant=tenant,
+                fault=fault,
+                error=error,
+                kind=kind,
+                attempt=attempt,
+            )
+        )
+
     def clear(self) -> None:
         """Forget every entry and pending hook (sequence numbers keep growing)."""
         with self._lock:

@@ -12,21 +12,38 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
-from ..gateway.journal import JournalEntry
 from .safety import HostPolicy, RefusedHookUrl
-
-if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..gateway.journal import Journal
 
 log = logging.getLogger("keapsim.hooks")
 
 USER_AGENT = "keapsim-hooks"  # Keap's own User-Agent for hook posts is not documented.
 SECRET_HEADER = "X-Hook-Secret"
+
+
+class AttemptJournal(Protocol):
+    """Where posts are recorded: the simulator's request journal
+    (``keapsim.gateway.journal.Journal.record_outgoing``; hooks does not import the gateway)."""
+
+    def record_outgoing(
+        self,
+        *,
+        kind: str,
+        attempt: int,
+        url: str,
+        tenant: str | None,
+        request_headers: dict[str, str],
+        request_body: bytes,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: bytes,
+        latency_ms: float,
+        error: str | None = None,
+        fault: str | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +73,8 @@ class Post:
 class HookPoster:
     """Makes posts through one long-lived ``httpx.Client`` (kept-alive connections)."""
 
-    def __init__(self, policy: HostPolicy, clock: Clock, journal: Journal | None = None) -> None:
+    def __init__(self, policy: HostPolicy, journal: AttemptJournal | None = None) -> None:
         self.policy = policy
-        self.clock = clock
         self.journal = journal
         self._transport: httpx.BaseTransport | None = None
         self._client: httpx.Client | None = None
@@ -96,7 +112,6 @@ class HookPoster:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if post.secret is not None:
             headers[SECRET_HEADER] = post.secret
-        entry = self._entry(post, headers)
         started = time.perf_counter()
         response: httpx.Response | None = None
         error: str | None = None
@@ -117,56 +132,36 @@ class HookPoster:
             # An in-process (WSGI) receiver cannot be interrupted; a late answer still counts
             # as none, as Keap's 30 s rule says.
             error = f"timeout: answered after {elapsed:.1f} s, limit {post.timeout:g} s"
-        self._record(entry, response, error, elapsed)
+        self._record(post, headers, response, error, elapsed)
         if response is None or error is not None:
             return PostOutcome(None, error=error)
         return PostOutcome(response.status_code, response.headers.get(SECRET_HEADER))
 
-    # -- the journal -------------------------------------------------------------------------
-    def _entry(self, post: Post, headers: dict[str, str]) -> JournalEntry | None:
-        journal = self.journal
-        if journal is None or not journal.enabled:
-            return None
-        body, cut = _cut(post.body.decode("utf-8", "replace"), journal.body_limit)
-        return JournalEntry(
-            seq=journal.next_seq(),
-            time=self.clock.time(),
-            method="POST",
-            path=post.url,
-            query="",
-            request_headers=dict(headers),
-            request_body=body,
-            request_body_truncated=cut,
-            tenant=post.tenant_id,
-            fault=post.fault,
-            kind=post.kind,
-            attempt=post.attempt,
-        )
+    def record_dropped(self, post: Post) -> None:
+        """Journal a delivery that a ``drop`` control kept from being posted."""
+        self._record(post, {}, None, f"dropped by hook fault rule {post.fault}", 0.0)
 
     def _record(
         self,
-        entry: JournalEntry | None,
+        post: Post,
+        headers: dict[str, str],
         response: httpx.Response | None,
         error: str | None,
         elapsed: float,
     ) -> None:
-        if entry is None or self.journal is None:
+        if self.journal is None:
             return
-        entry.latency_ms = round(elapsed * 1000, 3)
-        entry.error = error
-        if response is not None:
-            entry.status = response.status_code
-            entry.response_headers = dict(response.headers)
-            entry.response_body, entry.response_body_truncated = _cut(
-                response.text, self.journal.body_limit
-            )
-        self.journal.record(entry)
-
-    def record_dropped(self, post: Post) -> None:
-        """Journal a delivery that a ``drop`` control kept from being posted."""
-        entry = self._entry(post, {})
-        self._record(entry, None, f"dropped by hook fault rule {post.fault}", 0.0)
-
-
-def _cut(text: str, limit: int) -> tuple[str, bool]:
-    return (text[:limit], True) if len(text) > limit else (text, False)
+        self.journal.record_outgoing(
+            kind=post.kind,
+            attempt=post.attempt,
+            url=post.url,
+            tenant=post.tenant_id,
+            request_headers=headers,
+            request_body=post.body,
+            status=response.status_code if response is not None else None,
+            response_headers=dict(response.headers) if response is not None else {},
+            response_body=response.content if response is not None else b"",
+            latency_ms=round(elapsed * 1000, 3),
+            error=error,
+            fault=post.fault,
+        )

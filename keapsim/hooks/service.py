@@ -30,7 +30,7 @@ import httpx
 
 from ..store import Invalid, NotFound
 from .catalogue import GONE, KNOWN_EVENT_KEYS, MAX_ATTEMPTS, is_failure
-from .delivery import HookPoster, Post, PostOutcome
+from .delivery import AttemptJournal, HookPoster, Post, PostOutcome
 from .faults import HookFaultRule, HookFaultRules
 from .models import Delivery, HookStatus, Subscription
 from .registry import TenantHooks
@@ -38,7 +38,6 @@ from .safety import HostPolicy, RefusedHookUrl
 
 if TYPE_CHECKING:
     from ..clock import Clock
-    from ..gateway.journal import Journal
     from ..store import Tenant
 
 log = logging.getLogger("keapsim.hooks")
@@ -62,13 +61,13 @@ class HookService:
         self,
         clock: Clock,
         *,
-        journal: Journal | None = None,
+        journal: AttemptJournal | None = None,
         base_url: Callable[[], str] = lambda: "http://keapsim.local",
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.clock = clock
         self.policy = HostPolicy(allowed_hosts)
-        self.poster = HookPoster(self.policy, clock, journal)
+        self.poster = HookPoster(self.policy, journal)
         self.faults = HookFaultRules()
         self._base_url = base_url
         self._tenants: dict[str, TenantHooks] = {}
