@@ -119,7 +119,7 @@ class Writer:
         return (time.perf_counter() - start) / writes
 
 
-def write_costs(writes: int, rounds: int = 10) -> dict[str, tuple[float, float]]:
+def write_costs(writes: int, rounds: int = 30) -> dict[str, tuple[float, float]]:
     """Seconds per write (none, 10 subscriptions), for the v1 API and the store. The two
     simulators take turns in small blocks and each keeps its fastest block, so that what other
     processes do to a shared machine falls on both alike."""
