@@ -3,6 +3,9 @@ shapes checked against the v1 document, Keap's statuses, 400s that say what is w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 from api_v1.helpers import V1
 
@@ -158,7 +161,7 @@ def test_the_plugin_fixture_receives_hooks_without_a_socket(
 def test_deliver_to_a_wsgi_app_or_a_callable(sim: Simulator, v1: V1) -> None:
     seen: list[str] = []
 
-    def wsgi_app(environ: dict, start_response) -> list[bytes]:  # type: ignore[no-untyped-def]
+    def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         seen.append("wsgi")
         secret = environ.get("HTTP_X_HOOK_SECRET", "")
         start_response("200 OK", [("X-Hook-Secret", secret)])
