@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     companies,
     contacts,
     declared,
+    hooks,
     notes,
     opportunities,
     tags,
