@@ -17,7 +17,7 @@ from .gateway.faults import ApplyFaults, FaultRules
 from .gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, RecordJournal
 from .gateway.pipeline import Stage, build_gateway
 from .gateway.throttle import Throttle
-from .hooks import HookService
+from .hooks.service import HookService
 from .store import IdentityStore, Tenant
 from .store.identity import OAuthApp, TenantCredentials
 

@@ -1,11 +1,9 @@
 """Keap's REST hook event keys and delivery policy (keap-facts.md §3.6, §3.7).
 
 Keap publishes no static list of event keys: the authoritative one is each account's
-``GET /v1/hooks/event_keys``. :data:`EVENT_KEYS` is what public client code copied from that
-answer (found through code search; third-party, not Keap's word): a React admin panel lists
-these keys but ``contact.redact``, in this alphabetical order; a Node.js integration lists
-``contact.redact`` as well. Keap spells the payment keys ``invoice.payment.add``, not
-``invoice.payment_add``.
+``GET /v1/hooks/event_keys``. :data:`EVENT_KEYS` is what public integration code copied from
+that answer (third-party, not Keap's word; keap-facts.md §3.6 names the sources). Keap spells
+the payment keys ``invoice.payment.add``, not ``invoice.payment_add`` (same section).
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from .safety import HostPolicy, RefusedHookUrl
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("keapsim.hooks")
 
@@ -99,6 +100,8 @@ class HookPoster:
             client.close()
 
     def _http(self) -> httpx.Client:
+        import httpx  # on the first post: a simulator that never posts never loads it
+
         with self._lock:
             if self._client is None:
                 # trust_env=False: proxy variables must not send hooks somewhere else.
@@ -109,6 +112,8 @@ class HookPoster:
 
     def send(self, post: Post) -> PostOutcome:
         """Make the post and journal it; never raises (a failure is an outcome)."""
+        import httpx
+
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if post.secret is not None:
             headers[SECRET_HEADER] = post.secret

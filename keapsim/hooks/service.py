@@ -26,8 +26,6 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ..store import Invalid, NotFound
 from .catalogue import GONE, KNOWN_EVENT_KEYS, MAX_ATTEMPTS, is_failure
 from .delivery import AttemptJournal, HookPoster, Post, PostOutcome
@@ -37,6 +35,8 @@ from .registry import TenantHooks
 from .safety import HostPolicy, RefusedHookUrl
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..clock import Clock
     from ..store import Tenant
 
@@ -350,6 +350,8 @@ class HookService:
         """Post hooks without a socket: to a transport, a WSGI app, or a callable taking an
         ``httpx.Request`` and returning an ``httpx.Response``. With no argument, to the
         network again."""
+        import httpx  # only a test that redirects hooks needs it here
+
         given = [t for t in (transport, wsgi_app, handler) if t is not None]
         if len(given) > 1:
             raise ValueError("give one of transport, wsgi_app or handler")
