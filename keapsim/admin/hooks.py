@@ -28,10 +28,11 @@ PENDING_SHOWN = 50
 
 
 def _subscriptions(sim: Simulator, tenant_id: str | None) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for tenant in list(sim.tenants.values()):
         if tenant_id is None or tenant.id == tenant_id:
-            rows.extend({"tenant": tenant.id, **s.to_wire()} for s in sim.hooks.list(tenant))
+            subscriptions = sim.hooks.subscriptions(tenant)
+            rows.extend({"tenant": tenant.id, **s.to_wire()} for s in subscriptions)
     return rows
 
 

@@ -131,7 +131,7 @@ class HookService:
         self._handshake(hooks, subscription)
         return subscription
 
-    def list(self, tenant: Tenant) -> list[Subscription]:
+    def subscriptions(self, tenant: Tenant) -> list[Subscription]:
         hooks = self.registry(tenant.id)
         if hooks is None:
             return []

@@ -7,7 +7,7 @@ them afresh).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .catalogue import KNOWN_EVENT_KEYS
 from .models import HookStatus, Subscription
@@ -43,11 +43,15 @@ def parse_hooks(raw: Any) -> tuple[list[Subscription], int]:
     return [_subscription(item) for item in raw.get("subscriptions", [])], next_key
 
 
+def _text(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value)
+
+
 def _subscription(item: Any) -> Subscription:
     if not isinstance(item, dict):
         raise ValueError("a hook subscription must be an object")
     key, event_key, hook_url = item.get("key"), item.get("eventKey"), item.get("hookUrl")
-    if not all(isinstance(v, str) and v for v in (key, event_key, hook_url)):
+    if not (_text(key) and _text(event_key) and _text(hook_url)):
         raise ValueError("a hook subscription needs key, eventKey and hookUrl strings")
     if event_key not in KNOWN_EVENT_KEYS:
         raise ValueError(f"hook {key}: unknown eventKey {event_key!r}")

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response
 
 from ...context import current_simulator
 from ...hooks import EVENT_KEYS
@@ -59,7 +60,7 @@ def _required(value: str | None, name: str) -> str:
 
 @blueprint.get("/hooks")
 def list_hooks() -> Response:
-    return _ok([s.to_wire() for s in _hooks().list(tenant())])
+    return _ok([s.to_wire() for s in _hooks().subscriptions(tenant())])
 
 
 @blueprint.post("/hooks")
