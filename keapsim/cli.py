@@ -120,6 +120,13 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Load state from this file at start; save it periodically and at exit.",
 )
+@click.option(
+    "--hook-hosts",
+    "hook_hosts",
+    default="",
+    help="Comma-separated hosts (globs; * for any) that REST hooks may be posted to besides "
+    "loopback and private addresses.",
+)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256))
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as one JSON line.")
 def serve(
@@ -133,6 +140,7 @@ def serve(
     admin_token: str | None,
     scenario: str | None,
     state_file: str | None,
+    hook_hosts: str,
     threads: int,
     as_json: bool,
 ) -> None:
@@ -147,7 +155,12 @@ def serve(
     from .simulator import Simulator
 
     settings = TenantSettings(profile=profile, throttle=throttle == "on")
-    sim = Simulator(settings=settings, api_key=api_key, admin_token=admin_token)
+    sim = Simulator(
+        settings=settings,
+        api_key=api_key,
+        admin_token=admin_token,
+        hook_hosts=[h for h in hook_hosts.split(",") if h.strip()],
+    )
     state = None
     if state_file:
         from .snapshots import SnapshotError, StateFile
@@ -179,6 +192,7 @@ def serve(
     _announce(sim, server, as_json, admin_token is None and not _is_loopback(host))
     if state is not None:
         state.start_autosave()
+    sim.hooks.start()  # deliveries fall due on the simulator clock; post them as they do
 
     def _stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -189,6 +203,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        sim.hooks.stop()
         server.stop()
         if state is not None:
             state.stop()

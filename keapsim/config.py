@@ -3,7 +3,7 @@ admin API and scenario files get clear messages for bad input."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,20 @@ class Limits(BaseModel):
     tenant: Window = Field(default_factory=lambda: Window(per_minute=10_000, per_day=250_000))
 
 
+class HookSettings(BaseModel):
+    """REST hook timing (keap-facts.md §3.7). ``delay``: when the first delivery attempt of a
+    change is due: ``keap`` (30-60 s after it, 5-10 min for contactGroup.applied/.delete),
+    ``immediate``, or a number of seconds. Retries keep Keap's intervals either way."""
+
+    model_config = ConfigDict(extra="forbid")
+    delay: Literal["keap", "immediate"] | Annotated[float, Field(ge=0, allow_inf_nan=False)] = (
+        "keap"
+    )
+    timeout: float = Field(
+        default=30.0, gt=0, le=300, description="seconds a receiver has to answer (Keap: 30 s)"
+    )
+
+
 class TenantSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     profile: Profile = "keap"
@@ -45,6 +59,7 @@ class TenantSettings(BaseModel):
     access_token_ttl: int = Field(default=86_400, gt=0, description="seconds (Keap: 24 h)")
     refresh_token_ttl: int = Field(default=45 * 86_400, gt=0, description="seconds (Keap: 45 d)")
     authorization_code_ttl: int = Field(default=600, gt=0, description="seconds")
+    hooks: HookSettings = Field(default_factory=HookSettings)
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,9 @@
   session (for clients in other languages or processes); each test that uses it should take its
   own tenant (``keapsim_server.simulator.create_tenant()``) or the ``keapsim_tenant`` fixture.
 - ``keapsim_tenant``: a fresh tenant on the session server, deleted after the test.
+- ``keap_hook_receiver``: a :class:`~keapsim.hooks.HookReceiver` that receives the ``keapsim``
+  fixture's REST hooks in-process (no socket); subscribe with ``keap_hook_receiver.url`` and
+  call ``keapsim.hooks.flush()`` to post what is due.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
+    from .hooks import HookReceiver
     from .server import SimulatorServer
     from .simulator import Simulator, TenantCredentials
 
@@ -62,9 +66,11 @@ def keapsim_server() -> Iterator[SimulatorServer]:
 
     server = SimulatorServer(Simulator(base_url="http://127.0.0.1")).start()
     server.simulator.base_url = server.url
+    server.simulator.hooks.start()
     try:
         yield server
     finally:
+        server.simulator.hooks.stop()
         server.stop()
 
 
@@ -77,3 +83,17 @@ def keapsim_tenant(keapsim_server: SimulatorServer) -> Iterator[TenantCredential
     finally:
         if credentials.tenant_id in sim.tenants:
             sim.delete_tenant(credentials.tenant_id)
+
+
+@pytest.fixture
+def keap_hook_receiver(keapsim: Simulator) -> Iterator[HookReceiver]:
+    """Receives the ``keapsim`` simulator's hooks in-process: it answers 200 and echoes
+    ``X-Hook-Secret`` unless scripted otherwise (``reply``, ``time_out``)."""
+    from .hooks import HookReceiver
+
+    receiver = HookReceiver()
+    keapsim.hooks.deliver_to(transport=receiver)
+    try:
+        yield receiver
+    finally:
+        keapsim.hooks.deliver_to()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .app import application_error, shared_app
@@ -16,6 +17,7 @@ from .gateway.faults import ApplyFaults, FaultRules
 from .gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, RecordJournal
 from .gateway.pipeline import Stage, build_gateway
 from .gateway.throttle import Throttle
+from .hooks.service import HookService
 from .store import IdentityStore, Tenant
 from .store.identity import OAuthApp, TenantCredentials
 
@@ -50,6 +52,7 @@ class Simulator:
         journal: bool = True,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         faults: bool = True,
+        hook_hosts: Iterable[str] = (),
     ) -> None:
         self.clock = clock or Clock()
         self.base_url = base_url.rstrip("/")
@@ -65,6 +68,13 @@ class Simulator:
         )
         self.faults = FaultRules(self.identity, enabled=faults, render_error=application_error)
         self.throttle = Throttle(self.clock.time, self.tenant_host)
+        # REST hooks; hook_hosts: hosts beyond loopback/private addresses that may receive them.
+        self.hooks = HookService(
+            self.clock,
+            journal=self.journal,
+            base_url=lambda: self.base_url,
+            allowed_hosts=hook_hosts,
+        )
         self.flask_app = shared_app()
         self.wsgi_app = build_gateway(
             self.flask_app,
@@ -155,6 +165,7 @@ class Simulator:
         gone.discard()
         self.identity.revoke_tenant(tenant_id)
         self.throttle.reset(tenant_id)
+        self.hooks.forget(tenant_id)
 
     def restore_tenants(self, tenants: list[Tenant], *, replace_all: bool = False) -> None:
         """Put tenants rebuilt from a snapshot in place (replacing those with the same ids, or
@@ -178,7 +189,8 @@ class Simulator:
                 self.throttle.reset(tenant.id)
 
     def reset(self, tenant_id: str | None = None) -> None:
-        """Forget CRM data, counters, fault rules and the journal; credentials stay valid.
+        """Forget CRM data, hook subscriptions, counters, fault rules and the journal;
+        credentials stay valid.
 
         With ``tenant_id``, only that tenant's data and counters.
         """
@@ -186,8 +198,10 @@ class Simulator:
         for tenant in targets:
             tenant.reset()
             self.throttle.reset(tenant.id)
+            self.hooks.forget(tenant.id)
         if tenant_id is None:
             self.faults.clear()
+            self.hooks.faults.clear()
             self.journal.clear()
 
     # -- set-ups the real API cannot offer (the contract suites use these) --------------------

@@ -3,7 +3,8 @@ journaled.
 
 Filters (all optional, combined with AND): ``tenant``, ``method``, ``path`` (a glob such as
 ``/crm/rest/v1/contacts*``), ``status`` (repeatable or comma-separated), ``fault`` (a rule id,
-or ``true``/``false``), ``limit`` (the newest N).
+or ``true``/``false``), ``kind`` (``request``, or ``hook.*`` for the posts to hook URLs),
+``limit`` (the newest N).
 
 - ``GET    /_keapsim/journal?...``         ``{"entries": [...], "count": N, "maxlen": M}``
 - ``GET    /_keapsim/journal/count?...``   ``{"count": N}``
@@ -30,7 +31,7 @@ class BadFilter(ValueError):
 def _filters(*, with_limit: bool = True) -> dict[str, Any]:
     args = request.args
     filters: dict[str, Any] = {}
-    for name in ("tenant", "method", "path"):
+    for name in ("tenant", "method", "path", "kind"):
         if args.get(name):
             filters[name] = args[name]
     statuses = [part for value in args.getlist("status") for part in value.split(",") if part]

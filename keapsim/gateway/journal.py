@@ -79,6 +79,10 @@ class JournalEntry:
     error: str | None = None
     request_body_truncated: bool = False
     response_body_truncated: bool = False
+    # hooks: "request" for a request keapsim answered; "hook.verify" / "hook.delivery" for a
+    # post keapsim made to a hook URL (``path`` is then the whole URL), with its attempt number.
+    kind: str = "request"
+    attempt: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +136,54 @@ class Journal:
 
     def next_seq(self) -> int:
         return next(self._seq)
+
+    def record_outgoing(
+        self,
+        *,
+        kind: str,
+        attempt: int,
+        url: str,
+        tenant: str | None,
+        request_headers: dict[str, str],
+        request_body: bytes,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: bytes,
+        latency_ms: float,
+        error: str | None = None,
+        fault: str | None = None,
+    ) -> None:
+        """hooks: journal a post keapsim made (a REST hook verification or delivery attempt;
+        ``path`` is the whole URL). Bodies are cut and masked as a request's are."""
+        if not self.enabled:
+            return
+        limit = self.body_limit
+        sent, sent_cut = _masked_body(request_body, request_headers.get("Content-Type"), limit)
+        answer, answer_cut = _masked_body(
+            response_body, response_headers.get("content-type"), limit
+        )
+        self.record(
+            JournalEntry(
+                seq=self.next_seq(),
+                time=self.clock.time() if self.clock else time.time(),
+                method="POST",
+                path=url,
+                query="",
+                request_headers=_masked_headers(request_headers.items()),
+                request_body=sent,
+                request_body_truncated=sent_cut,
+                status=status,
+                response_headers=_masked_headers(response_headers.items()),
+                response_body=answer,
+                response_body_truncated=answer_cut,
+                latency_ms=latency_ms,
+                tenant=tenant,
+                fault=fault,
+                error=error,
+                kind=kind,
+                attempt=attempt,
+            )
+        )
 
     def clear(self) -> None:
         """Forget every entry and pending hook (sequence numbers keep growing)."""
@@ -193,12 +245,14 @@ class Journal:
         query: dict[str, str] | None = None,
         body_contains: str | None = None,
         limit: int | None = None,
+        kind: str | None = None,
     ) -> list[JournalEntry]:
         """Entries oldest first that satisfy every given filter; ``limit`` keeps the newest.
 
         ``path`` is a glob (``/crm/rest/v1/contacts*``); ``status`` one code or several;
         ``fault`` a rule id, or True/False for "some rule fired"/"none did"; ``query`` a subset
-        of the query parameters; ``body_contains`` a substring of the request body.
+        of the query parameters; ``body_contains`` a substring of the request body; ``kind`` a
+        glob on the entry's kind (``hook.*``: the posts keapsim made to hook URLs).
         """
         method = method.upper() if method else None
         statuses = (
@@ -207,6 +261,8 @@ class Journal:
         found = []
         for entry in self:
             if method is not None and entry.method != method:
+                continue
+            if kind is not None and not fnmatch.fnmatchcase(entry.kind, kind):
                 continue
             if path is not None and not fnmatch.fnmatchcase(entry.path, path):
                 continue
@@ -269,7 +325,7 @@ class Journal:
         rows = entries if entries is not None else self
         interactions = []
         for entry in rows:
-            if entry.status is None:
+            if entry.status is None or entry.kind != "request":  # hooks: outgoing posts
                 continue
             query = f"?{entry.query}" if entry.query else ""
             interactions.append(

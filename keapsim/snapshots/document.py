@@ -13,13 +13,15 @@ Layout (``format_version`` 1)::
                   "contact_tags": [{"contact_id", "tag_id", "applied"}],
                   "sequence_members": [{"campaign_id", "sequence_id", "contact_id", "added"}],
                   "company_tags": [{"company_id", "tag_id", "applied"}],
+                  "hooks": {"next_key", "subscriptions": [{"key", "eventKey", "hookUrl",
+                                                           "status", "secret"}]},
                   "credentials": {"apps", "api_keys", "access_tokens", "refresh_tokens",
                                   "codes"}}]}
 
 Records are the store's dataclasses field by field (datetimes as ISO strings). Not saved: fault
-rules, the journal and throttle counters (test-time scaffolding and rolling windows that a
-resumed session starts afresh). A tenant-scoped document carries the clock for information only:
-loading it leaves the shared clock alone.
+rules, the journal, throttle counters and pending hook deliveries (test-time scaffolding and
+rolling windows that a resumed session starts afresh). A tenant-scoped document carries the
+clock for information only: loading it leaves the shared clock alone.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..config import TenantSettings
+from ..hooks.models import Subscription
+from ..hooks.snapshot import dump_hooks, parse_hooks, restore_hooks
 from ..store import Tenant
 from ..store.identity import (
     AccessToken,
@@ -98,6 +102,7 @@ def dump_tenant(
     if credentials is None:
         credentials = _credentials_by_tenant(sim).get(tenant.id, {})
     data["credentials"] = {table: credentials.get(table, []) for table in CREDENTIAL_TABLES}
+    data["hooks"] = dump_hooks(sim.hooks, tenant.id)
     return data
 
 
@@ -194,6 +199,7 @@ def check_document(document: Any, source: str = "the state document") -> dict[st
 class RestoredTenant:
     tenant: Tenant
     credentials: dict[str, list[Any]]
+    hooks: tuple[list[Subscription], int] = ([], 1)
 
 
 def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
@@ -231,6 +237,7 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
             ]
             for table, (record_type, _) in CREDENTIAL_TABLES.items()
         }
+        hooks = parse_hooks(data.get("hooks"))
     except (KeyError, TypeError, ValueError) as err:
         detail = f"missing {err}" if isinstance(err, KeyError) else str(err)
         raise SnapshotError(f"{where}: {detail}") from None
@@ -238,7 +245,7 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         for record in records:
             if record.tenant_id != tenant_id:
                 raise SnapshotError(f"{where}: a credential belongs to {record.tenant_id!r}")
-    return RestoredTenant(tenant, credentials)
+    return RestoredTenant(tenant, credentials, hooks)
 
 
 def _install_credentials(sim: Simulator, restored: list[RestoredTenant], replace_all: bool) -> None:
@@ -296,6 +303,10 @@ def load_state(sim: Simulator, document: Any, tenant_id: str | None = None) -> l
         default, offset, frozen_at = _simulator_parts(document, ids)
     _install_credentials(sim, restored, replace_all)
     sim.restore_tenants([r.tenant for r in restored], replace_all=replace_all)
+    if replace_all:
+        sim.hooks.forget_all_but(ids)
+    for item in restored:
+        restore_hooks(sim.hooks, item.tenant, *item.hooks)
     if replace_all:
         sim.clock.restore(offset, frozen_at)
         sim.default_tenant = default

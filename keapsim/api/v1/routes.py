@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     contacts,
     custom_fields,
     declared,
+    hooks,
     notes,
     opportunities,
     tags,

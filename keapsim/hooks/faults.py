@@ -1,0 +1,173 @@
+"""QA controls on outgoing deliveries: a sibling of the gateway's fault-rule language
+(:mod:`keapsim.gateway.faults`) for the other direction.
+
+A rule *matches* deliveries (event key glob, tenant, subscription key, hook URL glob) and has
+an *effect*:
+
+- ``duplicate``: post the delivery twice, back to back (the first answer counts);
+- ``reorder``: hold the delivery back until another delivery of the same tenant has been
+  posted, then post it right after (out of order); released anyway after ``seconds`` on the
+  simulator clock (default 300) so that a lone delivery is not held for ever;
+- ``delay``: post it ``seconds`` later on the simulator clock;
+- ``drop``: never post it (keapsim behaves as if it had been delivered: no retry).
+
+It fires for the next ``times`` matching attempts after skipping ``after``, with a
+``probability`` drawn from its own ``random.Random(seed)``, as gateway rules do. Python:
+``sim.hooks.faults.add(effect="duplicate", event_key="contact.*")``; admin API:
+``/_keapsim/hooks/faults``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .models import Delivery
+
+HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
+DEFAULT_LONGEST_HOLD = 300.0
+
+
+class HookFaultSpec(BaseModel):
+    """What a rule matches, what it does to a delivery and when it fires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, description="a label for lists and the journal")
+    event_key: str | None = Field(default=None, description="glob, e.g. contact.*")
+    tenant: str | None = None
+    subscription: str | None = Field(default=None, description="the subscription's key")
+    hook_url: str | None = Field(default=None, description="glob on the hook URL")
+    effect: HookEffect
+    seconds: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="delay: how much later (simulator clock); reorder: the longest hold",
+    )
+    times: int | None = Field(default=None, ge=1, description="fire for this many matches")
+    after: int = Field(default=0, ge=0, description="let this many matches through first")
+    probability: float = Field(default=1.0, ge=0.0, le=1.0)
+    seed: int | None = Field(default=None, description="seed of the rule's random generator")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HookFaultSpec:
+        if self.effect == "delay" and self.seconds is None:
+            raise PydanticCustomError(
+                "hook_fault_rule", "seconds: a 'delay' effect needs 'seconds'", {}
+            )
+        return self
+
+
+@dataclass
+class HookFaultRule:
+    """An installed rule: its declaration, an id and its counters."""
+
+    id: str
+    spec: HookFaultSpec
+    matched: int = 0
+    fired: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spec.times is not None and self.fired >= self.spec.times
+
+    @property
+    def longest_hold(self) -> float:
+        return self.spec.seconds if self.spec.seconds is not None else DEFAULT_LONGEST_HOLD
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            **self.spec.model_dump(exclude_defaults=True),
+            "effect": self.spec.effect,
+            "matched": self.matched,
+            "fired": self.fired,
+            "exhausted": self.exhausted,
+        }
+
+    def matches(self, delivery: Delivery, hook_url: str) -> bool:
+        spec = self.spec
+        return (
+            (spec.event_key is None or fnmatch.fnmatchcase(delivery.event_key, spec.event_key))
+            and (spec.tenant is None or delivery.tenant_id == spec.tenant)
+            and (spec.subscription is None or delivery.subscription_key == spec.subscription)
+            and (spec.hook_url is None or fnmatch.fnmatchcase(hook_url, spec.hook_url))
+        )
+
+    def decide(self) -> bool:
+        """Count one match and say whether the rule fires on it (under the rules' lock)."""
+        self.matched += 1
+        if self.matched <= self.spec.after or self.exhausted:
+            return False
+        if self.spec.probability < 1.0 and self._random.random() >= self.spec.probability:
+            return False
+        self.fired += 1
+        return True
+
+
+class HookFaultRules:
+    """The installed rules in the order they were added (the first that fires wins)."""
+
+    def __init__(self) -> None:
+        self._rules: list[HookFaultRule] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def add(
+        self, spec: HookFaultSpec | dict[str, Any] | None = None, /, **fields: Any
+    ) -> HookFaultRule:
+        """Install a rule from a spec, a dict or keyword fields; ``pydantic.ValidationError``
+        names a bad key."""
+        if spec is None:
+            spec = HookFaultSpec.model_validate(fields)
+        elif isinstance(spec, dict):
+            spec = HookFaultSpec.model_validate({**spec, **fields})
+        elif fields:
+            spec = HookFaultSpec.model_validate({**spec.model_dump(), **fields})
+        with self._lock:
+            rule = HookFaultRule(
+                f"hookfault-{next(self._ids)}", spec, _random=random.Random(spec.seed)
+            )
+            self._rules.append(rule)
+        return rule
+
+    def get(self, rule_id: str) -> HookFaultRule:
+        with self._lock:
+            for rule in self._rules:
+                if rule.id == rule_id:
+                    return rule
+        raise KeyError(f"no hook fault rule {rule_id!r}")
+
+    def remove(self, rule_id: str) -> HookFaultRule:
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.id == rule_id:
+                    return self._rules.pop(index)
+        raise KeyError(f"no hook fault rule {rule_id!r}")
+
+    def list(self) -> list[HookFaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def select(self, delivery: Delivery, hook_url: str) -> HookFaultRule | None:
+        """The rule that fires on this delivery attempt, counters updated (None: post it)."""
+        if not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if not rule.exhausted and rule.matches(delivery, hook_url) and rule.decide():
+                    return rule
+        return None
