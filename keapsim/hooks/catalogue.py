@@ -75,6 +75,8 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "campaign",  # Keap has no campaign.* hook
         "contactGroupCategory",  # tag categories
         "customField",
+        "customFieldGroup",  # custom-field groups and tabs (the models' layout)
+        "customFieldTab",
         "leadsourceCategory",
         "opportunityStage",  # pipeline stages; a move raises Keap's opportunity.stage_move
         "opportunityStageMove",  # the stage-move history record of a move
