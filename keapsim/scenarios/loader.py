@@ -52,6 +52,26 @@ class CampaignSpec(_Strict):
     goals: list[GoalSpec] = Field(default_factory=list)
 
 
+class ReportSpec(_Strict):
+    """A saved search (reports have no create operation in Keap's API)."""
+
+    name: str
+    tag: str | None = Field(default=None, description="only contacts with this tag (its name)")
+
+
+class WebformSpec(_Strict):
+    """A webform (no create operation in Keap's API); values as the v2 Webform schema's."""
+
+    name: str
+    webform_type: str = "STANDALONE"
+    custom_slug: str | None = None
+    thank_you_page_url: str | None = None
+    fields: list[str] = Field(
+        default_factory=lambda: ["given_name", "family_name", "email"],
+        description="contact fields: given_name, family_name, email, phone, company_name",
+    )
+
+
 class TenantSpec(_Strict):
     """Which tenant to set up. Without ``id``: the simulator's default tenant (the one
     ``keapsim serve`` prints), or a new one if there is none. An ``id`` that does not exist yet
@@ -72,6 +92,8 @@ class TenantSpec(_Strict):
     )
     tags: list[TagSpec] = Field(default_factory=list)
     campaigns: list[CampaignSpec] = Field(default_factory=list)
+    reports: list[ReportSpec] = Field(default_factory=list)
+    webforms: list[WebformSpec] = Field(default_factory=list)
 
 
 class ClockStep(_Strict):
@@ -273,5 +295,21 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
                 campaign.sequences,
                 [(g.name, g.integration, g.call_name) for g in campaign.goals],
             )
+        _add_reports_and_webforms(tenant, spec)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None
+
+
+def _add_reports_and_webforms(tenant: Tenant, spec: TenantSpec) -> None:
+    tags = {t.name: t.id for t in tenant.tags.values()}
+    for index, report in enumerate(spec.reports):
+        if report.tag is not None and report.tag not in tags:
+            raise ScenarioError(f"invalid scenario: tenant.reports.{index}: no tag {report.tag!r}")
+        tenant.reports.create(name=report.name, tag_id=tags.get(report.tag or ""))
+    for index, form in enumerate(spec.webforms):
+        try:
+            tenant.webforms.create(**form.model_dump())
+        except DomainError as err:
+            raise ScenarioError(
+                f"invalid scenario: tenant.webforms.{index}: {err.message}"
+            ) from None

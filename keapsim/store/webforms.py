@@ -9,6 +9,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from .errors import Invalid
 from .resource import DeclaredStore, Field, ResourceSpec
 
 # Enums of the v2 document's Webform schema.
@@ -89,6 +90,9 @@ class WebformStore(DeclaredStore[Webform]):
     ) -> dict[str, Any]:
         """A new form gets its public id (``xid``), derived from the tenant and a counter so
         that seeded forms are the same on every run."""
+        unknown = set(values.get("fields") or ()) - set(FORM_FIELDS)
+        if unknown:
+            raise Invalid(f"Unknown form field(s): {', '.join(sorted(unknown))}", field="fields")
         if current is not None or values.get("xid"):
             return values
         serial = self.core.next_id("webform_xid")
