@@ -94,6 +94,8 @@ def test_expense_crud(api: V2, sim: Simulator, tenant: Tenant, source: str) -> N
     api.error("POST", path, 400, json={"title": "no amount"})
     api.error("POST", path, 400, json={"amount": -1})
     api.error("POST", path, 400, json={"amount": "lots"})
+    # A time that cannot be shown in UTC (before year 1 there) is unconvertible, not a 500.
+    api.error("POST", path, 400, json={"amount": 1, "incurred_time": "0001-01-01T00:00:00+05:00"})
     api.error("POST", "/leadSources/999/expenses", 404, json={"amount": 1})
     api.delete(f"{path}/{second['id']}")
     api.error("GET", f"{path}/{second['id']}", 404)
