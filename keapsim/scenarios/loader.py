@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
+from ..store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 
 if TYPE_CHECKING:
     from ..simulator import Simulator, TenantCredentials
@@ -42,8 +43,11 @@ class TagSpec(_Strict):
 
 class GoalSpec(_Strict):
     name: str
-    call_name: str
+    call_name: str = Field(description="an API goal's call name, or a WordPress opt-in key")
     integration: str = "keapsim"
+    type: Literal["API", "WordPress"] = Field(
+        default="API", description="WordPress: achieved through the WordPress opt-in option"
+    )
 
 
 class CampaignSpec(_Strict):
@@ -290,14 +294,31 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
             tenant.tags.create(tag.name, tag.description, category_id)
         for index, campaign in enumerate(spec.campaigns):
             where = f"tenant.campaigns.{index}"
-            tenant.campaigns.create(
+            made = tenant.campaigns.create(
                 campaign.name,
                 campaign.sequences,
-                [(g.name, g.integration, g.call_name) for g in campaign.goals],
+                [(g.name, g.integration, g.call_name) for g in campaign.goals if g.type == "API"],
             )
+            _add_wordpress_goals(tenant, made.id, campaign)
         _add_reports_and_webforms(tenant, spec)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None
+
+
+def _add_wordpress_goals(tenant: Tenant, campaign_id: int, campaign: CampaignSpec) -> None:
+    """A WordPress goal listens to the opt-in option of its key (made if the tenant lacks it)."""
+    for goal in campaign.goals:
+        if goal.type != "WordPress":
+            continue
+        if not any(o.key == goal.call_name for o in tenant.wordpress_options.values()):
+            tenant.wordpress_options.create(goal.call_name, goal.name)
+        tenant.campaigns.add_goal(
+            campaign_id,
+            goal.name,
+            WORDPRESS_GOAL,
+            integration=WORDPRESS_INTEGRATION,
+            call_name=goal.call_name,
+        )
 
 
 def _add_reports_and_webforms(tenant: Tenant, spec: TenantSpec) -> None:

@@ -136,3 +136,42 @@ def test_seeding_fills_the_new_resources(api: V2, tenant: Tenant) -> None:
     assert api.post(
         "/integrations/wordpress/options/NewsletterOptIn:achieve", 202, json={"contact_id": contact}
     ) == {"successful": True}
+
+
+def test_scenario_files_declare_reports_webforms_and_wordpress_goals(
+    api: V2, sim: Simulator
+) -> None:
+    from keapsim.scenarios import apply_scenario
+
+    apply_scenario(
+        sim,
+        {
+            "name": "marketing",
+            "tenant": {
+                "tags": [{"name": "VIP"}],
+                "campaigns": [
+                    {
+                        "name": "Newsletter",
+                        "sequences": ["Welcome"],
+                        "goals": [
+                            {"name": "Blog opt-in", "call_name": "Blog", "type": "WordPress"}
+                        ],
+                    }
+                ],
+                "reports": [{"name": "VIP contacts", "tag": "VIP"}],
+                "webforms": [{"name": "Contact Us", "webform_type": "LEGACY"}],
+            },
+        },
+    )
+    assert [r["name"] for r in api.get("/reporting/reports")["reports"]] == ["VIP contacts"]
+    assert api.get("/webforms")["webforms"][0]["webform_type"] == "LEGACY"
+    assert api.get("/integrations/wordpress/options")["wordpress_opt_in_options"] == [
+        {"key": "Blog", "name": "Blog opt-in"}
+    ]
+    contact = api.post("/contacts", 201, json=email_contact("ada@example.com"))["id"]
+    achieved = api.post(
+        "/integrations/wordpress/options/Blog:achieve", 202, json={"contact_id": contact}
+    )
+    assert achieved == {"successful": True}
+    goals = api.get("/campaigns/1/goals")["goals"]
+    assert [(g["name"], g["type"]) for g in goals] == [("Blog opt-in", "WordPress")]
