@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from faker import Faker
 
@@ -233,7 +234,7 @@ def _seed_company(
 AUTOMATION_CATEGORIES = {"Onboarding": ["Welcome Series"], "Nurture": ["Lead Nurture", "Win Back"]}
 # (name, tag name or None): a saved search of every contact, or of the contacts with the tag.
 REPORTS = [("All contacts", None), ("Hot leads", "Hot Lead"), ("Customers", "Customer")]
-WEBFORMS = [
+WEBFORMS: list[dict[str, Any]] = [
     {"name": "Newsletter Signup", "custom_slug": "newsletter-signup"},
     {
         "name": "Contact Us",
@@ -273,10 +274,10 @@ def seed_marketing(tenant: Tenant, campaigns: list[Campaign]) -> dict[str, int]:
         tenant.webforms.create(**form)
     sources = {s.name: s.id for s in tenant.lead_sources.values()}
     for category_name, members in LEAD_SOURCE_CATEGORIES.items():
-        category = tenant.lead_source_categories.create(name=category_name)
+        source_category = tenant.lead_source_categories.create(name=category_name)
         for member in members:
             if member in sources:
-                tenant.lead_sources.update(sources[member], category_id=category.id)
+                tenant.lead_sources.update(sources[member], category_id=source_category.id)
                 tenant.lead_source_recurring_expenses.create(
                     lead_source_id=sources[member],
                     amount=Decimal("250.00") if category_name == "Paid" else Decimal("20.00"),

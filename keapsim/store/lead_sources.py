@@ -6,13 +6,13 @@ import calendar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .base import Lookup, Query, Table
 from .errors import Conflict, Invalid, NotFound
 from .indexes import HashIndex
 from .models import LeadSource, LeadSourceCategory
-from .resource import DeclaredStore, Field, R, RecordStore, ResourceSpec, refuse_if_used
+from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 LEAD_SOURCE_CATEGORY = ResourceSpec(
     record=LeadSourceCategory,
@@ -181,7 +181,15 @@ def next_occurrence(
     return None if end is not None and moment > end else moment
 
 
-class _LeadSourceChildStore(DeclaredStore[R]):
+class _OfLeadSource(Protocol):
+    id: int
+    lead_source_id: int
+
+
+Child = TypeVar("Child", bound=_OfLeadSource)
+
+
+class _LeadSourceChildStore(DeclaredStore[Child]):
     """An expense kind: belongs to a lead source, goes with it."""
 
     def attach(self) -> None:
@@ -191,7 +199,7 @@ class _LeadSourceChildStore(DeclaredStore[R]):
         for record in self.of_lead_source(source.id):
             self.table.remove(record.id)
 
-    def of_lead_source(self, lead_source_id: int | None) -> list[R]:
+    def of_lead_source(self, lead_source_id: int | None) -> list[Child]:
         """The lead source's records in id order (every lead source's with ``None``)."""
         if lead_source_id is None:
             return self.table.values()
@@ -199,7 +207,7 @@ class _LeadSourceChildStore(DeclaredStore[R]):
             self.table.select(Query(lookups=[Lookup("lead_source_id", "eq", lead_source_id)]))
         )
 
-    def of(self, lead_source_id: int, ident: int) -> R:
+    def of(self, lead_source_id: int, ident: int) -> Child:
         """The record, when it belongs to that lead source (NotFound otherwise)."""
         self.tenant.lead_sources.get(lead_source_id)
         record = self.get(ident)

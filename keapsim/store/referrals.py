@@ -57,7 +57,7 @@ class ReferralStore(DeclaredStore[Referral]):
         self.tenant.contacts.table.on_remove.append(self._forget_contact)
 
     def _forget_contact(self, contact: Contact) -> None:
-        query = Query(lookups=[Lookup("contact_id", "eq", contact.id)])
+        query: Query[Referral] = Query(lookups=[Lookup("contact_id", "eq", contact.id)])
         for referral in list(self.table.select(query)):
             self.table.remove(referral.id)
 

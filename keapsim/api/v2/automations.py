@@ -8,7 +8,7 @@ same sequences. Shapes: the v2 document's ``Automation``, ``ListAutomationRespon
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -37,7 +37,12 @@ from .shapes import page_of, string_ids, text
 AUTOMATION = "Automation"
 # "page_size ... maximum: 25" (GET /automations and /automations/ids).
 AUTOMATION_PAGE = 25
-AUTOMATION_FILTERS = {"name": EQ, "id": COMPARE, "status": EQ, "categories": EQ}
+AUTOMATION_FILTERS: dict[str, Iterable[str]] = {
+    "name": EQ,
+    "id": COMPARE,
+    "status": EQ,
+    "categories": EQ,
+}
 STATUSES = {"published": True, "draft": False}
 
 
@@ -118,8 +123,11 @@ def list_automations() -> Response:
 def list_automation_ids() -> Response:
     campaigns = _matching_automations(tenant())
     page, token = v2_window(campaigns, default_size=AUTOMATION_PAGE, max_size=AUTOMATION_PAGE)
-    body = page_of("automation_ids", [str(c.id) for c in page], token)
-    return jsonify({**body, "locked_automation_ids": [str(c.id) for c in page if c.locked]})
+    body: dict[str, Any] = {
+        "automation_ids": [str(c.id) for c in page],
+        "locked_automation_ids": [str(c.id) for c in page if c.locked],
+    }
+    return jsonify({**body, "next_page_token": token} if token else body)
 
 
 @blueprint.get("/automations/<automation_id>")

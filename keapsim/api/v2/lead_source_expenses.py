@@ -14,9 +14,10 @@ always reflects the simulated clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from flask import Response, jsonify
@@ -127,10 +128,17 @@ def _fields_in(body: dict[str, Any], times: tuple[str, ...]) -> dict[str, Any]:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _lead_source(the_tenant: Tenant, lead_source_id: str, *, wildcard: bool) -> int | None:
-    the_tenant.lead_source_recurring_expenses.incur_due()
-    if wildcard and lead_source_id == ALL_LEAD_SOURCES:
+def _lead_sources(the_tenant: Tenant, lead_source_id: str) -> int | None:
+    """The lead source a list reads (``None``: every one, for the ``-`` wildcard)."""
+    if lead_source_id == ALL_LEAD_SOURCES:
+        the_tenant.lead_source_recurring_expenses.incur_due()
         return None
+    return _lead_source(the_tenant, lead_source_id)
+
+
+def _lead_source(the_tenant: Tenant, lead_source_id: str) -> int:
+    """The lead source of the path (404 when missing), after recording the expenses due."""
+    the_tenant.lead_source_recurring_expenses.incur_due()
     return the_tenant.lead_sources.get(path_id(lead_source_id, "Lead Source")).id
 
 
@@ -153,13 +161,13 @@ def _orders(times: tuple[str, ...]) -> dict[str, Callable[[Any], Any]]:
         "title": lambda r: (r.title or "").casefold() or None,
         "amount": lambda r: r.amount,
     }
-    for name in times:
-        orders[name] = lambda r, name=name: getattr(r, name)
-    return orders
+    return {**orders, **{name: attrgetter(name) for name in times}}
 
 
-def _listing(records: list[Any], times: tuple[str, ...], key: str, out: Callable) -> Response:
-    filters = {"title": EQ, "amount": EQ, **{name: EQ for name in times}}
+def _listing(
+    records: list[Any], times: tuple[str, ...], key: str, out: Callable[[Any], dict[str, Any]]
+) -> Response:
+    filters: dict[str, Iterable[str]] = {"title": EQ, "amount": EQ, **{n: EQ for n in times}}
     tests = [_test(c) for c in parse_filter(filters)]
     matches = [r for r in records if all(t(r) for t in tests)]
     page, token = v2_window(ordered(matches, _orders(times), default="id"))
@@ -170,7 +178,7 @@ def _listing(records: list[Any], times: tuple[str, ...], key: str, out: Callable
 @blueprint.get(EXPENSES)
 def list_expenses(lead_source_id: str) -> Response:
     the_tenant = tenant()
-    source = _lead_source(the_tenant, lead_source_id, wildcard=True)
+    source = _lead_sources(the_tenant, lead_source_id)
     records = the_tenant.lead_source_expenses.of_lead_source(source)
     return _listing(records, EXPENSE_TIMES, "lead_source_expenses", expense_v2)
 
@@ -178,7 +186,7 @@ def list_expenses(lead_source_id: str) -> Response:
 @blueprint.post(EXPENSES)
 def create_expense(lead_source_id: str) -> tuple[Response, int]:
     the_tenant = tenant()
-    source = _lead_source(the_tenant, lead_source_id, wildcard=False)
+    source = _lead_source(the_tenant, lead_source_id)
     body = json_body()
     if body.get("amount") is None:
         raise Invalid("amount is required", field="amount")
@@ -188,8 +196,7 @@ def create_expense(lead_source_id: str) -> tuple[Response, int]:
 
 
 def _expense(the_tenant: Tenant, lead_source_id: str, expense_id: str) -> LeadSourceExpense:
-    source = _lead_source(the_tenant, lead_source_id, wildcard=False)
-    assert source is not None
+    source = _lead_source(the_tenant, lead_source_id)
     ident = path_id(expense_id, "Lead Source Expense")
     return the_tenant.lead_source_expenses.of(source, ident)
 
@@ -220,7 +227,7 @@ def delete_expense(lead_source_id: str, expense_id: str) -> tuple[str, int]:
 @blueprint.get(RECURRING)
 def list_recurring_expenses(lead_source_id: str) -> Response:
     the_tenant = tenant()
-    source = _lead_source(the_tenant, lead_source_id, wildcard=True)
+    source = _lead_sources(the_tenant, lead_source_id)
     records = the_tenant.lead_source_recurring_expenses.of_lead_source(source)
     return _listing(records, RECURRING_TIMES, "lead_source_recurring_expenses", recurring_v2)
 
@@ -228,7 +235,7 @@ def list_recurring_expenses(lead_source_id: str) -> Response:
 @blueprint.post(RECURRING)
 def create_recurring_expense(lead_source_id: str) -> tuple[Response, int]:
     the_tenant = tenant()
-    source = _lead_source(the_tenant, lead_source_id, wildcard=False)
+    source = _lead_source(the_tenant, lead_source_id)
     body = json_body()
     if body.get("amount") is None:
         raise Invalid("amount is required", field="amount")
@@ -242,8 +249,7 @@ def create_recurring_expense(lead_source_id: str) -> tuple[Response, int]:
 def _recurring(
     the_tenant: Tenant, lead_source_id: str, recurring_id: str
 ) -> LeadSourceRecurringExpense:
-    source = _lead_source(the_tenant, lead_source_id, wildcard=False)
-    assert source is not None
+    source = _lead_source(the_tenant, lead_source_id)
     ident = path_id(recurring_id, "Lead Source Recurring Expense")
     return the_tenant.lead_source_recurring_expenses.of(source, ident)
 

@@ -4,7 +4,7 @@ from seed data and scenario files. Shapes: ``Report``, ``ReportModel``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -47,7 +47,11 @@ def _report_test(clause: Clause) -> Callable[[Report], bool]:
 
 @blueprint.get("/reporting/reports")
 def list_reports() -> Response:
-    filters = {"name": EQ, "since_created_time": EQ, "until_created_time": EQ}
+    filters: dict[str, Iterable[str]] = {
+        "name": EQ,
+        "since_created_time": EQ,
+        "until_created_time": EQ,
+    }
     tests = [_report_test(c) for c in parse_filter(filters)]
     reports = [r for r in tenant().reports.list() if all(t(r) for t in tests)]
     orders: dict[str, Callable[[Report], Any]] = {
@@ -116,7 +120,7 @@ def webform_v2(form: Webform) -> dict[str, Any]:
     )
 
 
-WEBFORM_FILTERS = {
+WEBFORM_FILTERS: dict[str, Iterable[str]] = {
     "name": EQ,
     "webform_type": EQ,
     "since_create_time": EQ,
