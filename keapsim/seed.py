@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from faker import Faker
 
 from .store import Tenant
+from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
+from .store.models import Campaign
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],
@@ -129,6 +132,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
             sequence = rng.choice(campaign.sequences)
             tenant.campaigns.add_to_sequence(campaign.id, sequence.id, [contact.id])
     sales = seed_sales(tenant, fake, rng, tag_ids, [u.id for u in users])
+    marketing = seed_marketing(tenant, campaigns)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -137,6 +141,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         "lead_sources": len(LEAD_SOURCES),
         "custom_fields": len(CUSTOM_FIELDS),
         **sales,
+        **marketing,
     }
 
 
@@ -222,3 +227,66 @@ def _seed_company(
     for tag_id in rng.sample(tag_ids, k=rng.randint(0, 2)):
         tenant.companies.apply_tag(company.id, tag_id)
     return company.id
+
+
+# Automations, reports and webforms have no create operation in Keap's API; keapsim's seed
+# gives a tenant some (fixed data: no Faker, so the contacts a seed gives stay the same).
+AUTOMATION_CATEGORIES = {"Onboarding": ["Welcome Series"], "Nurture": ["Lead Nurture", "Win Back"]}
+# (name, tag name or None): a saved search of every contact, or of the contacts with the tag.
+REPORTS = [("All contacts", None), ("Hot leads", "Hot Lead"), ("Customers", "Customer")]
+WEBFORMS: list[dict[str, Any]] = [
+    {"name": "Newsletter Signup", "custom_slug": "newsletter-signup"},
+    {
+        "name": "Contact Us",
+        "webform_type": "LEGACY",
+        "fields": ["given_name", "family_name", "email", "phone", "company_name"],
+        "thank_you_page_url": "https://www.example.com/thank-you",
+        "exit_option": "REDIRECT",
+    },
+]
+WORDPRESS_OPTIONS = {"NewsletterOptIn": "Newsletter Opt-In"}
+LEAD_SOURCE_CATEGORIES = {"Paid": ["Facebook", "Google Ads"], "Organic": ["Website", "Referral"]}
+
+
+def seed_marketing(tenant: Tenant, campaigns: list[Campaign]) -> dict[str, int]:
+    """Automation categories on the seeded campaigns, a WordPress opt-in option with its goal
+    (on the first campaign), reports, webforms, lead-source categories, and a monthly expense
+    on the paid lead sources."""
+    by_name = {c.name: c.id for c in campaigns}
+    for name, members in AUTOMATION_CATEGORIES.items():
+        category = tenant.automation_categories.create(name=name)
+        chosen = [by_name[m] for m in members if m in by_name]
+        tenant.campaigns.assign_categories(chosen, [category.id], apply=True)
+    for key, label in WORDPRESS_OPTIONS.items():
+        tenant.wordpress_options.create(key, label)
+        if campaigns:
+            tenant.campaigns.add_goal(
+                campaigns[0].id,
+                f"{label} (WordPress)",
+                WORDPRESS_GOAL,
+                integration=WORDPRESS_INTEGRATION,
+                call_name=key,
+            )
+    tags = {t.name: t.id for t in tenant.tags.values()}
+    for name, tag in REPORTS:
+        tenant.reports.create(name=name, tag_id=tags.get(tag) if tag else None)
+    for form in WEBFORMS:
+        tenant.webforms.create(**form)
+    sources = {s.name: s.id for s in tenant.lead_sources.values()}
+    for category_name, members in LEAD_SOURCE_CATEGORIES.items():
+        source_category = tenant.lead_source_categories.create(name=category_name)
+        for member in members:
+            if member in sources:
+                tenant.lead_sources.update(sources[member], category_id=source_category.id)
+                tenant.lead_source_recurring_expenses.create(
+                    lead_source_id=sources[member],
+                    amount=Decimal("250.00") if category_name == "Paid" else Decimal("20.00"),
+                    title=f"{member} monthly spend",
+                )
+    return {
+        "automation_categories": len(AUTOMATION_CATEGORIES),
+        "reports": len(REPORTS),
+        "webforms": len(WEBFORMS),
+        "wordpress_options": len(WORDPRESS_OPTIONS),
+        "lead_source_categories": len(LEAD_SOURCE_CATEGORIES),
+    }

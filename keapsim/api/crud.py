@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -195,4 +195,8 @@ def as_datetime(value: Any, wire: str) -> datetime:
         raise BadInput(UNCONVERTIBLE, field=wire) from None
     if moment.tzinfo is None:
         raise BadInput(UNCONVERTIBLE, field=wire)
+    try:
+        moment.astimezone(UTC)  # answers show times in UTC: one beyond year 1..9999 is unusable
+    except OverflowError:
+        raise BadInput(UNCONVERTIBLE, field=wire) from None
     return moment

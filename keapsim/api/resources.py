@@ -6,11 +6,15 @@ to :data:`DECLARED`. The store side is the resource's ``ResourceSpec`` in its st
 
 from __future__ import annotations
 
+from ..store.lead_sources import LEAD_SOURCE_CATEGORY
+from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
-from .crud import ApiResource, Routes, WireField
+from .crud import ApiResource, ListKey, Routes, WireField
 from .opportunity_stages import OPPORTUNITY_STAGES
 
 EQ = ("==",)  # v2 filter operators (as keapsim.api.v2.filters.EQ)
+# "Allowable operators: "==", "<=", "<", ">=", ">", "!="" (v2 document, GET /referrals).
+ALL_COMPARE = ("==", "!=", ">", "<", ">=", "<=")
 
 # Tag categories: v1 has only create (``POST /tags/categories``, declared 200); v2 has all
 # five (keap-facts.md §4.2). The store keeps no timestamps for them, so v2's create_time and
@@ -27,4 +31,45 @@ TAG_CATEGORIES = ApiResource(
     v2=Routes("/tags/categories", "tag_categories"),
 )
 
-DECLARED: tuple[ApiResource, ...] = (TAG_CATEGORIES, OPPORTUNITY_STAGES)
+# Lead-source categories: v2 only (keap-facts.md §4.6); shapes LeadSourceCategory and
+# CreateUpdateLeadSourceCategoryRequest; filters name and description ("Wildcard matching
+# allowed"), order_by name.
+LEAD_SOURCE_CATEGORIES = ApiResource(
+    store="lead_source_categories",
+    spec=LEAD_SOURCE_CATEGORY,
+    fields=(
+        WireField("id", v1=None, writable=False),
+        WireField("name", v1=None, filters=EQ, order=True),
+        WireField("description", v1=None, filters=EQ),
+        WireField("create_time", v1=None, writable=False),
+        WireField("update_time", v1=None, writable=False),
+    ),
+    v2=Routes("/leadSourceCategories", "lead_source_categories"),
+)
+
+# Referrals: v2 list and create (Referral, CreateReferralRequest). The document's filter
+# ``type`` reads ``referral_type``; order_by id and referral_time.
+REFERRALS = ApiResource(
+    store="referrals",
+    spec=REFERRAL,
+    fields=(
+        WireField("id", v1=None, writable=False),
+        WireField("contact_id", v1=None, filters=ALL_COMPARE),
+        WireField("referral_partner_id", v1=None, filters=ALL_COMPARE),
+        WireField("source", v1=None, filters=EQ),
+        WireField("description", v1=None, filters=EQ),
+        WireField("referral_time", v1=None, order=True),
+        WireField("expiration_time", v1=None),
+        WireField("ip_address", v1=None),
+        WireField("referral_type", v1=None),
+    ),
+    v2=Routes("/referrals", "referrals", frozenset({"list", "create"})),
+    filters=(ListKey("type", "referral_type"),),
+)
+
+DECLARED: tuple[ApiResource, ...] = (
+    TAG_CATEGORIES,
+    OPPORTUNITY_STAGES,
+    LEAD_SOURCE_CATEGORIES,
+    REFERRALS,
+)

@@ -74,12 +74,19 @@ KEAPSIM_ONLY_NOUNS = frozenset(
     {
         "campaign",  # Keap has no campaign.* hook
         "contactGroupCategory",  # tag categories
+        "automationCategory",
         "customField",
         "customFieldGroup",  # custom-field groups and tabs (the models' layout)
         "customFieldTab",
         "leadsourceCategory",
+        "leadsourceExpense",
+        "leadsourceRecurringExpense",
         "opportunityStage",  # pipeline stages; a move raises Keap's opportunity.stage_move
         "opportunityStageMove",  # the stage-move history record of a move
+        "referral",
+        "report",
+        "webform",
+        "wordpressOptInOption",
     }
 )
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
+from ..store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 
 if TYPE_CHECKING:
     from ..simulator import Simulator, TenantCredentials
@@ -42,14 +43,37 @@ class TagSpec(_Strict):
 
 class GoalSpec(_Strict):
     name: str
-    call_name: str
+    call_name: str = Field(description="an API goal's call name, or a WordPress opt-in key")
     integration: str = "keapsim"
+    type: Literal["API", "WordPress"] = Field(
+        default="API", description="WordPress: achieved through the WordPress opt-in option"
+    )
 
 
 class CampaignSpec(_Strict):
     name: str
     sequences: list[str] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
+
+
+class ReportSpec(_Strict):
+    """A saved search (reports have no create operation in Keap's API)."""
+
+    name: str
+    tag: str | None = Field(default=None, description="only contacts with this tag (its name)")
+
+
+class WebformSpec(_Strict):
+    """A webform (no create operation in Keap's API); values as the v2 Webform schema's."""
+
+    name: str
+    webform_type: str = "STANDALONE"
+    custom_slug: str | None = None
+    thank_you_page_url: str | None = None
+    fields: list[str] = Field(
+        default_factory=lambda: ["given_name", "family_name", "email"],
+        description="contact fields: given_name, family_name, email, phone, company_name",
+    )
 
 
 class TenantSpec(_Strict):
@@ -72,6 +96,8 @@ class TenantSpec(_Strict):
     )
     tags: list[TagSpec] = Field(default_factory=list)
     campaigns: list[CampaignSpec] = Field(default_factory=list)
+    reports: list[ReportSpec] = Field(default_factory=list)
+    webforms: list[WebformSpec] = Field(default_factory=list)
 
 
 class ClockStep(_Strict):
@@ -268,10 +294,43 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
             tenant.tags.create(tag.name, tag.description, category_id)
         for index, campaign in enumerate(spec.campaigns):
             where = f"tenant.campaigns.{index}"
-            tenant.campaigns.create(
+            made = tenant.campaigns.create(
                 campaign.name,
                 campaign.sequences,
-                [(g.name, g.integration, g.call_name) for g in campaign.goals],
+                [(g.name, g.integration, g.call_name) for g in campaign.goals if g.type == "API"],
             )
+            _add_wordpress_goals(tenant, made.id, campaign)
+        _add_reports_and_webforms(tenant, spec)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None
+
+
+def _add_wordpress_goals(tenant: Tenant, campaign_id: int, campaign: CampaignSpec) -> None:
+    """A WordPress goal listens to the opt-in option of its key (made if the tenant lacks it)."""
+    for goal in campaign.goals:
+        if goal.type != "WordPress":
+            continue
+        if not any(o.key == goal.call_name for o in tenant.wordpress_options.values()):
+            tenant.wordpress_options.create(goal.call_name, goal.name)
+        tenant.campaigns.add_goal(
+            campaign_id,
+            goal.name,
+            WORDPRESS_GOAL,
+            integration=WORDPRESS_INTEGRATION,
+            call_name=goal.call_name,
+        )
+
+
+def _add_reports_and_webforms(tenant: Tenant, spec: TenantSpec) -> None:
+    tags = {t.name: t.id for t in tenant.tags.values()}
+    for index, report in enumerate(spec.reports):
+        if report.tag is not None and report.tag not in tags:
+            raise ScenarioError(f"invalid scenario: tenant.reports.{index}: no tag {report.tag!r}")
+        tenant.reports.create(name=report.name, tag_id=tags.get(report.tag or ""))
+    for index, form in enumerate(spec.webforms):
+        try:
+            tenant.webforms.create(**form.model_dump())
+        except DomainError as err:
+            raise ScenarioError(
+                f"invalid scenario: tenant.webforms.{index}: {err.message}"
+            ) from None

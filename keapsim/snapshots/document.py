@@ -75,7 +75,7 @@ CREDENTIAL_TABLES: dict[str, tuple[type, str]] = {
     "codes": (AuthorizationCode, "code"),
 }
 # The link tables the stores keep besides their records (saved as lists).
-LINK_TABLES = ("contact_tags", "sequence_members", "company_tags")
+LINK_TABLES = ("contact_tags", "sequence_members", "company_tags", "goal_achievements")
 
 
 class SnapshotError(ValueError):

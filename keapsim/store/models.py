@@ -284,6 +284,10 @@ class Campaign:
     time_zone: str = "America/New_York"
     goals: list[Goal] = field(default_factory=list)
     sequences: list[Sequence] = field(default_factory=list)
+    # v2 automations are campaigns (docs/reference/crm-automations-reports.md): their
+    # categories, and the message forms show while the automation is unpublished.
+    category_ids: list[int] = field(default_factory=list)
+    unpublished_form_message: str | None = None
 
 
 @dataclass(slots=True)
@@ -318,6 +322,8 @@ class LeadSourceCategory:
     id: int
     name: str
     description: str | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -16,19 +16,29 @@ from datetime import datetime
 from typing import Any
 
 from ..config import TenantSettings
+from .automations import AutomationCategoryStore
 from .base import StoreCore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
 from .contacts import ContactStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
 from .events import EventBus
-from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
+from .lead_sources import (
+    LeadSourceCategoryStore,
+    LeadSourceExpenseStore,
+    LeadSourceRecurringExpenseStore,
+    LeadSourceStore,
+)
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
+from .referrals import ReferralStore
+from .reports import ReportStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
 from .users import UserStore
+from .webforms import WebformStore
+from .wordpress import WordPressOptionStore
 
 
 class Tenant:
@@ -50,6 +60,13 @@ class Tenant:
     opportunity_stages: OpportunityStageStore
     opportunities: OpportunityStore
     stage_moves: StageMoveStore
+    automation_categories: AutomationCategoryStore
+    lead_source_expenses: LeadSourceExpenseStore
+    lead_source_recurring_expenses: LeadSourceRecurringExpenseStore
+    reports: ReportStore
+    webforms: WebformStore
+    referrals: ReferralStore
+    wordpress_options: WordPressOptionStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -8,17 +8,21 @@ on this line.
 
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
+    automations,
     blueprint,
     campaigns,
     companies,
     contacts,
     custom_fields,
     declared,
+    lead_source_expenses,
     lead_sources,
     notes,
     opportunities,
+    reporting,
     tags,
     users,
+    wordpress,
 )
 
 __all__ = ["blueprint"]
