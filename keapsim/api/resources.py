@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..store.tags import TAG_CATEGORY
 from .crud import ApiResource, Routes, WireField
 from .opportunity_stages import OPPORTUNITY_STAGES
+from .task_resources import APPOINTMENTS, TASKS
 
 EQ = ("==",)  # v2 filter operators (as keapsim.api.v2.filters.EQ)
 
@@ -27,4 +28,4 @@ TAG_CATEGORIES = ApiResource(
     v2=Routes("/tags/categories", "tag_categories"),
 )
 
-DECLARED: tuple[ApiResource, ...] = (TAG_CATEGORIES, OPPORTUNITY_STAGES)
+DECLARED: tuple[ApiResource, ...] = (TAG_CATEGORIES, OPPORTUNITY_STAGES, TASKS, APPOINTMENTS)

@@ -21,6 +21,7 @@ from .campaigns import CampaignStore
 from .companies import CompanyStore
 from .contacts import ContactStore
 from .custom_fields import CustomFieldStore
+from .emails import EmailStatusStore, EmailStore, EmailTemplateStore, NoteTemplateStore
 from .events import EventBus
 from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
 from .memory import release_freed_memory
@@ -28,6 +29,7 @@ from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
+from .tasks import AppointmentStore, TaskStore
 from .users import UserStore
 
 
@@ -48,6 +50,12 @@ class Tenant:
     opportunity_stages: OpportunityStageStore
     opportunities: OpportunityStore
     stage_moves: StageMoveStore
+    tasks: TaskStore
+    appointments: AppointmentStore
+    email_statuses: EmailStatusStore
+    emails: EmailStore
+    email_templates: EmailTemplateStore
+    note_templates: NoteTemplateStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -13,9 +13,11 @@ from . import (  # noqa: F401
     companies,
     contacts,
     declared,
+    emails,
     notes,
     opportunities,
     tags,
+    tasks,
     users,
 )
 

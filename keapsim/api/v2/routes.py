@@ -13,10 +13,12 @@ from . import (  # noqa: F401
     companies,
     contacts,
     declared,
+    emails,
     lead_sources,
     notes,
     opportunities,
     tags,
+    tasks,
     users,
 )
 
