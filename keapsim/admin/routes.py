@@ -7,6 +7,6 @@ on this line.
 """
 
 # The resource modules are imported for their decorators, which register the routes.
-from . import blueprint, clock, faults, journal, scenarios, state, tenants, ui  # noqa: F401
+from . import blueprint, clock, faults, journal, outbox, scenarios, state, tenants, ui  # noqa: F401
 
 __all__ = ["blueprint"]
