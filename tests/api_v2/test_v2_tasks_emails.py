@@ -306,7 +306,11 @@ def test_templates_are_listed_read_and_sent(api: V2, sim: Simulator, tenant: Ten
     response = api.raw("POST", "/emails/templates:send", json=body)
     assert (response.status_code, response.content) == (202, b"")
     [sent] = _outbox(sim, tenant)
-    assert (sent["source"], sent["template_id"], sent["subject"]) == ("TEMPLATE", welcome.id, "Welcome!")
+    assert (sent["source"], sent["template_id"], sent["subject"]) == (
+        "TEMPLATE",
+        welcome.id,
+        "Welcome!",
+    )
     assert base64.b64decode(sent["plain_content"]) == b"Hello"
     api.error("POST", "/emails/templates:send", 400, json={**body, "template_id": "99"})
     api.error("POST", "/emails/templates:send", 400, json={"template_id": "1"})
