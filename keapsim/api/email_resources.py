@@ -147,3 +147,47 @@ NOTE_TEMPLATES = ApiResource(
         WireField("notify_users", v1=None, out=lambda users: [str(u) for u in users]),
     ),
 )
+
+
+# The request properties of EmailSentCreate (v1) / CreateEmailSentRequest (v2) and their JSON
+# types, for echoing a failed batch item back in ``errors[].email``.
+_TEXT = (
+    "subject",
+    "headers",
+    "sent_to_address",
+    "sent_from_address",
+    "sent_from_reply_address",
+    "original_provider_id",
+    "provider_source_id",
+    "plain_content",
+    "html_content",
+)
+_TIMES = {"v1": ("sent_date", "received_date", "opened_date", "clicked_date")}
+_TIMES["v2"] = tuple(name.replace("_date", "_time") for name in _TIMES["v1"])
+
+
+def echo_request(item: Any, version: str) -> dict[str, Any]:
+    """A failed batch item as ``errors[].email`` shows it: the properties of the request that
+    fit the document's request schema (keapsim's choice: a value of the wrong type is left
+    out), and ``sent_to_address`` (required there) as ``""`` when the request had none."""
+    if not isinstance(item, dict):
+        item = {}
+    texts = _TEXT + _TIMES[version]
+    if version == "v1":
+        texts += ("sent_to_cc_addresses", "sent_to_bcc_addresses")
+    echo = {k: item[k] for k in texts if isinstance(item.get(k), str)}
+    provider = item.get("original_provider")
+    if isinstance(provider, str) and provider in PROVIDERS:
+        echo["original_provider"] = provider
+    contact = item.get("contact_id")
+    if version == "v1" and isinstance(contact, int) and not isinstance(contact, bool):
+        echo["contact_id"] = contact
+    if version == "v2" and isinstance(contact, str):
+        echo["contact_id"] = contact
+    if version == "v2":
+        for name in ("sent_to_cc_address_list", "sent_to_bcc_address_list"):
+            value = item.get(name)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                echo[name] = value
+    echo.setdefault("sent_to_address", "")
+    return echo

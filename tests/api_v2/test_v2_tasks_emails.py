@@ -416,3 +416,17 @@ def test_no_request_leaves_for_an_outside_address(sim: Simulator) -> None:
         )
     assert response.status_code == 202
     assert [e.sent_to_address for e in sim.tenant().emails.outbox()] == ["ann@mail.invalid"]
+
+
+def test_a_failed_batch_item_is_echoed_as_the_schema_allows(api: V2, tenant: Tenant) -> None:
+    """errors[].email is a CreateEmailSentRequest, which requires sent_to_address: a value of
+    the wrong type is left out and a missing address shows as ""."""
+    body = {"emails": [{"subject": 5, "headers": "h"}, {"sent_to_address": "a@example.com"}]}
+    answer = api.post("/emails:batchAdd", 201, json=body)
+    assert answer["errors"] == [
+        {
+            "email": {"headers": "h", "sent_to_address": ""},
+            "error_message": "Input could not be converted to a valid request",
+        }
+    ]
+    assert len(answer["emails"]) == 1 and len(tenant.emails) == 1

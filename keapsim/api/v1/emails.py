@@ -27,7 +27,7 @@ from ..common import (
     tenant,
 )
 from ..crud import body_in
-from ..email_resources import EMAILS, email_out
+from ..email_resources import EMAILS, echo_request, email_out
 from ..email_sending import attachment_names, record_send
 from ..paging import v1_window
 from . import blueprint, no_content
@@ -126,9 +126,7 @@ def sync_emails() -> tuple[Response, int]:
         try:
             created.append(email_out(_create(item), "v1", content=True))
         except DomainError as err:
-            errors.append(
-                {"email": item if isinstance(item, dict) else {}, "error_message": err.message}
-            )
+            errors.append({"email": echo_request(item, "v1"), "error_message": err.message})
     return jsonify({"emails": created, "errors": errors}), 201
 
 

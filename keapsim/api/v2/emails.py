@@ -15,7 +15,7 @@ from ...store import DomainError, Invalid
 from ...store.emails import MARKETABLE, STATUS_LABELS, EmailAddressStatus, EmailRecord, Outgoing
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
 from ..crud import body_in, record_out
-from ..email_resources import EMAIL_TEMPLATES, EMAILS, TEMPLATE_BODIES, email_out
+from ..email_resources import EMAIL_TEMPLATES, EMAILS, TEMPLATE_BODIES, echo_request, email_out
 from ..email_sending import attachment_names, record_send
 from ..paging import v2_window
 from . import blueprint
@@ -101,8 +101,7 @@ def batch_add_emails() -> tuple[Response, int]:
         try:
             created.append(email_out(_create(item), "v2", content=True))
         except DomainError as err:
-            email = item if isinstance(item, dict) else {}
-            errors.append({"email": email, "error_message": err.message})
+            errors.append({"email": echo_request(item, "v2"), "error_message": err.message})
     return jsonify(compact({"emails": created, "errors": errors or None})), 201
 
 
