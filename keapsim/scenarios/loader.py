@@ -72,6 +72,13 @@ class TenantSpec(_Strict):
     )
     tags: list[TagSpec] = Field(default_factory=list)
     campaigns: list[CampaignSpec] = Field(default_factory=list)
+    # Resources the API cannot create: their store fields (keapsim/store/emails.py).
+    email_templates: list[dict[str, Any]] = Field(
+        default_factory=list, description="email templates: piece_title, subject, text_body, ..."
+    )
+    note_templates: list[dict[str, Any]] = Field(
+        default_factory=list, description="note templates: title, action_type, description, ..."
+    )
 
 
 class ClockStep(_Strict):
@@ -273,5 +280,11 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
                 campaign.sequences,
                 [(g.name, g.integration, g.call_name) for g in campaign.goals],
             )
+        for index, template in enumerate(spec.email_templates):
+            where = f"tenant.email_templates.{index}"
+            tenant.email_templates.create(**template)
+        for index, template in enumerate(spec.note_templates):
+            where = f"tenant.note_templates.{index}"
+            tenant.note_templates.create(**template)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None

@@ -430,3 +430,33 @@ def test_a_failed_batch_item_is_echoed_as_the_schema_allows(api: V2, tenant: Ten
         }
     ]
     assert len(answer["emails"]) == 1 and len(tenant.emails) == 1
+
+
+def test_templates_come_from_scenario_files(api: V2, sim: Simulator) -> None:
+    from keapsim.scenarios.loader import ScenarioError, apply_scenario
+
+    apply_scenario(
+        sim,
+        {
+            "name": "templates",
+            "tenant": {
+                "email_templates": [{"piece_title": "Welcome", "subject": "Hi"}],
+                "note_templates": [{"title": "Call summary", "action_type": "Call"}],
+            },
+        },
+    )
+    assert [t["piece_title"] for t in api.get("/emails/templates")["email_templates"]] == [
+        "Welcome"
+    ]
+    assert [t["title"] for t in api.get("/notes/templates")["note_templates"]] == ["Call summary"]
+    with pytest.raises(ScenarioError, match="tenant.email_templates.0"):
+        apply_scenario(sim, {"name": "bad", "tenant": {"email_templates": [{"subject": "x"}]}})
+
+
+def test_the_dashboard_shows_the_outbox(api: V2, sim: Simulator) -> None:
+    ada = contact(api)
+    api.raw("POST", "/emails:send", json={"contacts": [ada], "subject": "Hello", "user_id": "1"})
+    with httpx.Client(transport=sim.transport(), base_url=sim.base_url) as admin:
+        page = admin.get("/_keapsim/ui/panels/outbox")
+    assert page.status_code == 200
+    assert "ada@example.com" in page.text and "Hello" in page.text
