@@ -172,10 +172,12 @@ def echo_request(item: Any, version: str) -> dict[str, Any]:
     out), and ``sent_to_address`` (required there) as ``""`` when the request had none."""
     if not isinstance(item, dict):
         item = {}
-    texts = _TEXT + _TIMES[version]
-    if version == "v1":
-        texts += ("sent_to_cc_addresses", "sent_to_bcc_addresses")
+    texts = _TEXT + (("sent_to_cc_addresses", "sent_to_bcc_addresses") if version == "v1" else ())
     echo = {k: item[k] for k in texts if isinstance(item.get(k), str)}
+    for name in _TIMES[version]:
+        moment = _date_time(item.get(name))
+        if moment is not None:
+            echo[name] = moment
     provider = item.get("original_provider")
     if isinstance(provider, str) and provider in PROVIDERS:
         echo["original_provider"] = provider
@@ -191,3 +193,15 @@ def echo_request(item: Any, version: str) -> dict[str, Any]:
                 echo[name] = value
     echo.setdefault("sent_to_address", "")
     return echo
+
+
+def _date_time(value: Any) -> str | None:
+    """A request time in Keap's own form (RFC 3339, as the schema's format asks), or ``None``
+    when it is not a time."""
+    from ..clock import iso
+    from .crud import as_datetime
+
+    try:
+        return iso(as_datetime(value, ""))
+    except BadInput:
+        return None
