@@ -194,7 +194,7 @@ def test_sync_and_unsync(api: V1, tenant: Tenant) -> None:
     duplicate = {**RECORD, "original_provider": "GOOGLE", "original_provider_id": "p-1"}
     answer = api.post("/emails/sync", 201, json={"emails": [duplicate, duplicate]})
     assert len(answer["emails"]) == 1 and len(answer["errors"]) == 1
-    assert answer["errors"][0]["email"] == duplicate
+    assert answer["errors"][0]["email"] == {**duplicate, "sent_date": "2030-01-01T10:00:00.000Z"}
     ident = answer["emails"][0]["id"]
     removed = api.post("/emails/unsync", json={"ids": [ident, 999]})
     assert removed == {str(ident): "SUCCESS", "999": "EMAIL_ID_NOT_FOUND"}

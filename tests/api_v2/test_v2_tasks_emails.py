@@ -181,7 +181,13 @@ def test_batch_add_reports_errors_and_keeps_the_rest(api: V2, tenant: Tenant) ->
     answer = api.post("/emails:batchAdd", 201, json=body)
     assert [e["original_provider_id"] for e in answer["emails"]] == ["abc-1", "2"]
     message = "original_provider_id must be unique for its original_provider"
-    assert answer["errors"] == [{"email": RECORD, "error_message": message}]
+    # The request comes back with its times in Keap's form.
+    echoed = {
+        **RECORD,
+        "sent_time": "2030-01-01T10:00:00.000Z",
+        "opened_time": "2030-01-01T11:00:00.000Z",
+    }
+    assert answer["errors"] == [{"email": echoed, "error_message": message}]
     assert len(tenant.emails) == 2
     api.error("POST", "/emails:batchAdd", 400, json={})
 
