@@ -336,14 +336,17 @@ class EmailStatusStore(DeclaredStore[EmailAddressStatus]):
             return EmailAddressStatus(0, email.casefold(), derived, None, now, now)
 
     def statuses(self) -> list[EmailAddressStatus]:
-        """Every address a contact holds or a record names, by address."""
-        with self.core.lock:
-            by_address = {s.email: s for s in self.table.values()}
-            for contact in self.tenant.contacts.list():
-                for email in contact.emails:
-                    if email.casefold() not in by_address:
-                        by_address[email.casefold()] = self.status_of(email)
-            return [by_address[k] for k in sorted(by_address)]
+        """Every address a contact holds or a record names, by address. Contacts are read in
+        the table's chunks (the lock is never held for the whole scan)."""
+        by_address = {s.email: s for s in self.table.values()}
+        now = self.core.now()
+        for contact in self.tenant.contacts.table.scan():
+            for email in contact.emails:
+                folded = email.casefold()
+                if folded not in by_address:
+                    status = _contact_address_status(contact, email)
+                    by_address[folded] = EmailAddressStatus(0, folded, status, None, now, now)
+        return [by_address[k] for k in sorted(by_address)]
 
     def set_opt_in(self, email: str, opted_in: bool, reason: str) -> EmailAddressStatus:
         """Opt an address in (to SingleOptIn, "Unconfirmed", only from the statuses the
