@@ -389,7 +389,8 @@ class EmailStatusStore(DeclaredStore[EmailAddressStatus]):
         address = email if email is not None else contact.primary_email
         if address is None:
             return contact.email_status
-        record = self.find_address(address)
+        # Most tenants never set a status: skip the lookup (contact reads are the hot path).
+        record = self.find_address(address) if len(self.table) else None
         return record.status if record is not None else _contact_address_status(contact, address)
 
     def marketable(self, email: str) -> bool:
