@@ -133,6 +133,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
             tenant.campaigns.add_to_sequence(campaign.id, sequence.id, [contact.id])
     sales = seed_sales(tenant, fake, rng, tag_ids, [u.id for u in users])
     marketing = seed_marketing(tenant, campaigns)
+    activity = seed_activity(tenant, fake, rng, [u.id for u in users])
     return {
         "contacts": contacts,
         "users": len(users),
@@ -142,6 +143,75 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         "custom_fields": len(CUSTOM_FIELDS),
         **sales,
         **marketing,
+        **activity,
+    }
+
+
+# Email and note templates have no create operation in the API: they come from here.
+EMAIL_TEMPLATES = [
+    ("Welcome", ["Onboarding"], "Welcome aboard!", "Hello, and welcome!"),
+    ("Follow-up", ["Sales"], "Following up", "Just checking in on our conversation."),
+    ("Receipt", ["Billing"], "Your receipt", "Thank you for your purchase."),
+]
+NOTE_TEMPLATES = [
+    ("Call summary", "Call", "What was discussed on a call"),
+    ("Meeting notes", "Appointment", "Notes from a meeting"),
+    ("Email follow-up", "Email", "A follow-up to an email"),
+]
+TASK_TYPES = ["Call", "Email", "Appointment", "Other"]
+
+
+def seed_activity(
+    tenant: Tenant, fake: Faker, rng: random.Random, user_ids: list[int]
+) -> dict[str, int]:
+    """Email and note templates, a task for about a third of the contacts (some completed, some
+    overdue) and an appointment for one in ten."""
+    owner = tenant.users.account_owner()
+    for title, categories, subject, text in EMAIL_TEMPLATES:
+        tenant.email_templates.create(
+            piece_title=title,
+            categories=categories,
+            subject=subject,
+            from_address=owner.email_address,
+            text_body=text,
+            html_body=f"<p>{text}</p>",
+            content_type="MULTIPART",
+        )
+    for title, action, description in NOTE_TEMPLATES:
+        tenant.note_templates.create(
+            title=title, action_type=action, description=description, assignment_user_id=owner.id
+        )
+    now = tenant.core.now()
+    tasks = appointments = 0
+    for contact in tenant.contacts.list():
+        if rng.random() < 0.33:
+            done = rng.random() < 0.3
+            tenant.tasks.create(
+                title=f"{rng.choice(TASK_TYPES)} {contact.given_name}",
+                type=rng.choice(TASK_TYPES),
+                priority=rng.randint(1, 3),
+                due_time=now + timedelta(days=rng.randint(-5, 20)),
+                completed=done,
+                user_id=rng.choice(user_ids),
+                contact_id=contact.id,
+            )
+            tasks += 1
+        if rng.random() < 0.1:
+            start = now + timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8))
+            tenant.appointments.create(
+                title=f"Meeting with {contact.given_name}",
+                location=fake.city(),
+                start_time=start,
+                end_time=start + timedelta(hours=1),
+                contact_id=contact.id,
+                user_id=rng.choice(user_ids),
+            )
+            appointments += 1
+    return {
+        "email_templates": len(EMAIL_TEMPLATES),
+        "note_templates": len(NOTE_TEMPLATES),
+        "tasks": tasks,
+        "appointments": appointments,
     }
 
 

@@ -7,6 +7,17 @@ on this line.
 """
 
 # The resource modules are imported for their decorators, which register the routes.
-from . import blueprint, clock, faults, hooks, journal, scenarios, state, tenants, ui  # noqa: F401
+from . import (  # noqa: F401
+    blueprint,
+    clock,
+    faults,
+    hooks,
+    journal,
+    outbox,
+    scenarios,
+    state,
+    tenants,
+    ui,
+)
 
 __all__ = ["blueprint"]

@@ -1,5 +1,6 @@
-"""The dashboard at ``/_keapsim/ui``: tenants, contacts with their tags and sequences, the live
-request journal, fault rules and the clock, for a QA engineer in a browser.
+"""The dashboard at ``/_keapsim/ui``: tenants, contacts with their tags and sequences, the
+outbox (emails keapsim "sent"), the live request journal, fault rules and the clock, for a QA
+engineer in a browser.
 
 Server-rendered (Jinja2): each panel is a template that the page includes and that
 ``/_keapsim/ui/panels/<name>`` serves alone, so the page's script refreshes a panel by fetching
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 CONTACTS_SHOWN = 200
 JOURNAL_SHOWN = 50
+OUTBOX_SHOWN = 50
 
 
 def _sim() -> Simulator:
@@ -85,6 +87,21 @@ def _contacts_panel(sim: Simulator) -> dict[str, Any]:
     }
 
 
+def _outbox_panel(sim: Simulator) -> dict[str, Any]:
+    """The newest emails keapsim "sent" (never delivered) and the counts of the tenant's
+    tasks, appointments and email records."""
+    tenant = _selected_tenant(sim)
+    outbox = tenant.emails.outbox() if tenant else []
+    return {
+        "tenant": tenant,
+        "outbox": list(reversed(outbox[-OUTBOX_SHOWN:])),
+        "outbox_count": len(outbox),
+        "task_count": len(tenant.tasks) if tenant else 0,
+        "appointment_count": len(tenant.appointments) if tenant else 0,
+        "email_count": len(tenant.emails) if tenant else 0,
+    }
+
+
 def _faults_panel(sim: Simulator) -> dict[str, Any]:
     return {
         "faults": [rule.to_dict() for rule in sim.faults.list()],
@@ -105,6 +122,7 @@ PANELS: dict[str, Callable[[Simulator], dict[str, Any]]] = {
     "clock": _clock_panel,
     "tenants": _tenants_panel,
     "contacts": _contacts_panel,
+    "outbox": _outbox_panel,
     "faults": _faults_panel,
     "journal": _journal_panel,
 }

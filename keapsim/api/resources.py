@@ -11,6 +11,7 @@ from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
 from .crud import ApiResource, ListKey, Routes, WireField
 from .opportunity_stages import OPPORTUNITY_STAGES
+from .task_resources import APPOINTMENTS, TASKS
 
 EQ = ("==",)  # v2 filter operators (as keapsim.api.v2.filters.EQ)
 # "Allowable operators: "==", "<=", "<", ">=", ">", "!="" (v2 document, GET /referrals).
@@ -72,4 +73,6 @@ DECLARED: tuple[ApiResource, ...] = (
     OPPORTUNITY_STAGES,
     LEAD_SOURCE_CATEGORIES,
     REFERRALS,
+    TASKS,
+    APPOINTMENTS,
 )

@@ -78,6 +78,10 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "customField",
         "customFieldGroup",  # custom-field groups and tabs (the models' layout)
         "customFieldTab",
+        "email",  # email records and the outbox (Keap has no email.* hook)
+        "emailAddress",  # an address's opt-in status
+        "emailTemplate",
+        "noteTemplate",
         "leadsourceCategory",
         "leadsourceExpense",
         "leadsourceRecurringExpense",

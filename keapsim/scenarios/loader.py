@@ -98,6 +98,13 @@ class TenantSpec(_Strict):
     campaigns: list[CampaignSpec] = Field(default_factory=list)
     reports: list[ReportSpec] = Field(default_factory=list)
     webforms: list[WebformSpec] = Field(default_factory=list)
+    # Resources the API cannot create: their store fields (keapsim/store/emails.py).
+    email_templates: list[dict[str, Any]] = Field(
+        default_factory=list, description="email templates: piece_title, subject, text_body, ..."
+    )
+    note_templates: list[dict[str, Any]] = Field(
+        default_factory=list, description="note templates: title, action_type, description, ..."
+    )
 
 
 class ClockStep(_Strict):
@@ -301,6 +308,12 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
             )
             _add_wordpress_goals(tenant, made.id, campaign)
         _add_reports_and_webforms(tenant, spec)
+        for index, template in enumerate(spec.email_templates):
+            where = f"tenant.email_templates.{index}"
+            tenant.email_templates.create(**template)
+        for index, template in enumerate(spec.note_templates):
+            where = f"tenant.note_templates.{index}"
+            tenant.note_templates.create(**template)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None
 

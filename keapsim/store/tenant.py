@@ -22,6 +22,7 @@ from .campaigns import CampaignStore
 from .companies import CompanyStore
 from .contacts import ContactStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
+from .emails import EmailStatusStore, EmailStore, EmailTemplateStore, NoteTemplateStore
 from .events import EventBus
 from .lead_sources import (
     LeadSourceCategoryStore,
@@ -36,6 +37,7 @@ from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
+from .tasks import AppointmentStore, TaskStore
 from .users import UserStore
 from .webforms import WebformStore
 from .wordpress import WordPressOptionStore
@@ -67,6 +69,12 @@ class Tenant:
     webforms: WebformStore
     referrals: ReferralStore
     wordpress_options: WordPressOptionStore
+    tasks: TaskStore
+    appointments: AppointmentStore
+    email_statuses: EmailStatusStore
+    emails: EmailStore
+    email_templates: EmailTemplateStore
+    note_templates: NoteTemplateStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

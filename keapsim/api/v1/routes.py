@@ -14,10 +14,12 @@ from . import (  # noqa: F401
     contacts,
     custom_fields,
     declared,
+    emails,
     hooks,
     notes,
     opportunities,
     tags,
+    tasks,
     users,
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 from ...clock import iso
 from ...store import Tenant
 from ...store.custom_fields import CONTACT
+from ...store.emails import MARKETABLE
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_FIELDS,
@@ -67,8 +68,9 @@ def contact_v1(
         "source_type": contact.source_type,
         "owner_id": contact.owner_id,
         "opt_in_reason": contact.opt_in_reason,
-        "email_opted_in": contact.email_opted_in,
-        "email_status": contact.email_status,
+        # An address whose status the API set (emailAddresses) shows that status.
+        "email_opted_in": (status := tenant.email_statuses.contact_status(contact)) in MARKETABLE,
+        "email_status": status,
         "ScoreValue": contact.score_value,
         "origin": {"date": iso(contact.date_created), **contact.origin} if contact.origin else None,
         "relationships": [],

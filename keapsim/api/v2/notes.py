@@ -10,6 +10,8 @@ from flask import Response, jsonify
 from ...store import Invalid, NotFound
 from ...store.models import Note
 from ..common import as_bool, json_body, path_id, tenant
+from ..crud import record_out
+from ..email_resources import NOTE_TEMPLATES
 from ..paging import v2_window
 from . import blueprint
 from .filters import (
@@ -154,3 +156,38 @@ def patch_note(contact_id: str, note_id: str) -> Response:
 def delete_note(contact_id: str, note_id: str) -> tuple[str, int]:
     tenant().notes.delete(_note_of(contact_id, note_id).id)
     return "", 204
+
+
+# -- every note (not only a contact's) and note templates --------------------------------------
+@blueprint.get("/notes")
+def list_all_notes() -> Response:
+    """Every note of the account, with the filters and orders of a contact's notes
+    (``contact_id`` among them)."""
+    the_tenant = tenant()
+    clauses = parse_filter(NOTE_FILTERS)
+    if {"id", "ids"} <= {c.field for c in clauses}:
+        raise Invalid("id and ids cannot be combined", field="filter")
+    tests = [_note_test(c) for c in clauses]
+    notes = list(the_tenant.notes.table.scan(lambda n: all(test(n) for test in tests)))
+    page, token = v2_window(ordered(notes, NOTE_ORDERS))
+    return jsonify(page_of("notes", [note_v2(n, the_tenant) for n in page], token))
+
+
+@blueprint.get("/notes/templates")
+def list_note_templates() -> Response:
+    """Note templates come from seed data (the API has no create operation). The document
+    names no filter fields; keapsim takes ``title==`` (a trailing ``*`` matches a prefix) and
+    ``action_type==``; ``order_by`` takes ``id`` and ``title``."""
+    filters = parse_filter({"title": EQ, "action_type": EQ})
+    templates = [
+        t
+        for t in tenant().note_templates.list()
+        if all(text_matches(getattr(t, c.field), c.value) for c in filters)
+    ]
+    orders: dict[str, Callable[[Any], Any]] = {
+        "id": lambda t: t.id,
+        "title": lambda t: t.title.casefold(),
+    }
+    page, token = v2_window(ordered(templates, orders))
+    items = [record_out(NOTE_TEMPLATES, t, "v2") for t in page]
+    return jsonify(page_of("note_templates", items, token))

@@ -13,6 +13,7 @@ from typing import Any
 from ...clock import iso
 from ...store import Tenant
 from ...store.custom_fields import CONTACT
+from ...store.emails import MARKETABLE
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_TEXT,
@@ -153,7 +154,7 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
         "company": compact({"id": sid(contact.company_id), "company_name": contact.company_name})
         if contact.company_id is not None or contact.company_name
         else None,
-        "email_addresses": [_email_v2(e, contact) for e in contact.email_addresses],
+        "email_addresses": [_email_v2(e, contact, tenant) for e in contact.email_addresses],
         "phone_numbers": [pick(p, PHONE_KEYS) for p in contact.phone_numbers],
         "fax_numbers": [pick(f, FAX_KEYS) for f in contact.fax_numbers],
         "addresses": [_address_v2(a) for a in contact.addresses],
@@ -189,13 +190,12 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
     return compact(body)
 
 
-def _email_v2(item: dict[str, Any], contact: Contact) -> dict[str, Any]:
+def _email_v2(item: dict[str, Any], contact: Contact, tenant: Tenant) -> dict[str, Any]:
     # The store models opt-in per contact (v1's opt_in_reason) and per email (v2's
-    # email_addresses[].opt_in_reason); either makes that address marketable.
-    opted_in = bool(item.get("opt_in_reason")) or (
-        contact.email_opted_in and item.get("email") == contact.primary_email
-    )
-    status = "UnengagedMarketable" if opted_in else "UnengagedNonMarketable"
+    # email_addresses[].opt_in_reason); either makes that address marketable, unless the
+    # address's status was set through emailAddresses (keapsim/store/emails.py).
+    status = tenant.email_statuses.contact_status(contact, item.get("email") or "")
+    opted_in = status in MARKETABLE
     return compact(
         {
             "email": item.get("email"),
