@@ -16,18 +16,23 @@ from datetime import datetime
 from typing import Any
 
 from ..config import TenantSettings
+from .account import AccountStore
 from .base import StoreCore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
+from .contact_links import ContactLinkStore, ContactLinkTypeStore
 from .contacts import ContactStore
+from .credit_cards import CreditCardStore
 from .custom_fields import CustomFieldStore
 from .events import EventBus
+from .files import FileStore
 from .lead_sources import LeadSourceCategoryStore, LeadSourceStore
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
+from .user_groups import UserGroupStore
 from .users import UserStore
 
 
@@ -48,6 +53,12 @@ class Tenant:
     opportunity_stages: OpportunityStageStore
     opportunities: OpportunityStore
     stage_moves: StageMoveStore
+    account: AccountStore
+    files: FileStore
+    contact_link_types: ContactLinkTypeStore
+    contact_links: ContactLinkStore
+    credit_cards: CreditCardStore
+    user_groups: UserGroupStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 
