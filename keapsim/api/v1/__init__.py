@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...gateway.responses import json_response
 from ...store import Conflict, DomainError, Invalid, NotFound
+from ...store.errors import TooLarge
 
 blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
 
@@ -29,6 +30,8 @@ def _domain_error(err: DomainError) -> Response:
         return error(err.message, 409, existing_contact_id=err.existing_id)
     if isinstance(err, Invalid):
         return error(err.message, 400)
+    if isinstance(err, TooLarge):
+        return error(err.message, 413)
     return error(err.message, 400)
 
 

@@ -8,11 +8,13 @@ on this line.
 
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
+    account,
     blueprint,
     campaigns,
     companies,
     contacts,
     declared,
+    files,
     notes,
     opportunities,
     tags,
