@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from .base import Lookup, Query, Table
 from .errors import Invalid, TooLarge
@@ -55,9 +56,9 @@ class FileStore(RecordStore[StoredFile]):
     def attach(self) -> None:
         self.tenant.contacts.table.on_remove.append(self._forget_contact)
 
-    def _forget_contact(self, contact: object) -> None:
+    def _forget_contact(self, contact: Any) -> None:
         # A deleted contact's files go with it, like its notes.
-        for stored in self.of_contact(getattr(contact, "id")):
+        for stored in self.of_contact(contact.id):
             self.table.remove(stored.id)
 
     def of_contact(self, contact_id: int) -> list[StoredFile]:

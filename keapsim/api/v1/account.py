@@ -118,7 +118,7 @@ def default_options_v1() -> Response:
 # -- users ----------------------------------------------------------------------------------------
 @blueprint.get("/users/<user_id>/signature")
 def user_signature_v1(user_id: str) -> Response:
-    """"Returns an HTML string" (keap-facts.md §3.5): a JSON string."""
+    """ "Returns an HTML string" (keap-facts.md §3.5): a JSON string."""
     return jsonify(signature_html(tenant().users.get(path_id(user_id, "User"))))
 
 

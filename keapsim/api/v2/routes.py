@@ -8,11 +8,14 @@ on this line.
 
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
+    account,
     blueprint,
     campaigns,
     companies,
+    contact_links,
     contacts,
     declared,
+    files,
     lead_sources,
     notes,
     opportunities,
