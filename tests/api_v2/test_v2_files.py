@@ -53,7 +53,11 @@ def test_a_contact_file_needs_an_existing_contact(api: V2, tenant: Tenant) -> No
 
 @pytest.mark.parametrize(
     "data",
-    [{"file_association": "USER"}, {"file_name": "a.txt"}, {"file_name": "a", "file_association": "X"}],
+    [
+        {"file_association": "USER"},
+        {"file_name": "a.txt"},
+        {"file_name": "a", "file_association": "X"},
+    ],
 )
 def test_missing_or_bad_parts_are_400(api: V2, tenant: Tenant, data: dict[str, str]) -> None:
     api.error("POST", "/files", 400, files={"file": ("a.txt", b"x")}, data=data)

@@ -81,7 +81,7 @@ def merge_contacts_v2() -> Response:
 @blueprint.get("/contacts/<contact_id>/leadScore")
 def lead_score(contact_id: str) -> Response:
     """The contact's stored score (v1's ``score_value``; keapsim runs no lead-scoring rules, so
-    it is what seed data, a scenario or the store set, "0" otherwise). ``last_updated`` is the
+    it is what ``contacts.set_lead_score`` set, "0" otherwise). ``last_updated`` is the
     contact's own last update (the store keeps no separate time for the score)."""
     contact = tenant().contacts.get(path_id(contact_id, "Contact"))
     return jsonify(score=contact.score_value or "0", last_updated=iso(contact.last_updated))
