@@ -130,8 +130,11 @@ def test_list_filters_and_orders(api: V2) -> None:
     api.error("GET", "/files", 400, params={"filter": "colour==red"})
 
 
-def test_the_storage_cap_answers_413_and_keeps_what_was_there(api: V2, tenant: Tenant) -> None:
-    tenant.settings.file_storage_bytes = 10
+def test_the_storage_cap_answers_413_and_keeps_what_was_there(
+    api: V2, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Settings outlive a reset: monkeypatch puts the cap back for the other tests.
+    monkeypatch.setattr(tenant.settings, "file_storage_bytes", 10)
     created = upload(api, b"12345678")
     body = api.error(
         "POST",
