@@ -80,7 +80,7 @@ def countries() -> tuple[Country, ...]:
 
     found = [
         Country(c.alpha_2, c.alpha_3, c.name)
-        for c in pycountry.countries  # type: ignore[attr-defined]
+        for c in pycountry.countries
     ]
     return tuple(sorted(found, key=lambda c: c.name))
 

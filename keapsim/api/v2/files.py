@@ -4,7 +4,7 @@ filters, get, the data as a JSON string of format ``byte`` (base64), delete."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -28,7 +28,7 @@ from .filters import (
 )
 from .shapes import page_of, sid, string_id
 
-FILE_FILTERS = {
+FILE_FILTERS: dict[str, Iterable[str]] = {
     "is_public": EQ,
     "contact_id": EQ,
     "user_id": EQ,
