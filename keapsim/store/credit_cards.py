@@ -18,7 +18,11 @@ from .resource import RecordStore
 
 CONSENT_TYPES = ("RECURRING_CONSENT", "IMPLICIT_CONSENT", "EXPLICIT_CONSENT", "NO_CONSENT")
 # Leading digits → card type, the common IIN ranges (keapsim's choice when no type is given).
-_PREFIXES: tuple[tuple[str, str], ...] = (("34", "American Express"), ("37", "American Express"), ("4", "Visa"))
+_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("34", "American Express"),
+    ("37", "American Express"),
+    ("4", "Visa"),
+)
 _PREFIXES += tuple((str(p), "MasterCard") for p in range(51, 56))
 _PREFIXES += (("6011", "Discover"), ("65", "Discover"))
 

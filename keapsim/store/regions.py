@@ -78,10 +78,7 @@ def countries() -> tuple[Country, ...]:
     """Every ISO 3166-1 country (pycountry), in name order."""
     import pycountry
 
-    found = [
-        Country(c.alpha_2, c.alpha_3, c.name)
-        for c in pycountry.countries
-    ]
+    found = [Country(c.alpha_2, c.alpha_3, c.name) for c in pycountry.countries]
     return tuple(sorted(found, key=lambda c: c.name))
 
 
