@@ -70,9 +70,13 @@ class CreditCardStore(RecordStore[CreditCard]):
     def make_table(self) -> Table[CreditCard]:
         by_contact = HashIndex[CreditCard]("contact_id", lambda c: (c.contact_id,))
         return Table(
-            self.core, kind="Credit Card", id_kind="credit_card", noun="creditCard",
+            self.core,
+            kind="Credit Card",
+            id_kind="credit_card",
+            # No source names a hook event for credit cards; the noun is keapsim's own.
+            noun="creditCard",
             indexes=[by_contact],
-        )  # fmt: skip
+        )
 
     def attach(self) -> None:
         self.tenant.contacts.table.on_remove.append(self._forget_contact)

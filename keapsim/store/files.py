@@ -99,26 +99,49 @@ class FileStore(RecordStore[StoredFile]):
             )
             return self.table.add(stored)
 
-    def update(self, file_id: int, **changes: object) -> StoredFile:
-        """Replace the bytes and/or change the name, visibility or association."""
+    def update(
+        self,
+        file_id: int,
+        *,
+        data: bytes | None = None,
+        file_name: str | None = None,
+        is_public: bool | None = None,
+        association: str | None = None,
+        contact_id: int | None = None,
+    ) -> StoredFile:
+        """Replace the bytes and/or change the name, visibility or association (``None``: left
+        as it is). A new association other than CONTACT drops the contact."""
         with self.core.write():
             stored = self.get(file_id)
-            if "file_name" in changes:
-                self._check_name(changes["file_name"])
-            association = changes.get("association", stored.association)
-            contact_id = changes.get("contact_id", stored.contact_id)
-            if "association" in changes:
-                self._check_association(association, contact_id)  # type: ignore[arg-type]
-                changes["file_box_type"] = BOX_OF_ASSOCIATION[association]  # type: ignore[index]
-                if association != "CONTACT":
-                    changes["contact_id"] = None
-            if association == "CONTACT" and "contact_id" in changes:
-                self._check_contact(contact_id)  # type: ignore[arg-type]
-            data = changes.get("data")
-            if isinstance(data, bytes):
+            changes: dict[str, Any] = {}
+            if file_name is not None:
+                self._check_name(file_name)
+                changes["file_name"] = file_name
+            if is_public is not None:
+                changes["is_public"] = is_public
+            if association is not None or contact_id is not None:
+                changes.update(self._placement(stored, association, contact_id))
+            if data is not None:
                 self._check_room(len(data), freed=stored.size)
-            updated = replace(stored, last_updated=self.core.now(), **changes)  # type: ignore[arg-type]
-            return self.table.replace(updated)
+                changes["data"] = data
+            return self.table.replace(replace(stored, last_updated=self.core.now(), **changes))
+
+    def _placement(
+        self, stored: StoredFile, association: str | None, contact_id: int | None
+    ) -> dict[str, Any]:
+        """The association, contact and file box a change of either leaves the file with."""
+        association = association or stored.association
+        contact_id = contact_id if contact_id is not None else stored.contact_id
+        self._check_association(association, contact_id)
+        if association == "CONTACT":
+            self._check_contact(contact_id)
+        else:
+            contact_id = None
+        return {
+            "association": association,
+            "contact_id": contact_id,
+            "file_box_type": BOX_OF_ASSOCIATION[association],
+        }
 
     def move_to_contact(self, from_contact: int, to_contact: int) -> None:
         """A merge: the duplicate's files become the primary contact's."""

@@ -214,9 +214,8 @@ def _user_changes(body: dict[str, Any]) -> dict[str, Any]:
     for wire, store in _USER_TEXT.items():
         if wire in body:
             changes[store] = as_str(body[wire], wire)
-    for name in ("given_name",):
-        if name in changes and not changes[name]:
-            raise BadInput(f"{name} cannot be empty", field=name)
+    if "given_name" in changes and not changes["given_name"]:
+        raise BadInput("given_name cannot be empty", field="given_name")
     if "email_address" in body:
         email = _text_items(body["email_address"], "email_address", ("email",)).get("email")
         if not email or "@" not in email:
