@@ -60,6 +60,11 @@ class TenantSettings(BaseModel):
     refresh_token_ttl: int = Field(default=45 * 86_400, gt=0, description="seconds (Keap: 45 d)")
     authorization_code_ttl: int = Field(default=600, gt=0, description="seconds")
     hooks: HookSettings = Field(default_factory=HookSettings)
+    # keapsim's own bound: Keap publishes no per-account file-box size through the API. Files
+    # live in memory, so a tenant may keep this many bytes of them (413 beyond it).
+    file_storage_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="bytes of uploaded files a tenant may keep"
+    )
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

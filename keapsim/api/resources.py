@@ -6,9 +6,11 @@ to :data:`DECLARED`. The store side is the resource's ``ResourceSpec`` in its st
 
 from __future__ import annotations
 
+from ..store.contact_links import CONTACT_LINK_TYPE
 from ..store.lead_sources import LEAD_SOURCE_CATEGORY
 from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
+from ..store.user_groups import USER_GROUP
 from .crud import ApiResource, ListKey, Routes, WireField
 from .opportunity_stages import OPPORTUNITY_STAGES
 from .task_resources import APPOINTMENTS, TASKS
@@ -68,6 +70,31 @@ REFERRALS = ApiResource(
     filters=(ListKey("type", "referral_type"),),
 )
 
+# Contact link types: v2 only; the document has list, create, update and delete (no get).
+CONTACT_LINK_TYPES = ApiResource(
+    store="contact_link_types",
+    spec=CONTACT_LINK_TYPE,
+    fields=(
+        WireField("id", writable=False),
+        WireField("name", filters=EQ, order=True),
+        WireField("max_links", order=True),
+        WireField("create_time", writable=False, order=True),
+    ),
+    v2=Routes(
+        "/contacts/links/types",
+        "contact_link_types",
+        frozenset({"list", "create", "update", "delete"}),
+    ),
+)
+
+# User groups: v2 list and get only; the groups come from seed data and scenario files.
+USER_GROUPS = ApiResource(
+    store="user_groups",
+    spec=USER_GROUP,
+    fields=(WireField("id", writable=False), WireField("name")),
+    v2=Routes("/userGroups", "user_groups", frozenset({"list", "get"})),
+)
+
 DECLARED: tuple[ApiResource, ...] = (
     TAG_CATEGORIES,
     OPPORTUNITY_STAGES,
@@ -75,4 +102,6 @@ DECLARED: tuple[ApiResource, ...] = (
     REFERRALS,
     TASKS,
     APPOINTMENTS,
+    CONTACT_LINK_TYPES,
+    USER_GROUPS,
 )

@@ -74,10 +74,15 @@ KEAPSIM_ONLY_NOUNS = frozenset(
     {
         "campaign",  # Keap has no campaign.* hook
         "contactGroupCategory",  # tag categories
+        "contactLink",
+        "contactLinkType",
+        "creditCard",
+        "account",  # the account / business profile
         "automationCategory",
         "customField",
         "customFieldGroup",  # custom-field groups and tabs (the models' layout)
         "customFieldTab",
+        "file",
         "email",  # email records and the outbox (Keap has no email.* hook)
         "emailAddress",  # an address's opt-in status
         "emailTemplate",
@@ -89,6 +94,7 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "opportunityStageMove",  # the stage-move history record of a move
         "referral",
         "report",
+        "userGroup",
         "webform",
         "wordpressOptInOption",
     }

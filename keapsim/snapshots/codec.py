@@ -4,11 +4,14 @@ The store's records (``keapsim/store/models.py``, ``identity.py``) are plain dat
 strings, numbers, datetimes, lists and dicts. JSON has no datetime and only string keys, so
 datetimes travel as ISO 8601 strings (``isoformat``, microseconds and offset kept: a round trip
 is exact) and ``dict[int, ...]`` keys are turned back into ints on the way in. Money is a
-``Decimal``, saved as its string (a JSON number would pass through a binary float).
+``Decimal``, saved as its string (a JSON number would pass through a binary float). Bytes (a
+file's contents) travel as base64 text.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import types
 import typing
@@ -29,6 +32,8 @@ def to_json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, bytes):  # file contents
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -95,6 +100,8 @@ def _decoder(hint: Any) -> Decoder:
         return _datetime
     if hint is Decimal:
         return _decimal
+    if hint is bytes:
+        return _bytes
     if dataclasses.is_dataclass(hint):
         return _record_decoder(cast(type, hint))
     if origin is list:
@@ -147,6 +154,15 @@ def _decimal(raw: Any) -> Decimal:
         return Decimal(raw)
     except InvalidOperation:
         raise ValueError(f"expected a decimal number, got {raw!r}") from None
+
+
+def _bytes(raw: Any) -> bytes:
+    if not isinstance(raw, str):
+        raise ValueError(f"expected base64 text, got {type(raw).__name__}")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except binascii.Error:
+        raise ValueError("expected base64 text") from None
 
 
 def _list(item: Decoder, raw: Any) -> list[Any]:

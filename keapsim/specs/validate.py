@@ -279,18 +279,21 @@ def _leaves(errors: Iterable[ValidationError]) -> list[ValidationError]:
 def match_path(spec: Spec, method: str, path: str) -> str:
     """The document's path template for a concrete ``path`` (query string ignored).
 
-    Literal segments win over parameters (``/v1/contacts/model`` over ``/v1/contacts/{id}``).
+    Literal segments win over parameters (``/v1/contacts/model`` over ``/v1/contacts/{id}``);
+    between templates with as many parameters, the one with more literal text wins
+    (``/v2/files/{file_id}:data`` over ``/v2/files/{file_id}``, which ``[^/]+`` also matches).
     """
     doc = document(spec)
     path = path.split("?", 1)[0].rstrip("/") or "/"
     wanted = method.lower()
-    best: tuple[int, str] | None = None
+    best: tuple[tuple[int, int], str] | None = None
     for template, item in doc["paths"].items():
         if wanted not in item:
             continue
         pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
         if re.match(pattern, path):
-            score = template.count("{")
+            literal = len(re.sub(r"\{[^/]+?\}", "", template))
+            score = (template.count("{"), -literal)
             if best is None or score < best[0]:
                 best = (score, template)
     if best is None:

@@ -179,6 +179,16 @@ class ContactStore(RecordStore[Contact]):
                 record.custom_fields = EMPTY_DICT
         super().load(records)
 
+    def set_lead_score(self, contact_id: int, score: int) -> Contact:
+        """Set a contact's lead score (0 to 5 flames, v2 ``LeadScore``). The API has no write for
+        it: seed data, scenarios and tests set it here; keapsim runs no scoring rules."""
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 5:
+            raise Invalid("score must be a whole number of flames from 0 to 5", field="score")
+        with self.core.write():
+            contact = self.get(contact_id)
+            updated = replace(contact, score_value=str(score), last_updated=self.core.now())
+            return self.table.replace(updated)
+
     def drop_custom_field(self, field_id: int) -> None:
         """Remove a deleted custom field's values from every contact that has one."""
         with self.core.write():

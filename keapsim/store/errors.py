@@ -39,3 +39,7 @@ class Conflict(DomainError):
         super().__init__(message)
         self.existing_id = existing_id
         self.kind = kind
+
+
+class TooLarge(DomainError):
+    """Content beyond a size limit keapsim enforces (413 in both versions)."""

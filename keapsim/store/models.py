@@ -315,6 +315,14 @@ class User:
     date_created: datetime
     last_updated: datetime
     global_user_id: int = 0
+    # Set through v2 PATCH /users/{user_id} (UpdateUserRequest); absent until then.
+    job_title: str | None = None
+    company_name: str | None = None
+    website: str | None = None
+    time_zone: str | None = None
+    address: dict[str, Any] | None = None
+    phone_numbers: list[dict[str, Any]] = field(default_factory=list)
+    fax_numbers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ keapsim (and the ``keapsim serve`` first answer) does not pay for reading its da
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 # pycountry names US-VI "Virgin Islands, U.S."; keapsim has always stored the plain name.
@@ -55,3 +56,66 @@ def normalise_region(region: str, country_code: str | None) -> str:
             raise ValueError(region)
         return us_states()[code]
     return region.strip()
+
+
+# -- countries and provinces (v1 and v2 ``/locales``) ------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Country:
+    alpha2: str
+    alpha3: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    code: str  # ISO 3166-2, e.g. "US-AZ"
+    name: str
+    country: Country
+
+
+@cache
+def countries() -> tuple[Country, ...]:
+    """Every ISO 3166-1 country (pycountry), in name order."""
+    import pycountry
+
+    found = [Country(c.alpha_2, c.alpha_3, c.name) for c in pycountry.countries]
+    return tuple(sorted(found, key=lambda c: c.name))
+
+
+@cache
+def _countries_by_key() -> dict[str, Country]:
+    keys: dict[str, Country] = {}
+    for item in countries():
+        for key in (item.alpha2, item.alpha3, item.name):
+            keys[key.casefold()] = item
+    return keys
+
+
+def find_country(code_or_name: str) -> Country | None:
+    """A country by its alpha-2 or alpha-3 code or its name (any case; v2: "by its code or
+    name")."""
+    return _countries_by_key().get(code_or_name.strip().casefold())
+
+
+@cache
+def provinces(country: Country) -> tuple[Province, ...]:
+    """The country's ISO 3166-2 subdivisions in code order. For the US these are the regions
+    contacts accept (:func:`us_states`), so both answers agree."""
+    import pycountry
+
+    if country.alpha2 == "US":
+        return tuple(
+            Province(f"US-{code}", name, country) for code, name in sorted(us_states().items())
+        )
+    found = pycountry.subdivisions.get(country_code=country.alpha2) or []  # type: ignore[no-untyped-call]
+    return tuple(sorted((Province(s.code, s.name, country) for s in found), key=lambda p: p.code))
+
+
+def find_province(country: Country, code_or_name: str) -> Province | None:
+    """A province by its full code ("US-AZ"), its code within the country ("AZ") or its name."""
+    wanted = code_or_name.strip().casefold()
+    for item in provinces(country):
+        short = item.code.split("-", 1)[-1]
+        if wanted in (item.code.casefold(), short.casefold(), item.name.casefold()):
+            return item
+    return None

@@ -16,14 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from ..config import TenantSettings
+from .account import AccountStore
 from .automations import AutomationCategoryStore
 from .base import StoreCore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
+from .contact_links import ContactLinkStore, ContactLinkTypeStore
 from .contacts import ContactStore
+from .credit_cards import CreditCardStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
 from .emails import EmailStatusStore, EmailStore, EmailTemplateStore, NoteTemplateStore
 from .events import EventBus
+from .files import FileStore
 from .lead_sources import (
     LeadSourceCategoryStore,
     LeadSourceExpenseStore,
@@ -38,6 +42,7 @@ from .reports import ReportStore
 from .resource import RecordStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
+from .user_groups import UserGroupStore
 from .users import UserStore
 from .webforms import WebformStore
 from .wordpress import WordPressOptionStore
@@ -75,6 +80,12 @@ class Tenant:
     emails: EmailStore
     email_templates: EmailTemplateStore
     note_templates: NoteTemplateStore
+    account: AccountStore
+    files: FileStore
+    contact_link_types: ContactLinkTypeStore
+    contact_links: ContactLinkStore
+    credit_cards: CreditCardStore
+    user_groups: UserGroupStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -57,6 +57,12 @@ class UserStore(RecordStore[User]):
     def update(self, user_id: int, **changes: Any) -> User:
         with self.core.write():
             user = self.get(user_id)
+            email = changes.get("email_address")
+            if email is not None and fold(email) != fold(user.email_address):
+                if self.select(Query(lookups=[Lookup("email", "eq", fold(email))])):
+                    raise Invalid(
+                        "A user with this email address already exists", field="email_address"
+                    )
             return self.table.replace(replace(user, last_updated=self.core.now(), **changes))
 
     def add_account_owner(self) -> User:

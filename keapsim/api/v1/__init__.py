@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
 from ...store import Conflict, DomainError, Invalid, NotFound
+from ...store.errors import TooLarge
 from ...wire import json_text
 
 blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
@@ -28,6 +29,8 @@ def _domain_error(err: DomainError) -> Response:
         return error(err.message, 409, existing_contact_id=err.existing_id)
     if isinstance(err, Invalid):
         return error(err.message, 400)
+    if isinstance(err, TooLarge):
+        return error(err.message, 413)
     return error(err.message, 400)
 
 

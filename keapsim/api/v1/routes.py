@@ -8,6 +8,7 @@ on this line.
 
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
+    account,
     blueprint,
     campaigns,
     companies,
@@ -15,6 +16,7 @@ from . import (  # noqa: F401
     custom_fields,
     declared,
     emails,
+    files,
     hooks,
     notes,
     opportunities,

@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
 from ...store import Conflict, DomainError, Invalid, NotFound
+from ...store.errors import TooLarge
 from ...wire import JSON, json_text
 
 blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
@@ -21,6 +22,7 @@ STATUS_NAMES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "ALREADY_EXISTS",
+    413: "RESOURCE_EXHAUSTED",  # keapsim's file-storage cap
     500: "INTERNAL",
 }
 
@@ -44,6 +46,8 @@ def _domain_error(err: DomainError) -> Response:
     if isinstance(err, Invalid):
         details = [{"domain": "field", "resource": err.field}] if err.field else []
         return error(err.message, 400, details)
+    if isinstance(err, TooLarge):
+        return error(err.message, 413)
     return error(err.message, 400)
 
 

@@ -8,14 +8,17 @@ on this line.
 
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
+    account,
     automations,
     blueprint,
     campaigns,
     companies,
+    contact_links,
     contacts,
     custom_fields,
     declared,
     emails,
+    files,
     lead_source_expenses,
     lead_sources,
     notes,

@@ -460,6 +460,12 @@ def user_v2(user: User) -> dict[str, Any]:
             "partner": user.partner,
             "create_time": iso(user.date_created),
             "update_time": iso(user.last_updated),
+            "title": user.job_title,
+            "company_name": user.company_name,
+            "website": user.website,
+            "address": user.address or None,
+            "phone_numbers": list(user.phone_numbers) or None,
+            "fax_numbers": list(user.fax_numbers) or None,
         }
     )
 
