@@ -120,6 +120,13 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Load state from this file at start; save it periodically and at exit.",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Another host name the admin API answers to (besides localhost, 127.0.0.1, ::1 "
+    "and --host); repeatable.",
+)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256))
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as one JSON line.")
 def serve(
@@ -133,6 +140,7 @@ def serve(
     admin_token: str | None,
     scenario: str | None,
     state_file: str | None,
+    allowed_hosts: tuple[str, ...],
     threads: int,
     as_json: bool,
 ) -> None:
@@ -143,11 +151,18 @@ def serve(
     # keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .config import TenantSettings
-    from .server import SimulatorServer
+    from .server import LOOPBACK_NAMES, SimulatorServer
     from .simulator import Simulator
 
     settings = TenantSettings(profile=profile, throttle=throttle == "on")
-    sim = Simulator(settings=settings, api_key=api_key, admin_token=admin_token)
+    sim = Simulator(
+        settings=settings,
+        api_key=api_key,
+        admin_token=admin_token,
+        allowed_hosts=LOOPBACK_NAMES
+        | {host.strip("[]").lower()}
+        | {name.strip("[]").lower() for name in allowed_hosts},
+    )
     state = None
     if state_file:
         from .snapshots import SnapshotError, StateFile

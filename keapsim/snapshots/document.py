@@ -146,6 +146,8 @@ def parse_document(text: str | bytes, source: str = "the state document") -> dic
     """Parse and check a document's JSON text (see :func:`check_document`)."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise SnapshotError(f"{source} is not a keapsim state file: nested too deeply") from None
     except UnicodeDecodeError as err:
         raise SnapshotError(
             f"{source} is not a keapsim state file: not UTF-8 text ({err})"
@@ -155,6 +157,8 @@ def parse_document(text: str | bytes, source: str = "the state document") -> dic
             f"{source} is not a keapsim state file: invalid JSON at line {err.lineno} column "
             f"{err.colno} ({err.msg}); it may be truncated or corrupt"
         ) from None
+    except ValueError as err:  # an integer longer than Python converts (4,300 digits)
+        raise SnapshotError(f"{source} is not a keapsim state file: {err}") from None
     return check_document(document, source)
 
 

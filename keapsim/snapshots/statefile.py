@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .document import SnapshotError, dump_state, load_state, parse_document
+from .document import dump_state, load_state, parse_document
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -56,7 +56,14 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def encode_document(document: dict) -> bytes:
-    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+    """The document as UTF-8 JSON. A value that is not Unicode text (a lone surrogate put into
+    the store from Python; the API refuses them) cannot be UTF-8: the document is then written
+    with every non-ASCII character escaped, which round-trips any Python string exactly."""
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(document, indent=1).encode("ascii") + b"\n"
 
 
 class StateFile:
@@ -109,8 +116,10 @@ class StateFile:
         while not self._stopping.wait(interval_seconds):
             try:
                 self.save()
-            except (OSError, SnapshotError):
-                # A full disk must not stop the server; the next round tries again.
+            except Exception:
+                # Nothing may end this thread (a full disk, a value that will not encode):
+                # the next round tries again, and a thread that died would lose every later
+                # write silently.
                 log.exception("autosave to %s failed", self.path)
 
     @property
