@@ -25,6 +25,7 @@ loading it leaves the shared clock alone.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..config import TenantSettings
+from ..config import TENANT_ID_PATTERN, TenantSettings
 from ..store import Tenant
 from ..store.identity import (
     AccessToken,
@@ -207,6 +208,9 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
     where = f"tenant {tenant_id!r}"
     if not isinstance(tenant_id, str) or not tenant_id:
         raise SnapshotError('a tenant has no "id"')
+    if not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
+        # It becomes a host name and an admin path segment: no "/", CR/LF or spaces.
+        raise SnapshotError(f"{where}: a tenant id is one host-name label ({TENANT_ID_PATTERN})")
     try:
         settings = TenantSettings.model_validate(data.get("settings") or {})
     except ValidationError as err:
