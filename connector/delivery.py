@@ -553,7 +553,9 @@ class Connector:
                 ok = step()
             except (KeapAuthFailed, KeapUnavailable) as exc:
                 # The contact is saved; say so, so whoever retries knows the retry is an upsert.
-                exc.message = f"contact saved, but a follow-up step failed: {exc.message}"
+                exc.message = (
+                    f"contact saved, but a follow-up step failed ({run.stage}): {exc.message}"
+                )
                 raise
             if not ok and stop and i < len(steps) - 1:
                 run.step("follow_ups", StepStatus.SKIPPED, "stopped after a failed step")
@@ -663,9 +665,27 @@ class Connector:
             type=settings.type,
             user_id=settings.user_id or self.config.contact.owner_id,
         )
-        response = self._follow_up(
-            run, "note", lambda: self.dialect.add_note(self.client, note, run.stats)
-        )
+        existing = self._existing_note(run, note)
+        if existing is not None:
+            # A re-delivered lead (its contact saved by an earlier attempt) posts no second note.
+            run.step("note", StepStatus.OK, "already on the contact", data={"note_id": existing})
+            return True
+
+        def recover() -> str | None:  # a lost answer: look before posting the note again
+            return self.dialect.find_note(self.client, note, run.stats)
+
+        try:
+            response = self._follow_up(
+                run, "note", lambda: self.dialect.add_note(self.client, note, run.stats, recover)
+            )
+        except KeapRecovered as done:
+            run.step(
+                "note",
+                StepStatus.OK,
+                "added (response lost, found by look-up)",
+                data={"note_id": str(done.value)},
+            )
+            return True
         if response is None:
             return False
         note_id = json_object(response).get("id")
@@ -677,6 +697,19 @@ class Connector:
             data={"note_id": str(note_id) if note_id is not None else None},
         )
         return True
+
+    def _existing_note(self, run: _Run, note: NoteRequest) -> str | None:
+        """The id of the lead's note when the contact already has it (same title and text).
+
+        Only an existing contact is looked at: one this delivery created cannot have the note
+        yet, and the look-up would cost every new lead a request."""
+        if not run.duplicate:
+            return None
+        run.stage = "note"
+        try:
+            return self.dialect.find_note(self.client, note, run.stats)
+        except KeapRejected:
+            return None  # the look-up is a courtesy: post the note as before
 
     # -- result ---------------------------------------------------------------------------------
     @staticmethod
