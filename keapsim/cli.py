@@ -168,6 +168,8 @@ def serve(
         from .snapshots import SnapshotError, StateFile
 
         state = StateFile(sim, state_file)
+        for stale in state.remove_stale_temp_files():
+            click.echo(f"removed {stale}, left by a save that did not finish", err=True)
         try:
             state.load_if_exists()
         except SnapshotError as err:
@@ -207,7 +209,11 @@ def serve(
         server.stop()
         if state is not None:
             state.stop()
-            state.save()
+            try:
+                state.save()
+            except Exception as err:  # a full disk: say so, without a traceback
+                message = f"could not save the state to {state_file}: {err}"
+                raise click.ClickException(message) from None
             click.echo(f"state saved to {state_file}", err=True)
 
 

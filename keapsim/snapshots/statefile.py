@@ -88,6 +88,19 @@ class StateFile:
         data = self.path.read_bytes()
         return load_state(self.sim, parse_document(data, str(self.path)))
 
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Delete the temporary files of saves that never finished (a process killed while
+        saving leaves one behind, and it holds live credentials); returns those deleted.
+
+        Call at start, before saving: a save in progress elsewhere would lose its file."""
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        removed = []
+        for stale in directory.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                removed.append(stale)
+        return removed
+
     def load_if_exists(self) -> list[str]:
         """:meth:`load` when the file exists (a first run starts empty)."""
         return self.load() if self.exists() else []

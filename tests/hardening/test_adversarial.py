@@ -150,3 +150,14 @@ def test_journal_masks_a_secret_in_a_body_too_deep_to_parse(sim: Simulator) -> N
     text, cut = _masked_body(body, "application/json", 200)
     assert "hunter2" not in text and cut
     assert json.loads(b'{"a":1}') == {"a": 1}
+
+
+def test_temp_files_of_unfinished_saves_are_removed_at_start(tmp_path: Path) -> None:
+    # Issue 15 item 7: a SIGKILL during a save leaves ".state.json.<random>.tmp" (credentials).
+    stale = tmp_path / ".state.json.k2j4x9.tmp"
+    stale.write_text('{"half": ')
+    unrelated = tmp_path / ".other.json.abc.tmp"
+    unrelated.write_text("{}")
+    state = StateFile(Simulator(), tmp_path / "state.json")
+    assert state.remove_stale_temp_files() == [stale]
+    assert not stale.exists() and unrelated.exists()
