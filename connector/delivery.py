@@ -83,6 +83,9 @@ class _Run:
     duplicate: bool | None = None
     #: The step under way, named in a failure's or an error's ``failed_step``.
     stage: str = "validation"
+    #: When the delivery began (the connector's clock): a contact created at or after it was
+    #: created by this delivery, even if the answer saying so was lost.
+    started_at: datetime | None = None
 
     def step(self, name: str, status: StepStatus, detail: str | None = None, **kw: Any) -> None:
         self.steps.append(StepResult(name, status, detail, **kw))
@@ -120,6 +123,7 @@ class Connector:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
+        self._clock = clock
         self.client = client or KeapClient.from_settings(
             config.keap, transport=transport, sleep=sleep, clock=clock
         )
@@ -168,7 +172,8 @@ class Connector:
         return results
 
     def deliver(self, lead: Mapping[str, Any]) -> DeliveryResult:
-        return self._attempt(_Run(lead=lead), self._deliver)
+        started_at = datetime.fromtimestamp(self._clock(), UTC)
+        return self._attempt(_Run(lead=lead, started_at=started_at), self._deliver)
 
     def deliver_in_doubt(self, lead: Mapping[str, Any], started_at: datetime) -> DeliveryResult:
         """Deliver a lead that was in flight when an earlier run died, at ``started_at`` (UTC).
@@ -185,7 +190,7 @@ class Connector:
             found = self._reconcile(run, started_at)
             return found if found is not None else self._deliver(run)
 
-        return self._attempt(_Run(lead=lead), body)
+        return self._attempt(_Run(lead=lead, started_at=started_at), body)
 
     def _attempt(self, run: _Run, body: Callable[[_Run], DeliveryResult]) -> DeliveryResult:
         started = time.monotonic()
@@ -465,12 +470,38 @@ class Connector:
         run.contact_id = _contact_id(response)
         run.duplicate = _upserted_existing(response.status_code, answer.existed)
         if lost and answer.existed is None and run.duplicate:
-            run.warnings.append(
-                "a response from Keap was lost and the upsert re-sent; the contact may have "
-                "been created by the lost call, so duplicate=true is uncertain"
-            )
+            self._decide_new_after_lost_answer(run, plan)
         detail = "updated existing" if run.duplicate else "created"
         run.step("contact", StepStatus.OK, detail, http_status=response.status_code)
+
+    def _decide_new_after_lost_answer(self, run: _Run, plan: _Plan) -> None:
+        """The re-sent upsert answered "existing", but the lost call may have created the
+        contact: its creation time against the lead's start decides (as ``--resume`` does),
+        so that ``when: new`` tags and sequences still run for a contact this lead made."""
+        created = self._creation_time(run, plan)
+        if created is not None and run.started_at is not None:
+            if created >= run.started_at - CLOCK_SKEW_MARGIN:
+                run.duplicate = False
+                run.warnings.append(
+                    "a response from Keap was lost and the upsert re-sent; the contact was "
+                    "created after this lead started, so it is new (duplicate=false)"
+                )
+            return
+        run.warnings.append(
+            "a response from Keap was lost and the upsert re-sent; the contact may have "
+            "been created by the lost call, so duplicate=true is uncertain"
+        )
+
+    def _creation_time(self, run: _Run, plan: _Plan) -> datetime | None:
+        if not plan.lead.email:
+            return None
+        found = self.client.find_contacts(
+            plan.lead.email, fields="create_time,update_time", stats=run.stats
+        )
+        for contact in found:
+            if str(contact.get("id")) == run.contact_id:
+                return _contact_time(contact, "date_created", "create_time")
+        return None
 
     def _update_existing(self, run: _Run, plan: _Plan, body: dict[str, Any]) -> None:
         """PATCH the contact in ``run.contact_id`` honouring update/preserve rules."""
@@ -523,7 +554,9 @@ class Connector:
                 ok = step()
             except (KeapAuthFailed, KeapUnavailable) as exc:
                 # The contact is saved; say so, so whoever retries knows the retry is an upsert.
-                exc.message = f"contact saved, but a follow-up step failed: {exc.message}"
+                exc.message = (
+                    f"contact saved, but a follow-up step failed ({run.stage}): {exc.message}"
+                )
                 raise
             if not ok and stop and i < len(steps) - 1:
                 run.step("follow_ups", StepStatus.SKIPPED, "stopped after a failed step")
@@ -635,9 +668,27 @@ class Connector:
             type=settings.type,
             user_id=settings.user_id or self.config.contact.owner_id,
         )
-        response = self._follow_up(
-            run, "note", lambda: self.dialect.add_note(self.client, note, run.stats)
-        )
+        existing = self._existing_note(run, note)
+        if existing is not None:
+            # A re-delivered lead (its contact saved by an earlier attempt) posts no second note.
+            run.step("note", StepStatus.OK, "already on the contact", data={"note_id": existing})
+            return True
+
+        def recover() -> str | None:  # a lost answer: look before posting the note again
+            return self.dialect.find_note(self.client, note, run.stats)
+
+        try:
+            response = self._follow_up(
+                run, "note", lambda: self.dialect.add_note(self.client, note, run.stats, recover)
+            )
+        except KeapRecovered as done:
+            run.step(
+                "note",
+                StepStatus.OK,
+                "added (response lost, found by look-up)",
+                data={"note_id": str(done.value)},
+            )
+            return True
         if response is None:
             return False
         note_id = json_object(response).get("id")
@@ -649,6 +700,19 @@ class Connector:
             data={"note_id": str(note_id) if note_id is not None else None},
         )
         return True
+
+    def _existing_note(self, run: _Run, note: NoteRequest) -> str | None:
+        """The id of the lead's note when the contact already has it (same title and text).
+
+        Only an existing contact is looked at: one this delivery created cannot have the note
+        yet, and the look-up would cost every new lead a request."""
+        if not run.duplicate:
+            return None
+        run.stage = "note"
+        try:
+            return self.dialect.find_note(self.client, note, run.stats)
+        except KeapRejected:
+            return None  # the look-up is a courtesy: post the note as before
 
     # -- result ---------------------------------------------------------------------------------
     @staticmethod

@@ -74,8 +74,16 @@ class Dialect(Protocol):
     ) -> SequenceAnswer: ...
 
     def add_note(
-        self, client: KeapClient, note: NoteRequest, stats: RequestStats
+        self,
+        client: KeapClient,
+        note: NoteRequest,
+        stats: RequestStats,
+        recover: Callable[[], Any] | None = None,
     ) -> httpx.Response: ...
+
+    def find_note(self, client: KeapClient, note: NoteRequest, stats: RequestStats) -> str | None:
+        """The id of a note on the contact with the same title and text, if there is one."""
+        ...
 
     def utm_body(self, lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
         """The body of a separate UTM request, or None when the contact body carries them."""
@@ -151,8 +159,22 @@ class V1Dialect:
         path = f"/v1/campaigns/{campaign_id}/sequences/{sequence_id}/contacts/{contact_id}"
         return SequenceAnswer(client.request("POST", path, stats=stats), "SUCCESS")
 
+    def find_note(self, client: KeapClient, note: NoteRequest, stats: RequestStats) -> str | None:
+        response = client.request(
+            "GET",
+            "/v1/notes",
+            params={"contact_id": note.contact_id, "limit": 1000},
+            stats=stats,
+        )
+        notes = json_object(response).get("notes") or []
+        return _same_note(notes, note, text_key="body")
+
     def add_note(
-        self, client: KeapClient, note: NoteRequest, stats: RequestStats
+        self,
+        client: KeapClient,
+        note: NoteRequest,
+        stats: RequestStats,
+        recover: Callable[[], Any] | None = None,
     ) -> httpx.Response:
         body: dict[str, Any] = {
             "contact_id": int(note.contact_id or 0),
@@ -163,7 +185,7 @@ class V1Dialect:
             body["type"] = note.type
         if note.user_id is not None:
             body["user_id"] = note.user_id
-        return client.request("POST", "/v1/notes", json=body, stats=stats)
+        return client.request("POST", "/v1/notes", json=body, stats=stats, recover=recover)
 
     def utm_body(self, lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
         return v1_utm_body(lead, config)
@@ -260,8 +282,22 @@ class V2Dialect:
         results = json_object(response).get("add_to_sequence_results") or {}
         return SequenceAnswer(response, str(results.get(str(contact_id), "SUCCESS")))
 
+    def find_note(self, client: KeapClient, note: NoteRequest, stats: RequestStats) -> str | None:
+        response = client.request(
+            "GET",
+            f"/v2/contacts/{note.contact_id}/notes",
+            params={"page_size": 1000},
+            stats=stats,
+        )
+        notes = json_object(response).get("notes") or []
+        return _same_note(notes, note, text_key="text")
+
     def add_note(
-        self, client: KeapClient, note: NoteRequest, stats: RequestStats
+        self,
+        client: KeapClient,
+        note: NoteRequest,
+        stats: RequestStats,
+        recover: Callable[[], Any] | None = None,
     ) -> httpx.Response:
         user_id: int | str | None = note.user_id
         if user_id is None:  # v2 requires a user on notes: the token's own user then
@@ -272,7 +308,11 @@ class V2Dialect:
         if note.type:
             body["type"] = note.type
         return client.request(
-            "POST", f"/v2/contacts/{note.contact_id}/notes", json=body, stats=stats
+            "POST",
+            f"/v2/contacts/{note.contact_id}/notes",
+            json=body,
+            stats=stats,
+            recover=recover,
         )
 
     def utm_body(self, lead: NormalisedLead, config: ConnectorConfig) -> dict[str, str] | None:
@@ -307,3 +347,12 @@ DIALECTS: dict[ApiVersion, Dialect] = {ApiVersion.V1: V1Dialect(), ApiVersion.V2
 
 def dialect_for(version: ApiVersion) -> Dialect:
     return DIALECTS[version]
+
+
+def _same_note(notes: list[Any], note: NoteRequest, *, text_key: str) -> str | None:
+    for item in notes:
+        if not isinstance(item, dict):
+            continue
+        if item.get("title") == note.title and (item.get(text_key) or "") == (note.text or ""):
+            return str(item.get("id"))
+    return None

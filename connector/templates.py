@@ -483,7 +483,24 @@ def check_template(source: str) -> list[str]:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         raise TemplateSyntaxProblem(f"template does not compile{where}: {exc.message}") from None
+    _refuse_constant_blowups(source)
     return translate(source)[1]
+
+
+_SIZED_OPERATORS = {nodes.Mul: "*", nodes.Pow: "**", nodes.Add: "+"}
+
+
+def _refuse_constant_blowups(source: str) -> None:
+    """An operation on two literals (``'a' * 2000000000``, ``2 ** 99999999``) is over the
+    limits whatever the lead holds: refused when the flow loads, not at the first lead."""
+    tree = _ENV.parse(translate(source)[0])
+    for kind, op in _SIZED_OPERATORS.items():
+        for node in tree.find_all(kind):
+            if isinstance(node.left, nodes.Const) and isinstance(node.right, nodes.Const):
+                try:
+                    _predict_binop(op, node.left.value, node.right.value)
+                except TemplateLimitExceeded as exc:
+                    raise TemplateSyntaxProblem(f"line {node.lineno}: {exc}") from None
 
 
 def render(source: str, lead: Mapping[str, Any], *, name: str = "template") -> str:

@@ -127,6 +127,13 @@ def main() -> None:
     help="Comma-separated hosts (globs; * for any) that REST hooks may be posted to besides "
     "loopback and private addresses.",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Another host name the admin API answers to (besides localhost, 127.0.0.1, ::1 "
+    "and --host); repeatable.",
+)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256))
 @click.option("--json", "as_json", is_flag=True, help="Print the credentials as one JSON line.")
 def serve(
@@ -141,6 +148,7 @@ def serve(
     scenario: str | None,
     state_file: str | None,
     hook_hosts: str,
+    allowed_hosts: tuple[str, ...],
     threads: int,
     as_json: bool,
 ) -> None:
@@ -151,7 +159,7 @@ def serve(
     # keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .config import TenantSettings
-    from .server import SimulatorServer
+    from .server import LOOPBACK_NAMES, SimulatorServer
     from .simulator import Simulator
 
     settings = TenantSettings(profile=profile, throttle=throttle == "on")
@@ -160,12 +168,17 @@ def serve(
         api_key=api_key,
         admin_token=admin_token,
         hook_hosts=[h for h in hook_hosts.split(",") if h.strip()],
+        allowed_hosts=LOOPBACK_NAMES
+        | {host.strip("[]").lower()}
+        | {name.strip("[]").lower() for name in allowed_hosts},
     )
     state = None
     if state_file:
         from .snapshots import SnapshotError, StateFile
 
         state = StateFile(sim, state_file)
+        for stale in state.remove_stale_temp_files():
+            click.echo(f"removed {stale}, left by a save that did not finish", err=True)
         try:
             state.load_if_exists()
         except SnapshotError as err:
@@ -207,7 +220,11 @@ def serve(
         server.stop()
         if state is not None:
             state.stop()
-            state.save()
+            try:
+                state.save()
+            except Exception as err:  # a full disk: say so, without a traceback
+                message = f"could not save the state to {state_file}: {err}"
+                raise click.ClickException(message) from None
             click.echo(f"state saved to {state_file}", err=True)
 
 

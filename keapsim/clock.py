@@ -11,6 +11,11 @@ import threading
 import time
 from datetime import UTC, datetime
 
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+"""The latest instant the clock may show. Python's datetime ends at year 9999 and every
+timestamp keapsim writes goes through one: a clock moved past it would answer 500 to
+everything. The margin leaves room for dates computed ahead of now (token lifetimes)."""
+
 
 class Clock:
     """Wall-clock time plus an offset that tests and QA engineers can advance."""
@@ -30,9 +35,11 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         """Move simulated time forward (never backwards: expiry must stay monotonic)."""
-        if seconds < 0:
+        if not seconds >= 0:  # NaN fails too
             raise ValueError("the clock only moves forward; seconds must be >= 0")
         with self._lock:
+            if self.time() + seconds > LATEST:
+                raise ValueError("that would move the clock past 9000-01-01T00:00:00Z")
             self._offset += seconds
         return self.time()
 

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
 """The redirect URI of a tenant's OAuth app when none is given."""
 
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+"""A tenant id becomes a host name (``<id>.infusionsoft.com``, in ``scope`` and a response
+header) and a path segment of the admin API: one DNS label, so no ``/``, CR/LF or spaces."""
+
 Profile = Literal["keap", "guide"]
 """``keap``: what the live API does (the default). ``guide``: what the LeadConduit integration
 guide documents (409 on a duplicate email, 503 when over the rate limit)."""
@@ -49,6 +53,11 @@ class HookSettings(BaseModel):
     )
 
 
+MAX_TTL_SECONDS = 100 * 365 * 86_400
+"""The longest token lifetime (100 years): an expiry must stay a date Python can write (the
+clock itself stops at 9000-01-01, keapsim/admin/clock.py), or every token mint answers 500."""
+
+
 class TenantSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     profile: Profile = "keap"
@@ -56,9 +65,15 @@ class TenantSettings(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     # Keap sends no Retry-After (facts §6.3); emitting it is an explicit, flagged extension.
     retry_after: bool = False
-    access_token_ttl: int = Field(default=86_400, gt=0, description="seconds (Keap: 24 h)")
-    refresh_token_ttl: int = Field(default=45 * 86_400, gt=0, description="seconds (Keap: 45 d)")
-    authorization_code_ttl: int = Field(default=600, gt=0, description="seconds")
+    access_token_ttl: int = Field(
+        default=86_400, gt=0, le=MAX_TTL_SECONDS, description="seconds (Keap: 24 h)"
+    )
+    refresh_token_ttl: int = Field(
+        default=45 * 86_400, gt=0, le=MAX_TTL_SECONDS, description="seconds (Keap: 45 d)"
+    )
+    authorization_code_ttl: int = Field(
+        default=600, gt=0, le=MAX_TTL_SECONDS, description="seconds"
+    )
     hooks: HookSettings = Field(default_factory=HookSettings)
     # keapsim's own bound: Keap publishes no per-account file-box size through the API. Files
     # live in memory, so a tenant may keep this many bytes of them (413 beyond it).

@@ -7,15 +7,58 @@ choice): pure Python, production-grade, a thread pool, no fork.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge
 
 if TYPE_CHECKING:
     from .simulator import Simulator
 
 DEFAULT_THREADS = 16
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Host names the admin API answers to on a server (besides the address it is bound to and
+``keapsim serve --allowed-host`` names): any other name in a ``Host`` header is a DNS
+rebinding attempt (keapsim/admin/__init__.py)."""
+
+
+class KeapErrorTask(ErrorTask):
+    """waitress's answer to a request it refuses before the app sees it: the gateway's JSON
+    413 (keapsim.gateway.limits) for an oversized body instead of waitress's plain text, so
+    that clients see one 413 whichever layer refused. Other protocol errors keep waitress's
+    own body (a malformed request never reached Keap's API either)."""
+
+    def execute(self) -> None:
+        if not isinstance(self.request.error, RequestEntityTooLarge):
+            super().execute()
+            return
+        # Imported here: ``keapsim --help`` imports this module and must not load werkzeug.
+        from .gateway.limits import TOO_BIG_BODY
+
+        body = json.dumps(TOO_BIG_BODY, separators=(",", ":")).encode()
+        # The same steps as ErrorTask.execute, with another body.
+        self.status = "413 Request Entity Too Large"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class KeapChannel(HTTPChannel):
+    error_task_class = KeapErrorTask
+
+
+def _answer_errors_in_keaps_shape(server: Any) -> None:
+    # create_server registers one listening server per address in the shared socket map and
+    # returns the last one (or a wrapper of them); every one of them accepts connections.
+    socket_map = getattr(server, "map", None) or getattr(server, "_map", {})
+    for dispatcher in [server, *socket_map.values()]:
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.channel_class = KeapChannel
 
 
 class SimulatorServer:
@@ -32,6 +75,8 @@ class SimulatorServer:
         # Imported here: the store package pulls in pydantic, which `import keapsim.cli` avoids.
         from .store.memory import apply_gc_policy
 
+        if sim.allowed_hosts is None:
+            sim.allowed_hosts = LOOPBACK_NAMES | {host.strip("[]").lower()}
         apply_gc_policy()  # full collections deferred while serving (keapsim/store/memory.py)
         self._server = create_server(
             sim.wsgi_app,
@@ -43,7 +88,11 @@ class SimulatorServer:
             channel_timeout=30,
             clear_untrusted_proxy_headers=True,
             ident="keapsim",
+            # waitress refuses a bigger body from its headers, before reading it into memory
+            # or a temporary file; the gateway's own check covers in-process transports.
+            max_request_body_size=sim.max_body_bytes,
         )
+        _answer_errors_in_keaps_shape(self._server)
         self.host = host
         # waitress.create_server answers a single-socket server here (one host, one port).
         self.port: int = cast(Any, self._server).effective_port

@@ -4,17 +4,19 @@ same handlers in-process and over a socket, and resets uniformly."""
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .app import application_error, shared_app
 from .clock import Clock
-from .config import DEFAULT_REDIRECT_URI, Profile, TenantSettings
+from .config import DEFAULT_REDIRECT_URI, TENANT_ID_PATTERN, Profile, TenantSettings
 from .context import SIMULATOR
 from .gateway.auth import Authenticate
 from .gateway.faults import ApplyFaults, FaultRules
 from .gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, RecordJournal
+from .gateway.limits import MAX_BODY_BYTES, LimitBody
 from .gateway.pipeline import Stage, build_gateway
 from .gateway.throttle import Throttle
 from .hooks.service import HookService
@@ -53,8 +55,13 @@ class Simulator:
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         faults: bool = True,
         hook_hosts: Iterable[str] = (),
+        max_body_bytes: int = MAX_BODY_BYTES,
+        allowed_hosts: frozenset[str] | None = None,
     ) -> None:
         self.clock = clock or Clock()
+        self.max_body_bytes = max_body_bytes
+        # Host names the admin API answers to (DNS rebinding); None: any (in-process use).
+        self.allowed_hosts = allowed_hosts
         self.base_url = base_url.rstrip("/")
         self.admin_token = admin_token
         self.defaults = settings or TenantSettings(profile=profile, throttle=throttle)
@@ -89,8 +96,13 @@ class Simulator:
 
     # -- gateway composition -----------------------------------------------------------------
     def outer_stages(self) -> list[Stage]:
-        """Stages before authentication: the journal sees everything, faults fire first."""
-        return [RecordJournal(self.journal), ApplyFaults(self.faults)]
+        """Stages before authentication: an oversized body is refused before anything reads it,
+        the journal sees everything else, faults fire first."""
+        return [
+            LimitBody(self.max_body_bytes),
+            RecordJournal(self.journal),
+            ApplyFaults(self.faults),
+        ]
 
     def inner_stages(self) -> list[Stage]:
         """Stages after authentication."""
@@ -116,22 +128,33 @@ class Simulator:
         base = settings or self.defaults
         tenant_settings = base.model_copy(update=overrides) if overrides else base.model_copy()
         tenant_settings = TenantSettings.model_validate(tenant_settings.model_dump())
+        if tenant_id is not None and not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
+            raise ValueError(
+                f"tenant id {tenant_id!r} is not a host-name label (lowercase letters, digits, "
+                "dashes; at most 63)"
+            )
         with self._lock:
             tenant_id = tenant_id or f"ks{next(self._tenant_numbers):03d}"
             if tenant_id in self.tenants:
                 raise ValueError(f"tenant {tenant_id!r} exists")
             tenant = Tenant(tenant_id, self.clock.now, tenant_settings, name=name)
             self.tenants[tenant_id] = tenant
-        app = self.identity.create_app(
-            tenant_id, redirect_uris or [DEFAULT_REDIRECT_URI], client_id, client_secret
-        )
-        key = self.identity.create_api_key(tenant_id, "SAK", api_key)
-        access, refresh = self.identity.issue_tokens(
-            app,
-            self.clock.time(),
-            tenant_settings.access_token_ttl,
-            tenant_settings.refresh_token_ttl,
-        )
+        try:
+            app = self.identity.create_app(
+                tenant_id, redirect_uris or [DEFAULT_REDIRECT_URI], client_id, client_secret
+            )
+            key = self.identity.create_api_key(tenant_id, "SAK", api_key)
+            access, refresh = self.identity.issue_tokens(
+                app,
+                self.clock.time(),
+                tenant_settings.access_token_ttl,
+                tenant_settings.refresh_token_ttl,
+            )
+        except BaseException:
+            # A taken client id or API key: the tenant and whatever credentials it got so far
+            # go again, so that a refused create leaves nothing behind.
+            self.delete_tenant(tenant_id)
+            raise
         return TenantCredentials(
             tenant_id=tenant_id,
             host=self.tenant_host(tenant_id),

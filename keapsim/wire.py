@@ -8,10 +8,58 @@ answer in Keap's shapes without importing the adapters above it.
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from werkzeug.wrappers import Response
 
 JSON = "application/json"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A JSON text can produce a lone surrogate only through a \uD800-\uDFFF escape (raw UTF-8
+# cannot encode one), so texts without such an escape skip the walk over the parsed value.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def nesting_depth(value: Any, stop_at: int) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), counted
+    without recursion; stops counting once past ``stop_at``."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > stop_at:
+            break
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def has_lone_surrogate(value: Any, raw: bytes | None = None) -> bool:
+    """Whether a parsed JSON value holds a string (or key) with an unpaired UTF-16 surrogate
+    (``"\\ud800"``): text that is not Unicode, which no UTF-8 file, page or response can
+    carry. ``raw``, the JSON text it came from, lets texts without the escape skip the walk.
+
+    Iterative, so a deeply nested value cannot exhaust the stack."""
+    if raw is not None and not _SURROGATE_ESCAPE.search(raw):
+        return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def json_response(

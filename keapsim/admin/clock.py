@@ -8,18 +8,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..clock import LATEST
 from ..context import current_simulator
 from . import admin_error, blueprint, validated_body
-
-# Python's datetime ends at year 9999 and every timestamp keapsim writes goes through one: a
-# clock moved past it answers 500 to everything until restarted. The margin leaves room for
-# dates computed ahead of now (token lifetimes, scheduled items).
-LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 
 
 def _past_the_latest(epoch: float) -> Response | None:

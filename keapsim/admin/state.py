@@ -13,6 +13,7 @@ from flask import Response, jsonify, request
 
 from ..context import current_simulator
 from ..snapshots import FORMAT_VERSION, SnapshotError, dump_state, load_state, parse_document
+from ..wire import has_lone_surrogate
 from . import admin_error, blueprint
 
 
@@ -29,8 +30,12 @@ def get_state() -> Response:
 def put_state() -> Response:
     sim = current_simulator()
     tenant_id = request.args.get("tenant") or None
+    raw = request.get_data(cache=True)
     try:
-        document = parse_document(request.get_data(cache=True), "the request body")
+        document = parse_document(raw, "the request body")
+        if has_lone_surrogate(document, raw):
+            # A state file may hold one (written from Python); a request may not bring one in.
+            return admin_error("the body holds a lone UTF-16 surrogate (\\ud800-\\udfff)")
         loaded = load_state(sim, document, tenant_id)
     except SnapshotError as err:
         return admin_error(str(err))

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import DEFAULT_REDIRECT_URI, TenantSettings, deep_merge
+from ..config import DEFAULT_REDIRECT_URI, TENANT_ID_PATTERN, TenantSettings, deep_merge
 from ..context import current_simulator
 from . import admin_error, blueprint, json_object, validated_body, validation_error
 
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from ..simulator import Simulator
     from ..store import Tenant
     from ..store.identity import OAuthApp
-
-TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
 class AppFields(BaseModel):

@@ -15,6 +15,7 @@ from flask import request
 from ..gateway import principal_of
 from ..store import Invalid, Tenant
 from ..store.errors import UNCONVERTIBLE
+from ..wire import has_lone_surrogate
 
 # An optional minus and decimal digits: exactly what int() takes. ``str.isdigit`` would also
 # pass superscripts ("²") and a doubled sign would get through ``lstrip("-")``; int() rejects
@@ -52,7 +53,8 @@ def json_body(*, kind: type = dict, required: bool = True) -> Any:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise BadInput(UNCONVERTIBLE) from None
-    if not isinstance(body, kind):
+    # "\ud800" is valid JSON but not text: stored, it would break every later save and page.
+    if not isinstance(body, kind) or has_lone_surrogate(body, raw):
         raise BadInput(UNCONVERTIBLE)
     return body
 

@@ -24,6 +24,7 @@ import io
 import itertools
 import json
 import random
+import re
 import socket
 import threading
 import time
@@ -38,7 +39,7 @@ from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
 from ..store.errors import UNCONVERTIBLE
-from ..wire import INVALID_REFRESH_TOKEN, JSON, json_response
+from ..wire import INVALID_REFRESH_TOKEN, JSON, has_lone_surrogate, json_response
 from .pipeline import ADMIN_PREFIX, Handler
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
 from .throttle import GUIDE_THROTTLED
@@ -114,7 +115,8 @@ class FaultSpec(BaseModel):
     # effect
     effect: EffectKind = "status"
     canned: str | None = Field(default=None, description=f"one of {sorted(CANNED)}")
-    status: int | None = Field(default=None, ge=100, le=599)
+    # 1xx codes are interim answers, never a response's final status (RFC 9110 §15.2).
+    status: int | None = Field(default=None, ge=200, le=599)
     response: Any = Field(default=None, description="custom body: JSON value, or raw text")
     response_headers: dict[str, str] = Field(default_factory=dict)
     latency: float | tuple[float, float] | None = Field(
@@ -139,10 +141,16 @@ class FaultSpec(BaseModel):
             )
         if isinstance(self.latency, tuple):
             low, high = self.latency
-            if not 0 <= low <= high:
-                raise _invalid("latency", "[min, max] needs 0 <= min <= max")
-        elif self.latency is not None and self.latency < 0:
-            raise _invalid("latency", "must be >= 0 seconds")
+            # Written so that NaN fails too (every comparison with NaN is false).
+            if not 0 <= low <= high <= MAX_LATENCY_SECONDS:
+                raise _invalid(
+                    "latency", f"[min, max] needs 0 <= min <= max <= {MAX_LATENCY_SECONDS:g}"
+                )
+        elif self.latency is not None and not 0 <= self.latency <= MAX_LATENCY_SECONDS:
+            raise _invalid("latency", f"must be 0 to {MAX_LATENCY_SECONDS:g} seconds")
+        _check_response_headers(self.response_headers)
+        if has_lone_surrogate(self.response):
+            raise _invalid("response", "holds a lone UTF-16 surrogate: it cannot be sent")
         if self.effect == "delay" and self.latency is None:
             raise _invalid("latency", "a 'delay' effect needs 'latency'")
         if self.effect == "delay" and self.apply_then_fail:
@@ -150,6 +158,26 @@ class FaultSpec(BaseModel):
         if self.method:
             self.method = self.method.upper()
         return self
+
+
+MAX_LATENCY_SECONDS = 600.0
+"""The longest injected delay: each delayed request holds a server thread while it sleeps."""
+
+# RFC 9110 §5.6.2: a header name is a token; a value is visible characters, spaces and tabs
+# (no CR/LF, which would split the response), and WSGI carries it as Latin-1.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def _check_response_headers(headers: dict[str, str]) -> None:
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise _invalid("response_headers", f"{name!r} is not a header name (RFC 9110 token)")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise _invalid(
+                "response_headers",
+                f"the value of {name!r} holds a control character or non-Latin-1 text",
+            )
 
 
 def _invalid(key: str, problem: str) -> PydanticCustomError:
@@ -250,7 +278,7 @@ def parse_body(request: Request) -> Any:
         return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

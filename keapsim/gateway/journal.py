@@ -393,10 +393,21 @@ def _masked_query(query: str) -> str:
     return urlencode([(k, mask(v) if k in SECRET_FORM_FIELDS else v) for k, v in pairs])
 
 
+# Bodies are parsed for masking up to this size; past it only a prefix is kept, masked as text.
+MASKING_PARSE_LIMIT = 256 * 1024
+_SECRET_IN_JSON = re.compile(
+    r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"'
+)
+
+
 def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str, bool]:
+    """The body as text with secrets masked, cut at ``limit`` characters. Never raises: any
+    body, however malformed, large or deeply nested, is recorded (it runs before
+    authentication, so an anonymous request must not be able to make it fail)."""
     if not raw:
         return "", False
-    text = raw.decode("utf-8", "replace")
+    prefix_only = len(raw) > MASKING_PARSE_LIMIT
+    text = raw[:MASKING_PARSE_LIMIT].decode("utf-8", "replace")
     mimetype = (content_type or "").split(";")[0].strip().lower()
     if mimetype == "application/x-www-form-urlencoded":
         text = _masked_query(text)
@@ -404,16 +415,21 @@ def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str,
         # A redirect page repeats its Location, the authorization code included.
         text = SECRET_IN_HTML.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
     elif any(name in text for name in SECRET_FIELDS):
-        if "json" in mimetype:
-            try:
-                text = json.dumps(_mask_json(json.loads(text)))
-            except ValueError:
-                pass
+        if "json" in mimetype and not prefix_only:
+            text = _masked_json_text(text)
         # Keap's v1 paging links echo the query string, ``access_token=`` included.
         text = SECRET_IN_TEXT.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
-    if len(text) > limit:
+    if prefix_only or len(text) > limit:
         return text[:limit], True
     return text, False
+
+
+def _masked_json_text(text: str) -> str:
+    try:
+        return json.dumps(_mask_json(json.loads(text)))
+    except (ValueError, RecursionError):
+        # Not JSON, or nested too deeply to walk: mask "secret": "value" pairs in the text.
+        return _SECRET_IN_JSON.sub(lambda m: f'"{m[1]}"{m[2]}"{mask(m[3])}"', text)
 
 
 def _mask_json(value: Any) -> Any:

@@ -64,8 +64,24 @@ class Gateway:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.update(self.context)
         request = Request(environ)
-        response = self.handle(request)
-        return response(environ, start_response)
+        try:
+            response = self.handle(request)
+            return response(environ, start_response)
+        finally:
+            release_request(environ)
+
+
+REQUEST_HOLDERS = ("werkzeug.request", "keapsim.body", "wsgi.input")
+"""Environ keys through which a request (and its body) outlives its response: werkzeug's
+request objects put themselves into the environ they hold (a reference cycle, freed only when
+the garbage collector next runs a full collection, which keapsim defers while serving), and
+the body cached for the stages. Dropped once the response is built, so a body is freed as soon
+as the server has sent the answer."""
+
+
+def release_request(environ: WSGIEnvironment) -> None:
+    for key in REQUEST_HOLDERS:
+        environ.pop(key, None)
 
 
 def _bind(stage: Stage, call_next: Handler) -> Handler:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..clock import LATEST
 from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
@@ -17,6 +19,8 @@ from ..store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 if TYPE_CHECKING:
     from ..simulator import Simulator, TenantCredentials
     from ..store import Tenant
+
+log = logging.getLogger("keapsim.scenarios")
 
 LIBRARY_DIR = Path(__file__).parent / "library"
 
@@ -109,12 +113,14 @@ class TenantSpec(_Strict):
 
 class ClockStep(_Strict):
     request: int = Field(ge=1, description="just before the n-th request after loading")
-    advance: float = Field(gt=0, description="seconds")
+    advance: float = Field(gt=0, allow_inf_nan=False, description="seconds")
 
 
 class ClockSpec(_Strict):
     freeze: bool = False
-    advance: float = Field(default=0, ge=0, description="seconds, once setup is done")
+    advance: float = Field(
+        default=0, ge=0, allow_inf_nan=False, description="seconds, once setup is done"
+    )
     at_request: list[ClockStep] = Field(default_factory=list)
 
 
@@ -219,6 +225,7 @@ def apply_scenario(
         scenario = validate_scenario(source)
     else:
         scenario = load_scenario(source)
+    _check_clock_reach(sim, scenario.clock)
     spec = scenario.tenant
     tenant, credentials, created = _tenant(sim, spec)
     _configure(sim, tenant, spec)
@@ -240,9 +247,24 @@ def apply_scenario(
     return AppliedScenario(scenario, tenant.id, credentials, rules, created)
 
 
+def _check_clock_reach(sim: Simulator, clock: ClockSpec) -> None:
+    """Refuse, before anything changes, a scenario whose clock steps together would move the
+    clock past the latest date it can show (what ``/_keapsim/clock/advance`` refuses too)."""
+    total = clock.advance + sum(step.advance for step in clock.at_request)
+    if sim.clock.time() + total > LATEST:
+        raise ScenarioError(
+            "clock: the advances add up to more than the clock can reach (9000-01-01T00:00:00Z)"
+        )
+
+
 def _advancer(sim: Simulator, seconds: float) -> Callable[[], None]:
     def advance() -> None:
-        sim.clock.advance(seconds)
+        try:
+            sim.clock.advance(seconds)
+        except ValueError:
+            # Other advances since the scenario was loaded took the clock near its end: the
+            # request goes on at the latest time the clock reached rather than failing.
+            log.warning("scenario clock step of %s s skipped: past the clock's end", seconds)
 
     return advance
 

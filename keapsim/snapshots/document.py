@@ -27,6 +27,7 @@ clock for information only: loading it leaves the shared clock alone.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..config import TenantSettings
+from ..config import TENANT_ID_PATTERN, TenantSettings
 from ..hooks.models import Subscription
 from ..hooks.snapshot import dump_hooks, parse_hooks, restore_hooks
 from ..store import Tenant
@@ -151,6 +152,8 @@ def parse_document(text: str | bytes, source: str = "the state document") -> dic
     """Parse and check a document's JSON text (see :func:`check_document`)."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise SnapshotError(f"{source} is not a keapsim state file: nested too deeply") from None
     except UnicodeDecodeError as err:
         raise SnapshotError(
             f"{source} is not a keapsim state file: not UTF-8 text ({err})"
@@ -160,6 +163,8 @@ def parse_document(text: str | bytes, source: str = "the state document") -> dic
             f"{source} is not a keapsim state file: invalid JSON at line {err.lineno} column "
             f"{err.colno} ({err.msg}); it may be truncated or corrupt"
         ) from None
+    except ValueError as err:  # an integer longer than Python converts (4,300 digits)
+        raise SnapshotError(f"{source} is not a keapsim state file: {err}") from None
     return check_document(document, source)
 
 
@@ -209,6 +214,9 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
     where = f"tenant {tenant_id!r}"
     if not isinstance(tenant_id, str) or not tenant_id:
         raise SnapshotError('a tenant has no "id"')
+    if not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
+        # It becomes a host name and an admin path segment: no "/", CR/LF or spaces.
+        raise SnapshotError(f"{where}: a tenant id is one host-name label ({TENANT_ID_PATTERN})")
     try:
         settings = TenantSettings.model_validate(data.get("settings") or {})
     except ValidationError as err:

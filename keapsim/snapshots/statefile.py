@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .document import SnapshotError, dump_state, load_state, parse_document
+from .document import dump_state, load_state, parse_document
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -56,7 +56,14 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def encode_document(document: dict) -> bytes:
-    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+    """The document as UTF-8 JSON. A value that is not Unicode text (a lone surrogate put into
+    the store from Python; the API refuses them) cannot be UTF-8: the document is then written
+    with every non-ASCII character escaped, which round-trips any Python string exactly."""
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(document, indent=1).encode("ascii") + b"\n"
 
 
 class StateFile:
@@ -80,6 +87,19 @@ class StateFile:
         """
         data = self.path.read_bytes()
         return load_state(self.sim, parse_document(data, str(self.path)))
+
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Delete the temporary files of saves that never finished (a process killed while
+        saving leaves one behind, and it holds live credentials); returns those deleted.
+
+        Call at start, before saving: a save in progress elsewhere would lose its file."""
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        removed = []
+        for stale in directory.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                removed.append(stale)
+        return removed
 
     def load_if_exists(self) -> list[str]:
         """:meth:`load` when the file exists (a first run starts empty)."""
@@ -109,8 +129,10 @@ class StateFile:
         while not self._stopping.wait(interval_seconds):
             try:
                 self.save()
-            except (OSError, SnapshotError):
-                # A full disk must not stop the server; the next round tries again.
+            except Exception:
+                # Nothing may end this thread (a full disk, a value that will not encode):
+                # the next round tries again, and a thread that died would lose every later
+                # write silently.
                 log.exception("autosave to %s failed", self.path)
 
     @property

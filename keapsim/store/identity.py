@@ -221,8 +221,11 @@ class IdentityStore:
                 raise InvalidGrant("refresh token already used or revoked")
             if now >= record.expires_at:
                 raise InvalidGrant("refresh token expired")
+            # Issued before the old token is spent: if issuing fails, the caller still holds a
+            # working refresh token (a failed refresh must not burn it).
+            pair = self.issue_tokens(app, now, access_ttl, refresh_ttl)
             record.used = True
-            return self.issue_tokens(app, now, access_ttl, refresh_ttl)
+            return pair
 
     def revoke(self, token: str) -> bool:
         """Revoke an access token, refresh token or API key; ``False`` if there is none."""

@@ -237,7 +237,10 @@ class Contact:
 
     @property
     def email_status(self) -> str:
-        return "UnengagedMarketable" if self.email_opted_in else "UnengagedNonMarketable"
+        # A contact created through the API without opt-in is "NonMarketable" (captured
+        # bodies, keap-facts.md §1.6); "UnengagedNonMarketable" is an address that was
+        # marketable once and went unengaged, which nothing here models.
+        return "UnengagedMarketable" if self.email_opted_in else "NonMarketable"
 
 
 @dataclass(slots=True)

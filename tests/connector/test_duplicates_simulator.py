@@ -110,3 +110,30 @@ def test_409_on_the_upsert_is_handled_as_update_existing(version, sim):
     assert again.contact_id == first.contact_id
     assert sim.tenant().contacts.get(int(first.contact_id)).job_title == "Countess"
     assert sim.journal.count(method="PATCH", path=f"*/contacts/{first.contact_id}") == 1
+
+
+@pytest.mark.parametrize("lost", [{"effect": "drop"}, {"status": 503}], ids=["dropped", "503"])
+def test_a_v2_contact_created_by_a_lost_call_counts_as_new(lost, sim):
+    # Issue 15 item 8: the re-sent upsert answers 200 ("existing"), but the contact was created
+    # after the lead started, so `when: new` follow-ups must still run.
+    creds = sim.default_tenant
+    sim.faults.add(
+        method="POST", path="/crm/rest/v2/contacts", apply_then_fail=True, times=1, **lost
+    )
+    with connector_for(sim, creds, "v2", "update_existing") as connector:
+        result = connector.deliver(GUIDE_LEAD)
+    assert result.outcome == "success", result.reason
+    assert result.duplicate is False
+    assert any("created after this lead started" in w for w in result.warnings)
+
+
+def test_a_v2_contact_that_existed_before_the_lead_stays_a_duplicate(sim):
+    creds = sim.default_tenant
+    with connector_for(sim, creds, "v2", "update_existing") as connector:
+        connector.deliver(GUIDE_LEAD)
+        sim.clock.advance(3600)  # the next delivery starts an hour after the contact was made
+        sim.faults.add(
+            method="POST", path="/crm/rest/v2/contacts", apply_then_fail=True, times=1, status=503
+        )
+        again = connector.deliver(GUIDE_LEAD)
+    assert (again.outcome, again.duplicate) == ("success", True), again.reason

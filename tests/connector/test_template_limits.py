@@ -73,3 +73,21 @@ def test_a_leads_templates_share_one_time_budget():
 def test_constructs_outside_the_limits_are_refused_when_the_flow_loads(source):
     with pytest.raises(TemplateSyntaxProblem):
         check_template(source)
+
+
+@pytest.mark.parametrize(
+    "source", ["{{ 'a' * 2000000000 }}", "{{ 2 ** 99999999 }}", "{{ 'ab' ~ 'c' * 200000 }}"]
+)
+def test_literal_blowups_are_refused_when_the_flow_loads(source):
+    # Issue 15 item 10: what can be refused statically is refused at config load.
+    with pytest.raises(TemplateSyntaxProblem, match="template limit"):
+        check_template(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{{ lead.email * 1000000000 }}", "{{ (lead.score|int) ** 99999999 }}", "{{ 'ab' * 3 }}"],
+)
+def test_operations_on_lead_values_are_checked_when_rendered_not_at_load(source):
+    # They depend on the lead (an empty email, a score of 1): bounded at render instead.
+    check_template(source)

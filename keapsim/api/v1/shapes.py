@@ -55,7 +55,8 @@ def contact_v1(
             {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
         ],
         "phone_numbers": [_phone(p) for p in contact.phone_numbers],
-        "fax_numbers": [{k: f.get(k) for k in FAX_KEYS} for f in contact.fax_numbers],
+        # The document types fax ``number`` as a string: an entry without one leaves it out.
+        "fax_numbers": [pick(f, FAX_KEYS) for f in contact.fax_numbers],
         "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
         "social_accounts": [
             {"name": s.get("name"), "type": s["type"]} for s in contact.social_accounts
