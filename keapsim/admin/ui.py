@@ -89,7 +89,7 @@ def _contacts_panel(sim: Simulator) -> dict[str, Any]:
 
 def _records_panel(sim: Simulator) -> dict[str, Any]:
     tenant = selected_tenant(sim)
-    return {"record_stores": store_rows(tenant) if tenant else []}
+    return {"tenant": tenant, "record_stores": store_rows(tenant) if tenant else []}
 
 
 def _faults_panel(sim: Simulator) -> dict[str, Any]:
