@@ -150,4 +150,4 @@ def row_cells(record: Any, columns: tuple[Column, ...]) -> list[str]:
 def newest_records(store: RecordStore[Any], page: int) -> list[Any]:
     """One page of a store's records, newest (highest id) first: an O(page + log n) slice."""
     start = (page - 1) * PAGE_SIZE
-    return store.select(Query(descending=True))[start : start + PAGE_SIZE]
+    return list(store.select(Query(descending=True))[start : start + PAGE_SIZE])

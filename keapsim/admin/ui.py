@@ -152,7 +152,7 @@ def records_page(store_name: str) -> str | Response:
     if store_name not in tenant.stores:
         return admin_error(f"no store {store_name!r}; stores are {', '.join(tenant.stores)}", 404)
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
+    if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
         return admin_error(f"page must be a whole number from 1, not {raw_page!r}")
     page = int(raw_page)
     store = tenant.stores[store_name]
