@@ -34,7 +34,7 @@ def _sim() -> Simulator:
     return current_simulator()
 
 
-def selected_tenant(sim: Simulator) -> Tenant | None:
+def _selected_tenant(sim: Simulator) -> Tenant | None:
     wanted = request.args.get("tenant")
     if wanted:
         return sim.tenants.get(wanted)
@@ -74,11 +74,11 @@ def _clock_panel(sim: Simulator) -> dict[str, Any]:
 
 
 def _tenants_panel(sim: Simulator) -> dict[str, Any]:
-    return {"tenants": list(sim.tenants.values()), "tenant": selected_tenant(sim)}
+    return {"tenants": list(sim.tenants.values()), "tenant": _selected_tenant(sim)}
 
 
 def _contacts_panel(sim: Simulator) -> dict[str, Any]:
-    tenant = selected_tenant(sim)
+    tenant = _selected_tenant(sim)
     return {
         "tenant": tenant,
         "contacts": _contact_rows(tenant) if tenant else [],
@@ -88,7 +88,7 @@ def _contacts_panel(sim: Simulator) -> dict[str, Any]:
 
 
 def _records_panel(sim: Simulator) -> dict[str, Any]:
-    tenant = selected_tenant(sim)
+    tenant = _selected_tenant(sim)
     return {"tenant": tenant, "record_stores": store_rows(tenant) if tenant else []}
 
 
@@ -146,7 +146,7 @@ def panel(name: str) -> str | Response:
 @blueprint.get("/ui/records/<store_name>")
 def records_page(store_name: str) -> str | Response:
     """The newest records of one store of the selected tenant, :data:`PAGE_SIZE` a page."""
-    tenant = selected_tenant(_sim())
+    tenant = _selected_tenant(_sim())
     if tenant is None:
         return admin_error(f"no tenant {request.args.get('tenant', '')!r}", 404)
     if store_name not in tenant.stores:
