@@ -1,6 +1,6 @@
-"""The dashboard at ``/_keapsim/ui``: tenants, contacts with their tags and sequences, the
-outbox (emails keapsim "sent"), the live request journal, fault rules and the clock, for a QA
-engineer in a browser.
+"""The dashboard at ``/_keapsim/ui``: tenants, contacts with their tags and sequences, every
+store's records (``/_keapsim/ui/records/<store>``), the outbox (emails keapsim "sent"), the live
+request journal, fault rules and the clock, for a QA engineer in a browser.
 
 Server-rendered (Jinja2): each panel is a template that the page includes and that
 ``/_keapsim/ui/panels/<name>`` serves alone, so the page's script refreshes a panel by fetching
@@ -20,6 +20,7 @@ from ..context import current_simulator
 from ..gateway.faults import CANNED
 from ..store import NotFound
 from . import admin_error, blueprint
+from .records import PAGE_SIZE, columns_of, display_name, newest_records, row_cells, store_rows
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -102,6 +103,11 @@ def _outbox_panel(sim: Simulator) -> dict[str, Any]:
     }
 
 
+def _records_panel(sim: Simulator) -> dict[str, Any]:
+    tenant = _selected_tenant(sim)
+    return {"tenant": tenant, "record_stores": store_rows(tenant) if tenant else []}
+
+
 def _faults_panel(sim: Simulator) -> dict[str, Any]:
     return {
         "faults": [rule.to_dict() for rule in sim.faults.list()],
@@ -122,6 +128,7 @@ PANELS: dict[str, Callable[[Simulator], dict[str, Any]]] = {
     "clock": _clock_panel,
     "tenants": _tenants_panel,
     "contacts": _contacts_panel,
+    "records": _records_panel,
     "outbox": _outbox_panel,
     "faults": _faults_panel,
     "journal": _journal_panel,
@@ -151,3 +158,34 @@ def panel(name: str) -> str | Response:
     if name not in PANELS:
         return admin_error(f"no panel {name!r}; panels are {', '.join(PANELS)}", 404)
     return render_template(f"dashboard_{name}.html", **PANELS[name](_sim()))
+
+
+@blueprint.get("/ui/records/<store_name>")
+def records_page(store_name: str) -> str | Response:
+    """The newest records of one store of the selected tenant, :data:`PAGE_SIZE` a page."""
+    tenant = _selected_tenant(_sim())
+    if tenant is None:
+        return admin_error(f"no tenant {request.args.get('tenant', '')!r}", 404)
+    if store_name not in tenant.stores:
+        return admin_error(f"no store {store_name!r}; stores are {', '.join(tenant.stores)}", 404)
+    raw_page = request.args.get("page", "1")
+    if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+        return admin_error(f"page must be a whole number from 1, not {raw_page!r}")
+    page = int(raw_page)
+    store = tenant.stores[store_name]
+    columns = columns_of(store.record_type)
+    records = newest_records(store, page)
+    offset = (page - 1) * PAGE_SIZE
+    return render_template(
+        "dashboard_records_store.html",
+        tenant=tenant,
+        store_name=store_name,
+        label=display_name(store_name),
+        columns=columns,
+        rows=[{"id": r.id, "cells": row_cells(r, columns)} for r in records],
+        total=len(store),
+        page=page,
+        first=offset + 1 if records else 0,
+        last=offset + len(records),
+        has_next=offset + len(records) < len(store),
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +17,7 @@ from ..config import TenantSettings, deep_merge
 from ..gateway.faults import FaultRule, FaultSpec
 from ..store import DomainError
 from ..store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
+from ..store.resource import DeclaredStore
 
 if TYPE_CHECKING:
     from ..simulator import Simulator, TenantCredentials
@@ -108,6 +111,11 @@ class TenantSpec(_Strict):
     )
     note_templates: list[dict[str, Any]] = Field(
         default_factory=list, description="note templates: title, action_type, description, ..."
+    )
+    records: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="records of any declared store by its registered name: "
+        "{companies: [{company_name: Acme}]}; each through the store's own create",
     )
 
 
@@ -336,6 +344,7 @@ def _configure(sim: Simulator, tenant: Tenant, spec: TenantSpec) -> None:
         for index, template in enumerate(spec.note_templates):
             where = f"tenant.note_templates.{index}"
             tenant.note_templates.create(**template)
+        _add_records(tenant, spec.records)
     except DomainError as err:
         raise ScenarioError(f"invalid scenario: {where}: {err.message}") from None
 
@@ -369,3 +378,61 @@ def _add_reports_and_webforms(tenant: Tenant, spec: TenantSpec) -> None:
             raise ScenarioError(
                 f"invalid scenario: tenant.webforms.{index}: {err.message}"
             ) from None
+
+
+def _add_records(tenant: Tenant, records: dict[str, list[dict[str, Any]]]) -> None:
+    """Records of any declared store (``Tenant.STORES``), in the file's order, each made by the
+    store's own ``create`` so that the API's rules (required fields, lengths, choices, ids of
+    other records) apply; a record it refuses names its place in the file."""
+    declared = {n: s for n, s in tenant.stores.items() if isinstance(s, DeclaredStore)}
+    for store_name, values_list in records.items():
+        store = declared.get(store_name)
+        if store is None:
+            raise ScenarioError(_not_declared(tenant, store_name, declared))
+        for index, values in enumerate(values_list):
+            where = f"tenant.records.{store_name}.{index}"
+            try:
+                store.create(**_typed_values(store, values, where))
+            except DomainError as err:
+                field_name = getattr(err, "field", None)
+                place = f"{where}.{field_name}" if field_name else where
+                raise ScenarioError(f"invalid scenario: {place}: {err.message}") from None
+
+
+def _not_declared(tenant: Tenant, store_name: str, declared: dict[str, Any]) -> str:
+    where = f"invalid scenario: tenant.records.{store_name}"
+    if store_name in tenant.stores:  # contacts, tags, campaigns ... have rules of their own
+        return (
+            f"{where}: {store_name} keeps hand-written rules and is not declared; make its "
+            "records through the API (contacts, tags and campaigns have keys of their own "
+            "under tenant)"
+        )
+    return f"{where}: no such declared store; declared stores are {', '.join(declared)}"
+
+
+def _typed_values(store: DeclaredStore[Any], values: dict[str, Any], where: str) -> dict[str, Any]:
+    """YAML has no ``Decimal`` and gives times as text: convert those fields' values (the
+    store checks every other type itself)."""
+    typed = dict(values)
+    for item in store.spec.fields:
+        value = typed.get(item.name)
+        if value is None:
+            continue
+        try:
+            if item.type is Decimal and isinstance(value, int | float | str):
+                typed[item.name] = Decimal(str(value))
+            elif item.type is datetime and isinstance(value, str | datetime):
+                typed[item.name] = _aware(
+                    datetime.fromisoformat(value) if isinstance(value, str) else value
+                )
+        except (InvalidOperation, ValueError):
+            kind = "a number" if item.type is Decimal else "an ISO 8601 time"
+            raise ScenarioError(
+                f"invalid scenario: {where}.{item.name}: {value!r} is not {kind}"
+            ) from None
+    return typed
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time without an offset is UTC (the simulator's clock is)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

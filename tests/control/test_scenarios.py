@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -301,3 +304,87 @@ def test_cli_reports_invalid_files_and_unreachable_servers(tmp_path: Path) -> No
         scenario_group, ["apply", "keap_quota_429", "--url", "http://127.0.0.1:9"]
     )
     assert result.exit_code != 0 and "cannot reach keapsim" in result.output
+
+
+# -- records of any declared store -------------------------------------------------------------
+RECORDS_SCENARIO = """
+name: pipeline
+tenant:
+  contacts: [{given_name: Ann, email_addresses: [{email: ann@example.com, field: EMAIL1}]}]
+  records:
+    companies:
+      - {company_name: Acme, email_address: info@acme.example}
+    opportunity_stages:
+      - {name: Qualified, order: 1, probability: 20, target_number_days: 7}
+    opportunities:
+      - opportunity_title: Big deal
+        contact_id: 1            # ids of a fresh tenant are predictable: the first contact
+        stage_id: 1
+        projected_revenue_high: 1500.50
+        estimated_close_time: 2026-03-01T12:00:00
+    automation_categories: [{name: Onboarding}]
+"""
+
+
+def test_a_scenario_declares_records_of_any_declared_store(sim: Simulator, tmp_path: Path) -> None:
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(RECORDS_SCENARIO, encoding="utf-8")
+    apply_scenario(sim, path)
+    tenant = sim.tenant()
+    [company] = tenant.companies.values()
+    assert (company.company_name, company.email_address) == ("Acme", "info@acme.example")
+    [deal] = tenant.opportunities.values()
+    assert deal.projected_revenue_high == Decimal("1500.5")
+    assert deal.estimated_close_time == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert [c.name for c in tenant.automation_categories.values()] == ["Onboarding"]
+    # Made by the store's own create: the API reads them like any other record.
+    with sim.client() as api:
+        read = api.get(f"/v2/companies/{company.id}")
+        assert read.status_code == 200 and read.json()["company_name"] == "Acme"
+        listed = api.get("/v2/opportunities")
+        assert listed.status_code == 200
+        assert [o["opportunity_title"] for o in listed.json()["opportunities"]] == ["Big deal"]
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        (
+            {"companies": [{"company_name": "A"}, {}]},
+            "tenant.records.companies.1.company_name: company_name is required",
+        ),
+        ({"companies": [{"nope": 1}]}, "tenant.records.companies.0: Unknown field(s): nope"),
+        (
+            {"opportunity_stages": [{"name": "S", "order": 1, "probability": 101}]},
+            "tenant.records.opportunity_stages.0.probability: probability must be at most 100",
+        ),
+        (
+            {"reports": [{"name": "R", "tag_id": 99}]},
+            "tenant.records.reports.0.tag_id: tag_id 99 does not exist",
+        ),
+        (
+            {"lead_source_expenses": [{"lead_source_id": 1, "amount": "lots"}]},
+            "tenant.records.lead_source_expenses.0.amount: 'lots' is not a number",
+        ),
+        (
+            {"opportunities": [{"opportunity_title": "x", "estimated_close_time": "soon"}]},
+            "tenant.records.opportunities.0.estimated_close_time: 'soon' is not an ISO 8601 time",
+        ),
+        ({"contacts": [{}]}, "tenant.records.contacts: contacts keeps hand-written rules"),
+        ({"widgets": [{}]}, "tenant.records.widgets: no such declared store; declared stores"),
+        ({"companies": {"company_name": "A"}}, "tenant.records.companies: Input should be"),
+    ],
+)
+def test_bad_records_are_refused_naming_the_place(
+    sim: Simulator, records: dict, message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        apply_scenario(sim, {"name": "bad", "tenant": {"records": records}})
+
+
+def test_the_admin_api_answers_400_for_bad_records(sim: Simulator, admin: httpx.Client) -> None:
+    scenario = {"name": "bad", "tenant": {"records": {"companies": [{"company_name": 5}]}}}
+    answer = admin.post("/_keapsim/scenarios", json=scenario)
+    assert answer.status_code == 400
+    assert "tenant.records.companies.0.company_name" in answer.json()["error"]
+    assert len(sim.tenant().companies) == 0

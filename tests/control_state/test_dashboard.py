@@ -10,8 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from keapsim.admin.records import CELL_CHARS, MAX_COLUMNS, PAGE_SIZE, cell, columns_of
 from keapsim.server import SimulatorServer
 from keapsim.simulator import Simulator
+from keapsim.store import Tenant
+from keapsim.store.companies import Company
+from keapsim.store.opportunities import StageMove
 
 from .helpers import contact_body, populate
 
@@ -223,3 +227,140 @@ def test_the_dashboard_adds_a_lost_response_rule(own_server: SimulatorServer, br
         with pytest.raises(httpx.TransportError):
             api.post("/v1/contacts", json=contact_body("lost@example.com"))
     assert len(sim.tenant().contacts.find_by_email("lost@example.com")) == 1  # served, then dropped
+
+
+# -- the records panel: every registered store, without per-resource code ---------------------
+def test_the_records_panel_lists_every_registered_store_with_its_count() -> None:
+    sim = Simulator()
+    tenant = sim.tenant()
+    tenant.companies.create(company_name="Acme")
+    with _admin(sim) as client:
+        html = client.get("/_keapsim/ui").text
+        assert 'id="panel-records"' in html
+        panel = client.get("/_keapsim/ui/panels/records").text
+    for name in Tenant.STORES:
+        assert f'data-store="{name}"' in panel
+        assert f"/_keapsim/ui/records/{name}?tenant={tenant.id}" in panel
+    companies_row = re.search(r'data-store="companies">(.*?)</tr>', panel, re.S)
+    assert companies_row and '<td class="num">1</td>' in companies_row.group(1)
+
+
+def test_a_store_page_shows_readable_fields_newest_first_and_escaped() -> None:
+    sim = Simulator()
+    tenant = sim.tenant()
+    tenant.companies.create(company_name="Acme", email_address="info@acme.example")
+    tenant.companies.create(company_name="<script>alert(1)</script>")
+    with _admin(sim) as client:
+        page = client.get("/_keapsim/ui/records/companies")
+    assert page.status_code == 200
+    html = page.text
+    assert "<th>company name</th>" in html and "<th>email address</th>" in html
+    assert "info@acme.example" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    ids = [int(i) for i in re.findall(r'data-record-id="(\d+)"', html)]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 2
+
+
+def test_a_store_page_pages_through_its_records() -> None:
+    sim = Simulator()
+    tenant = sim.tenant()
+    made = [tenant.tag_categories.create(name=f"category {n}").id for n in range(PAGE_SIZE + 5)]
+    with _admin(sim) as client:
+        first = client.get("/_keapsim/ui/records/tag_categories").text
+        second = client.get("/_keapsim/ui/records/tag_categories", params={"page": 2}).text
+        beyond = client.get("/_keapsim/ui/records/tag_categories", params={"page": 3}).text
+        far = client.get("/_keapsim/ui/records/tag_categories", params={"page": "9" * 30})
+    assert far.status_code == 200 and "data-record-id" not in far.text
+    first_ids = [int(i) for i in re.findall(r'data-record-id="(\d+)"', first)]
+    second_ids = [int(i) for i in re.findall(r'data-record-id="(\d+)"', second)]
+    assert first_ids == sorted(made, reverse=True)[:PAGE_SIZE]
+    assert second_ids == sorted(made, reverse=True)[PAGE_SIZE:]
+    assert 'rel="next"' in first and 'rel="next"' not in second and 'rel="prev"' in second
+    assert "data-record-id" not in beyond and "No tag categories on page 3" in beyond
+
+
+def test_every_registered_store_has_a_page() -> None:
+    sim = Simulator()
+    assert sim.default_tenant is not None
+    populate(sim, sim.default_tenant)
+    with _admin(sim) as client:
+        for name in Tenant.STORES:
+            page = client.get(f"/_keapsim/ui/records/{name}")
+            assert page.status_code == 200, name
+            assert f'data-store="{name}"' in page.text
+        contacts = client.get("/_keapsim/ui/records/contacts").text
+    # The contacts store's page too: given name, family name and the email addresses.
+    assert 'data-record-id="1"' in contacts and "Lovelace" in contacts
+    assert "ada@example.com" in contacts
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "message"),
+    [
+        ("/_keapsim/ui/records/secrets", {}, 404, "no store 'secrets'"),
+        ("/_keapsim/ui/records/companies", {"tenant": "nobody"}, 404, "no tenant 'nobody'"),
+        ("/_keapsim/ui/records/companies", {"page": "0"}, 400, "page must be a whole number"),
+        ("/_keapsim/ui/records/companies", {"page": "x"}, 400, "page must be a whole number"),
+        ("/_keapsim/ui/records/companies", {"page": "²"}, 400, "page must be a whole number"),
+    ],
+)
+def test_a_bad_store_page_request_is_a_clear_4xx(
+    path: str, params: dict[str, str], status: int, message: str
+) -> None:
+    with _admin(Simulator()) as client:
+        answer = client.get(path, params=params)
+    assert answer.status_code == status and message in answer.json()["error"]
+
+
+def test_the_store_pages_keep_the_admin_guard() -> None:
+    sim = Simulator(admin_token="s3cret")
+    with _admin(sim) as client:
+        assert client.get("/_keapsim/ui/records/companies").status_code == 401
+        allowed = client.get(
+            "/_keapsim/ui/records/companies", headers={"Authorization": "Bearer s3cret"}
+        )
+    assert allowed.status_code == 200
+
+
+def test_columns_come_from_the_record_dataclass() -> None:
+    assert [c.name for c in columns_of(Company)][:3] == [
+        "company_name",
+        "first_name",
+        "email_address",
+    ]
+    assert columns_of(Company)[-1].name == "update_time"
+    # A store with only ids and times still shows something.
+    assert len(columns_of(StageMove)) == MAX_COLUMNS
+    assert cell("x" * 500).endswith("…") and len(cell("x" * 500)) == CELL_CHARS
+    assert cell({"number": "555"}) == '{"number": "555"}' and cell(None) == ""
+
+
+@pytest.mark.browser
+def test_the_records_panel_shows_a_company_created_through_v2(
+    own_server: SimulatorServer, browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    sim = own_server.simulator
+    credentials = sim.default_tenant
+    assert credentials is not None
+    page.goto(f"{own_server.url}/_keapsim/ui")
+    companies = page.locator("#records tr[data-store='companies']")
+    expect(companies.locator("td.num")).to_have_text("0")
+
+    with httpx.Client(
+        base_url=f"{own_server.url}/crm/rest",
+        timeout=10,
+        headers={"X-Keap-API-Key": credentials.api_key},
+    ) as api:
+        made = api.post("/v2/companies", json={"company_name": "Initech"})
+    assert made.status_code == 201, made.text
+
+    # The panel refreshes by itself, then its link opens the store's page.
+    expect(companies.locator("td.num")).to_have_text("1")
+    companies.locator("a").click()
+    row = page.locator(f"#store-rows tr[data-record-id='{made.json()['id']}']")
+    expect(row).to_contain_text("Initech")
+    page.locator("a", has_text="dashboard").click()
+    expect(page.locator("#records tr[data-store='companies'] td.num")).to_have_text("1")

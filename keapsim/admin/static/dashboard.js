@@ -4,7 +4,7 @@
 
 const ADMIN = document.body.dataset.admin || "/_keapsim";
 const TENANT = document.body.dataset.tenant || "";
-const LIVE_PANELS = ["journal", "clock", "faults", "hooks"];
+const LIVE_PANELS = ["journal", "clock", "faults", "hooks", "records", "outbox"];
 const REFRESH_MS = 1000;
 
 function showMessage(text, isError) {
@@ -54,7 +54,7 @@ function isFilledIn(form) {
 }
 
 function refreshAll() {
-  const names = ["clock", "tenants", "contacts", "faults", "journal", "hooks"];
+  const names = ["clock", "tenants", "contacts", "records", "outbox", "faults", "journal", "hooks"];
   return Promise.all(names.map((name) => refreshPanel(name, true)));
 }
 
