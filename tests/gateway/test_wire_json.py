@@ -42,7 +42,7 @@ BODIES: list[object] = [
     {"given_name": "Zoë ☃ 😀", "family_name": "Ünïcode", "note": "tab\tnew\nline \x00 \u2028"},
     {"z": 1, "a": 2, "m": {"y": [1, 2.5, -0.125, 1e16, 123456789.123], "b": True}},
     {"huge": 2**70, "negative": -(2**63), "max": 2**64 - 1},
-    {1: "int key", True: "bool key", None: "null key"},
+    {1: "int key", False: "bool key", 2.5: "float key", None: "null key"},
     {"name": Name("subclassed")},
     [("tuple", 1), [], {}],
     "just a string with a quote \" and a backslash \\",
