@@ -132,3 +132,18 @@ def test_every_answer_is_the_standard_librarys_encoding(client: httpx.Client) ->
         newline = b"\n" if response.content.endswith(b"\n") else b""
         expected = stdlib_compact(json.loads(response.content)) + newline
         assert response.content == expected, response.url
+
+
+def test_v1_paging_links_keep_the_other_parameters_first_and_quoted(client: httpx.Client) -> None:
+    """The links are built with one quoting of the other parameters (a hot spot of list
+    requests); they read as ``urlencode({**others, "limit": ..., "offset": ...})`` did."""
+    client.post("/v1/contacts", json={"given_name": "Ann", "family_name": "Lee & Co"})
+    body = client.get(
+        "/v1/contacts",
+        params={"family_name": "Lee & Co", "offset": 2, "limit": 1, "order": "id"},
+    ).json()
+    base = "http://keapsim.local/crm/rest/v1/contacts/?family_name=Lee+%26+Co&order=id"
+    assert body["next"] == f"{base}&limit=1&offset=3"
+    assert body["previous"] == f"{base}&limit=1&offset=1"
+    plain = client.get("/v1/contacts", params={"limit": 5}).json()
+    assert plain["next"] == "http://keapsim.local/crm/rest/v1/contacts/?limit=5&offset=5"
