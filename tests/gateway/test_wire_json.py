@@ -45,7 +45,7 @@ BODIES: list[object] = [
     {1: "int key", False: "bool key", 2.5: "float key", None: "null key"},
     {"name": Name("subclassed")},
     [("tuple", 1), [], {}],
-    "just a string with a quote \" and a backslash \\",
+    'just a string with a quote " and a backslash \\',
     None,
     {"money": Decimal("19.99"), "when": datetime(2026, 3, 10, 9, 0, tzinfo=UTC)},
     {"uuid": uuid.UUID(int=7), "point": Point(1, Decimal("2.50"))},
