@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.wrappers import Request, Response
 
 from .auth import PRINCIPAL
@@ -96,7 +97,7 @@ class JournalEntry:
             return self
         limit = raw.body_limit
         self.query = _masked_query(raw.query)
-        self.request_headers = _masked_headers(raw.request_headers)
+        self.request_headers = _masked_headers(EnvironHeaders(raw.request_headers).items())
         self.request_body, self.request_body_truncated = _masked_body(
             raw.request_body, raw.request_type, limit
         )
@@ -127,7 +128,10 @@ class _RawExchange:
 
     body_limit: int
     query: str
-    request_headers: list[tuple[str, str]]
+    # The environ's header variables: werkzeug's EnvironHeaders reads only these, so the
+    # headers it gives at settle time are the request's (walking the environ per request to
+    # build them was most of the recording's cost).
+    request_headers: dict[str, Any]
     request_body: bytes
     request_type: str | None
     response_headers: list[tuple[str, str]] | None = None
@@ -417,6 +421,10 @@ def _mask_json(value: Any) -> Any:
     return value
 
 
+# The WSGI environ variables that carry request headers (what EnvironHeaders reads).
+HEADER_VARIABLES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
+
+
 class RecordJournal:
     """Gateway stage: records each exchange in the journal (admin calls excepted) and runs the
     journal's request hooks before the request goes on."""
@@ -433,12 +441,14 @@ class RecordJournal:
         if not journal.enabled:
             return call_next(request)
         started = time.perf_counter()
+        body = request_body(request)  # first: it may set CONTENT_LENGTH (a chunked body)
+        environ = request.environ
         raw = _RawExchange(
             body_limit=journal.body_limit,
-            query=request.query_string.decode("latin-1"),
-            request_headers=list(request.headers.items()),
-            request_body=request_body(request),
-            request_type=request.content_type,
+            query=environ.get("QUERY_STRING", ""),
+            request_headers={k: v for k, v in environ.items() if k.startswith(HEADER_VARIABLES)},
+            request_body=body,
+            request_type=environ.get("CONTENT_TYPE"),
         )
         entry = JournalEntry(
             seq=journal.next_seq(),

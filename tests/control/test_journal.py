@@ -312,6 +312,9 @@ def test_an_entry_read_twice_or_exported_has_the_same_masked_fields(
     first, second = sim.journal.last(), sim.journal.last()
     assert first is second
     assert "secret-token" not in first.query and first.query.startswith("access_token=")
+    assert first.request_headers["Content-Type"] == "application/json"
+    assert first.request_headers["Content-Length"] == str(len(first.request_body.encode()))
+    assert first.request_headers["X-Keap-Api-Key"] == mask(sim.default_tenant.api_key)
     exported = json.loads(sim.journal.to_jsonl().splitlines()[-1])
     assert exported == first.to_dict()
     assert set(exported) == {
