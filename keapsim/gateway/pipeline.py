@@ -47,9 +47,10 @@ class Gateway:
         self.inner = inner
         # An inner app that hands back response objects (keapsim's Flask app: ``respond``)
         # skips a round trip through WSGI; any other WSGI app is collected with from_app.
-        self._respond: Callable[[WSGIEnvironment], Response] | None = getattr(
-            inner, "respond", None
-        )
+        self._respond: Callable[[Request], Response] | None = getattr(inner, "respond", None)
+        # Requests are made of the inner app's request class when it has one (Flask's, a
+        # werkzeug Request subclass), so that the app reuses the object the stages parsed.
+        self._request_class: type[Request] = getattr(inner, "request_class", Request)
         self.stages = list(stages)
         # Put into every request's environ: the shared Flask app finds its simulator there.
         self.context = dict(context or {})
@@ -61,7 +62,7 @@ class Gateway:
 
     def _call_inner(self, request: Request) -> Response:
         if self._respond is not None:
-            response = self._respond(request.environ)
+            response = self._respond(request)
             if "Content-Type" not in response.headers:
                 # What from_app did: a response without a type gets werkzeug's default one.
                 response.headers["Content-Type"] = DEFAULT_CONTENT_TYPE
@@ -77,7 +78,7 @@ class Gateway:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.update(self.context)
-        request = Request(environ)
+        request = self._request_class(environ)
         response = self.handle(request)
         return response(environ, start_response)
 
