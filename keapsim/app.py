@@ -6,13 +6,14 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, request
 from flask.ctx import RequestContext
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
+from werkzeug.sansio.response import Response as SansioResponse
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -57,11 +58,13 @@ class CompactJSONProvider(DefaultJSONProvider):
     sort_keys = False
     compact = True
 
-    def response(self, *args: Any, **kwargs: Any) -> BaseResponse:
+    def response(self, *args: Any, **kwargs: Any) -> SansioResponse:
         if self.compact is not True or self.sort_keys or not self.ensure_ascii:
             return super().response(*args, **kwargs)
         body = dumps_compact(self._prepare_response_obj(args, kwargs), self.default) + b"\n"
-        return self._app.response_class(body, mimetype=self.mimetype)
+        # Flask types response_class as the sans-IO response; it is Flask's WSGI Response.
+        response_class = cast("type[BaseResponse]", self._app.response_class)
+        return response_class(body, mimetype=self.mimetype)
 
 
 class KeapsimFlask(Flask):

@@ -64,7 +64,8 @@ class SimulatorServer:
             clear_untrusted_proxy_headers=True,
             ident="keapsim",
         )
-        self._server.task_dispatcher.queue_logger = QueueDepthAtDebug()
+        # waitress types the attribute as a Logger; only its warning() is ever called.
+        self._server.task_dispatcher.queue_logger = QueueDepthAtDebug()  # type: ignore[assignment]
         self.host = host
         self.port: int = self._server.effective_port  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None

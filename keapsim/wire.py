@@ -56,6 +56,11 @@ def json_response(
     return Response(dumps_compact(body), status=status, headers=headers, content_type=content_type)
 
 
+def json_text(body: object) -> str:
+    """The compact JSON text every keapsim response body is written in (as text)."""
+    return dumps_compact(body).decode("ascii")
+
+
 # The two refresh-token bodies of ``/token`` observed in the wild (facts §2.1): the first for a
 # refresh token Keap cannot use at all, the second for one already used. The OAuth pages send
 # them; fault rules can replay the second (canned ``invalid_grant``).

@@ -17,7 +17,7 @@ from flask.json.provider import _default as flask_default
 
 from keapsim import Simulator
 from keapsim.clock import Clock
-from keapsim.wire import dumps_compact, json_response
+from keapsim.wire import dumps_compact, json_response, json_text
 
 from .conftest import T0
 
@@ -55,6 +55,11 @@ BODIES: list[object] = [
 @pytest.mark.parametrize("body", BODIES, ids=lambda b: type(b).__name__)
 def test_dumps_compact_matches_the_standard_library(body: object) -> None:
     assert dumps_compact(body, flask_default) == stdlib_compact(body, flask_default)
+
+
+def test_json_text_is_the_same_text() -> None:
+    body = {"given_name": "Zoë", "ids": [1, 2]}
+    assert json_text(body) == json.dumps(body, separators=(",", ":"))
 
 
 def test_dumps_compact_refuses_what_the_standard_library_refuses() -> None:
