@@ -3,17 +3,49 @@ responses and the bodies more than one of them answers with.
 
 A neutral leaf (werkzeug only, no Flask app, no keapsim imports), so that the gateway can
 answer in Keap's shapes without importing the adapters above it.
+
+JSON is encoded with orjson (about 5x the standard library's speed on a contact body) but must
+come out byte for byte as ``json.dumps(body, separators=(",", ":"))`` did, so that recorded
+cassettes and clients that compare bodies see no change: key order kept, no spaces, non-ASCII
+escaped as ``\\uXXXX``. orjson writes non-ASCII as UTF-8 and refuses what the standard library
+accepts (non-string keys, integers beyond 64 bits, unknown types), so such bodies — rare, and
+detected cheaply — take the standard library's path. Known remaining difference: a float below
+1e-4 is written ``0.00001`` rather than ``1e-05`` and NaN as ``null`` (the same value for JSON
+readers; keapsim's shapes carry money as ``Decimal`` strings, never small floats).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
+import orjson
 from werkzeug.wrappers import Response
 
 JSON = "application/json"
+
+# Dates and dataclasses go to ``default`` as they do with the standard library: orjson's own
+# renderings of them (ISO dates; Flask's default writes HTTP dates) differ.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _no_default(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps_compact(body: object, default: Callable[[Any], Any] | None = None) -> bytes:
+    """``json.dumps(body, separators=(",", ":"), default=default)`` as UTF-8 bytes, faster."""
+    try:
+        encoded = orjson.dumps(body, default=default or _no_default, option=_PASSTHROUGH)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError: let the standard library decide
+        encoded = b""
+    if encoded and encoded.isascii():
+        return encoded
+    text = json.dumps(body, separators=(",", ":"), default=default)
+    return text.encode("ascii")  # ensure_ascii: the text is pure ASCII
+
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A JSON text can produce a lone surrogate only through a \uD800-\uDFFF escape (raw UTF-8
@@ -69,12 +101,12 @@ def json_response(
     content_type: str = JSON,
 ) -> Response:
     """Compact JSON, as Keap sends it (its 61-byte malformed-JSON body has no spaces)."""
-    return Response(json_text(body), status=status, headers=headers, content_type=content_type)
+    return Response(dumps_compact(body), status=status, headers=headers, content_type=content_type)
 
 
 def json_text(body: object) -> str:
-    """The compact JSON text every keapsim response body is written in."""
-    return json.dumps(body, separators=(",", ":"))
+    """The compact JSON text every keapsim response body is written in (as text)."""
+    return dumps_compact(body).decode("ascii")
 
 
 # The two refresh-token bodies of ``/token`` observed in the wild (facts §2.1): the first for a

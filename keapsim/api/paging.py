@@ -39,10 +39,13 @@ def v1_window(items: Sequence[T]) -> tuple[list[T], dict[str, object]]:
     offset = query_int("offset", minimum=0) or 0
     page = list(items[offset : offset + limit])
     base = request.host_url.rstrip("/") + request.path.rstrip("/") + "/"
-    others = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+    others = urlencode({k: v for k, v in request.args.items() if k not in ("limit", "offset")})
+    # The other parameters first, then limit and offset: what urlencode of the merged dict
+    # gave, with the quoting (the costly part) done once for both links.
+    head = f"{base}?{others}&" if others else f"{base}?"
 
     def url(new_offset: int) -> str:
-        return base + "?" + urlencode({**others, "limit": limit, "offset": new_offset})
+        return f"{head}limit={limit}&offset={new_offset}"
 
     meta = {
         "count": len(items),

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.wrappers import Request, Response
 
 from .auth import PRINCIPAL
@@ -83,15 +84,63 @@ class JournalEntry:
     # post keapsim made to a hook URL (``path`` is then the whole URL), with its attempt number.
     kind: str = "request"
     attempt: int | None = None
+    # What the masked text fields are made from, until the entry is first read (see settle).
+    _raw: _RawExchange | None = field(default=None, repr=False, compare=False)
+
+    def settle(self) -> JournalEntry:
+        """Fill the text fields (masked, cut at the body limit) from the raw exchange.
+
+        Recording keeps the raw headers and bodies and masks them only when the journal is
+        read: masking and decoding every exchange cost about a fifth of a request's time in
+        keapsim, and most entries are pushed out of the ring unread. Reading goes through
+        :meth:`Journal.__iter__`, which settles each entry it hands out (idempotent: two
+        readers settling one entry compute the same values).
+        """
+        raw = self._raw
+        if raw is None:
+            return self
+        limit = raw.body_limit
+        self.query = _masked_query(raw.query)
+        self.request_headers = _masked_headers(EnvironHeaders(raw.request_headers).items())
+        self.request_body, self.request_body_truncated = _masked_body(
+            raw.request_body, raw.request_type, limit
+        )
+        if raw.response_headers is not None:
+            self.response_headers = _masked_headers(raw.response_headers)
+        if raw.response_body is not None:
+            self.response_body, self.response_body_truncated = _masked_body(
+                raw.response_body, raw.response_type, limit
+            )
+        self._raw = None
+        return self
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        body = asdict(self.settle())
+        del body["_raw"]
+        return body
 
     def __str__(self) -> str:
         query = f"?{self.query}" if self.query else ""
         outcome = self.status if self.status is not None else f"({self.error})"
         fault = f" fault={self.fault}" if self.fault else ""
         return f"#{self.seq} {self.method} {self.path}{query} -> {outcome}{fault}"
+
+
+@dataclass
+class _RawExchange:
+    """An exchange as recorded: bytes and header pairs, masked when first read."""
+
+    body_limit: int
+    query: str
+    # The environ's header variables: werkzeug's EnvironHeaders reads only these, so the
+    # headers it gives at settle time are the request's (walking the environ per request to
+    # build them was most of the recording's cost).
+    request_headers: dict[str, Any]
+    request_body: bytes
+    request_type: str | None
+    response_headers: list[tuple[str, str]] | None = None
+    response_body: bytes | None = None
+    response_type: str | None = None
 
 
 @dataclass
@@ -196,7 +245,8 @@ class Journal:
 
     def __iter__(self) -> Iterator[JournalEntry]:
         with self._lock:
-            return iter(list(self._entries))
+            entries = list(self._entries)
+        return iter([entry.settle() for entry in entries])  # outside the lock: see settle
 
     # -- request hooks (scenarios) -----------------------------------------------------------
     def after_requests(
@@ -443,6 +493,10 @@ def _mask_json(value: Any) -> Any:
     return value
 
 
+# The WSGI environ variables that carry request headers (what EnvironHeaders reads).
+HEADER_VARIABLES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
+
+
 class RecordJournal:
     """Gateway stage: records each exchange in the journal (admin calls excepted) and runs the
     journal's request hooks before the request goes on."""
@@ -459,17 +513,24 @@ class RecordJournal:
         if not journal.enabled:
             return call_next(request)
         started = time.perf_counter()
-        limit = journal.body_limit
-        body_text, body_cut = _masked_body(request_body(request), request.content_type, limit)
+        body = request_body(request)  # first: it may set CONTENT_LENGTH (a chunked body)
+        environ = request.environ
+        raw = _RawExchange(
+            body_limit=journal.body_limit,
+            query=environ.get("QUERY_STRING", ""),
+            request_headers={k: v for k, v in environ.items() if k.startswith(HEADER_VARIABLES)},
+            request_body=body,
+            request_type=environ.get("CONTENT_TYPE"),
+        )
         entry = JournalEntry(
             seq=journal.next_seq(),
             time=journal.clock.time() if journal.clock else time.time(),
             method=request.method,
             path=request.path,
-            query=_masked_query(request.query_string.decode("latin-1")),
-            request_headers=_masked_headers(request.headers.items()),
-            request_body=body_text,
-            request_body_truncated=body_cut,
+            query="",
+            request_headers={},
+            request_body="",
+            _raw=raw,
         )
         try:
             response = call_next(request)
@@ -478,11 +539,10 @@ class RecordJournal:
             self._finish(entry, request, started)
             raise
         entry.status = response.status_code
-        entry.response_headers = _masked_headers(response.headers.items())
+        raw.response_headers = list(response.headers.items())
         if not response.is_streamed:
-            entry.response_body, entry.response_body_truncated = _masked_body(
-                response.get_data(), response.content_type, limit
-            )
+            raw.response_body = response.get_data()
+            raw.response_type = response.content_type
         self._finish(entry, request, started)
         return response
 

@@ -24,6 +24,9 @@ class Stage(Protocol):
     def __call__(self, request: Request, call_next: Handler) -> Response: ...
 
 
+# werkzeug's default for a response built without a content type (what from_app gives one).
+DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
+
 API_PREFIX = "/crm/rest/"
 ADMIN_PREFIX = "/_keapsim"
 
@@ -42,6 +45,12 @@ class Gateway:
         context: Mapping[str, Any] | None = None,
     ) -> None:
         self.inner = inner
+        # An inner app that hands back response objects (keapsim's Flask app: ``respond``)
+        # skips a round trip through WSGI; any other WSGI app is collected with from_app.
+        self._respond: Callable[[Request], Response] | None = getattr(inner, "respond", None)
+        # Requests are made of the inner app's request class when it has one (Flask's, a
+        # werkzeug Request subclass), so that the app reuses the object the stages parsed.
+        self._request_class: type[Request] = getattr(inner, "request_class", Request)
         self.stages = list(stages)
         # Put into every request's environ: the shared Flask app finds its simulator there.
         self.context = dict(context or {})
@@ -52,7 +61,13 @@ class Gateway:
         self._handle = handler
 
     def _call_inner(self, request: Request) -> Response:
-        response = Response.from_app(self.inner, request.environ, buffered=True)
+        if self._respond is not None:
+            response = self._respond(request)
+            if "Content-Type" not in response.headers:
+                # What from_app did: a response without a type gets werkzeug's default one.
+                response.headers["Content-Type"] = DEFAULT_CONTENT_TYPE
+        else:
+            response = Response.from_app(self.inner, request.environ, buffered=True)
         if response.status_code == 204:
             # from_app gives every response a default text/plain type; a 204 has no body.
             response.headers.pop("Content-Type", None)
@@ -63,7 +78,7 @@ class Gateway:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ.update(self.context)
-        request = Request(environ)
+        request = self._request_class(environ)
         try:
             response = self.handle(request)
             return response(environ, start_response)

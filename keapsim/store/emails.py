@@ -391,7 +391,15 @@ class EmailStatusStore(DeclaredStore[EmailAddressStatus]):
             return contact.email_status
         # Most tenants never set a status: skip the lookup (contact reads are the hot path).
         record = self.find_address(address) if len(self.table) else None
-        return record.status if record is not None else _contact_address_status(contact, address)
+        if record is not None:
+            return record.status
+        derived = _contact_address_status(contact, address)
+        if email is None and derived not in MARKETABLE:
+            # The contact-level status (v1's ``email_status``) of a contact never opted in is
+            # "NonMarketable" in captured Keap bodies (Contact.email_status); v2's per-address
+            # status keeps UNENGAGED_NON_MARKETABLE, which no capture contradicts.
+            return contact.email_status
+        return derived
 
     def marketable(self, email: str) -> bool:
         try:

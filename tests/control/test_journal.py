@@ -301,3 +301,24 @@ def test_admin_journal_refuses_odd_numbers_with_a_400() -> None:
         response = admin.get(f"/journal?{query}")
         assert response.status_code == 400, query
         assert "error" in response.json()
+
+
+def test_an_entry_read_twice_or_exported_has_the_same_masked_fields(
+    sim: Simulator, client: httpx.Client
+) -> None:
+    """Entries are masked when first read (recording keeps the raw exchange): every read and
+    export sees the same fields, and the raw exchange never leaks into an export."""
+    client.post("/v1/contacts", json=new_contact(), params={"access_token": "secret-token"})
+    first, second = sim.journal.last(), sim.journal.last()
+    assert first is second
+    assert "secret-token" not in first.query and first.query.startswith("access_token=")
+    assert first.request_headers["Content-Type"] == "application/json"
+    assert first.request_headers["Content-Length"] == str(len(first.request_body.encode()))
+    assert first.request_headers["X-Keap-Api-Key"] == mask(sim.default_tenant.api_key)
+    exported = json.loads(sim.journal.to_jsonl().splitlines()[-1])
+    assert exported == first.to_dict()
+    assert set(exported) == {
+        "seq", "time", "method", "path", "query", "request_headers", "request_body", "status",
+        "response_headers", "response_body", "latency_ms", "tenant", "fault", "error",
+        "request_body_truncated", "response_body_truncated", "kind", "attempt",
+    }  # fmt: skip
