@@ -7,6 +7,7 @@ to :data:`DECLARED`. The store side is the resource's ``ResourceSpec`` in its st
 from __future__ import annotations
 
 from ..store.lead_sources import LEAD_SOURCE_CATEGORY
+from ..store.products import PRODUCT_CATEGORY
 from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
 from .crud import ApiResource, ListKey, Routes, WireField
@@ -67,9 +68,28 @@ REFERRALS = ApiResource(
     filters=(ListKey("type", "referral_type"),),
 )
 
+# Product categories: v2 only (ProductCategory, Create/UpdateProductCategoryRequest). The
+# list filters ``name`` (wildcards) and ``product_category_id`` (comparisons); order_by id only.
+# The filter ``product_id`` (categories a product is in) is served by
+# ``keapsim/api/v2/product_categories.py``'s assignment routes, not here: keapsim's list
+# refuses it as an unknown filter field.
+PRODUCT_CATEGORIES = ApiResource(
+    store="product_categories",
+    spec=PRODUCT_CATEGORY,
+    fields=(
+        WireField("id", v1=None, writable=False),
+        WireField("name", v1=None, filters=EQ),
+        WireField("display_order_index", v1=None),
+        WireField("parent_category_id", v1=None),
+    ),
+    v2=Routes("/productCategories", "product_categories"),
+    filters=(ListKey("product_category_id", "id", ALL_COMPARE),),
+)
+
 DECLARED: tuple[ApiResource, ...] = (
     TAG_CATEGORIES,
     OPPORTUNITY_STAGES,
     LEAD_SOURCE_CATEGORIES,
     REFERRALS,
+    PRODUCT_CATEGORIES,
 )

@@ -83,6 +83,7 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "leadsourceRecurringExpense",
         "opportunityStage",  # pipeline stages; a move raises Keap's opportunity.stage_move
         "opportunityStageMove",  # the stage-move history record of a move
+        "productCategory",  # product categories (Keap has product.* only)
         "referral",
         "report",
         "webform",

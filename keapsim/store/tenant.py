@@ -32,6 +32,7 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
+from .products import ProductCategoryStore, ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
@@ -67,6 +68,8 @@ class Tenant:
     webforms: WebformStore
     referrals: ReferralStore
     wordpress_options: WordPressOptionStore
+    product_categories: ProductCategoryStore
+    products: ProductStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

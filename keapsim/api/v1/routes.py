@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     hooks,
     notes,
     opportunities,
+    products,
     tags,
     users,
 )

@@ -19,6 +19,8 @@ from . import (  # noqa: F401
     lead_sources,
     notes,
     opportunities,
+    product_categories,
+    products,
     reporting,
     tags,
     users,

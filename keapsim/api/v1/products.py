@@ -1,0 +1,145 @@
+"""v1 products (the v1 document, ``2025-11-05-v1.json``): list, create, get, PATCH, delete,
+and the deprecated ``products/sync``.
+
+Shapes: ``RestProductV1`` (one product), ``Product_`` (a list item), ``CreateProduct``
+(bodies), ``ProductList`` and ``ProductStatusList``. The store is shared with v2
+(``keapsim/api/v2/products.py``); v1 shows the fields its document has. ``product_price`` is a
+JSON number on the wire and a ``Decimal`` in the store (parsed from the number's text, never
+through a float).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from ...store.products import Product
+from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
+from ..crud import as_decimal
+from ..paging import v1_window
+from . import blueprint, no_content
+
+KIND = "Product"
+# CreateProduct's text fields → the store's names.
+TEXT_IN = {
+    "product_name": "name",
+    "product_desc": "description",
+    "product_short_desc": "short_description",
+    "sku": "sku",
+}
+BOOL_IN = {"active": "active", "subscription_only": "subscription_only"}
+
+
+def product_v1(product: Product) -> dict[str, Any]:
+    """``RestProductV1``. Subscription plans are not served yet: always an empty list."""
+    body = {
+        "id": product.id,
+        "product_name": product.name,
+        "product_price": float(product.price),
+        "product_desc": product.description,
+        "product_short_desc": product.short_description,
+        "sku": product.sku,
+        "active": product.active,
+        "subscription_only": product.subscription_only,
+        "subscription_plans": [],
+    }
+    return compact(body)
+
+
+def product_item_v1(product: Product) -> dict[str, Any]:
+    """``Product_`` (a list item): ``status`` is 1 for an active product, 0 otherwise (the
+    document gives only an int32; keapsim's choice, following Keap's legacy Status field)."""
+    return {**product_v1(product), "status": 1 if product.active else 0, "product_options": []}
+
+
+def fields_from_v1(body: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for wire, name in TEXT_IN.items():
+        if wire in body:
+            fields[name] = as_str(body[wire], wire)
+    for wire, name in BOOL_IN.items():
+        if wire in body and body[wire] is not None:
+            fields[name] = as_bool(body[wire], wire)
+    if "product_price" in body and body["product_price"] is not None:
+        fields["price"] = as_decimal(body["product_price"], "product_price")
+    return fields
+
+
+@blueprint.get("/products")
+def list_products_v1() -> Response:
+    active = request.args.get("active")
+    products = tenant().products.list()
+    if active is not None:
+        wanted = as_bool(active, "active")
+        products = [p for p in products if p.active == wanted]
+    page, meta = v1_window(products)
+    return jsonify({"products": [product_item_v1(p) for p in page], **meta})
+
+
+@blueprint.post("/products")
+def create_product_v1() -> tuple[Response, int]:
+    product = tenant().products.create(**fields_from_v1(json_body()))
+    return jsonify(product_v1(product)), 201
+
+
+@blueprint.get("/products/<ident>")
+def get_product_v1(ident: str) -> Response:
+    return jsonify(product_v1(tenant().products.get(path_id(ident, KIND))))
+
+
+@blueprint.patch("/products/<ident>")
+def update_product_v1(ident: str) -> Response:
+    number = path_id(ident, KIND)
+    product = tenant().products.update(number, **fields_from_v1(json_body()))
+    return jsonify(product_v1(product))
+
+
+@blueprint.delete("/products/<ident>")
+def delete_product_v1(ident: str) -> Response:
+    tenant().products.delete(path_id(ident, KIND))
+    return no_content()
+
+
+# -- sync ------------------------------------------------------------------------------------
+# "The Sync endpoint returns a set of products that have been updated or created since the
+# last result set was retrieved, minus any products that have been deleted." The document
+# leaves the token opaque; keapsim's token is the latest update time it has shown, in
+# microseconds since the epoch, so a deleted product simply no longer appears.
+def _token_time(token: str | None) -> datetime | None:
+    if not token:
+        return None
+    if not token.isdecimal() or len(token) > 18:
+        raise BadInput(UNCONVERTIBLE, field="sync_token")
+    return datetime.fromtimestamp(int(token) / 1_000_000, UTC)
+
+
+def _token(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1_000_000))
+
+
+def _stamp(product: Product) -> datetime:
+    return product.update_time or datetime.min.replace(tzinfo=UTC)
+
+
+@blueprint.get("/products/sync")
+def sync_products_v1() -> Response:
+    since = _token_time(request.args.get("sync_token"))
+    changed = [p for p in tenant().products.list() if since is None or _stamp(p) > since]
+    changed.sort(key=_stamp)
+    page, meta = v1_window(changed)
+    statuses = [
+        {
+            "product": product_item_v1(p),
+            "status": "CREATED" if since is None or _created_after(p, since) else "UPDATED",
+        }
+        for p in page
+    ]
+    latest = _stamp(page[-1]) if page else since
+    token = {"sync_token": _token(latest)} if latest is not None else {}
+    return jsonify({"product_statuses": statuses, **token, **meta})
+
+
+def _created_after(product: Product, since: datetime) -> bool:
+    return product.create_time is not None and product.create_time > since

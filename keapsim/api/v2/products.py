@@ -1,0 +1,241 @@
+"""v2 products (``swagger.yml``): list, create, get, PATCH, delete and ``:adjustInventory``.
+
+Shapes: ``RestV2Product_Detail`` (one product), ``RestV2Product_List`` (a list item: its
+inventory leaves out ``inventory_count``, "omitted in List responses"),
+``CreateProductRequest_Detail``, ``UpdateProductRequest_Detail`` and
+``UpdateProductInventoryRequest_Detail``. Requests carry ``price`` as an integer of the
+currency's smallest unit ("$12.50 is 1250"); answers carry a ``CurrencyValue``. The store is
+shared with v1 (``keapsim/api/v1/products.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, jsonify
+
+from ...clock import iso
+from ...store import Invalid
+from ...store.products import Product
+from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
+from ..crud import as_decimal
+from ..paging import v2_window
+from . import blueprint
+from .filters import (
+    EQ,
+    Clause,
+    compare,
+    id_set,
+    masked,
+    ordered,
+    parse_filter,
+    positive_int,
+    text_matches,
+    update_mask,
+)
+from .lead_source_expenses import CENTS, currency_value
+from .shapes import page_of
+
+KIND = "Product"
+TEXT = (
+    "name",
+    "sku",
+    "description",
+    "short_description",
+    "top_html",
+    "bottom_html",
+    "delivery_description",
+    "email_for_inventory_notifications",
+)
+FLAGS = (
+    "active",
+    "shippable",
+    "taxable",
+    "subscription_only",
+    "storefront_hidden",
+    "country_taxable",
+    "state_taxable",
+    "city_taxable",
+    "is_package",
+    "needs_digital_delivery",
+    "out_of_stock_enabled",
+)
+INVENTORY = (
+    "inventory_limit",
+    "inventory_count",
+    "out_of_stock_enabled",
+    "email_for_inventory_notifications",
+)
+# The PATCH document's update_mask enum.
+MASKABLE = (
+    *(n for n in TEXT if n != "email_for_inventory_notifications"),
+    *(n for n in FLAGS if n != "out_of_stock_enabled"),
+    "price",
+    "weight",
+    "inventory_limit",
+    "out_of_stock_enabled",
+    "email_for_inventory_notifications",
+)
+FILTERS = {
+    "name": EQ,
+    "sku": EQ,
+    "description": EQ,
+    "short_description": EQ,
+    "product_id": ("==", ">", "<", ">=", "<="),
+    "product_ids": EQ,
+}
+ORDERS: dict[str, Callable[[Product], Any]] = {
+    "id": lambda p: p.id,
+    "name": lambda p: p.name.casefold(),
+    "sku": lambda p: (p.sku or "").casefold() or None,
+    "last_updated_time": lambda p: p.update_time,
+}
+
+
+# -- shapes ----------------------------------------------------------------------------------
+def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
+    """``RestV2Product_Detail`` (``listed``: ``RestV2Product_List``). Options and subscription
+    plans are not served yet: always empty lists."""
+    body: dict[str, Any] = {
+        "id": str(product.id),
+        "name": product.name,
+        "price": currency_value(product.price),
+        "sku": product.sku,
+        "description": product.description,
+        "short_description": product.short_description,
+        "top_html": product.top_html,
+        "bottom_html": product.bottom_html,
+        "delivery_description": product.delivery_description,
+        **{flag: getattr(product, flag) for flag in FLAGS if flag != "out_of_stock_enabled"},
+        "weight": None if product.weight is None else float(product.weight),
+        "categories": [str(c) for c in product.category_ids],
+        "options": [],
+        "subscription_plans": [],
+        "inventory": _inventory(product, listed=listed),
+        "has_legacy_image": False,
+        "create_time": iso(product.create_time) if product.create_time else None,
+        "update_time": iso(product.update_time) if product.update_time else None,
+    }
+    return compact(body)
+
+
+def _inventory(product: Product, *, listed: bool) -> dict[str, Any]:
+    body = {name: getattr(product, name) for name in INVENTORY}
+    if listed:
+        body.pop("inventory_count")
+    return compact(body)
+
+
+# -- bodies ----------------------------------------------------------------------------------
+def _price(value: Any, name: str) -> Decimal:
+    """An int64 of cents ≥ 0 as a Decimal of dollars."""
+    cents = as_int(value, name)
+    if cents < 0:
+        raise Invalid(f"{name} must be greater than or equal to 0", field=name)
+    return Decimal(cents) * CENTS
+
+
+def fields_from_v2(body: dict[str, Any], *, create: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in TEXT:
+        if name in body:
+            fields[name] = as_str(body[name], name)
+    for name in FLAGS:
+        if name in body and body[name] is not None:
+            fields[name] = as_bool(body[name], name)
+    if body.get("price") is not None:
+        fields["price"] = _price(body["price"], "price")
+    if "weight" in body:
+        fields["weight"] = None if body["weight"] is None else as_decimal(body["weight"], "weight")
+    if body.get("inventory_limit") is not None:
+        fields["inventory_limit"] = as_int(body["inventory_limit"], "inventory_limit")
+    if create:
+        fields.update(_inventory_in(body.get("inventory")))
+    return fields
+
+
+def _inventory_in(value: Any) -> dict[str, Any]:
+    """The create body's ``inventory`` object (``ProductInventory_Detail``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadInput("Input could not be converted", field="inventory")
+    fields: dict[str, Any] = {}
+    for name in ("inventory_limit", "inventory_count"):
+        if value.get(name) is not None:
+            fields[name] = as_int(value[name], name)
+    if value.get("out_of_stock_enabled") is not None:
+        fields["out_of_stock_enabled"] = as_bool(value["out_of_stock_enabled"], "inventory")
+    if "email_for_inventory_notifications" in value:
+        name = "email_for_inventory_notifications"
+        fields[name] = as_str(value[name], name)
+    return fields
+
+
+def _required(body: dict[str, Any]) -> None:
+    # CreateProductRequest_Detail: required name, price, short_description.
+    for name in ("name", "price", "short_description"):
+        if body.get(name) in (None, ""):
+            raise Invalid(f"{name} is required", field=name)
+
+
+# -- filters ---------------------------------------------------------------------------------
+def _clause_test(clause: Clause) -> Callable[[Product], bool]:
+    if clause.field == "product_id":
+        wanted = positive_int(clause.value, clause.field)
+        return lambda p: compare(p.id, clause.op, wanted)
+    if clause.field == "product_ids":
+        ids = id_set(clause.value, clause.field)
+        return lambda p: p.id in ids
+    name = clause.field
+    return lambda p: text_matches(getattr(p, name), clause.value)
+
+
+# -- routes ----------------------------------------------------------------------------------
+@blueprint.get("/products")
+def list_products_v2() -> Response:
+    tests = [_clause_test(c) for c in parse_filter(FILTERS)]
+    matches = [p for p in tenant().products.list() if all(t(p) for t in tests)]
+    page, token = v2_window(ordered(matches, ORDERS))
+    return jsonify(page_of("products", [product_v2(p, listed=True) for p in page], token))
+
+
+@blueprint.post("/products")
+def create_product_v2() -> tuple[Response, int]:
+    body = json_body()
+    _required(body)
+    product = tenant().products.create(**fields_from_v2(body, create=True))
+    return jsonify(product_v2(product)), 201
+
+
+@blueprint.get("/products/<ident>")
+def get_product_v2(ident: str) -> Response:
+    return jsonify(product_v2(tenant().products.get(path_id(ident, KIND))))
+
+
+@blueprint.patch("/products/<ident>")
+def update_product_v2(ident: str) -> Response:
+    number = path_id(ident, KIND)
+    mask = update_mask(MASKABLE)
+    changes = masked(fields_from_v2(json_body(), create=False), mask)
+    return jsonify(product_v2(tenant().products.update(number, **changes)))
+
+
+@blueprint.delete("/products/<ident>")
+def delete_product_v2(ident: str) -> tuple[str, int]:
+    tenant().products.delete(path_id(ident, KIND))
+    return "", 204
+
+
+@blueprint.post("/products/<ident>:adjustInventory")
+def adjust_inventory_v2(ident: str) -> Response:
+    number = path_id(ident, KIND)
+    body = json_body()
+    change = as_str(body.get("type"), "type")
+    if body.get("quantity") is None:
+        raise Invalid("quantity is required", field="quantity")
+    quantity = as_int(body["quantity"], "quantity")
+    product = tenant().products.adjust_inventory(number, change or "", quantity)
+    return jsonify(product_v2(product))

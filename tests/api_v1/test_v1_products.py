@@ -1,0 +1,69 @@
+"""v1 products: CRUD and the deprecated ``products/sync``; prices are exact Decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from keapsim.simulator import Simulator
+from keapsim.store import Tenant
+
+from .helpers import V1
+
+
+def widget(api: V1, **fields: object) -> dict[str, object]:
+    body = {"product_name": "Widget", "product_price": 12.5, "sku": "W-1", **fields}
+    return api.post("/products", 201, json=body)
+
+
+def test_create_get_update_delete_product(api: V1, tenant: Tenant) -> None:
+    created = widget(api, product_desc="Long", product_short_desc="Short")
+    assert created["product_name"] == "Widget" and created["product_price"] == 12.5
+    assert created["active"] is True and created["subscription_plans"] == []
+    stored = tenant.products.get(created["id"])
+    assert stored.price == Decimal("12.5") and stored.description == "Long"
+    assert api.get(f"/products/{created['id']}") == created
+    patched = api.patch(f"/products/{created['id']}", json={"product_price": 0.1, "active": False})
+    assert patched["product_price"] == 0.1 and patched["active"] is False
+    assert tenant.products.get(created["id"]).price == Decimal("0.1")
+    api.delete(f"/products/{created['id']}")
+    assert created["id"] not in tenant.products
+    api.error("GET", f"/products/{created['id']}", 404)
+
+
+def test_product_input_errors(api: V1, tenant: Tenant) -> None:
+    api.error("POST", "/products", 400, json={"product_price": 3})
+    api.error("POST", "/products", 400, json={"product_name": "X", "product_price": "lots"})
+    api.error("POST", "/products", 400, json={"product_name": "X", "product_price": -1})
+    api.error("PATCH", "/products/999", 404, json={"product_name": "X"})
+    api.error("DELETE", "/products/abc", 404)
+    assert len(tenant.products) == 0
+
+
+def test_list_products_by_active_and_page(api: V1) -> None:
+    first = widget(api)
+    second = widget(api, product_name="Gadget", active=False)
+    listed = api.get("/products")
+    assert [p["id"] for p in listed["products"]] == [first["id"], second["id"]]
+    assert listed["count"] == 2 and listed["products"][1]["status"] == 0
+    active = api.get("/products", params={"active": "true"})["products"]
+    assert [p["id"] for p in active] == [first["id"]]
+    page = api.get("/products", params={"limit": 1, "offset": 1})
+    assert [p["id"] for p in page["products"]] == [second["id"]] and page["count"] == 2
+
+
+def test_sync_returns_what_changed_since_the_token(api: V1, sim: Simulator) -> None:
+    first = widget(api)
+    everything = api.get("/products/sync")
+    assert [s["status"] for s in everything["product_statuses"]] == ["CREATED"]
+    token = everything["sync_token"]
+    sim.clock.advance(5)
+    api.patch(f"/products/{first['id']}", json={"product_name": "Widget 2"})
+    second = widget(api, product_name="New")
+    changed = api.get("/products/sync", params={"sync_token": token})["product_statuses"]
+    assert [(s["product"]["id"], s["status"]) for s in changed] == [
+        (first["id"], "UPDATED"),
+        (second["id"], "CREATED"),
+    ]
+    latest = api.get("/products/sync", params={"sync_token": token})["sync_token"]
+    assert api.get("/products/sync", params={"sync_token": latest})["product_statuses"] == []
+    api.error("GET", "/products/sync", 400, params={"sync_token": "not-a-token"})
