@@ -32,7 +32,7 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
-from .products import ProductCategoryStore, ProductStore
+from .products import ProductCategoryStore, ProductStore, SubscriptionPlanStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
@@ -70,6 +70,7 @@ class Tenant:
     wordpress_options: WordPressOptionStore
     product_categories: ProductCategoryStore
     products: ProductStore
+    subscription_plans: SubscriptionPlanStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -67,3 +67,34 @@ def test_sync_returns_what_changed_since_the_token(api: V1, sim: Simulator) -> N
     latest = api.get("/products/sync", params={"sync_token": token})["sync_token"]
     assert api.get("/products/sync", params={"sync_token": latest})["product_statuses"] == []
     api.error("GET", "/products/sync", 400, params={"sync_token": "not-a-token"})
+
+
+def test_subscription_plans(api: V1, tenant: Tenant) -> None:
+    product = widget(api)
+    path = f"/products/{product['id']}/subscriptions"
+    plan = api.post(
+        path,
+        201,
+        json={"cycle_type": "MONTH", "frequency": 1, "plan_price": 9.99, "number_of_cycles": 12},
+    )
+    assert plan["cycle_type"] == "MONTH" and plan["plan_price"] == 9.99
+    assert plan["number_of_cycles"] == 12 and plan["subscription_plan_name"] == "Widget monthly"
+    stored = tenant.subscription_plans.get(plan["id"])
+    assert stored.plan_price == Decimal("9.99") and stored.cycle == "MONTHLY"
+    assert api.get(f"{path}/{plan['id']}") == plan
+    assert api.get(f"/products/{product['id']}")["subscription_plans"] == [plan]
+    api.error("POST", path, 400, json={"cycle_type": "FORTNIGHT", "plan_price": 1})
+    api.error("POST", path, 400, json={"cycle_type": "MONTH"})
+    api.error("POST", path, 400, json={"cycle_type": "MONTH", "plan_price": 1, "frequency": 0})
+    api.error(
+        "POST", "/products/999/subscriptions", 404, json={"cycle_type": "DAY", "plan_price": 1}
+    )
+    other = widget(api, product_name="Other")
+    api.error("GET", f"/products/{other['id']}/subscriptions/{plan['id']}", 404)
+    api.delete(f"{path}/{plan['id']}")
+    assert len(tenant.subscription_plans) == 0
+    api.error("DELETE", f"{path}/{plan['id']}", 404)
+    # A deleted product's plans go with it.
+    api.post(path, 201, json={"cycle_type": "YEAR", "plan_price": 100})
+    api.delete(f"/products/{product['id']}")
+    assert len(tenant.subscription_plans) == 0

@@ -175,3 +175,60 @@ def test_catalogue_survives_snapshot_and_reset(api: V2, sim: Simulator) -> None:
     sim.reset()
     assert len(sim.tenant().products) == 0 and len(sim.tenant().product_categories) == 0
     api.error("GET", f"/products/{apple['id']}", 404)
+
+
+def test_subscription_plans(api: V2, tenant: Tenant) -> None:
+    widget, gadget = product(api, "Widget"), product(api, "Gadget")
+    path = f"/products/{widget['id']}/subscriptions"
+    monthly = api.post(
+        path,
+        201,
+        json={
+            "cycle_type": "MONTHLY",
+            "plan_price": 999,
+            "total_cycles": 12,
+            "allow_prorating": True,
+        },
+    )
+    assert monthly["plan_price"] == {
+        "amount": 999,
+        "currency_code": "USD",
+        "formatted_amount": "$9.99",
+    }
+    assert monthly["frequency"] == 1 and monthly["subscription_plan_name"] == "Widget monthly"
+    stored = tenant.subscription_plans.get(int(monthly["id"]))
+    assert stored.plan_price == Decimal("9.99") and stored.prorate is True
+    weekly = api.post(
+        f"/products/{gadget['id']}/subscriptions",
+        201,
+        json={"cycle_type": "WEEKLY", "plan_price": 100, "frequency": 2, "active": False},
+    )
+    assert weekly["subscription_plan_name"] == "Gadget every 2 weeks"
+    assert api.get(f"{path}/{monthly['id']}") == monthly
+    assert api.get(path)["subscriptions"] == [monthly]
+    everything = api.get("/products/-/subscriptions")["subscriptions"]
+    assert everything == [monthly, weekly]
+    inactive = api.get("/products/-/subscriptions", params={"filter": "active==false"})
+    assert inactive["subscriptions"] == [weekly]
+    by_cycle = api.get("/products/-/subscriptions", params={"filter": "cycle_type==MONTHLY"})
+    assert by_cycle["subscriptions"] == [monthly]
+    newest = api.get("/products/-/subscriptions", params={"order_by": "product_id desc"})
+    assert newest["subscriptions"] == [weekly, monthly]
+    detail = api.get(f"/products/{widget['id']}")["subscription_plans"]
+    assert detail[0]["billing_cycle"] == "MONTHLY" and detail[0]["plan_price"]["amount"] == 999
+    patched = api.patch(
+        f"{path}/{monthly['id']}", json={"plan_price": 1500, "cycle_type": "YEARLY"}
+    )
+    assert patched["plan_price"]["amount"] == 1500 and patched["cycle_type"] == "YEARLY"
+    masked = api.patch(
+        f"{path}/{monthly['id']}",
+        params={"update_mask": "frequency"},
+        json={"frequency": 3, "active": False},
+    )
+    assert masked["frequency"] == 3 and masked["active"] is True
+    api.error("POST", path, 400, json={"cycle_type": "HOURLY", "plan_price": 1})
+    api.error("POST", path, 400, json={"plan_price": 1})
+    api.error("GET", f"/products/{gadget['id']}/subscriptions/{monthly['id']}", 404)
+    api.error("GET", "/products/-/subscriptions", 400, params={"filter": "cycle_type==HOURLY"})
+    api.delete(f"{path}/{monthly['id']}")
+    assert [p.id for p in tenant.subscription_plans.values()] == [int(weekly["id"])]

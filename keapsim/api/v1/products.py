@@ -15,8 +15,20 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...store.products import Product
-from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
+from ...store import Invalid
+from ...store.products import Product, SubscriptionPlan
+from ...store.tenant import Tenant
+from ..common import (
+    UNCONVERTIBLE,
+    BadInput,
+    as_bool,
+    as_int,
+    as_str,
+    compact,
+    json_body,
+    path_id,
+    tenant,
+)
 from ..crud import as_decimal
 from ..paging import v1_window
 from . import blueprint, no_content
@@ -33,7 +45,8 @@ BOOL_IN = {"active": "active", "subscription_only": "subscription_only"}
 
 
 def product_v1(product: Product) -> dict[str, Any]:
-    """``RestProductV1``. Subscription plans are not served yet: always an empty list."""
+    """``RestProductV1`` with the product's subscription plans."""
+    store = tenant()
     body = {
         "id": product.id,
         "product_name": product.name,
@@ -43,9 +56,52 @@ def product_v1(product: Product) -> dict[str, Any]:
         "sku": product.sku,
         "active": product.active,
         "subscription_only": product.subscription_only,
-        "subscription_plans": [],
+        "subscription_plans": [
+            plan_v1(plan, store) for plan in store.subscription_plans.of_product(product.id)
+        ],
     }
     return compact(body)
+
+
+# v1's cycle names ↔ the store's (v2's).
+CYCLES_V1 = {"DAY": "DAILY", "WEEK": "WEEKLY", "MONTH": "MONTHLY", "YEAR": "YEARLY"}
+CYCLES_FROM_STORE = {store: wire for wire, store in CYCLES_V1.items()}
+
+
+def plan_v1(plan: SubscriptionPlan, store: Tenant) -> dict[str, Any]:
+    """``ProductSubscription``."""
+    return {
+        "id": plan.id,
+        "cycle_type": CYCLES_FROM_STORE[plan.cycle],
+        "frequency": plan.frequency,
+        "number_of_cycles": plan.total_cycles,
+        "plan_price": float(plan.plan_price),
+        "subscription_plan_index": plan.display_order_index,
+        "subscription_plan_name": store.subscription_plans.name_of(plan),
+        "active": plan.active,
+    }
+
+
+def plan_fields_from_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """``CreateProductSubscription``: cycle_type and plan_price are required."""
+    for name in ("cycle_type", "plan_price"):
+        if body.get(name) is None:
+            raise Invalid(f"{name} is required", field=name)
+    cycle = body["cycle_type"]
+    if cycle not in CYCLES_V1:
+        raise Invalid(f"cycle_type must be one of {', '.join(CYCLES_V1)}", field="cycle_type")
+    fields: dict[str, Any] = {
+        "cycle": CYCLES_V1[cycle],
+        "plan_price": as_decimal(body["plan_price"], "plan_price"),
+    }
+    ints = {"frequency": "frequency", "number_of_cycles": "total_cycles"}
+    ints["subscription_plan_index"] = "display_order_index"
+    for wire, name in ints.items():
+        if body.get(wire) is not None:
+            fields[name] = as_int(body[wire], wire)
+    if body.get("active") is not None:
+        fields["active"] = as_bool(body["active"], "active")
+    return fields
 
 
 def product_item_v1(product: Product) -> dict[str, Any]:
@@ -99,6 +155,33 @@ def update_product_v1(ident: str) -> Response:
 @blueprint.delete("/products/<ident>")
 def delete_product_v1(ident: str) -> Response:
     tenant().products.delete(path_id(ident, KIND))
+    return no_content()
+
+
+# -- subscription plans ----------------------------------------------------------------------
+@blueprint.post("/products/<product_id>/subscriptions")
+def create_plan_v1(product_id: str) -> tuple[Response, int]:
+    number = path_id(product_id, KIND)
+    store = tenant()
+    store.products.get(number)
+    plan = store.subscription_plans.create(product_id=number, **plan_fields_from_v1(json_body()))
+    return jsonify(plan_v1(plan, store)), 201
+
+
+@blueprint.get("/products/<product_id>/subscriptions/<plan_id>")
+def get_plan_v1(product_id: str, plan_id: str) -> Response:
+    store = tenant()
+    plan = store.subscription_plans.get_of(
+        path_id(product_id, KIND), path_id(plan_id, "SubscriptionPlan")
+    )
+    return jsonify(plan_v1(plan, store))
+
+
+@blueprint.delete("/products/<product_id>/subscriptions/<plan_id>")
+def delete_plan_v1(product_id: str, plan_id: str) -> Response:
+    plans = tenant().subscription_plans
+    plan = plans.get_of(path_id(product_id, KIND), path_id(plan_id, "SubscriptionPlan"))
+    plans.delete(plan.id)
     return no_content()
 
 

@@ -18,7 +18,8 @@ from flask import Response, jsonify
 
 from ...clock import iso
 from ...store import Invalid
-from ...store.products import Product
+from ...store.products import CYCLES, Product, SubscriptionPlan
+from ...store.tenant import Tenant
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..paging import v2_window
@@ -96,8 +97,9 @@ ORDERS: dict[str, Callable[[Product], Any]] = {
 
 # -- shapes ----------------------------------------------------------------------------------
 def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
-    """``RestV2Product_Detail`` (``listed``: ``RestV2Product_List``). Options and subscription
-    plans are not served yet: always empty lists."""
+    """``RestV2Product_Detail`` (``listed``: ``RestV2Product_List``). Options are not served
+    yet: always an empty list."""
+    plans = tenant().subscription_plans.of_product(product.id)
     body: dict[str, Any] = {
         "id": str(product.id),
         "name": product.name,
@@ -112,13 +114,41 @@ def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
         "weight": None if product.weight is None else float(product.weight),
         "categories": [str(c) for c in product.category_ids],
         "options": [],
-        "subscription_plans": [],
+        "subscription_plans": [plan_detail_v2(plan) for plan in plans],
         "inventory": _inventory(product, listed=listed),
         "has_legacy_image": False,
         "create_time": iso(product.create_time) if product.create_time else None,
         "update_time": iso(product.update_time) if product.update_time else None,
     }
     return compact(body)
+
+
+def plan_detail_v2(plan: SubscriptionPlan) -> dict[str, Any]:
+    """``SubscriptionPlan_Detail`` (a product's plan as the product shows it)."""
+    return {
+        "id": str(plan.id),
+        "active": plan.active,
+        "prorate": plan.prorate,
+        "billing_cycle": plan.cycle,
+        "billing_frequency": plan.frequency,
+        "number_of_cycles": plan.total_cycles,
+        "plan_price": currency_value(plan.plan_price),
+        "order_index": plan.display_order_index,
+    }
+
+
+def plan_v2(plan: SubscriptionPlan, store: Tenant) -> dict[str, Any]:
+    """``SubscriptionPlan``."""
+    return {
+        "id": str(plan.id),
+        "frequency": plan.frequency,
+        "active": plan.active,
+        "subscription_plan_name": store.subscription_plans.name_of(plan),
+        "cycle_type": plan.cycle,
+        "total_cycles": plan.total_cycles,
+        "plan_price": currency_value(plan.plan_price),
+        "display_order_index": plan.display_order_index,
+    }
 
 
 def _inventory(product: Product, *, listed: bool) -> dict[str, Any]:
@@ -239,3 +269,112 @@ def adjust_inventory_v2(ident: str) -> Response:
     quantity = as_int(body["quantity"], "quantity")
     product = tenant().products.adjust_inventory(number, change or "", quantity)
     return jsonify(product_v2(product))
+
+
+# -- subscription plans ----------------------------------------------------------------------
+PLANS = "/products/<product_id>/subscriptions"
+PLAN_KIND = "SubscriptionPlan"
+ALL_PRODUCTS = "-"  # "'-' can be used for a wildcard (/v2/products/-/subscriptions"
+PLAN_MASK = (
+    "active",
+    "allow_prorating",
+    "cycle_type",
+    "display_order_index",
+    "frequency",
+    "plan_price",
+    "total_cycles",
+)
+PLAN_RENAMES = {
+    "allow_prorating": ("prorate",),
+    "cycle_type": ("cycle",),
+}
+PLAN_ORDERS: dict[str, Callable[[SubscriptionPlan], Any]] = {
+    "id": lambda p: p.id,
+    "product_id": lambda p: p.product_id,
+}
+
+
+def plan_fields_from_v2(body: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    """Create/UpdateSubscriptionPlanRequest: ``plan_price`` is "in the smallest currency
+    unit" (cents, a number); both documents' requests require cycle_type and plan_price."""
+    if required:
+        for name in ("cycle_type", "plan_price"):
+            if body.get(name) is None:
+                raise Invalid(f"{name} is required", field=name)
+    fields: dict[str, Any] = {}
+    if body.get("cycle_type") is not None:
+        if body["cycle_type"] not in CYCLES:
+            raise Invalid(f"cycle_type must be one of {', '.join(CYCLES)}", field="cycle_type")
+        fields["cycle"] = body["cycle_type"]
+    if body.get("plan_price") is not None:
+        fields["plan_price"] = as_decimal(body["plan_price"], "plan_price") * CENTS
+    for name in ("frequency", "total_cycles", "display_order_index"):
+        if body.get(name) is not None:
+            fields[name] = as_int(body[name], name)
+    if body.get("active") is not None:
+        fields["active"] = as_bool(body["active"], "active")
+    if body.get("allow_prorating") is not None:
+        fields["prorate"] = as_bool(body["allow_prorating"], "allow_prorating")
+    return fields
+
+
+def _plan_test(clause: Clause) -> Callable[[SubscriptionPlan], bool]:
+    if clause.field == "active":
+        wanted = as_bool(clause.value, "filter")
+        return lambda plan: plan.active == wanted
+    if clause.value not in CYCLES:
+        raise BadInput(f"cycle_type must be one of {', '.join(CYCLES)}", field="filter")
+    return lambda plan: plan.cycle == clause.value
+
+
+def _plan(product_id: str, plan_id: str) -> SubscriptionPlan:
+    return tenant().subscription_plans.get_of(
+        path_id(product_id, KIND), path_id(plan_id, PLAN_KIND)
+    )
+
+
+@blueprint.get(PLANS)
+def list_plans_v2(product_id: str) -> Response:
+    store = tenant()
+    if product_id == ALL_PRODUCTS:
+        plans = store.subscription_plans.list()
+    else:
+        plans = store.subscription_plans.of_product(
+            store.products.get(path_id(product_id, KIND)).id
+        )
+    tests = [_plan_test(c) for c in parse_filter({"active": EQ, "cycle_type": EQ})]
+    matches = [plan for plan in plans if all(t(plan) for t in tests)]
+    page, token = v2_window(ordered(matches, PLAN_ORDERS))
+    return jsonify(page_of("subscriptions", [plan_v2(p, store) for p in page], token))
+
+
+@blueprint.post(PLANS)
+def create_plan_v2(product_id: str) -> tuple[Response, int]:
+    store = tenant()
+    number = store.products.get(path_id(product_id, KIND)).id
+    fields = plan_fields_from_v2(json_body(), required=True)
+    return jsonify(
+        plan_v2(store.subscription_plans.create(product_id=number, **fields), store)
+    ), 201
+
+
+@blueprint.get(f"{PLANS}/<plan_id>")
+def get_plan_v2(product_id: str, plan_id: str) -> Response:
+    return jsonify(plan_v2(_plan(product_id, plan_id), tenant()))
+
+
+@blueprint.patch(f"{PLANS}/<plan_id>")
+def update_plan_v2(product_id: str, plan_id: str) -> Response:
+    """The document marks cycle_type and plan_price required on update too; keapsim takes a
+    partial body (as every other v2 PATCH): what is absent is left as it is."""
+    plan = _plan(product_id, plan_id)
+    mask = update_mask(PLAN_MASK)
+    changes = masked(plan_fields_from_v2(json_body(), required=False), mask, PLAN_RENAMES)
+    store = tenant()
+    return jsonify(plan_v2(store.subscription_plans.update(plan.id, **changes), store))
+
+
+@blueprint.delete(f"{PLANS}/<plan_id>")
+def delete_plan_v2(product_id: str, plan_id: str) -> tuple[str, int]:
+    tenant().subscription_plans.delete(_plan(product_id, plan_id).id)
+    return "", 204
