@@ -17,6 +17,7 @@ from typing import Any
 
 from .base import Lookup, Query
 from .errors import Invalid, NotFound
+from .images import checked_image
 from .indexes import HashIndex
 from .resource import DeclaredStore, Field, ResourceSpec
 
@@ -50,6 +51,9 @@ class Product:
     out_of_stock_enabled: bool = False
     email_for_inventory_notifications: str | None = None
     category_ids: tuple[int, ...] = ()
+    image_name: str | None = None
+    image_data: str | None = None  # base64 (keapsim/store/images.py)
+    image_legacy: bool = False  # also the legacy cart's image (v1 uploads; v2 ``legacy=true``)
     create_time: datetime | None = None
     update_time: datetime | None = None
 
@@ -84,6 +88,9 @@ PRODUCT = ResourceSpec(
         Field("out_of_stock_enabled", bool, default=False),
         Field("email_for_inventory_notifications", max_length=255),
         Field("category_ids", tuple, default=()),
+        Field("image_name"),
+        Field("image_data"),
+        Field("image_legacy", bool, default=False),
     ),
     created="create_time",
     updated="update_time",
@@ -144,6 +151,23 @@ class ProductStore(DeclaredStore[Product]):
                 if category_id not in product.category_ids:
                     self.update(ident, category_ids=(*product.category_ids, category_id))
 
+    def set_image(
+        self, ident: int, file_name: str, data: bytes, *, legacy: bool, checksum: str | None = None
+    ) -> Product:
+        """The product's one image (a new upload replaces it)."""
+        with self.core.write():
+            self.table.fetch(ident)
+            encoded = checked_image(file_name, data, checksum)
+            return self.update(ident, image_name=file_name, image_data=encoded, image_legacy=legacy)
+
+    def clear_image(self, ident: int) -> Product:
+        """Removes the image; a product without one is left as it is (keapsim's choice: the
+        documents give no error for it)."""
+        with self.core.write():
+            if self.table.fetch(ident).image_data is None:
+                return self.table.fetch(ident)
+            return self.update(ident, image_name=None, image_data=None, image_legacy=False)
+
     def in_category(self, category_id: int) -> list[Product]:
         return list(self.table.scan(lambda p: category_id in p.category_ids))
 
@@ -159,6 +183,8 @@ class ProductCategory:
     name: str
     display_order_index: int | None = None
     parent_category_id: int | None = None
+    image_name: str | None = None
+    image_data: str | None = None  # base64 (keapsim/store/images.py)
 
 
 PRODUCT_CATEGORY = ResourceSpec(
@@ -171,6 +197,8 @@ PRODUCT_CATEGORY = ResourceSpec(
         Field("name", required=True, max_length=255),
         Field("display_order_index", int, minimum=0),
         Field("parent_category_id", int, reference="product_categories"),
+        Field("image_name"),
+        Field("image_data"),
     ),
     indexes=lambda: [
         HashIndex[ProductCategory](
@@ -191,6 +219,16 @@ class ProductCategoryStore(DeclaredStore[ProductCategory]):
         if current is not None and parent == current.id:
             raise Invalid("A category cannot be its own parent", field="parent_category_id")
         return values
+
+    def set_image(self, ident: int, file_name: str, data: bytes) -> ProductCategory:
+        with self.core.write():
+            self.table.fetch(ident)
+            return self.update(
+                ident, image_name=file_name, image_data=checked_image(file_name, data)
+            )
+
+    def clear_image(self, ident: int) -> ProductCategory:
+        return self.update(ident, image_name=None, image_data=None)
 
     def delete(self, ident: int) -> None:
         """A deleted category leaves its products (they lose the assignment) and its

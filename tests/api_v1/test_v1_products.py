@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from decimal import Decimal
 
 from keapsim.simulator import Simulator
@@ -98,3 +100,28 @@ def test_subscription_plans(api: V1, tenant: Tenant) -> None:
     api.post(path, 201, json={"cycle_type": "YEAR", "plan_price": 100})
     api.delete(f"/products/{product['id']}")
     assert len(tenant.subscription_plans) == 0
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_product_image(api: V1, tenant: Tenant) -> None:
+    product = widget(api)
+    path = f"/products/{product['id']}/image"
+    encoded = base64.b64encode(PNG).decode()
+    checksum = hashlib.sha256(PNG).hexdigest()
+    body = {"file_name": "widget.png", "file_data": encoded, "checksum": checksum}
+    response = api.raw("POST", path, json=body)
+    assert response.status_code == 201 and response.content == b""
+    stored = tenant.products.get(product["id"])
+    assert base64.b64decode(stored.image_data or "") == PNG and stored.image_legacy is True
+    api.error("POST", path, 400, json={**body, "checksum": "0" * 64})
+    api.error("POST", path, 400, json={**body, "file_name": "widget.gif"})
+    api.error("POST", path, 400, json={**body, "file_name": "widget.exe"})
+    api.error("POST", path, 400, json={**body, "file_data": "not base64!"})
+    too_big = base64.b64encode(PNG + b"\x00" * (3 * 1024 * 1024)).decode()
+    api.error("POST", path, 400, json={"file_name": "big.png", "file_data": too_big})
+    api.error("POST", "/products/999/image", 404, json=body)
+    assert base64.b64decode(tenant.products.get(product["id"]).image_data or "") == PNG
+    api.delete(path)
+    assert tenant.products.get(product["id"]).image_data is None

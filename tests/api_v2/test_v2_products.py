@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from typing import Any
@@ -232,3 +233,34 @@ def test_subscription_plans(api: V2, tenant: Tenant) -> None:
     api.error("GET", "/products/-/subscriptions", 400, params={"filter": "cycle_type==HOURLY"})
     api.delete(f"{path}/{monthly['id']}")
     assert [p.id for p in tenant.subscription_plans.values()] == [int(weekly["id"])]
+
+
+GIF = b"GIF89a" + b"\x00" * 16
+
+
+def test_product_and_category_images(api: V2, tenant: Tenant) -> None:
+    created = product(api)
+    images = f"/products/{created['id']}/images"
+    response = api.raw("POST", images, files={"file": ("w.gif", GIF, "image/gif")})
+    assert response.status_code == 201 and response.content == b""
+    assert api.get(f"/products/{created['id']}")["has_legacy_image"] is False
+    api.error("GET", f"{images}/legacyImageData", 404)
+    replaced = api.raw(
+        "POST", images, params={"legacy": "true"}, files={"file": ("w.gif", GIF, "image/gif")}
+    )
+    assert replaced.status_code == 201
+    assert api.get(f"/products/{created['id']}")["has_legacy_image"] is True
+    data = api.get(f"{images}/legacyImageData")
+    assert base64.b64decode(data) == GIF
+    api.error("POST", images, 400, files={"file": ("w.png", GIF, "image/png")})
+    api.error("POST", images, 400, data={"nothing": "here"})
+    api.delete(images)
+    assert tenant.products.get(int(created["id"])).image_data is None
+    category = api.post("/productCategories", 201, json={"name": "Fruit"})
+    category_images = f"/productCategories/{category['id']}/images"
+    uploaded = api.raw("POST", category_images, files={"file": ("c.gif", GIF, "image/gif")})
+    assert uploaded.status_code == 201
+    assert tenant.product_categories.get(int(category["id"])).image_name == "c.gif"
+    api.error("POST", category_images, 400, files={"file": ("c.txt", b"hello", "text/plain")})
+    api.delete(category_images)
+    assert tenant.product_categories.get(int(category["id"])).image_data is None

@@ -10,6 +10,8 @@ through a float).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,6 +158,38 @@ def update_product_v1(ident: str) -> Response:
 def delete_product_v1(ident: str) -> Response:
     tenant().products.delete(path_id(ident, KIND))
     return no_content()
+
+
+# -- image ---------------------------------------------------------------------------------
+@blueprint.post("/products/<ident>/image")
+def create_product_image_v1(ident: str) -> Response:
+    """``CreateProductImage``: base64 ``file_data``, ``file_name``, optional SHA-256
+    ``checksum``; 201 without a body. A v1 upload is the product's (legacy) image."""
+    number = path_id(ident, KIND)
+    body = json_body()
+    name, encoded = body.get("file_name"), body.get("file_data")
+    if not isinstance(name, str) or not name or not isinstance(encoded, str) or not encoded:
+        raise Invalid("file_name and file_data are required", field="file_data")
+    checksum = as_str(body.get("checksum"), "checksum")
+    tenant().products.set_image(
+        number, name, _base64(encoded), legacy=True, checksum=checksum or None
+    )
+    response = no_content()
+    response.status_code = 201
+    return response
+
+
+@blueprint.delete("/products/<ident>/image")
+def delete_product_image_v1(ident: str) -> Response:
+    tenant().products.clear_image(path_id(ident, KIND))
+    return no_content()
+
+
+def _base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadInput("file_data is not base64", field="file_data") from None
 
 
 # -- subscription plans ----------------------------------------------------------------------

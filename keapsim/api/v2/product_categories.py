@@ -15,6 +15,7 @@ from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint
 from .filters import EQ, Clause, id_set, ordered, parse_filter
+from .products import uploaded_file
 from .shapes import page_of, string_ids
 
 KIND = "ProductCategory"
@@ -60,3 +61,17 @@ def list_assigned_products_v2() -> Response:
     page, token = v2_window(ordered(pairs, orders, "product_category_id"))
     items = [assigned_v2(category, ids) for category, ids in page]
     return jsonify(page_of("assigned_product_categories", items, token))
+
+
+@blueprint.post("/productCategories/<category_id>/images")
+def create_category_image_v2(category_id: str) -> tuple[str, int]:
+    number = path_id(category_id, KIND)
+    name, data = uploaded_file()
+    tenant().product_categories.set_image(number, name, data)
+    return "", 201
+
+
+@blueprint.delete("/productCategories/<category_id>/images")
+def delete_category_image_v2(category_id: str) -> tuple[str, int]:
+    tenant().product_categories.clear_image(path_id(category_id, KIND))
+    return "", 204

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from ...clock import iso
-from ...store import Invalid
+from ...store import Invalid, NotFound
+from ...store.images import MAX_IMAGE_BYTES
 from ...store.products import CYCLES, Product, SubscriptionPlan
 from ...store.tenant import Tenant
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
@@ -116,7 +117,7 @@ def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
         "options": [],
         "subscription_plans": [plan_detail_v2(plan) for plan in plans],
         "inventory": _inventory(product, listed=listed),
-        "has_legacy_image": False,
+        "has_legacy_image": product.image_legacy and product.image_data is not None,
         "create_time": iso(product.create_time) if product.create_time else None,
         "update_time": iso(product.update_time) if product.update_time else None,
     }
@@ -378,3 +379,40 @@ def update_plan_v2(product_id: str, plan_id: str) -> Response:
 def delete_plan_v2(product_id: str, plan_id: str) -> tuple[str, int]:
     tenant().subscription_plans.delete(_plan(product_id, plan_id).id)
     return "", 204
+
+
+# -- images ----------------------------------------------------------------------------------
+def uploaded_file() -> tuple[str, bytes]:
+    """The multipart ``file`` part (name and bytes), or a 400."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("file is required", field="file")
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    return upload.filename or "", data
+
+
+@blueprint.post("/products/<ident>/images")
+def create_product_image_v2(ident: str) -> tuple[str, int]:
+    """ "Only one image is allowed. If an image already exists, it will be replaced";
+    ``legacy=true`` also makes it the legacy cart's image (``has_legacy_image``)."""
+    number = path_id(ident, KIND)
+    legacy = as_bool(request.args.get("legacy", "false"), "legacy")
+    name, data = uploaded_file()
+    tenant().products.set_image(number, name, data, legacy=legacy)
+    return "", 201
+
+
+@blueprint.delete("/products/<ident>/images")
+def delete_product_image_v2(ident: str) -> tuple[str, int]:
+    tenant().products.clear_image(path_id(ident, KIND))
+    return "", 204
+
+
+@blueprint.get("/products/<ident>/images/legacyImageData")
+def legacy_image_data_v2(ident: str) -> Response:
+    """The legacy image's bytes as a base64 JSON string ("format: byte"); a product without
+    a legacy image is a 404 (keapsim's choice: the document gives no body for that case)."""
+    product = tenant().products.get(path_id(ident, KIND))
+    if product.image_data is None or not product.image_legacy:
+        raise NotFound("Product image", product.id, "This product has no legacy image")
+    return jsonify(product.image_data)
