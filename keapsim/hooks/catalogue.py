@@ -84,6 +84,8 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "opportunityStage",  # pipeline stages; a move raises Keap's opportunity.stage_move
         "opportunityStageMove",  # the stage-move history record of a move
         "productCategory",  # product categories (Keap has product.* only)
+        "productInterest",  # interest bundles and their interests
+        "productInterestBundle",
         "subscriptionPlan",  # a product's plans (subscription.* is customers' subscriptions)
         "referral",
         "report",

@@ -32,7 +32,13 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
-from .products import ProductCategoryStore, ProductStore, SubscriptionPlanStore
+from .products import (
+    ProductCategoryStore,
+    ProductInterestBundleStore,
+    ProductInterestStore,
+    ProductStore,
+    SubscriptionPlanStore,
+)
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
@@ -71,6 +77,8 @@ class Tenant:
     product_categories: ProductCategoryStore
     products: ProductStore
     subscription_plans: SubscriptionPlanStore
+    product_interest_bundles: ProductInterestBundleStore
+    product_interests: ProductInterestStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

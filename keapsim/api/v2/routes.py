@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     notes,
     opportunities,
     product_categories,
+    product_interests,
     products,
     reporting,
     tags,
