@@ -86,6 +86,7 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "productCategory",  # product categories (Keap has product.* only)
         "productInterest",  # interest bundles and their interests
         "productInterestBundle",
+        "productOption",  # a product's options and their list items
         "subscriptionPlan",  # a product's plans (subscription.* is customers' subscriptions)
         "referral",
         "report",

@@ -36,6 +36,7 @@ from .products import (
     ProductCategoryStore,
     ProductInterestBundleStore,
     ProductInterestStore,
+    ProductOptionStore,
     ProductStore,
     SubscriptionPlanStore,
 )
@@ -77,6 +78,7 @@ class Tenant:
     product_categories: ProductCategoryStore
     products: ProductStore
     subscription_plans: SubscriptionPlanStore
+    product_options: ProductOptionStore
     product_interest_bundles: ProductInterestBundleStore
     product_interests: ProductInterestStore
 

@@ -19,7 +19,7 @@ from flask import Response, jsonify, request
 from ...clock import iso
 from ...store import Invalid, NotFound
 from ...store.images import MAX_IMAGE_BYTES
-from ...store.products import CYCLES, Product, SubscriptionPlan
+from ...store.products import CYCLES, Product, ProductOption, SubscriptionPlan
 from ...store.tenant import Tenant
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
 from ..crud import as_decimal
@@ -98,9 +98,9 @@ ORDERS: dict[str, Callable[[Product], Any]] = {
 
 # -- shapes ----------------------------------------------------------------------------------
 def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
-    """``RestV2Product_Detail`` (``listed``: ``RestV2Product_List``). Options are not served
-    yet: always an empty list."""
+    """``RestV2Product_Detail`` (``listed``: ``RestV2Product_List``)."""
     plans = tenant().subscription_plans.of_product(product.id)
+    options = tenant().product_options.of_product(product.id)
     body: dict[str, Any] = {
         "id": str(product.id),
         "name": product.name,
@@ -114,7 +114,7 @@ def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
         **{flag: getattr(product, flag) for flag in FLAGS if flag != "out_of_stock_enabled"},
         "weight": None if product.weight is None else float(product.weight),
         "categories": [str(c) for c in product.category_ids],
-        "options": [],
+        "options": [product_option_v2(option) for option in options],
         "subscription_plans": [plan_detail_v2(plan) for plan in plans],
         "inventory": _inventory(product, listed=listed),
         "has_legacy_image": product.image_legacy and product.image_data is not None,
@@ -122,6 +122,46 @@ def product_v2(product: Product, *, listed: bool = False) -> dict[str, Any]:
         "update_time": iso(product.update_time) if product.update_time else None,
     }
     return compact(body)
+
+
+# ProductOptions_Detail names the character rules of ProductOption's TextOption differently.
+CHARACTER_RULES = {"LETTER": "LETTER", "DIGIT": "NUMBER", "BOTH": "BOTH"}
+
+
+def product_option_v2(option: ProductOption) -> dict[str, Any]:
+    """``ProductOptions_Detail``: a LIST option is FIXED (its items), a TEXT one VARIABLE."""
+    if option.option_type == "LIST":
+        items = sorted(option.list_items, key=lambda i: (i.display_order, i.id))
+        fixed = [
+            compact(
+                {"value": i.label, "code": i.code, "price_adjustment": float(i.price_adjustment)}
+            )
+            for i in items
+        ]
+        return compact(
+            {
+                "name": option.option_label,
+                "type": "FIXED",
+                "required": option.required,
+                "fixed_options": fixed,
+            }
+        )
+    rules = option.text_rules
+    setting = None
+    if rules is not None:
+        setting = compact(
+            {
+                "contains": CHARACTER_RULES.get(rules.only_contains or ""),
+                "min_chars": rules.minimum_characters,
+                "max_chars": rules.maximum_characters,
+                "contain_spaces": rules.allow_spaces,
+                "start_with": CHARACTER_RULES.get(rules.only_starts_with or ""),
+                "end_with": CHARACTER_RULES.get(rules.only_ends_with or ""),
+                "validation_msg": rules.error_message,
+            }
+        )
+    body = {"name": option.option_label, "type": "VARIABLE", "required": option.required}
+    return compact({**body, "variable_setting": setting})
 
 
 def plan_detail_v2(plan: SubscriptionPlan) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     opportunities,
     product_categories,
     product_interests,
+    product_options,
     products,
     reporting,
     tags,
