@@ -570,7 +570,9 @@ def _check_rules(rules: TextRules) -> None:
             raise Invalid(f"{name} must be at least 0", field=name)
     low, high = rules.minimum_characters, rules.maximum_characters
     if low is not None and high is not None and high < low:
-        raise Invalid("maximum_characters must not be below minimum_characters", field=name)
+        raise Invalid(
+            "maximum_characters must not be below minimum_characters", field="maximum_characters"
+        )
     for name in ("only_starts_with", "only_ends_with", "only_contains"):
         value = getattr(rules, name)
         if value is not None and value not in CHARACTER_RULES:
