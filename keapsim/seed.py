@@ -134,6 +134,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     sales = seed_sales(tenant, fake, rng, tag_ids, [u.id for u in users])
     marketing = seed_marketing(tenant, campaigns)
     activity = seed_activity(tenant, fake, rng, [u.id for u in users])
+    catalogue = seed_catalogue(tenant)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -144,6 +145,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **sales,
         **marketing,
         **activity,
+        **catalogue,
     }
 
 
@@ -360,3 +362,53 @@ def seed_marketing(tenant: Tenant, campaigns: list[Campaign]) -> dict[str, int]:
         "wordpress_options": len(WORDPRESS_OPTIONS),
         "lead_source_categories": len(LEAD_SOURCE_CATEGORIES),
     }
+
+
+# A small catalogue: (category, [(name, sku, price, monthly plan price or None)]).
+CATALOGUE: dict[str, list[tuple[str, str, str, str | None]]] = {
+    "Courses": [
+        ("Starter Course", "COURSE-1", "49.00", None),
+        ("Pro Course", "COURSE-2", "199.00", None),
+    ],
+    "Memberships": [("Gold Membership", "MEMBER-GOLD", "0.00", "29.99")],
+    "Merchandise": [("Branded Mug", "MUG-1", "12.50", None)],
+}
+
+
+def seed_catalogue(tenant: Tenant) -> dict[str, int]:
+    """Product categories with their products, a monthly plan on the membership, a size option
+    on the mug, stock for the mug, and one interest bundle of everything."""
+    bundle = tenant.product_interest_bundles.create(name="Everything", description="All offers")
+    products = 0
+    for category_name, items in CATALOGUE.items():
+        category = tenant.product_categories.create(name=category_name)
+        ids = []
+        for name, sku, price, plan_price in items:
+            product = tenant.products.create(
+                name=name, sku=sku, price=Decimal(price), short_description=name
+            )
+            ids.append(product.id)
+            if plan_price is not None:
+                plan = tenant.subscription_plans.create(
+                    product_id=product.id, cycle="MONTHLY", plan_price=Decimal(plan_price)
+                )
+                tenant.product_interests.create(
+                    bundle_id=bundle.id,
+                    type="SUBSCRIPTION_PLAN",
+                    entity_id=plan.id,
+                    price=plan.plan_price,
+                )
+            else:
+                tenant.product_interests.create(
+                    bundle_id=bundle.id, type="PRODUCT", entity_id=product.id, price=product.price
+                )
+        tenant.products.assign_categories(category.id, ids)
+        products += len(ids)
+    mug = next(p for p in tenant.products.values() if p.sku == "MUG-1")
+    tenant.products.adjust_inventory(mug.id, "INCREASE", 100)
+    options = tenant.product_options
+    sizes = tuple(
+        options.new_item(label, code=code) for label, code in (("Small", "S"), ("Large", "L"))
+    )
+    options.create(product_id=mug.id, option_type="LIST", option_label="Size", list_items=sizes)
+    return {"products": products, "product_categories": len(CATALOGUE)}

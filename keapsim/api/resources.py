@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..store.contact_links import CONTACT_LINK_TYPE
 from ..store.lead_sources import LEAD_SOURCE_CATEGORY
+from ..store.products import PRODUCT_CATEGORY
 from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
 from ..store.user_groups import USER_GROUP
@@ -95,6 +96,24 @@ USER_GROUPS = ApiResource(
     v2=Routes("/userGroups", "user_groups", frozenset({"list", "get"})),
 )
 
+# Product categories: v2 only (ProductCategory, Create/UpdateProductCategoryRequest). The
+# list filters ``name`` (wildcards) and ``product_category_id`` (comparisons); order_by id only.
+# The filter ``product_id`` (categories a product is in) is served by
+# ``keapsim/api/v2/product_categories.py``'s assignment routes, not here: keapsim's list
+# refuses it as an unknown filter field.
+PRODUCT_CATEGORIES = ApiResource(
+    store="product_categories",
+    spec=PRODUCT_CATEGORY,
+    fields=(
+        WireField("id", v1=None, writable=False),
+        WireField("name", v1=None, filters=EQ),
+        WireField("display_order_index", v1=None),
+        WireField("parent_category_id", v1=None),
+    ),
+    v2=Routes("/productCategories", "product_categories"),
+    filters=(ListKey("product_category_id", "id", ALL_COMPARE),),
+)
+
 DECLARED: tuple[ApiResource, ...] = (
     TAG_CATEGORIES,
     OPPORTUNITY_STAGES,
@@ -104,4 +123,5 @@ DECLARED: tuple[ApiResource, ...] = (
     APPOINTMENTS,
     CONTACT_LINK_TYPES,
     USER_GROUPS,
+    PRODUCT_CATEGORIES,
 )

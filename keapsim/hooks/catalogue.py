@@ -92,6 +92,11 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "leadsourceRecurringExpense",
         "opportunityStage",  # pipeline stages; a move raises Keap's opportunity.stage_move
         "opportunityStageMove",  # the stage-move history record of a move
+        "productCategory",  # product categories (Keap has product.* only)
+        "productInterest",  # interest bundles and their interests
+        "productInterestBundle",
+        "productOption",  # a product's options and their list items
+        "subscriptionPlan",  # a product's plans (subscription.* is customers' subscriptions)
         "referral",
         "report",
         "userGroup",

@@ -106,6 +106,8 @@ def _decoder(hint: Any) -> Decoder:
         return _record_decoder(cast(type, hint))
     if origin is list:
         return partial(_list, _decoder(args[0]) if args else _identity)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]
+        return partial(_tuple, _decoder(args[0]))
     if origin is dict:
         key_hint, value_hint = args or (str, Any)
         return partial(_dict, int if key_hint is int else str, _decoder(value_hint))
@@ -169,6 +171,10 @@ def _list(item: Decoder, raw: Any) -> list[Any]:
     if not isinstance(raw, list):
         raise ValueError(f"expected a list, got {type(raw).__name__}")
     return [item(v) for v in raw]
+
+
+def _tuple(item: Decoder, raw: Any) -> tuple[Any, ...]:
+    return tuple(_list(item, raw))
 
 
 def _dict(key: type, value: Decoder, raw: Any) -> dict[Any, Any]:

@@ -37,6 +37,14 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
+from .products import (
+    ProductCategoryStore,
+    ProductInterestBundleStore,
+    ProductInterestStore,
+    ProductOptionStore,
+    ProductStore,
+    SubscriptionPlanStore,
+)
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
@@ -86,6 +94,12 @@ class Tenant:
     contact_links: ContactLinkStore
     credit_cards: CreditCardStore
     user_groups: UserGroupStore
+    product_categories: ProductCategoryStore
+    products: ProductStore
+    subscription_plans: SubscriptionPlanStore
+    product_options: ProductOptionStore
+    product_interest_bundles: ProductInterestBundleStore
+    product_interests: ProductInterestStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     hooks,
     notes,
     opportunities,
+    products,
     tags,
     tasks,
     users,
