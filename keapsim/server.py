@@ -7,10 +7,15 @@ choice): pure Python, production-grade, a thread pool, no fork.
 
 from __future__ import annotations
 
+import socket
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+from waitress.channel import ClientDisconnected
 from waitress.server import create_server
+
+from .gateway.faults import DroppedConnection
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -30,7 +35,7 @@ class SimulatorServer:
     ) -> None:
         self.simulator = sim
         self._server = create_server(
-            sim.wsgi_app,
+            close_dropped_connections(sim.wsgi_app),
             host=host,
             port=port,
             threads=threads,
@@ -80,3 +85,35 @@ class SimulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def close_dropped_connections(app: WSGIApp) -> WSGIApp:
+    """Turn a ``drop`` fault into a closed socket, once the whole request has unwound.
+
+    The fault stage only raises; the journal records the drop on the way out; then this closes
+    the socket. In the other order a client could see the drop, retry, and read the journal
+    before the dropped request's entry was written.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except DroppedConnection:
+            # Under waitress the environ holds the channel's ``check_client_disconnected``
+            # method, and its channel owns the socket. Shutting the socket down makes the client
+            # read EOF before any byte; waitress's own ``ClientDisconnected`` stops it from
+            # writing its 500 page (it logs one info line and closes the channel).
+            check = environ.get("waitress.client_disconnected")
+            sock = getattr(getattr(check, "__self__", None), "socket", None)
+            if sock is None:
+                raise
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise ClientDisconnected from None
+
+    return serve
