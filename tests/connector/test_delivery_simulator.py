@@ -234,6 +234,20 @@ def test_shipping_address_type(version, connect, api):
     assert address["field"] == "SHIPPING" and address["locality"] == "Phoenix"
 
 
+@BOTH
+def test_a_us_virgin_islands_lead_is_accepted(version, connect, api):
+    """Regression: v1 sent the connector's name for VI ("U.S. Virgin Islands"), which keapsim's
+    region table did not know, and the lead failed with 400 "Region is invalid"."""
+    lead = {**GUIDE_LEAD, "state": "VI", "city": "Charlotte Amalie", "postal_code": "00802"}
+    result = connect(version).deliver(lead)
+    assert result.outcome == "success", result
+    (address,) = fetch(api, version, result.contact_id)["addresses"]
+    if version == "v2":
+        assert address["region_code"] == "US-VI"
+    else:
+        assert address["region"] == "Virgin Islands"
+
+
 def test_lead_source_by_id(sim, seed, connect, api):
     result = connect("v2", contact={"lead_source": seed.lead_source}).deliver(GUIDE_LEAD)
     assert fetch(api, "v2", result.contact_id)["leadsource_id"] == str(seed.lead_source)
