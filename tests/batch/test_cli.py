@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.lead_files import lead, write_csv
 
 from connector import cli
 from connector.batch import load_results
 from connector.report import DeliveryLog
 
-from .conftest import lead, write_csv
 from .fakes import FakeConnector
 
 

@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.lead_files import HEADER, lead, write_csv
 
 from connector.batch import BatchOptions, BatchRunner, load_results, read_leads
 from connector.batch.ledger import LeadResult, ResultsLedger
 from connector.report import DeliveryLog
 
-from .conftest import HEADER, lead, write_csv
 from .fakes import FakeConnector
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GUIDE_LEAD
+from support.connector_flows import GUIDE_LEAD
 
 V2_FIELDS = (
     "addresses,birth_date,custom_fields,email_addresses,given_name,family_name,job_title,"

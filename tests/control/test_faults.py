@@ -9,14 +9,13 @@ import time
 import httpx
 import pytest
 from pydantic import ValidationError
+from support.contacts import new_contact
 
 from keapsim.gateway.faults import CANNED, DroppedConnection
 from keapsim.gateway.journal import JournalEntry
 from keapsim.gateway.responses import EXPIRED_TOKEN, INVALID_TOKEN, THROTTLED
 from keapsim.server import SimulatorServer
 from keapsim.simulator import Simulator
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 

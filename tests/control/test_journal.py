@@ -9,11 +9,10 @@ import httpx
 import pytest
 import vcr
 import yaml
+from support.contacts import new_contact
 
 from keapsim.gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, mask
 from keapsim.simulator import Simulator
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 

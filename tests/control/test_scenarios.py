@@ -9,14 +9,13 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.contacts import new_contact
 from support.serve_process import serve_process
 
 from keapsim.gateway.responses import EXPIRED_TOKEN, THROTTLED
 from keapsim.scenarios import ScenarioError, apply_scenario, library, load_scenario
 from keapsim.scenarios.cli import scenario_group
 from keapsim.simulator import Simulator, TenantCredentials
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 
