@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
 from .gateway.faults import DroppedConnection
 
@@ -75,10 +76,18 @@ class SimulatorServer:
     def stop(self) -> None:
         self._stopping = True
         self._server.task_dispatcher.shutdown()
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._thread is None:
+            self._server.close()
+            return
+        # Close the listening socket and every open connection from inside the select loop,
+        # woken through waitress's trigger, so that the loop ends at once: closed from this
+        # thread, the loop would sit out its 1-second poll timeout before noticing.
+        self._server.trigger.pull_trigger(self._close_all)
+        self._thread.join(timeout=5)
+        self._thread = None
+
+    def _close_all(self) -> None:
+        close_all(self._server._map, ignore_all=True)
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

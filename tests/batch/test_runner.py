@@ -92,6 +92,7 @@ def test_dead_letter_in_jsonl_keeps_the_original_lines(tmp_path: Path, fake: Fak
     assert (tmp_path / "dead.jsonl").read_text() == '{"email": "error@example.com", "x": [1, 2]}\n'
 
 
+@pytest.mark.slow
 def test_concurrency_is_bounded_by_workers(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.02)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(40)])
@@ -100,6 +101,7 @@ def test_concurrency_is_bounded_by_workers(tmp_path: Path) -> None:
     assert fake.max_active == 3
 
 
+@pytest.mark.slow
 def test_max_rate_paces_lead_starts(tmp_path: Path, fake: FakeConnector) -> None:
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(11)])
     t0 = time.monotonic()
@@ -125,6 +127,7 @@ def test_stop_on_error_records_the_rest_as_not_delivered(tmp_path: Path) -> None
     assert sum(fake.calls.values()) == 5
 
 
+@pytest.mark.slow
 def test_interrupt_then_resume_delivers_each_lead_once(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.01)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(60)])
@@ -262,6 +265,7 @@ def test_delivery_log_gets_one_row_per_delivery(tmp_path: Path, fake: FakeConnec
     assert all(e.source == str(path) for e in entries)
 
 
+@pytest.mark.slow
 def test_signal_style_stop_from_another_thread(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.05)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(200)])
@@ -306,6 +310,7 @@ def test_results_are_fsynced_as_they_finish(tmp_path: Path, workers: int) -> Non
     assert seen == list(range(1, 11))
 
 
+@pytest.mark.slow
 def test_leads_with_the_same_email_are_never_in_flight_together(tmp_path: Path) -> None:
     order: list[str] = []
     active: Counter[str] = Counter()

@@ -29,6 +29,8 @@ from keapsim import Simulator  # noqa: E402
 from keapsim.config import Limits, TenantSettings, Window  # noqa: E402
 from keapsim.server import SimulatorServer  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every test runs pytest as a process against a served simulator
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Every scenario of these modules shares one tenant and one key here (as with a real
 #: sandbox), so Keap's 10/s key limit would throttle back-to-back tests; the quota headers
@@ -39,6 +41,7 @@ GENEROUS = TenantSettings(
         oauth_app=Window(per_minute=100_000, per_day=1_000_000),
     )
 )
+
 MODULES = ["contracts/test_contacts.py", "contracts/test_oauth.py"]
 READONLY_PASSING = {
     "test_unknown_contact_id",

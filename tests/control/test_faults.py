@@ -103,6 +103,7 @@ def test_a_status_can_override_a_canned_body(sim: Simulator, client: httpx.Clien
     assert (response.status_code, response.json()) == (403, THROTTLED)
 
 
+@pytest.mark.slow
 def test_fixed_latency_then_pass_through(sim: Simulator, client: httpx.Client) -> None:
     sim.faults.add(path=CONTACTS, effect="delay", latency=0.15)
     started = time.perf_counter()
@@ -112,6 +113,7 @@ def test_fixed_latency_then_pass_through(sim: Simulator, client: httpx.Client) -
     assert sim.journal.last().fault is not None
 
 
+@pytest.mark.slow
 def test_random_latency_stays_within_bounds_and_can_precede_a_status(
     sim: Simulator, client: httpx.Client
 ) -> None:
@@ -137,6 +139,7 @@ def test_a_dropped_connection_in_process_is_an_httpx_transport_error(
     assert entry.status is None and entry.error and entry.fault
 
 
+@pytest.mark.slow
 def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:  # noqa: ANN001
     sim = server.simulator
     sim.faults.add(method="GET", path=CONTACTS, effect="drop", times=1)
@@ -179,6 +182,7 @@ def test_a_dropped_request_is_journaled_before_its_socket_closes(
     assert sim.journal.last().error
 
 
+@pytest.mark.slow
 def test_a_lost_response_over_waitress_still_creates(server) -> None:  # noqa: ANN001
     sim = server.simulator
     sim.faults.add(method="POST", path=CONTACTS, effect="drop", apply_then_fail=True, times=1)

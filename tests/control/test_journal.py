@@ -270,6 +270,7 @@ def test_reset_clears_the_journal_and_faults(sim: Simulator, client: httpx.Clien
     assert len(sim.journal) == 0 and sim.faults.list() == []
 
 
+@pytest.mark.slow
 def test_concurrent_requests_over_waitress_are_each_journaled_once(server) -> None:  # noqa: ANN001
     from concurrent.futures import ThreadPoolExecutor
 

@@ -267,6 +267,7 @@ def test_cli_lists_the_library() -> None:
     assert {s["name"] for s in json.loads(result.output)} == set(library())
 
 
+@pytest.mark.slow
 def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
     runner = CliRunner()
     result = runner.invoke(
@@ -281,6 +282,7 @@ def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
         assert http.post("/v1/contacts", json=new_contact()).status_code == 409
 
 
+@pytest.mark.slow
 def test_serve_loads_a_scenario_before_serving() -> None:
     with serve_process("--scenario", "guide_duplicate_email_409") as info:
         headers = {"X-Keap-API-Key": info["api_key"]}
@@ -290,6 +292,7 @@ def test_serve_loads_a_scenario_before_serving() -> None:
             assert duplicate.json()["message"] == "A contact with this email address already exists"
 
 
+@pytest.mark.slow
 def test_cli_reports_invalid_files_and_unreachable_servers(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nfaults:\n  - effect: explode\n")
