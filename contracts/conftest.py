@@ -68,6 +68,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract_readonly: scenario does not write to the tenant")
     config.addinivalue_line("markers", "real: talks to the real Keap API (needs credentials)")
+    config.addinivalue_line(
+        "markers", "scenario: a contract scenario (uses the `keap` fixture; follows --target)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The other tests under contracts/ run against the in-process simulator whatever the
+    # target, so `pytest contracts --target replay -m scenario` replays the cassettes alone.
+    for item in items:
+        if "keap" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.scenario)
 
 
 #: The ``user_properties`` entry under which a test keeps the known simulator bugs it hit.

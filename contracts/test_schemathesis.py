@@ -40,6 +40,10 @@ from contracts.openapi_docs import (  # noqa: E402
     validates_error_bodies,
 )
 
+# Property-based runs of a few seconds each: outside the inner loop (`pytest -m "not slow"`).
+# One xdist worker runs the module, so the module-scoped schemas are built once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schemathesis")]
+
 MAX_EXAMPLES = 6
 STATEFUL_STEPS = 25
 API_KEY = "schemathesis-api-key"

@@ -336,6 +336,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("recorded-cassettes")
 def test_recording_against_loopback_replays_offline(recorded: Path) -> None:
     files = find_cassettes(recorded)
     assert len(files) >= 15
@@ -354,6 +355,7 @@ def test_recording_against_loopback_replays_offline(recorded: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("recorded-cassettes")
 def test_recorded_cassettes_verify_green_against_the_simulator(recorded: Path) -> None:
     report = verify_directory(recorded, _sim_factory(), target_name="sim")
     assert not report.failing, "\n".join(report.lines())
