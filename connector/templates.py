@@ -86,7 +86,7 @@ def is_template(text: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _compile(source: str):  # noqa: ANN202 - jinja2.Template
+def _compile(source: str):
     return _ENV.from_string(source)
 
 
@@ -112,6 +112,6 @@ def render(source: str, lead: Mapping[str, Any], *, name: str = "template") -> s
     except TemplateError as exc:
         # Jinja messages describe the template ("'int' object has no attribute 'x'"), not values.
         raise TemplateRenderError(f"{name}: {type(exc).__name__}: {exc.message}") from None
-    except Exception as exc:  # noqa: BLE001 - any failure inside a user template
+    except Exception as exc:  # any failure inside a user template
         # Python errors (ValueError: invalid literal ... 'value') may quote lead data: type only.
         raise TemplateRenderError(f"{name}: {type(exc).__name__} while rendering") from None

@@ -217,7 +217,7 @@ def _step_summary(step: Any) -> Any:
         if callable(fn):
             try:
                 return fn()
-            except Exception:  # noqa: BLE001 - details are best effort
+            except Exception:  # details are best effort
                 break
     if hasattr(step, "__dict__"):
         return {k: _text(v) for k, v in vars(step).items() if not k.startswith("_")}
@@ -294,7 +294,7 @@ class BatchRunner:
                 value = self.deliver_in_doubt(dict(record.lead or {}), started)
             else:
                 value = self.deliver(dict(record.lead or {}))
-        except Exception as exc:  # noqa: BLE001 - a crash in one lead must not end the batch
+        except Exception as exc:  # a crash in one lead must not end the batch
             wall = time.monotonic() - t0
             return LeadResult(
                 line=record.line,

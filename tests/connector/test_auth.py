@@ -168,7 +168,7 @@ def test_concurrent_401s_cause_a_single_refresh(setup):
     def call():
         try:
             client.test_connection()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=call) for _ in range(8)]

@@ -87,7 +87,7 @@ def _run_real(env: dict[str, str], tmp_path: Path, select: str = "") -> dict[str
     return outcomes
 
 
-def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     before = len(server.simulator.tenant(tenant.tenant_id).iter_contacts())
     outcomes = _run_real(_env(server, KEAP_API_KEY=tenant.api_key), tmp_path)
@@ -100,7 +100,7 @@ def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: 
     assert len(server.simulator.tenant(tenant.tenant_id).iter_contacts()) == before
 
 
-def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     outcomes = _run_real(
         _env(server, KEAP_API_KEY=tenant.api_key, KEAP_SANDBOX="1"),
@@ -111,7 +111,7 @@ def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> Non
         assert outcomes[name] == "passed", outcomes
 
 
-def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     env = _env(
         server,
@@ -127,7 +127,7 @@ def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) ->
 
 
 def test_verify_real_skips_writing_cassettes_without_opt_in(
-    sandbox,  # noqa: ANN001
+    sandbox,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:

@@ -75,7 +75,7 @@ def _record_contact_scenario(tmp: Path) -> Path:
 
 
 def _sim_factory(patch: Callable[[Simulator], None] | None = None) -> Callable:
-    def factory():  # noqa: ANN202
+    def factory():
         sim = Simulator()
         if patch:
             patch(sim)

@@ -140,7 +140,7 @@ def test_a_dropped_connection_in_process_is_an_httpx_transport_error(
 
 
 @pytest.mark.slow
-def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:  # noqa: ANN001
+def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:
     sim = server.simulator
     sim.faults.add(method="GET", path=CONTACTS, effect="drop", times=1)
     headers = {"X-Keap-API-Key": sim.default_tenant.api_key}
@@ -183,7 +183,7 @@ def test_a_dropped_request_is_journaled_before_its_socket_closes(
 
 
 @pytest.mark.slow
-def test_a_lost_response_over_waitress_still_creates(server) -> None:  # noqa: ANN001
+def test_a_lost_response_over_waitress_still_creates(server) -> None:
     sim = server.simulator
     sim.faults.add(method="POST", path=CONTACTS, effect="drop", apply_then_fail=True, times=1)
     headers = {"X-Keap-API-Key": sim.default_tenant.api_key}

@@ -268,7 +268,7 @@ def test_cli_lists_the_library() -> None:
 
 
 @pytest.mark.slow
-def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
+def test_cli_applies_to_a_running_server(server) -> None:
     runner = CliRunner()
     result = runner.invoke(
         scenario_group, ["apply", "guide_duplicate_email_409", "--url", server.url]

@@ -60,10 +60,10 @@ def test_a_save_failing_mid_write_keeps_the_previous_file(
     class HalfWriter:
         """Writes half of what it is given, then fails as a full disk would."""
 
-        def __init__(self, handle):  # noqa: ANN001
+        def __init__(self, handle):
             self.handle = handle
 
-        def __enter__(self):  # noqa: ANN204
+        def __enter__(self):
             return self
 
         def __exit__(self, *exc: object) -> None:
