@@ -313,8 +313,13 @@ class BatchRunner:
         now = time.monotonic()
         if self._next_start > now:
             # Sleep in small steps so that a stop request is honoured promptly.
-            while not self._stop.is_set() and time.monotonic() < self._next_start:
-                time.sleep(min(0.05, self._next_start - time.monotonic()))
+            # (The clock is read once per step: read twice, the start time could pass between
+            # the check and the sleep, and time.sleep refuses a negative length.)
+            while not self._stop.is_set():
+                remaining = self._next_start - time.monotonic()
+                if remaining <= 0:
+                    break
+                time.sleep(min(0.05, remaining))
             now = time.monotonic()
         self._next_start = max(now, self._next_start) + 1.0 / rate
 

@@ -5,11 +5,13 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from support.lead_files import HEADER, lead, write_csv
 
 from connector.batch import BatchOptions, BatchRunner, load_results, read_leads
+from connector.batch import runner as runner_module
 from connector.batch.ledger import LeadResult, ResultsLedger
 from connector.report import DeliveryLog
 
@@ -107,6 +109,35 @@ def test_max_rate_paces_lead_starts(tmp_path: Path, fake: FakeConnector) -> None
     t0 = time.monotonic()
     run(tmp_path, fake, path, workers=4, max_rate=50.0)
     assert time.monotonic() - t0 >= 10 / 50 * 0.9
+
+
+def test_pacing_survives_the_start_time_passing_between_two_clock_reads(
+    tmp_path: Path, fake: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (seen on a loaded machine): the next start time passed between the pacing
+    loop's check and its sleep, and ``time.sleep`` refused the negative length."""
+    runner = BatchRunner(
+        fake.deliver,
+        read_leads(write_csv(tmp_path / "in.csv", [lead(0)])),
+        results_path=tmp_path / "out.results.jsonl",
+        dead_letter_path=tmp_path / "out.dead.csv",
+        options=BatchOptions(max_rate=10.0),
+    )
+    readings = iter([0.0, 0.99, 1.01, 1.02, 1.03])
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        slept.append(seconds)
+
+    monkeypatch.setattr(
+        runner_module, "time", SimpleNamespace(monotonic=lambda: next(readings), sleep=sleep)
+    )
+    runner._next_start = 1.0
+    runner._pace()
+    assert slept and all(s >= 0 for s in slept)
+    assert runner._next_start > 1.0
 
 
 def test_stop_on_error_records_the_rest_as_not_delivered(tmp_path: Path) -> None:
