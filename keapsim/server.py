@@ -76,15 +76,14 @@ class SimulatorServer:
     def stop(self) -> None:
         self._stopping = True
         self._server.task_dispatcher.shutdown()
-        if self._thread is None:
-            self._server.close()
-            return
-        # Close the listening socket and every open connection from inside the select loop,
-        # woken through waitress's trigger, so that the loop ends at once: closed from this
-        # thread, the loop would sit out its 1-second poll timeout before noticing.
-        self._server.trigger.pull_trigger(self._close_all)
-        self._thread.join(timeout=5)
-        self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            # Close the listening socket and every open connection from inside the select
+            # loop, woken through waitress's trigger, so that the loop ends at once: closed
+            # from this thread, the loop would sit out its 1-second poll timeout first.
+            self._server.trigger.pull_trigger(self._close_all)
+            thread.join(timeout=5)
+        self._close_all()  # whatever is still open (no loop running, or it did not answer)
 
     def _close_all(self) -> None:
         close_all(self._server._map, ignore_all=True)
