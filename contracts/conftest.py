@@ -105,7 +105,7 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.passed:
         hits: dict[str, str] = {}
         for name, value in item.user_properties:
-            if name == KNOWN_BUGS_PROPERTY:
+            if name == KNOWN_BUGS_PROPERTY and isinstance(value, dict):
                 hits.update(value)
                 value.clear()
         if hits:

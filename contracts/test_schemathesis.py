@@ -102,7 +102,7 @@ def v2_schema(conformance_sim: Any) -> Any:
 def _node_id_for_lazy_schemas(request: pytest.FixtureRequest) -> None:
     """schemathesis 4.32's ``from_fixture`` reads and rewrites ``request.node._nodeid`` (to name
     each operation's subtest), an attribute pytest 9 no longer has; it gets a plain copy."""
-    request.node._nodeid = request.node.nodeid
+    vars(request.node)["_nodeid"] = request.node.nodeid
 
 
 def _validate(case: Any, response: Any, version: str, hits: dict[str, str]) -> None:
