@@ -19,10 +19,10 @@ import time
 import httpx
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import KEY, contact_body, free_port, run, serve_command  # noqa: E402
+from loadgen import KEY, contact_body, free_port, run, serve_command
 
-from keapsim import Simulator  # noqa: E402
-from keapsim.seed import seed_tenant  # noqa: E402
+from keapsim import Simulator
+from keapsim.seed import seed_tenant
 
 
 def in_process(n: int) -> dict[str, float]:

@@ -48,7 +48,7 @@ def rss_mib() -> float:
     return 0.0
 
 
-def tiny_app(environ: dict, start_response) -> list[bytes]:  # noqa: ANN001
+def tiny_app(environ: dict, start_response) -> list[bytes]:
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
     )

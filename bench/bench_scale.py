@@ -26,16 +26,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import KEY, run  # noqa: E402
+from loadgen import KEY, run
 
-from keapsim import Simulator  # noqa: E402
-from keapsim.api.paging import encode_token  # noqa: E402
-from keapsim.server import SimulatorServer  # noqa: E402
-from keapsim.simulator import TenantCredentials  # noqa: E402
-from keapsim.snapshots.codec import from_json, to_json  # noqa: E402
-from keapsim.store import Tenant  # noqa: E402
-from keapsim.store.memory import apply_gc_policy, bulk_load  # noqa: E402
-from keapsim.store.models import EMPTY_DICT, EMPTY_LIST, Contact  # noqa: E402
+from keapsim import Simulator
+from keapsim.api.paging import encode_token
+from keapsim.server import SimulatorServer
+from keapsim.simulator import TenantCredentials
+from keapsim.snapshots.codec import from_json, to_json
+from keapsim.store import Tenant
+from keapsim.store.memory import apply_gc_policy, bulk_load
+from keapsim.store.models import EMPTY_DICT, EMPTY_LIST, Contact
 
 BASELINE = 1000
 MARKED = 10  # contacts whose email starts with the prefix the filter asks for

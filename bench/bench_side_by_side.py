@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import KEY, contact_body, free_port, run, serve_command  # noqa: E402
+from loadgen import KEY, contact_body, free_port, run, serve_command
 
 OPS = ("get", "post", "search")
 P99_TARGET_MS = 20.0

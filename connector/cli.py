@@ -88,7 +88,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 def _open_connector(config_path: str) -> Any:
     try:
         connector = load_connector(config_path)
-    except Exception as exc:  # noqa: BLE001 - config problems are shown, not traced
+    except Exception as exc:  # config problems are shown, not traced
         _fail(str(exc))
     for note in getattr(getattr(connector, "config", None), "load_notes", []):
         _console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)

@@ -210,7 +210,7 @@ class Connector:
             result = self._result(run, Outcome.FAILURE, _redact(exc.message, lead))
         except (KeapAuthFailed, KeapUnavailable) as exc:
             result = self._result(run, Outcome.ERROR, _redact(exc.message, lead))
-        except Exception as exc:  # noqa: BLE001 - a lead must always end with an outcome
+        except Exception as exc:  # a lead must always end with an outcome
             # The type only: an arbitrary exception message could quote the lead.
             result = self._result(run, Outcome.ERROR, f"unexpected {type(exc).__name__}")
         if result.outcome in (Outcome.FAILURE, Outcome.ERROR):

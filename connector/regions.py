@@ -12,6 +12,8 @@ from functools import cache
 
 # pycountry names US-VI "Virgin Islands, U.S."; leads and Keap write it this way.
 _US_NAME_OVERRIDES = {"VI": "U.S. Virgin Islands"}
+# Other names leads use for a renamed region (keapsim stores VI as "Virgin Islands").
+_US_ALSO_ACCEPTED = {"VI": ("Virgin Islands", "Virgin Islands, U.S.", "US Virgin Islands")}
 # The outlying islands have no postal addresses and were never accepted as a state.
 _US_LEFT_OUT = {"UM"}
 
@@ -39,7 +41,10 @@ def us_states() -> dict[str, str]:
 
 @cache
 def _us_codes_by_name() -> dict[str, str]:
-    return {name.lower(): code for code, name in us_states().items()}
+    codes = {name.lower(): code for code, name in us_states().items()}
+    for code, names in _US_ALSO_ACCEPTED.items():
+        codes.update((name.lower(), code) for name in names)
+    return codes
 
 
 def us_state_name(code: str) -> str:

@@ -286,7 +286,7 @@ class _LoudSandbox(SandboxedEnvironment):
         _predict_binop(operator_, left, right)
         return _check_size(super().call_binop(context, operator_, left, right))
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _tick()
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
@@ -383,7 +383,7 @@ def _rewrite_concat(tree: nodes.Template) -> nodes.Template:
     from jinja2.visitor import NodeTransformer
 
     class ConcatToFilter(NodeTransformer):
-        def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802 - visitor API
+        def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
             self.generic_visit(node)
             return nodes.Filter(nodes.List(node.nodes), "_concat", [], [], None, None)
 
@@ -468,7 +468,7 @@ def is_template(text: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _compile(source: str):  # noqa: ANN202 - jinja2.Template
+def _compile(source: str):  # a jinja2.Template
     translated, _ = translate(source)
     tree = _rewrite_concat(_harden(_ENV.parse(translated)))
     return _ENV.template_class.from_code(_ENV, _ENV.compile(tree), _ENV.make_globals(None), None)
@@ -516,7 +516,7 @@ def render(source: str, lead: Mapping[str, Any], *, name: str = "template") -> s
     except TemplateError as exc:
         # Jinja messages describe the template ("'int' object has no attribute 'x'"), not values.
         raise TemplateRenderError(f"{name}: {type(exc).__name__}: {exc.message}", name) from None
-    except Exception as exc:  # noqa: BLE001 - any failure inside a user template
+    except Exception as exc:  # any failure inside a user template
         # Python errors (ValueError: invalid literal ... 'value') may quote lead data: type only.
         raise TemplateRenderError(f"{name}: {type(exc).__name__} while rendering", name) from None
     finally:

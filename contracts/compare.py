@@ -24,9 +24,7 @@ from contracts.cassette import Exchange
 Transformer = Callable[[Any], Any]
 
 ISO_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-TOKEN_LIKE_RE = re.compile(r"^(SCRUBBED-[A-Z0-9-]+|[A-Za-z0-9_\-.~+/]{24,}=*)$")
 ID_KEY_RE = re.compile(r"^(id|.*_id)$")
-ENUM_VALUE_RE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 #: Response-header families a Keap client may rely on (presence is compared).
 WATCHED_HEADER_PREFIXES = (

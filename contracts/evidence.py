@@ -107,7 +107,6 @@ QUOTA_HEADERS_BLANK: dict[str, str] = {k: "" for k in QUOTA_HEADERS_OK}
 
 API_KEY_AUTH = {"X-Keap-API-Key": "SCRUBBED-API-KEY"}
 FORM_CT = {"Content-Type": "application/x-www-form-urlencoded"}
-BEARER_AUTH = {"Authorization": "Bearer SCRUBBED-ACCESS-TOKEN"}
 
 # ---------------------------------------------------------------------------- bodies
 MISSING_TOKEN = {

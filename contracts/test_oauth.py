@@ -14,7 +14,7 @@ def _assert_token_response(body: dict) -> None:
     assert body["scope"].startswith("full|")
 
 
-def _fault(response, errorcode: str) -> None:  # noqa: ANN001
+def _fault(response, errorcode: str) -> None:
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["fault"]["detail"]["errorcode"] == errorcode

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
+from waitress.wasyncore import close_all
+
+from .gateway.faults import ConnectionDropped
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -34,7 +39,7 @@ class KeapErrorTask(ErrorTask):
     own body (a malformed request never reached Keap's API either)."""
 
     def execute(self) -> None:
-        if not isinstance(self.request.error, RequestEntityTooLarge):
+        if not isinstance(getattr(self.request, "error", None), RequestEntityTooLarge):
             super().execute()
             return
         # Imported here: ``keapsim --help`` imports this module and must not load werkzeug.
@@ -43,7 +48,7 @@ class KeapErrorTask(ErrorTask):
         body = json.dumps(TOO_BIG_BODY, separators=(",", ":")).encode()
         # The same steps as ErrorTask.execute, with another body.
         self.status = "413 Request Entity Too Large"
-        self.response_headers.append(("Content-Type", "application/json"))
+        self.response_headers = [*self.response_headers, ("Content-Type", "application/json")]
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -100,8 +105,10 @@ class SimulatorServer:
         if sim.allowed_hosts is None:
             sim.allowed_hosts = LOOPBACK_NAMES | {host.strip("[]").lower()}
         apply_gc_policy()  # full collections deferred while serving (keapsim/store/memory.py)
-        self._server = create_server(
-            sim.wsgi_app,
+        # Any: waitress types the server as a union whose asyncore attributes (trigger, _map)
+        # its stubs leave out; one host and one port always give the single-socket server.
+        self._server: Any = create_server(
+            close_dropped_connections(sim.wsgi_app),
             host=host,
             port=port,
             threads=threads,
@@ -148,13 +155,52 @@ class SimulatorServer:
     def stop(self) -> None:
         self._stopping = True
         self._server.task_dispatcher.shutdown()
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            # Close the listening socket and every open connection from inside the select
+            # loop, woken through waitress's trigger, so that the loop ends at once: closed
+            # from this thread, the loop would sit out its 1-second poll timeout first.
+            self._server.trigger.pull_trigger(self._close_all)
+            thread.join(timeout=5)
+        self._close_all()  # whatever is still open (no loop running, or it did not answer)
+
+    def _close_all(self) -> None:
+        close_all(self._server._map, ignore_all=True)
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def close_dropped_connections(app: WSGIApp) -> WSGIApp:
+    """Turn a ``drop`` fault into a closed socket, once the whole request has unwound.
+
+    The fault stage only raises; the journal records the drop on the way out; then this closes
+    the socket. In the other order a client could see the drop, retry, and read the journal
+    before the dropped request's entry was written.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except ConnectionDropped:
+            # Under waitress the environ holds the channel's ``check_client_disconnected``
+            # method, and its channel owns the socket. Shutting the socket down makes the client
+            # read EOF before any byte; waitress's own ``ClientDisconnected`` stops it from
+            # writing its 500 page (it logs one info line and closes the channel).
+            check = environ.get("waitress.client_disconnected")
+            sock = getattr(getattr(check, "__self__", None), "socket", None)
+            if sock is None:
+                raise
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise ClientDisconnected from None
+
+    return serve

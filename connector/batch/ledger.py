@@ -29,9 +29,6 @@ from connector.batch.readers import InputRecord, LeadFile
 #: Reason prefix of a lead that was in flight when a run died (see runner.py).
 IN_DOUBT = "in doubt:"
 
-#: Outcomes of the connector plus the batch's own ``not_delivered`` (interrupted or stopped).
-OUTCOMES = ("success", "failure", "error", "skip", "not_delivered")
-
 
 @dataclass
 class LeadResult:

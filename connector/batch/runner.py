@@ -225,7 +225,7 @@ def _step_summary(step: Any) -> Any:
         if callable(fn):
             try:
                 return fn()
-            except Exception:  # noqa: BLE001 - details are best effort
+            except Exception:  # details are best effort
                 break
     if hasattr(step, "__dict__"):
         return {k: _text(v) for k, v in vars(step).items() if not k.startswith("_")}
@@ -304,7 +304,7 @@ class BatchRunner:
                 value = self.deliver_in_doubt(dict(record.lead or {}), started)
             else:
                 value = self.deliver(dict(record.lead or {}))
-        except Exception as exc:  # noqa: BLE001 - a crash in one lead must not end the batch
+        except Exception as exc:  # a crash in one lead must not end the batch
             wall = time.monotonic() - t0
             return LeadResult(
                 line=record.line,
@@ -323,8 +323,13 @@ class BatchRunner:
         now = time.monotonic()
         if self._next_start > now:
             # Sleep in small steps so that a stop request is honoured promptly.
-            while not self._stop.is_set() and time.monotonic() < self._next_start:
-                time.sleep(min(0.05, self._next_start - time.monotonic()))
+            # (The clock is read once per step: read twice, the start time could pass between
+            # the check and the sleep, and time.sleep refuses a negative length.)
+            while not self._stop.is_set():
+                remaining = self._next_start - time.monotonic()
+                if remaining <= 0:
+                    break
+                time.sleep(min(0.05, remaining))
             now = time.monotonic()
         self._next_start = max(now, self._next_start) + 1.0 / rate
 

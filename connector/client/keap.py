@@ -61,7 +61,7 @@ class KeapUnavailable(KeapError):
     """5xx, 429 or a transport problem that outlasted the retries."""
 
 
-class KeapRecovered(Exception):  # noqa: N818 - not an error: the request turned out to be done
+class KeapRecovered(Exception):  # not an error: the request turned out to be done
     """A request that is unsafe to repeat lost its answer, and ``recover`` found it took effect.
 
     ``value`` is what ``recover`` returned (e.g. the id of the contact the lost create made).

@@ -142,7 +142,7 @@ def _listen_once(redirect_uri: str, started: Callable[[], Any], wait: float) -> 
     arrived = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             if url.path != path:
                 self.send_error(404)
@@ -158,7 +158,7 @@ def _listen_once(redirect_uri: str, started: Callable[[], Any], wait: float) -> 
             self.wfile.write(_DONE_PAGE if ok else _FAILED_PAGE)
             arrived.set()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     host = "127.0.0.1" if parts.hostname == "localhost" else str(parts.hostname)

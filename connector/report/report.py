@@ -28,11 +28,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from connector.report.log import DeliveryLog, LogEntry
 
-GroupBy = Literal["hour", "day", "week", "month", "run", "all"]
 GROUP_CHOICES: tuple[str, ...] = ("hour", "day", "week", "month", "run", "all")
 
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)

@@ -200,7 +200,7 @@ def _build(
     metrics = ServeMetrics(queue_depth=queue.depth if queue is not None else None)
     try:
         connector, meter = build_connector(config, metrics, redis_client=redis_client)
-    except Exception as exc:  # noqa: BLE001 - credentials problems are shown, not traced
+    except Exception as exc:
         _fail(str(exc))
     log = None if no_log else DeliveryLog(log_db or default_log_path())
     run_id = "serve-" + uuid.uuid4().hex[:8]
@@ -274,7 +274,7 @@ def _serve_until_stopped(server: Any, runtime: Runtime) -> None:
         time.sleep(0.2)  # let the loop flush the last answers written by the worker threads
         server.task_dispatcher.shutdown()
         # Every channel, not only the listening socket: the loop runs while its map has any.
-        wasyncore.close_all(server._map)  # noqa: SLF001 - waitress keeps the map private
+        wasyncore.close_all(server._map)
 
     def drain_then_close() -> None:
         runtime.state.draining = True

@@ -195,7 +195,7 @@ class LeadDeliverer:
                     value = self._deliver_in_doubt(lead, in_doubt_since)
                 else:
                     value = self._deliver(lead)
-            except Exception as exc:  # noqa: BLE001 - a lead always ends with an outcome
+            except Exception as exc:
                 value = {"outcome": "error", "reason": f"unexpected {type(exc).__name__}"}
             wall = time.monotonic() - started
         record = InputRecord(line=0, lead=lead, raw="", key=lead_id)

@@ -207,7 +207,7 @@ class RedisQueue:
             try:
                 self._beat()
                 self.recover_dead()
-            except Exception:  # noqa: BLE001, S110 - Redis away for a moment: beat again later
+            except Exception:
                 pass
 
     def recover_dead(self) -> int:

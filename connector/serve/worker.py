@@ -100,7 +100,7 @@ class QueueWorkers:
             try:
                 result = self._deliver(job)
                 self.queue.finish(job, result)
-            except Exception:  # noqa: BLE001 - the lead stays in flight: in doubt next start
+            except Exception:
                 log.exception("queue worker: lead %s left in flight", job.id)
                 self._stop.wait(IDLE_POLL)
             finally:

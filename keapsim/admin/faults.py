@@ -21,7 +21,7 @@ from ..gateway.faults import CANNED
 from . import admin_error, blueprint, json_object, validation_error
 
 
-def _rules():  # noqa: ANN202  (FaultRules; typed via the simulator)
+def _rules():
     return current_simulator().faults
 
 

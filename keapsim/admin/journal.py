@@ -50,7 +50,7 @@ def _filters(*, with_limit: bool = True) -> dict[str, Any]:
     return filters
 
 
-def _journal():  # noqa: ANN202  (Journal; typed via the simulator)
+def _journal():
     return current_simulator().journal
 
 

@@ -162,7 +162,9 @@ _TEXT = (
     "plain_content",
     "html_content",
 )
-_TIMES = {"v1": ("sent_date", "received_date", "opened_date", "clicked_date")}
+_TIMES: dict[str, tuple[str, ...]] = {
+    "v1": ("sent_date", "received_date", "opened_date", "clicked_date")
+}
 _TIMES["v2"] = tuple(name.replace("_date", "_time") for name in _TIMES["v1"])
 
 

@@ -25,7 +25,6 @@ import itertools
 import json
 import random
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -415,6 +414,11 @@ class FaultRules:
 
 
 # -- effects ---------------------------------------------------------------------------------
+class ConnectionDropped(Exception):
+    """What every dropped-connection error is, without httpx: ``keapsim.server`` catches it to
+    close the socket, and serving must not import httpx."""
+
+
 @cache
 def dropped_connection_type() -> type[ConnectionResetError]:
     """The error the WSGI app raises for a dropped connection outside waitress.
@@ -426,7 +430,7 @@ def dropped_connection_type() -> type[ConnectionResetError]:
     """
     import httpx
 
-    class DroppedConnection(httpx.RemoteProtocolError, ConnectionResetError):
+    class DroppedConnection(httpx.RemoteProtocolError, ConnectionResetError, ConnectionDropped):
         """A connection the simulator dropped on purpose (a ``drop`` fault)."""
 
         def __init__(self) -> None:
@@ -444,24 +448,13 @@ def __getattr__(name: str) -> Any:
 
 
 def drop_connection(request: Request) -> None:
-    """Close the client's connection without a response.
+    """Abandon the request without a response.
 
-    Under waitress the WSGI environ holds the channel's ``check_client_disconnected`` method;
-    its channel owns the socket. Shutting the socket down makes the client read EOF before any
-    byte, and raising waitress's own ``ClientDisconnected`` stops it from writing its 500 page
-    (it logs one info line and closes the channel).
+    Only the exception travels from here: the stages around this one (the journal) record the
+    drop while it unwinds, and whoever owns the socket closes it after that (``keapsim.server``
+    for waitress), so a client that sees the drop finds it already in the journal.
+    In-process, ``httpx`` hands the exception to the caller as a transport error.
     """
-    check = request.environ.get("waitress.client_disconnected")
-    channel = getattr(check, "__self__", None)
-    sock = getattr(channel, "socket", None)
-    if sock is not None:
-        from waitress.channel import ClientDisconnected
-
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        raise ClientDisconnected
     raise dropped_connection_type()()
 
 

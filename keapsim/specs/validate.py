@@ -11,19 +11,18 @@ whole document)::
     check_response("v1", "GET", template, 200, body)               # raise unless all explained
 
 The official documents are wrong in places about what Keap actually sends. Those places are
-listed once, in :data:`KNOWN_SPEC_DEFECTS`, each with the fact and its source; the validator
-itself never bends. :func:`response_errors` reports every mismatch; :func:`check_response`
-raises :class:`ResponseMismatch` for each mismatch that no listed defect explains and returns the
-defects it relied on, so a test can see them.
+listed once, in :mod:`keapsim.specs.defects` (:data:`KNOWN_SPEC_DEFECTS` here), each with the
+fact and its source; the validator itself never bends. :func:`response_errors` reports every
+mismatch; :func:`check_response` raises :class:`ResponseMismatch` for each mismatch that no
+listed defect explains and returns the defects it relied on, so a test can see them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from ..extras import missing_extra
 
@@ -40,152 +39,26 @@ try:
 except ModuleNotFoundError as error:
     raise missing_extra(error, "keapsim.specs.validate", "validate") from None
 
-from . import load_v1, load_v2
+from . import load
+from .defects import KNOWN_SPEC_DEFECTS, SchemaError, Spec, SpecDefect
 
-Spec = Literal["v1", "v2"]
+__all__ = [
+    "KNOWN_SPEC_DEFECTS",
+    "ResponseMismatch",
+    "SchemaError",
+    "SpecDefect",
+    "check_http_response",
+    "check_response",
+    "declared_statuses",
+    "defects_for",
+    "document",
+    "explained_by",
+    "match_path",
+    "response_errors",
+]
+
 DOCUMENT_URI = "urn:keapsim:spec:{}"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-@dataclass(frozen=True)
-class SchemaError:
-    """One way a body differs from the declared schema.
-
-    ``location`` is the path inside the body (keys and list indexes); ``keyword`` the JSON Schema
-    keyword that failed (``type``, ``enum``, ``required``, ...; ``status`` when the document
-    declares no such response, ``content`` when a body is declared absent or present).
-    """
-
-    location: tuple[str | int, ...]
-    keyword: str
-    message: str
-
-    def __str__(self) -> str:
-        where = "/".join(str(p) for p in self.location) or "<body>"
-        return f"{where}: [{self.keyword}] {self.message}"
-
-
-@dataclass(frozen=True)
-class SpecDefect:
-    """A place where an official document contradicts what Keap sends.
-
-    It explains the errors of one response (``spec``, ``method``, ``path``, ``status``) whose
-    location matches ``location`` (``"*"`` stands for any one key or index) and whose keyword is
-    ``keyword``.
-    """
-
-    spec: Spec
-    method: str
-    path: str
-    status: int
-    location: tuple[str, ...]
-    keyword: str
-    fact: str
-    source: str
-
-    def explains(self, spec: Spec, method: str, path: str, status: int, error: SchemaError) -> bool:
-        if (self.spec, self.method.upper(), self.path, self.status) != (
-            spec,
-            method.upper(),
-            path,
-            status,
-        ):
-            return False
-        if error.keyword != self.keyword or len(error.location) != len(self.location):
-            return False
-        return all(
-            want == "*" or want == str(got)
-            for want, got in zip(self.location, error.location, strict=True)
-        )
-
-
-_TAG_MAP_FACT = (
-    "The document declares the per-id status map as an array of springfox "
-    "Entry«long,string» objects; on the wire it is one JSON object keyed by id string, e.g. "
-    '{"1831":"TAG_ID_NOT_FOUND"}, with HTTP 200 even for failures.'
-)
-_TAG_MAP_SOURCE = (
-    "keap-facts.md §3.2 (wire shape from a code comment in a public client, lib/keap-contact.js)"
-)
-_CONTENT_FACT = (
-    "CustomFieldValue.content is declared `type: object` (Java Object rendered by springfox); "
-    "Keap sends the field's value as it is: a string, number, boolean or null."
-)
-_CONTENT_SOURCE = (
-    "keap-facts.md §3.1 (CreateOrPatchContact: custom_fields [{id:int64, content:any}])"
-)
-
-
-def _content_defects(method: str, path: str, status: int, *prefix: str) -> SpecDefect:
-    return SpecDefect(
-        "v1",
-        method,
-        path,
-        status,
-        (*prefix, "custom_fields", "*", "content"),
-        "type",
-        _CONTENT_FACT,
-        _CONTENT_SOURCE,
-    )
-
-
-_REMIND_FACT = (
-    "Task.remind_time_mins (and UpdateTaskResponse's) is declared `type: integer` with an enum "
-    "of strings ('5' … '2880'): no value satisfies both. keapsim sends the integer, the type "
-    "the v1 Task's remind_time has too."
-)
-_REMIND_SOURCE = "swagger.yml, components/schemas/Task and UpdateTaskResponse (self-contradictory)"
-
-
-def _remind_defect(method: str, path: str, status: int, *prefix: str) -> SpecDefect:
-    return SpecDefect(
-        "v2",
-        method,
-        path,
-        status,
-        (*prefix, "remind_time_mins"),
-        "enum",
-        _REMIND_FACT,
-        _REMIND_SOURCE,
-    )
-
-
-# Every known defect of the official documents, in one place. Tests that validate responses
-# consult this list through check_response; nothing else relaxes the validator.
-KNOWN_SPEC_DEFECTS: tuple[SpecDefect, ...] = (
-    SpecDefect(
-        "v1",
-        "POST",
-        "/v1/contacts/{contactId}/tags",
-        200,
-        (),
-        "type",
-        _TAG_MAP_FACT,
-        _TAG_MAP_SOURCE,
-    ),
-    SpecDefect(
-        "v1", "POST", "/v1/tags/{tagId}/contacts", 200, (), "type", _TAG_MAP_FACT, _TAG_MAP_SOURCE
-    ),
-    _content_defects("POST", "/v1/contacts", 201),
-    _content_defects("PUT", "/v1/contacts", 200),
-    _content_defects("GET", "/v1/contacts/{id}", 200),
-    _content_defects("PATCH", "/v1/contacts/{contactId}", 200),
-    _content_defects("GET", "/v1/contacts", 200, "contacts", "*"),
-    # Company and Opportunity use the same CustomFieldValue schema.
-    _content_defects("POST", "/v1/companies", 201),
-    _content_defects("GET", "/v1/companies/{companyId}", 200),
-    _content_defects("PATCH", "/v1/companies/{companyId}", 200),
-    _content_defects("GET", "/v1/companies", 200, "companies", "*"),
-    _content_defects("POST", "/v1/opportunities", 200),
-    _content_defects("PUT", "/v1/opportunities", 200),
-    _content_defects("GET", "/v1/opportunities/{opportunityId}", 200),
-    _content_defects("PATCH", "/v1/opportunities/{opportunityId}", 200),
-    _content_defects("GET", "/v1/opportunities", 200, "opportunities", "*"),
-    _remind_defect("POST", "/rest/v2/tasks", 201),
-    _remind_defect("GET", "/rest/v2/tasks/{task_id}", 200),
-    _remind_defect("PATCH", "/rest/v2/tasks/{task_id}", 200),
-    _remind_defect("GET", "/rest/v2/tasks", 200, "tasks", "*"),
-)
 
 
 class ResponseMismatch(AssertionError):
@@ -201,11 +74,7 @@ class ResponseMismatch(AssertionError):
 # -- the documents ----------------------------------------------------------------------------
 def document(spec: Spec) -> dict[str, Any]:
     """The official document (unchanged) for ``spec``."""
-    if spec == "v1":
-        return load_v1()
-    if spec == "v2":
-        return load_v2()
-    raise ValueError(f"unknown spec {spec!r}; expected 'v1' or 'v2'")
+    return load(spec)
 
 
 @cache

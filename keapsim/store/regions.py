@@ -12,6 +12,11 @@ from functools import cache
 
 # pycountry names US-VI "Virgin Islands, U.S."; keapsim has always stored the plain name.
 _NAME_OVERRIDES = {"VI": "Virgin Islands"}
+# Other names accepted as input. Keap's own list of region spellings is not public (keap-facts.md
+# §3.1 gives only "US-AZ", "AZ", "Arizona"), so for a renamed region keapsim accepts ISO 3166-2's
+# name and the usual English one too (a lead connector sends "U.S. Virgin Islands"; tests compare
+# the connector's table with this one for every code).
+_ALSO_ACCEPTED = {"VI": ("Virgin Islands, U.S.", "U.S. Virgin Islands", "US Virgin Islands")}
 # The outlying islands have no postal addresses and were never accepted as a region.
 _LEFT_OUT = {"UM"}
 
@@ -31,18 +36,21 @@ def us_states() -> dict[str, str]:
 
 @cache
 def _codes_by_name() -> dict[str, str]:
-    return {name.lower(): code for code, name in us_states().items()}
+    codes = {name.lower(): code for code, name in us_states().items()}
+    for code, names in _ALSO_ACCEPTED.items():
+        codes.update((name.lower(), code) for name in names)
+    return codes
 
 
 def us_state_code(region: str) -> str | None:
-    """The two-letter code for "US-AZ", "AZ" or "Arizona" (any case), else None."""
+    """The two-letter code for "US-AZ", "AZ" or "Arizona" (any case, any spacing), else None."""
     text = region.strip()
     upper = text.upper()
     if upper.startswith("US-"):
         upper = upper[3:]
     if upper in us_states():
         return upper
-    return _codes_by_name().get(text.lower())
+    return _codes_by_name().get(" ".join(text.lower().split()))
 
 
 def normalise_region(region: str, country_code: str | None) -> str:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.lead_files import lead, write_csv
 
 from connector import cli
 from connector.batch import load_results
 from connector.report import DeliveryLog
 
-from .conftest import lead, write_csv
 from .fakes import FakeConnector
 
 
@@ -190,6 +190,7 @@ def test_report_rejects_a_bad_since(tmp_path: Path, fake: FakeConnector) -> None
     assert res.exit_code == 2 and "cannot read --since 'yesterday'" in res.output
 
 
+@pytest.mark.slow
 def test_sigterm_stops_like_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     connector = FakeConnector(delay=0.02)
     monkeypatch.setattr(cli, "load_connector", lambda path: connector)

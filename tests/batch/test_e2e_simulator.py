@@ -30,6 +30,8 @@ from .simhelpers import (
     write_flow,
 )
 
+pytestmark = pytest.mark.slow  # every test runs the CLI as a process against a served simulator
+
 
 def _tenant(sim: Any, per_second: int | None = None) -> Any:
     from keapsim.config import Limits, Window

@@ -22,6 +22,7 @@ ARGS = [
 ]
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.lead_files import lead, write_csv
 
 from connector import Connector
 from connector.batch import BatchOptions, BatchRunner, load_results, read_leads
@@ -17,7 +18,6 @@ from connector.config import ErrorBehaviour, parse_config
 from connector.delivery import CLOCK_SKEW_MARGIN
 from connector.result import RECONCILED, DeliveryResult, Outcome
 
-from .conftest import lead, write_csv
 from .fakes import FakeConnector
 
 WRITES = {"v1": ("PUT", "/crm/rest/v1/contacts"), "v2": ("POST", "/crm/rest/v2/contacts")}

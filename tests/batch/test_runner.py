@@ -5,14 +5,16 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from support.lead_files import HEADER, lead, write_csv
 
 from connector.batch import BatchOptions, BatchRunner, load_results, read_leads
+from connector.batch import runner as runner_module
 from connector.batch.ledger import LeadResult, ResultsLedger
 from connector.report import DeliveryLog
 
-from .conftest import HEADER, lead, write_csv
 from .fakes import FakeConnector
 
 
@@ -92,6 +94,7 @@ def test_dead_letter_in_jsonl_keeps_the_original_lines(tmp_path: Path, fake: Fak
     assert (tmp_path / "dead.jsonl").read_text() == '{"email": "error@example.com", "x": [1, 2]}\n'
 
 
+@pytest.mark.slow
 def test_concurrency_is_bounded_by_workers(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.02)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(40)])
@@ -100,11 +103,41 @@ def test_concurrency_is_bounded_by_workers(tmp_path: Path) -> None:
     assert fake.max_active == 3
 
 
+@pytest.mark.slow
 def test_max_rate_paces_lead_starts(tmp_path: Path, fake: FakeConnector) -> None:
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(11)])
     t0 = time.monotonic()
     run(tmp_path, fake, path, workers=4, max_rate=50.0)
     assert time.monotonic() - t0 >= 10 / 50 * 0.9
+
+
+def test_pacing_survives_the_start_time_passing_between_two_clock_reads(
+    tmp_path: Path, fake: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (seen on a loaded machine): the next start time passed between the pacing
+    loop's check and its sleep, and ``time.sleep`` refused the negative length."""
+    runner = BatchRunner(
+        fake.deliver,
+        read_leads(write_csv(tmp_path / "in.csv", [lead(0)])),
+        results_path=tmp_path / "out.results.jsonl",
+        dead_letter_path=tmp_path / "out.dead.csv",
+        options=BatchOptions(max_rate=10.0),
+    )
+    readings = iter([0.0, 0.99, 1.01, 1.02, 1.03])
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        slept.append(seconds)
+
+    monkeypatch.setattr(
+        runner_module, "time", SimpleNamespace(monotonic=lambda: next(readings), sleep=sleep)
+    )
+    runner._next_start = 1.0
+    runner._pace()
+    assert slept and all(s >= 0 for s in slept)
+    assert runner._next_start > 1.0
 
 
 def test_stop_on_error_records_the_rest_as_not_delivered(tmp_path: Path) -> None:
@@ -125,6 +158,7 @@ def test_stop_on_error_records_the_rest_as_not_delivered(tmp_path: Path) -> None
     assert sum(fake.calls.values()) == 5
 
 
+@pytest.mark.slow
 def test_interrupt_then_resume_delivers_each_lead_once(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.01)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(60)])
@@ -262,6 +296,7 @@ def test_delivery_log_gets_one_row_per_delivery(tmp_path: Path, fake: FakeConnec
     assert all(e.source == str(path) for e in entries)
 
 
+@pytest.mark.slow
 def test_signal_style_stop_from_another_thread(tmp_path: Path) -> None:
     fake = FakeConnector(delay=0.05)
     path = write_csv(tmp_path / "in.csv", [lead(i) for i in range(200)])
@@ -306,6 +341,7 @@ def test_results_are_fsynced_as_they_finish(tmp_path: Path, workers: int) -> Non
     assert seen == list(range(1, 11))
 
 
+@pytest.mark.slow
 def test_leads_with_the_same_email_are_never_in_flight_together(tmp_path: Path) -> None:
     order: list[str] = []
     active: Counter[str] = Counter()

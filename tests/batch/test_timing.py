@@ -4,12 +4,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from support.lead_files import lead, write_csv
+
 from connector.batch import BatchRunner, read_leads
 from connector.batch.timing import WaitMeter
 from connector.report import DeliveryLog
 from connector.result import DeliveryResult, Outcome
-
-from .conftest import lead, write_csv
 
 
 def test_wait_meter_counts_sleeps_per_thread_and_sets_waited() -> None:

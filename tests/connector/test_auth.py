@@ -136,6 +136,7 @@ def test_missing_or_broken_store_is_an_auth_error(tmp_path):
         TokenStore(tmp_path / "bad.json").load()
 
 
+@pytest.mark.slow
 def test_refresh_once_on_401_then_token_is_persisted_before_use(setup):
     store, server, make_client = setup
     server.valid_access = {"revoked-elsewhere"}  # A0 no longer accepted: forces a 401
@@ -147,6 +148,7 @@ def test_refresh_once_on_401_then_token_is_persisted_before_use(setup):
     assert server.saved_before_use == [True]
 
 
+@pytest.mark.slow
 def test_refresh_shortly_before_expiry(setup):
     store, server, make_client = setup
     store.save(TokenSet("A0", "R0", expires_at=1000 + 120))  # expires in 2 minutes
@@ -156,6 +158,7 @@ def test_refresh_shortly_before_expiry(setup):
     assert store.load().expires_at == pytest.approx(1000 + 86400)
 
 
+@pytest.mark.slow
 def test_concurrent_401s_cause_a_single_refresh(setup):
     store, server, make_client = setup
     server.valid_access = set()  # every thread gets a 401 with A0
@@ -165,7 +168,7 @@ def test_concurrent_401s_cause_a_single_refresh(setup):
     def call():
         try:
             client.test_connection()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=call) for _ in range(8)]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from connector.regions import country_alpha2, country_alpha3, us_state_code, us_state_name
+from connector.regions import (
+    country_alpha2,
+    country_alpha3,
+    us_state_code,
+    us_state_name,
+    us_states,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +47,16 @@ def test_state_names() -> None:
     assert us_state_name("VI") == "U.S. Virgin Islands"
     assert us_state_code("U.S. Virgin Islands") == "VI"
     assert us_state_code("US-UM") is None
+
+
+def test_keapsim_knows_every_us_region_by_the_name_the_connector_sends() -> None:
+    """The connector and keapsim keep their own region tables (the connector never imports
+    keapsim); for every code, each must recognise the other's name."""
+    from keapsim.store import regions as keapsim_regions
+
+    assert set(us_states()) == set(keapsim_regions.us_states())
+    for code, name in us_states().items():
+        assert keapsim_regions.us_state_code(name) == code, name
+        assert keapsim_regions.us_state_code(f"US-{code}") == code
+    for code, name in keapsim_regions.us_states().items():
+        assert us_state_code(name) == code, name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GUIDE_LEAD
+from support.connector_flows import GUIDE_LEAD
 
 V2_FIELDS = (
     "addresses,birth_date,custom_fields,email_addresses,given_name,family_name,job_title,"
@@ -232,6 +232,20 @@ def test_shipping_address_type(version, connect, api):
     result = connect(version, contact={"address_type": "SHIPPING"}).deliver(GUIDE_LEAD)
     (address,) = fetch(api, version, result.contact_id)["addresses"]
     assert address["field"] == "SHIPPING" and address["locality"] == "Phoenix"
+
+
+@BOTH
+def test_a_us_virgin_islands_lead_is_accepted(version, connect, api):
+    """Regression: v1 sent the connector's name for VI ("U.S. Virgin Islands"), which keapsim's
+    region table did not know, and the lead failed with 400 "Region is invalid"."""
+    lead = {**GUIDE_LEAD, "state": "VI", "city": "Charlotte Amalie", "postal_code": "00802"}
+    result = connect(version).deliver(lead)
+    assert result.outcome == "success", result
+    (address,) = fetch(api, version, result.contact_id)["addresses"]
+    if version == "v2":
+        assert address["region_code"] == "US-VI"
+    else:
+        assert address["region"] == "Virgin Islands"
 
 
 def test_lead_source_by_id(sim, seed, connect, api):

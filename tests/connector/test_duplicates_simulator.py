@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import GUIDE_LEAD, flow
+from support.connector_flows import GUIDE_LEAD, flow
 
 from connector import Connector, parse_config
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GUIDE_LEAD, flow
+from support.connector_flows import GUIDE_LEAD, flow
 
 from connector import Connector, parse_config
 from keapsim import Limits, Window

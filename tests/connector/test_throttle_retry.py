@@ -38,6 +38,7 @@ def test_bucket_allows_a_burst_then_paces_at_the_rate():
     assert t.now - start == pytest.approx(1.0)  # 10 more at 10/s take one second
 
 
+@pytest.mark.slow
 def test_bucket_is_shared_safely_between_threads():
     bucket = TokenBucket(1000, 50)
     taken = []

@@ -21,7 +21,7 @@ CREDS = Credentials(
 )
 
 
-def _target(handler) -> Target:  # noqa: ANN001
+def _target(handler) -> Target:
     client = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t.test")
     return Target("mock", "http://t.test", CREDS, client)
 

@@ -29,6 +29,8 @@ from keapsim import Simulator  # noqa: E402
 from keapsim.config import Limits, TenantSettings, Window  # noqa: E402
 from keapsim.server import SimulatorServer  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every test runs pytest as a process against a served simulator
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Every scenario of these modules shares one tenant and one key here (as with a real
 #: sandbox), so Keap's 10/s key limit would throttle back-to-back tests; the quota headers
@@ -39,6 +41,7 @@ GENEROUS = TenantSettings(
         oauth_app=Window(per_minute=100_000, per_day=1_000_000),
     )
 )
+
 MODULES = ["contracts/test_contacts.py", "contracts/test_oauth.py"]
 READONLY_PASSING = {
     "test_unknown_contact_id",
@@ -84,7 +87,7 @@ def _run_real(env: dict[str, str], tmp_path: Path, select: str = "") -> dict[str
     return outcomes
 
 
-def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     before = len(server.simulator.tenant(tenant.tenant_id).contacts.list())
     outcomes = _run_real(_env(server, KEAP_API_KEY=tenant.api_key), tmp_path)
@@ -97,7 +100,7 @@ def test_without_sandbox_opt_in_only_read_only_scenarios_run(sandbox, tmp_path: 
     assert len(server.simulator.tenant(tenant.tenant_id).contacts.list()) == before
 
 
-def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     outcomes = _run_real(
         _env(server, KEAP_API_KEY=tenant.api_key, KEAP_SANDBOX="1"),
@@ -108,7 +111,7 @@ def test_sandbox_opt_in_runs_the_write_scenarios(sandbox, tmp_path: Path) -> Non
         assert outcomes[name] == "passed", outcomes
 
 
-def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) -> None:
     server, tenant = sandbox
     env = _env(
         server,
@@ -124,7 +127,7 @@ def test_oauth_only_credentials_use_the_bearer_token(sandbox, tmp_path: Path) ->
 
 
 def test_verify_real_skips_writing_cassettes_without_opt_in(
-    sandbox,  # noqa: ANN001
+    sandbox,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:

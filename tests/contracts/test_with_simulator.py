@@ -75,7 +75,7 @@ def _record_contact_scenario(tmp: Path) -> Path:
 
 
 def _sim_factory(patch: Callable[[Simulator], None] | None = None) -> Callable:
-    def factory():  # noqa: ANN202
+    def factory():
         sim = Simulator()
         if patch:
             patch(sim)
@@ -84,6 +84,7 @@ def _sim_factory(patch: Callable[[Simulator], None] | None = None) -> Callable:
     return factory
 
 
+@pytest.mark.slow
 def test_a_renamed_field_and_a_changed_status_are_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +121,7 @@ def test_a_renamed_field_and_a_changed_status_are_caught(
     assert path.exists()
 
 
+@pytest.mark.slow
 def test_keapsim_contracts_verify_catches_a_patched_simulator(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,6 +175,7 @@ def test_keapsim_contracts_verify_catches_a_patched_simulator(
     assert "ok (declared divergences)" in result.output and lines[-1].startswith("OK")
 
 
+@pytest.mark.slow
 def test_re_recording_overwrites_a_stale_cassette(tmp_path: Path) -> None:
     path = _record_contact_scenario(tmp_path)
     stale = load_cassette(path)
@@ -208,6 +211,7 @@ def _forms(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), quote_plus(secret), secret.lower()}
 
 
+@pytest.mark.slow
 def test_canary_secrets_never_reach_the_cassette(tmp_path: Path) -> None:
     sim = Simulator(default_tenant=False)
     tenant = sim.create_tenant(**CANARY)
@@ -331,6 +335,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield out
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("recorded-cassettes")
 def test_recording_against_loopback_replays_offline(recorded: Path) -> None:
     files = find_cassettes(recorded)
     assert len(files) >= 15
@@ -348,6 +354,8 @@ def test_recording_against_loopback_replays_offline(recorded: Path) -> None:
     assert " skipped" not in proc.stdout.splitlines()[-1]
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("recorded-cassettes")
 def test_recorded_cassettes_verify_green_against_the_simulator(recorded: Path) -> None:
     report = verify_directory(recorded, _sim_factory(), target_name="sim")
     assert not report.failing, "\n".join(report.lines())
@@ -381,6 +389,7 @@ def test_cli_verify_writes_reports_and_exit_code(tmp_path: Path) -> None:
     assert "# Contract drift report" in md_out.read_text()
 
 
+@pytest.mark.slow
 def test_cli_exit_code_fails_on_drift(tmp_path: Path) -> None:
     path = _record_contact_scenario(tmp_path)
     cassette = load_cassette(path)
@@ -413,6 +422,7 @@ def test_cli_real_without_credentials_says_why(monkeypatch: pytest.MonkeyPatch) 
     assert "a refresh token alone is not spent by verify" in " ".join(result.output.split())
 
 
+@pytest.mark.slow
 def test_python_dash_m_contracts() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "contracts", "verify", "--help"],
@@ -423,6 +433,7 @@ def test_python_dash_m_contracts() -> None:
     assert proc.returncode == 0 and "--target" in proc.stdout
 
 
+@pytest.mark.slow
 def test_real_target_skips_with_a_clear_reason() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEAP")}
     proc = _pytest("contracts/test_oauth.py", "--target", "real", "-rs", env=env)

@@ -33,7 +33,3 @@ def server() -> Iterator[SimulatorServer]:
     with SimulatorServer(Simulator(), threads=4) as running:
         running.simulator.base_url = running.url
         yield running
-
-
-def new_contact(email: str = "lead@example.com") -> dict:
-    return {"given_name": "Lead", "email_addresses": [{"email": email, "field": "EMAIL1"}]}

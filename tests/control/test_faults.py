@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import httpx
 import pytest
 from pydantic import ValidationError
+from support.contacts import new_contact
 
 from keapsim.gateway.faults import CANNED, DroppedConnection
+from keapsim.gateway.journal import JournalEntry
 from keapsim.gateway.responses import EXPIRED_TOKEN, INVALID_TOKEN, THROTTLED
+from keapsim.server import SimulatorServer
 from keapsim.simulator import Simulator
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 
@@ -101,6 +103,7 @@ def test_a_status_can_override_a_canned_body(sim: Simulator, client: httpx.Clien
     assert (response.status_code, response.json()) == (403, THROTTLED)
 
 
+@pytest.mark.slow
 def test_fixed_latency_then_pass_through(sim: Simulator, client: httpx.Client) -> None:
     sim.faults.add(path=CONTACTS, effect="delay", latency=0.15)
     started = time.perf_counter()
@@ -110,6 +113,7 @@ def test_fixed_latency_then_pass_through(sim: Simulator, client: httpx.Client) -
     assert sim.journal.last().fault is not None
 
 
+@pytest.mark.slow
 def test_random_latency_stays_within_bounds_and_can_precede_a_status(
     sim: Simulator, client: httpx.Client
 ) -> None:
@@ -135,7 +139,8 @@ def test_a_dropped_connection_in_process_is_an_httpx_transport_error(
     assert entry.status is None and entry.error and entry.fault
 
 
-def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:
     sim = server.simulator
     sim.faults.add(method="GET", path=CONTACTS, effect="drop", times=1)
     headers = {"X-Keap-API-Key": sim.default_tenant.api_key}
@@ -143,14 +148,42 @@ def test_a_dropped_connection_over_waitress_closes_the_socket(server) -> None:  
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             http.get("/v1/contacts")
         assert http.get("/v1/contacts").status_code == 200  # a new connection works
-    # Entries are journaled as requests finish: the dropped one's thread may still be unwinding
-    # when the retry is served, so order them by arrival.
+    # The dropped request is journaled before its socket closes (keapsim.server), so both
+    # entries are there; they are ordered by arrival all the same.
     dropped, served = sorted(sim.journal.find(path=CONTACTS), key=lambda entry: entry.seq)
     assert dropped.status is None and dropped.fault is not None
     assert served.status == 200
 
 
-def test_a_lost_response_over_waitress_still_creates(server) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_a_dropped_request_is_journaled_before_its_socket_closes(
+    server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal write of a dropped request waits (up to half a second) for the client to see
+    the drop: if the socket closed first, the client's error would arrive during that wait."""
+    sim = server.simulator
+    sim.faults.add(method="GET", path=CONTACTS, effect="drop", times=1)
+    client_saw_the_drop = threading.Event()
+    seen_when_journaled: list[bool] = []
+    record = sim.journal.record
+
+    def record_after_a_wait(entry: JournalEntry) -> None:
+        if entry.error:
+            seen_when_journaled.append(client_saw_the_drop.wait(timeout=0.5))
+        record(entry)
+
+    monkeypatch.setattr(sim.journal, "record", record_after_a_wait)
+    headers = {"X-Keap-API-Key": sim.default_tenant.api_key}
+    with httpx.Client(base_url=f"{server.url}/crm/rest", headers=headers) as http:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            http.get("/v1/contacts")
+        client_saw_the_drop.set()
+    assert seen_when_journaled == [False]
+    assert sim.journal.last().error
+
+
+@pytest.mark.slow
+def test_a_lost_response_over_waitress_still_creates(server) -> None:
     sim = server.simulator
     sim.faults.add(method="POST", path=CONTACTS, effect="drop", apply_then_fail=True, times=1)
     headers = {"X-Keap-API-Key": sim.default_tenant.api_key}

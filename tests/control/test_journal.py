@@ -9,11 +9,10 @@ import httpx
 import pytest
 import vcr
 import yaml
+from support.contacts import new_contact
 
 from keapsim.gateway.journal import DEFAULT_JOURNAL_SIZE, Journal, mask
 from keapsim.simulator import Simulator
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 
@@ -200,7 +199,7 @@ def test_jsonl_export(sim: Simulator, client: httpx.Client, admin: httpx.Client)
 
 def test_vcr_export_replays_with_vcrpy(
     sim: Simulator, client: httpx.Client, admin: httpx.Client, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     created = client.post("/v1/contacts", json=new_contact())
     listed = client.get("/v1/contacts")
     exported = admin.get("/_keapsim/journal/export", params={"format": "vcr"})
@@ -271,7 +270,8 @@ def test_reset_clears_the_journal_and_faults(sim: Simulator, client: httpx.Clien
     assert len(sim.journal) == 0 and sim.faults.list() == []
 
 
-def test_concurrent_requests_over_waitress_are_each_journaled_once(server) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_concurrent_requests_over_waitress_are_each_journaled_once(server) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     sim = server.simulator

@@ -12,14 +12,13 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.contacts import new_contact
 from support.serve_process import serve_process
 
 from keapsim.gateway.responses import EXPIRED_TOKEN, THROTTLED
 from keapsim.scenarios import ScenarioError, apply_scenario, library, load_scenario
 from keapsim.scenarios.cli import scenario_group
 from keapsim.simulator import Simulator, TenantCredentials
-
-from .conftest import new_contact
 
 CONTACTS = "/crm/rest/v1/contacts"
 
@@ -271,7 +270,8 @@ def test_cli_lists_the_library() -> None:
     assert {s["name"] for s in json.loads(result.output)} == set(library())
 
 
-def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
+@pytest.mark.slow
+def test_cli_applies_to_a_running_server(server) -> None:
     runner = CliRunner()
     result = runner.invoke(
         scenario_group, ["apply", "guide_duplicate_email_409", "--url", server.url]
@@ -285,6 +285,7 @@ def test_cli_applies_to_a_running_server(server) -> None:  # noqa: ANN001
         assert http.post("/v1/contacts", json=new_contact()).status_code == 409
 
 
+@pytest.mark.slow
 def test_serve_loads_a_scenario_before_serving() -> None:
     with serve_process("--scenario", "guide_duplicate_email_409") as info:
         headers = {"X-Keap-API-Key": info["api_key"]}
@@ -294,6 +295,7 @@ def test_serve_loads_a_scenario_before_serving() -> None:
             assert duplicate.json()["message"] == "A contact with this email address already exists"
 
 
+@pytest.mark.slow
 def test_cli_reports_invalid_files_and_unreachable_servers(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nfaults:\n  - effect: explode\n")

@@ -94,6 +94,7 @@ def browser_page(own_server: SimulatorServer) -> Iterator:
             browser.close()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_fault_rule_added_in_the_dashboard_shows_in_the_journal(
     own_server: SimulatorServer, browser_page
@@ -158,6 +159,7 @@ def test_a_fault_rule_added_in_the_dashboard_shows_in_the_journal(
     assert requested and all(url.startswith(own_server.url) for url in requested)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_an_invalid_fault_rule_is_explained_at_the_form_and_the_input_is_kept(
     own_server: SimulatorServer, browser_page
@@ -192,6 +194,7 @@ def test_an_invalid_fault_rule_is_explained_at_the_form_and_the_input_is_kept(
     assert (added.method, added.path, added.canned) == ("POST", CONTACTS_PATH, "throttled")
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_the_dashboard_adds_a_lost_response_rule(own_server: SimulatorServer, browser_page) -> None:
     from playwright.sync_api import expect

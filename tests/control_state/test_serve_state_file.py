@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from .helpers import contact_body
+
+pytestmark = pytest.mark.slow  # `keapsim serve` runs as a process
 
 
 def _serve(path: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:

@@ -204,6 +204,7 @@ def test_one_tenant_can_be_taken_from_a_whole_simulator_document() -> None:
         load_state(sim, whole, tenant_id="ks999")
 
 
+@pytest.mark.slow
 def test_admin_api_get_and_put_state(own_server: SimulatorServer) -> None:
     sim = own_server.simulator
     assert sim.default_tenant is not None

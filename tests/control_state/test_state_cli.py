@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from keapsim.cli import main
@@ -12,6 +13,8 @@ from keapsim.server import SimulatorServer
 from keapsim.snapshots import FORMAT_VERSION
 
 from .helpers import populate
+
+pytestmark = pytest.mark.slow  # every test talks to a served simulator
 
 
 def test_save_then_load_through_the_cli(own_server: SimulatorServer, tmp_path: Path) -> None:

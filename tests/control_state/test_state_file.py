@@ -60,10 +60,10 @@ def test_a_save_failing_mid_write_keeps_the_previous_file(
     class HalfWriter:
         """Writes half of what it is given, then fails as a full disk would."""
 
-        def __init__(self, handle):  # noqa: ANN001
+        def __init__(self, handle):
             self.handle = handle
 
-        def __enter__(self):  # noqa: ANN204
+        def __enter__(self):
             return self
 
         def __exit__(self, *exc: object) -> None:
@@ -111,6 +111,7 @@ KILLED_SAVE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_save_killed_mid_write_leaves_the_previous_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
@@ -147,6 +148,7 @@ def test_a_corrupt_state_file_is_refused_with_its_name(tmp_path: Path) -> None:
     assert "invalid JSON" in str(caught.value) and "truncated or corrupt" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_autosave_writes_periodically_until_stopped(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     sim = Simulator()

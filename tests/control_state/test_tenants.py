@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
 from keapsim.server import SimulatorServer
 from keapsim.simulator import Simulator
@@ -55,6 +56,7 @@ def _worker(url: str, number: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_tenants_on_one_server_never_see_each_other(keapsim_server: SimulatorServer) -> None:
     sim = keapsim_server.simulator
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -76,6 +78,7 @@ def test_tenants_on_one_server_never_see_each_other(keapsim_server: SimulatorSer
             sim.delete_tenant(result["tenant_id"])
 
 
+@pytest.mark.slow
 def test_a_credential_of_one_tenant_cannot_reach_another(keapsim_server: SimulatorServer) -> None:
     sim = keapsim_server.simulator
     first, second = sim.create_tenant(), sim.create_tenant()
@@ -96,6 +99,7 @@ def test_a_credential_of_one_tenant_cannot_reach_another(keapsim_server: Simulat
         sim.delete_tenant(second.tenant_id)
 
 
+@pytest.mark.slow
 def test_reset_of_one_tenant_over_the_admin_api_leaves_the_others(
     own_server: SimulatorServer,
 ) -> None:

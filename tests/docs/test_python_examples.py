@@ -82,10 +82,10 @@ def _execute(chain: list[Block], namespace: dict[str, object]) -> None:
     for block in chain:
         setup = block.directive("setup")
         if setup:
-            exec(compile(setup, f"{block.name} (setup)", "exec"), namespace)  # noqa: S102
+            exec(compile(setup, f"{block.name} (setup)", "exec"), namespace)
         # Padded so that a traceback names the Markdown file and its own line numbers.
         padded = "\n" * block.line + block.code
-        exec(compile(padded, str(block.path.relative_to(ROOT)), "exec"), namespace)  # noqa: S102
+        exec(compile(padded, str(block.path.relative_to(ROOT)), "exec"), namespace)
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.name for block in RUNNABLE])

@@ -162,6 +162,7 @@ def guide_on_server(keapsim_server: SimulatorServer) -> Iterator[TenantCredentia
     sim.delete_tenant(creds.tenant_id)
 
 
+@pytest.mark.slow
 def test_32_concurrent_creates_of_one_email_in_guide_make_one_contact(
     keapsim_server: SimulatorServer, guide_on_server: TenantCredentials
 ) -> None:
@@ -180,6 +181,7 @@ def test_32_concurrent_creates_of_one_email_in_guide_make_one_contact(
         assert count_with_email(client, "race@example.com") == 1
 
 
+@pytest.mark.slow
 def test_32_concurrent_upserts_of_one_email_make_one_contact(
     keapsim_server: SimulatorServer,
 ) -> None:

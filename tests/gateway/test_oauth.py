@@ -120,6 +120,7 @@ def test_whole_flow_in_process(frozen_sim: Simulator) -> None:
         run_whole_flow(http, creds, frozen_sim.clock.advance)
 
 
+@pytest.mark.slow
 def test_whole_flow_against_a_running_server(own_server: SimulatorServer) -> None:
     creds = own_server.simulator.create_tenant()
     with httpx.Client(base_url=own_server.url) as http:

@@ -58,7 +58,7 @@ def test_a_response_without_a_type_gets_werkzeugs_default_as_before() -> None:
 
 
 def test_another_wsgi_app_is_still_called_through_wsgi() -> None:
-    def plain_app(environ: dict, start_response) -> list[bytes]:  # noqa: ANN001
+    def plain_app(environ: dict, start_response) -> list[bytes]:
         start_response("201 Created", [("Content-Type", "text/csv")])
         return [b"a,b\n"]
 

@@ -4,7 +4,10 @@ tenant and the admin guard of a real server process."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from support.serve_process import serve_process
+
+pytestmark = pytest.mark.slow  # `keapsim serve` runs as a process
 
 
 def test_profile_throttle_and_admin_token_flags() -> None:

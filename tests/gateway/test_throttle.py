@@ -142,6 +142,7 @@ def test_n_concurrent_requests_pass_and_the_next_is_refused(
         assert "Retry-After" not in refused.headers
 
 
+@pytest.mark.slow
 def test_exact_counting_against_a_running_server(own_server: SimulatorServer) -> None:
     sim = own_server.simulator
     n = 24

@@ -149,7 +149,7 @@ def test_a_dead_instances_leads_are_adopted_and_delivered_once(
     assert job is not None
     deliverer = _deliverer(sim, tenant, rclient, redis_url)
     deliverer.connector.deliver(job.lead)  # its write reached Keap, then the instance died
-    dead._stop.set()  # noqa: SLF001 - no more heartbeats, as after kill -9
+    dead._stop.set()
     rclient.delete("t:queue:alive:dead")  # its heartbeat expired
 
     alive = RedisQueue(rclient, "t", instance="alive")

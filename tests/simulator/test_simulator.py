@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from support.serve_process import serve_process
 
 from keapsim import Simulator
@@ -74,6 +75,7 @@ def test_openapi_descriptions_list_only_implemented_operations(keapsim: Simulato
     assert v1["servers"] == [{"url": "http://keapsim.local/crm/rest"}]
 
 
+@pytest.mark.slow
 def test_session_server_serves_over_loopback(
     keapsim_server: SimulatorServer, keapsim_tenant
 ) -> None:
@@ -87,6 +89,7 @@ def test_session_server_serves_over_loopback(
         assert "message" in unknown.json()
 
 
+@pytest.mark.slow
 def test_keapsim_serve_prints_credentials_and_answers() -> None:
     options = ("--seed-data", "5", "--faker-seed", "3", "--api-key", "cli-key")
     with serve_process(*options) as info:

@@ -1,2 +1,2 @@
-"""Helpers shared by more than one test folder (``tests/`` is on ``sys.path`` under pytest's
-default import mode, so they import as ``support.<module>``)."""
+"""Helpers shared by more than one test module. ``tests/`` is on ``sys.path`` (``pythonpath`` in
+pyproject.toml), so they import as ``support.<module>``; tests never import a ``conftest``."""

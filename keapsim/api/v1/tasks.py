@@ -5,7 +5,7 @@ task create, PUT); get / PATCH / DELETE come from the declarations in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,7 +72,7 @@ def _task_filter(default_user: int | None) -> Callable[[Task], bool]:
     return test
 
 
-def _task_page(tasks: Sequence[Task]) -> Response:
+def _task_page(tasks: Iterable[Task]) -> Response:
     order = request.args.get("order") or "id"
     if order not in TASK_ORDERS:
         raise BadInput(f"order must be one of {', '.join(TASK_ORDERS)}", field="order")

@@ -71,8 +71,8 @@ def _task_test(clause: Clause) -> Callable[[Task], bool]:
     if name in ("contact_id", "user_id", "opportunity_id"):
         return _id_test(name, value, lambda t: getattr(t, name))
     if name == "has_due_date":
-        wanted = as_bool(value, name)
-        return lambda t: (t.due_time is not None) == wanted
+        due = as_bool(value, name)
+        return lambda t: (t.due_time is not None) == due
     if name == "is_completed":
         done = as_bool(value, name)
         return lambda t: t.completed == done

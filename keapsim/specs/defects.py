@@ -1,0 +1,288 @@
+"""Every known defect of Keap's official OpenAPI documents, in one place.
+
+The documents in this folder are copied unchanged. Where one contradicts what Keap really sends,
+the contradiction is written down here once, as a :class:`DocumentDefect`: what the document
+says, what Keap does, the source, and what each consumer of the documents does about it:
+
+* response validation (:mod:`keapsim.specs.validate`, used by the API tests): the schema errors
+  the defect explains (``responses``), so a body in Keap's real shape passes and nothing else
+  does. :data:`KNOWN_SPEC_DEFECTS` lists them one response at a time.
+* the schemathesis run (:mod:`contracts.openapi_docs`): how the restricted document is patched
+  (``patch``, on ``operations``) or which check is left out (``skip_error_body_validation``),
+  described by ``action``. :func:`schemathesis_fixes` lists the defects that have one.
+
+Nothing else relaxes a check against the documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Spec = Literal["v1", "v2"]
+Operation = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One way a body differs from the declared schema.
+
+    ``location`` is the path inside the body (keys and list indexes); ``keyword`` the JSON Schema
+    keyword that failed (``type``, ``enum``, ``required``, ...; ``status`` when the document
+    declares no such response, ``content`` when a body is declared absent or present).
+    """
+
+    location: tuple[str | int, ...]
+    keyword: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "/".join(str(p) for p in self.location) or "<body>"
+        return f"{where}: [{self.keyword}] {self.message}"
+
+
+@dataclass(frozen=True)
+class SpecDefect:
+    """A defect as response validation sees it: the errors of one response.
+
+    It explains the errors of one response (``spec``, ``method``, ``path``, ``status``) whose
+    location matches ``location`` (``"*"`` stands for any one key or index) and whose keyword is
+    ``keyword``. ``fact`` and ``source`` are those of its :class:`DocumentDefect`.
+    """
+
+    spec: Spec
+    method: str
+    path: str
+    status: int
+    location: tuple[str, ...]
+    keyword: str
+    fact: str
+    source: str
+
+    def explains(self, spec: Spec, method: str, path: str, status: int, error: SchemaError) -> bool:
+        if (self.spec, self.method.upper(), self.path, self.status) != (
+            spec,
+            method.upper(),
+            path,
+            status,
+        ):
+            return False
+        if error.keyword != self.keyword or len(error.location) != len(self.location):
+            return False
+        return all(
+            want == "*" or want == str(got)
+            for want, got in zip(self.location, error.location, strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class ResponseErrors:
+    """The schema errors a defect causes in one declared response (see :class:`SpecDefect`)."""
+
+    method: str
+    path: str
+    status: int
+    location: tuple[str, ...]
+    keyword: str
+
+
+@dataclass(frozen=True)
+class DocumentDefect:
+    """One place where an official document contradicts what Keap does."""
+
+    id: str
+    spec: Spec
+    problem: str  # what the document says
+    fact: str  # what Keap really does
+    source: str
+    # Response validation: the errors this defect explains.
+    responses: tuple[ResponseErrors, ...] = ()
+    # The schemathesis run: what it does about the defect, and how.
+    action: str = ""
+    operations: tuple[str, ...] = ()  # operationIds; empty = every operation of the document
+    patch: Callable[[Operation], None] | None = field(default=None, compare=False)
+    skip_error_body_validation: bool = False
+
+    def spec_defects(self) -> tuple[SpecDefect, ...]:
+        return tuple(
+            SpecDefect(
+                self.spec,
+                r.method,
+                r.path,
+                r.status,
+                r.location,
+                r.keyword,
+                self.fact,
+                self.source,
+            )
+            for r in self.responses
+        )
+
+
+# -- document patches for the schemathesis run --------------------------------------------------
+V1_MESSAGE = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+STATUS_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+def _json_response(op: Operation, status: str, schema: dict[str, Any], text: str) -> None:
+    op.setdefault("responses", {})[status] = {
+        "description": text,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _add_v1_400(op: Operation) -> None:
+    if "400" not in op.get("responses", {}):
+        _json_response(op, "400", V1_MESSAGE, "Bad Request (added: Keap sends {message})")
+
+
+def _add_v1_404(op: Operation) -> None:
+    if "404" not in op.get("responses", {}):
+        _json_response(op, "404", V1_MESSAGE, "Not Found (added: an id in the request is unknown)")
+
+
+def _status_map_200(op: Operation) -> None:
+    _json_response(op, "200", STATUS_MAP, "OK: map of id -> status string")
+
+
+def _rename_note_param(op: Operation) -> None:
+    for p in op.get("parameters", []):
+        if p.get("in") == "path" and p.get("name") == "note":
+            p["name"] = "noteId"
+
+
+def _custom_field_content(method: str, path: str, status: int, *prefix: str) -> ResponseErrors:
+    return ResponseErrors(method, path, status, (*prefix, "custom_fields", "*", "content"), "type")
+
+
+# -- the registry ------------------------------------------------------------------------------
+DOCUMENT_DEFECTS: tuple[DocumentDefect, ...] = (
+    DocumentDefect(
+        id="v1-error-schema-is-throwable",
+        spec="v1",
+        problem="every 4xx/5xx response declares a Java Throwable dump (springfox artefact)",
+        fact='v1 errors are {"message": "..."}; gateway errors are {"fault": {...}}',
+        source="keap-facts.md §0.2, §5.2; infusionsoft-php issues #190, #191",
+        action="response bodies are validated against the document for 2xx responses only",
+        skip_error_body_validation=True,
+    ),
+    DocumentDefect(
+        id="v2-error-schema",
+        spec="v2",
+        problem="error bodies are documented, but Keap's real 429 has code as a string and "
+        "gateway 401s use the Apigee fault envelope; neither matches Error",
+        fact='{"code":"429",...} (string) and {"fault":{...}}',
+        source="keap-facts.md §5.1",
+        action="response bodies are validated for 2xx responses only (error envelopes are "
+        "covered by the contract scenarios and evidence cassettes instead)",
+        skip_error_body_validation=True,
+    ),
+    DocumentDefect(
+        id="v1-declares-no-400",
+        spec="v1",
+        problem="no v1 operation declares 400",
+        fact='Keap answers 400 {"message": ...} to invalid input (malformed JSON, a contact '
+        "without email or phone, a bad region)",
+        source="keap-facts.md §3, §5.2; infusionsoft-php #190, #191, #140",
+        action='a 400 response with schema {"message": string} is added to every v1 operation',
+        patch=_add_v1_400,
+    ),
+    DocumentDefect(
+        id="v1-post-declares-no-404",
+        spec="v1",
+        problem="v1 POST operations declare no 404, even those naming a contact, campaign or "
+        "sequence id in the path or body",
+        fact='not documented either way; v1 404 bodies are likely {"message": ...} '
+        "(open point in keap-facts §8). keapsim answers 404 {message} for an unknown id",
+        source="keap-facts.md §3 (declared codes), §5.2, §8",
+        action='a 404 response with schema {"message": string} is added where missing '
+        "(unverified against the real API)",
+        patch=_add_v1_404,
+    ),
+    DocumentDefect(
+        id="v1-status-map-is-an-object",
+        spec="v1",
+        problem="the 200 body is documented as an array of springfox Entry«long,string» objects",
+        fact="on the wire the per-id status map is one JSON object keyed by id string, e.g. "
+        '{"1831":"TAG_ID_NOT_FOUND"}, with HTTP 200 even for failures',
+        source="keap-facts.md §3.2 (wire shape from a code comment in a public client, "
+        "lib/keap-contact.js)",
+        responses=(
+            ResponseErrors("POST", "/v1/contacts/{contactId}/tags", 200, (), "type"),
+            ResponseErrors("POST", "/v1/tags/{tagId}/contacts", 200, (), "type"),
+        ),
+        action="the 200 schema is replaced by an object of strings",
+        operations=(
+            "applyTagsToContactIdUsingPOST",
+            "applyTagToContactIdsUsingPOST",
+            "addContactsToCampaignSequenceUsingPOST",
+        ),
+        patch=_status_map_200,
+    ),
+    DocumentDefect(
+        id="v1-note-path-parameter",
+        spec="v1",
+        problem="PUT /v1/notes/{noteId} declares its path parameter as `note`",
+        fact="the path segment is the note id",
+        source="keap-facts.md §1.2",
+        action="the parameter is renamed noteId",
+        operations=("updateNoteUsingPUT",),
+        patch=_rename_note_param,
+    ),
+    DocumentDefect(
+        id="v1-custom-field-content-is-any",
+        spec="v1",
+        problem="CustomFieldValue.content is declared `type: object` (a Java Object rendered "
+        "by springfox)",
+        fact="Keap sends the field's value as it is: a string, number, boolean or null",
+        source="keap-facts.md §3.1 (CreateOrPatchContact: custom_fields [{id:int64, content:any}])",
+        responses=(
+            _custom_field_content("POST", "/v1/contacts", 201),
+            _custom_field_content("PUT", "/v1/contacts", 200),
+            _custom_field_content("GET", "/v1/contacts/{id}", 200),
+            _custom_field_content("PATCH", "/v1/contacts/{contactId}", 200),
+            _custom_field_content("GET", "/v1/contacts", 200, "contacts", "*"),
+            # Company and Opportunity use the same CustomFieldValue schema.
+            _custom_field_content("POST", "/v1/companies", 201),
+            _custom_field_content("GET", "/v1/companies/{companyId}", 200),
+            _custom_field_content("PATCH", "/v1/companies/{companyId}", 200),
+            _custom_field_content("GET", "/v1/companies", 200, "companies", "*"),
+            _custom_field_content("POST", "/v1/opportunities", 200),
+            _custom_field_content("PUT", "/v1/opportunities", 200),
+            _custom_field_content("GET", "/v1/opportunities/{opportunityId}", 200),
+            _custom_field_content("PATCH", "/v1/opportunities/{opportunityId}", 200),
+            _custom_field_content("GET", "/v1/opportunities", 200, "opportunities", "*"),
+        ),
+    ),
+    DocumentDefect(
+        id="v2-task-remind-time-contradicts-itself",
+        spec="v2",
+        problem="Task.remind_time_mins (and UpdateTaskResponse's) is declared `type: integer` "
+        "with an enum of strings ('5' … '2880'): no value satisfies both",
+        fact="keapsim sends the integer, the type the v1 Task's remind_time has too",
+        source="swagger.yml, components/schemas/Task and UpdateTaskResponse (self-contradictory)",
+        responses=(
+            ResponseErrors("POST", "/rest/v2/tasks", 201, ("remind_time_mins",), "enum"),
+            ResponseErrors("GET", "/rest/v2/tasks/{task_id}", 200, ("remind_time_mins",), "enum"),
+            ResponseErrors("PATCH", "/rest/v2/tasks/{task_id}", 200, ("remind_time_mins",), "enum"),
+            ResponseErrors(
+                "GET", "/rest/v2/tasks", 200, ("tasks", "*", "remind_time_mins"), "enum"
+            ),
+        ),
+    ),
+)
+
+#: The defects as response validation consults them, one response at a time.
+KNOWN_SPEC_DEFECTS: tuple[SpecDefect, ...] = tuple(
+    spec_defect for defect in DOCUMENT_DEFECTS for spec_defect in defect.spec_defects()
+)
+
+
+def schemathesis_fixes() -> tuple[DocumentDefect, ...]:
+    """The defects the schemathesis run acts on (a patch, or a check left out)."""
+    return tuple(d for d in DOCUMENT_DEFECTS if d.action)
