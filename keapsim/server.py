@@ -20,8 +20,6 @@ from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 from waitress.wasyncore import close_all
 
-from .gateway.faults import ConnectionDropped
-
 if TYPE_CHECKING:
     from .simulator import Simulator
 
@@ -184,6 +182,8 @@ def close_dropped_connections(app: WSGIApp) -> WSGIApp:
     the socket. In the other order a client could see the drop, retry, and read the journal
     before the dropped request's entry was written.
     """
+    # Imported here: the fault rules' module loads pydantic, which `import keapsim.cli` avoids.
+    from .gateway.faults import ConnectionDropped
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:

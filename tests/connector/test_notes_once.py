@@ -4,7 +4,7 @@ delivered again after its contact was saved; a failure names the step that faile
 from __future__ import annotations
 
 import pytest
-from conftest import GUIDE_LEAD
+from support.connector_flows import GUIDE_LEAD
 
 VERSIONS = pytest.mark.parametrize("version", ["v1", "v2"])
 NOTE = {"note": {"title": "Web lead", "body": "from {{ lead.email }}"}}
