@@ -13,7 +13,7 @@ from .store import Tenant
 from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
-from .store.models import Campaign
+from .store.records import Campaign
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store.emails import EMAIL_SPEC, EMAIL_TEMPLATE_SPEC, NOTE_TEMPLATE_SPEC, PROVIDERS
+from ..store.email_templates import EMAIL_TEMPLATE_SPEC, NOTE_TEMPLATE_SPEC
+from ..store.emails import EMAIL_SPEC, PROVIDERS
 from .common import UNCONVERTIBLE, BadInput
 from .crud import ApiResource, WireField
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..store.contact_links import CONTACT_LINK_TYPE
 from ..store.lead_sources import LEAD_SOURCE_CATEGORY
-from ..store.products import PRODUCT_CATEGORY
+from ..store.product_categories import PRODUCT_CATEGORY
 from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
 from ..store.user_groups import USER_GROUP

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..store import Tenant
 from ..store.account import FAX_TYPES, PHONE_TYPES, SUFFIX_TYPES, TITLE_TYPES
-from ..store.models import User
+from ..store.records import User
 from .common import compact
 
 # The module names of v2's ``fields`` parameter, lower-cased as the body's keys.

@@ -105,7 +105,7 @@ class TenantSpec(_Strict):
     campaigns: list[CampaignSpec] = Field(default_factory=list)
     reports: list[ReportSpec] = Field(default_factory=list)
     webforms: list[WebformSpec] = Field(default_factory=list)
-    # Resources the API cannot create: their store fields (keapsim/store/emails.py).
+    # Resources the API cannot create: their store fields (keapsim/store/email_templates.py).
     email_templates: list[dict[str, Any]] = Field(
         default_factory=list, description="email templates: piece_title, subject, text_body, ..."
     )

@@ -1,6 +1,6 @@
 """Dataclass records to JSON values and back, guided by the records' type hints.
 
-The store's records (``keapsim/store/models.py``, ``identity.py``) are plain dataclasses of
+The store's records (``keapsim/store/models.py``, ``records.py``, ...) are plain dataclasses of
 strings, numbers, datetimes, lists and dicts. JSON has no datetime and only string keys, so
 datetimes travel as ISO 8601 strings (``isoformat``, microseconds and offset kept: a round trip
 is exact) and ``dict[int, ...]`` keys are turned back into ints on the way in. Money is a

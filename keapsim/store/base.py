@@ -1,4 +1,5 @@
-"""The shared base of every resource store: tables of records with indexes, and one lock.
+"""The shared base of every resource store: tables of records with indexes, and the chunked
+scan and lazy pages that read them (the lock is :class:`StoreCore`'s, ``core.py``).
 
 Lock discipline (one rule for every store): a tenant has one ``RLock``. Writes hold it through
 :meth:`StoreCore.write`, which also queues the write's change events and emits them after the
@@ -9,108 +10,21 @@ chunks, taking the lock per chunk, so a slow reader never holds it for a whole s
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import islice
-from typing import Any, Generic, Literal, Protocol, TypeVar, overload
+from typing import Any, Generic, overload
 
 from sortedcontainers import SortedList
 
+from .core import StoreCore
 from .errors import NotFound
-from .events import ADD, DELETE, EDIT, ChangeEvent, EventBus
+from .events import ADD, DELETE, EDIT
 from .indexes import HashIndex, Index, SortedIndex
-
-
-class HasId(Protocol):
-    @property
-    def id(self) -> int: ...
-
-
-R = TypeVar("R", bound=HasId)
+from .query import HasId, Lookup, Query, R
 
 # How many records an unindexed scan reads per turn of the lock.
 SCAN_CHUNK = 2048
-
-
-class StoreCore:
-    """What all resource stores of one tenant share: the lock, the clock, id sequences and
-    the change-event queue."""
-
-    def __init__(self, now: Callable[[], datetime], events: EventBus) -> None:
-        self.lock = threading.RLock()
-        self.now = now
-        self.events = events
-        self.next_ids: dict[str, int] = {}
-        self._pending: list[ChangeEvent] = []
-        self._depth = 0
-
-    def next_id(self, kind: str) -> int:
-        """Ids grow per tenant and per kind, as Keap's do."""
-        with self.lock:
-            value = self.next_ids.get(kind, 1)
-            self.next_ids[kind] = value + 1
-            return value
-
-    def write(self) -> StoreCore:
-        """Hold the lock for a write (``with core.write():``); the events it records are
-        emitted once the outermost write has released the lock (also when it failed
-        part-way: what was committed was)."""
-        return self
-
-    def __enter__(self) -> None:
-        self.lock.acquire()
-        self._depth += 1
-
-    def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        events: list[ChangeEvent] = []
-        if self._depth == 0 and self._pending:
-            events, self._pending = self._pending, []
-        self.lock.release()
-        for event in events:
-            self.events.emit(event)
-
-    def record(self, event_key: str, object_type: str, object_id: int) -> None:
-        """Queue an event of the current write (nothing is built when nobody listens)."""
-        if self.events.active:
-            self._pending.append(ChangeEvent(event_key, object_type, object_id, self.now()))
-
-
-# -- queries ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """A candidate set from one index: ``eq`` (a key), ``prefix`` (text keys starting with
-    ``value``) or ``range`` (``low <= key <= high``, either bound optional)."""
-
-    index: str
-    op: Literal["eq", "prefix", "range"]
-    value: Any = None
-    low: Any = None
-    high: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class Query(Generic[R]):
-    """What a list operation asks of a table.
-
-    ``lookups`` and ``ids`` narrow the candidates through indexes (each must hold);
-    ``predicate`` is checked on each candidate; ``order`` names a sorted ordering index
-    (``None``: id order). Records without an ordering key come last, or, with ``nulls_low``,
-    count as the lowest value. Ties keep id order in both directions.
-    """
-
-    lookups: Sequence[Lookup] = ()
-    ids: Collection[int] | None = None
-    predicate: Callable[[R], bool] | None = None
-    order: str | None = None
-    descending: bool = False
-    nulls_low: bool = False
-
-    @property
-    def narrows(self) -> bool:
-        return bool(self.lookups) or self.ids is not None or self.predicate is not None
 
 
 class Table(Generic[R]):
@@ -371,6 +285,7 @@ def fold(text: str) -> str:
 
 __all__ = [
     "Extra",
+    "HasId",
     "HashIndex",
     "Lookup",
     "Query",

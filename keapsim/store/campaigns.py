@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .base import Extra, Table
 from .errors import Invalid, NotFound
 from .links import Links
-from .models import Campaign, Contact, Goal, Sequence
+from .models import Contact
+from .records import Campaign, Goal, Sequence
 from .resource import RecordStore
 from .tags import SUCCESS
 

@@ -20,7 +20,7 @@ from .custom_fields import COMPANY
 from .errors import Invalid
 from .indexes import HashIndex, Index, SortedIndex
 from .links import Links
-from .models import CustomField, Tag
+from .records import CustomField, Tag
 from .regions import normalise_region
 from .resource import DeclaredStore, Field, ResourceSpec
 

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from .base import Table
 from .errors import Invalid, NotFound
-from .models import CUSTOM_FIELD_TYPES, CustomField
+from .records import CUSTOM_FIELD_TYPES, CustomField
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 # The record types of the v2 document's ``record_type`` enum that keapsim stores.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from sortedcontainers import SortedList
 
 if TYPE_CHECKING:
-    from .base import Lookup
+    from .query import Lookup
 
 
 class _HasId(Protocol):

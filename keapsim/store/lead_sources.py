@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 from .base import Lookup, Query, Table
 from .errors import Conflict, Invalid, NotFound
 from .indexes import HashIndex
-from .models import LeadSource, LeadSourceCategory
+from .records import LeadSource, LeadSourceCategory
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 LEAD_SOURCE_CATEGORY = ResourceSpec(

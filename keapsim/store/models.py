@@ -1,5 +1,6 @@
-"""Plain records of one tenant's CRM data. Field names are Keap's v1 names where v1 has the
-field (v1 is the older, wider contract); the v2 adapter renames on the way out."""
+"""The contact record of one tenant's CRM data and its enums (the other plain records are in
+``records.py``). Field names are Keap's v1 names where v1 has the field (v1 is the older,
+wider contract); the v2 adapter renames on the way out."""
 
 from __future__ import annotations
 
@@ -27,33 +28,6 @@ SOURCE_TYPES = (
     "UNKNOWN",
 )
 SOCIAL_TYPES = ("Facebook", "Twitter", "LinkedIn", "Instagram", "Snapchat", "YouTube", "Pinterest")
-NOTE_TYPES = ("Appointment", "Call", "Email", "Fax", "Letter", "Other")
-CUSTOM_FIELD_TYPES = (
-    "Currency",
-    "Date",
-    "DateTime",
-    "DayOfWeek",
-    "Drilldown",
-    "Email",
-    "Month",
-    "ListBox",
-    "Name",
-    "WholeNumber",
-    "DecimalNumber",
-    "Percent",
-    "PhoneNumber",
-    "Radio",
-    "Dropdown",
-    "SocialSecurityNumber",
-    "State",
-    "Text",
-    "TextArea",
-    "User",
-    "UserListBox",
-    "Website",
-    "Year",
-    "YesNo",
-)
 DUPLICATE_OPTIONS = ("Email", "EmailAndName", "EmailAndNameAndCompany")
 # The optional properties the v1 contact model advertises.
 CONTACT_OPTIONAL_PROPERTIES = (
@@ -241,127 +215,3 @@ class Contact:
         # bodies, keap-facts.md §1.6); "UnengagedNonMarketable" is an address that was
         # marketable once and went unengaged, which nothing here models.
         return "UnengagedMarketable" if self.email_opted_in else "NonMarketable"
-
-
-@dataclass(slots=True)
-class TagCategory:
-    id: int
-    name: str
-    description: str | None = None
-
-
-@dataclass(slots=True)
-class Tag:
-    id: int
-    name: str
-    description: str | None
-    category_id: int | None
-    create_time: datetime
-    update_time: datetime
-
-
-@dataclass(slots=True)
-class Sequence:
-    id: int
-    name: str
-
-
-@dataclass(slots=True)
-class Goal:
-    id: int
-    name: str
-    type: str  # e.g. "API", "Tag"
-    integration: str | None = None
-    call_name: str | None = None
-    next_sequence_ids: list[int] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Campaign:
-    id: int
-    name: str
-    date_created: datetime
-    published_date: datetime | None
-    published_status: bool = True
-    locked: bool = False
-    time_zone: str = "America/New_York"
-    goals: list[Goal] = field(default_factory=list)
-    sequences: list[Sequence] = field(default_factory=list)
-    # v2 automations are campaigns (docs/reference/crm-automations-reports.md): their
-    # categories, and the message forms show while the automation is unpublished.
-    category_ids: list[int] = field(default_factory=list)
-    unpublished_form_message: str | None = None
-
-
-@dataclass(slots=True)
-class Note:
-    id: int
-    contact_id: int
-    user_id: int | None
-    title: str | None
-    body: str | None
-    type: str | None
-    date_created: datetime
-    last_updated: datetime
-    pinned: bool = False
-
-
-@dataclass(slots=True)
-class User:
-    id: int
-    email_address: str
-    given_name: str
-    family_name: str | None
-    status: str  # Active, Invited, Inactive (v1 spelling)
-    admin: bool
-    partner: bool
-    date_created: datetime
-    last_updated: datetime
-    global_user_id: int = 0
-    # Set through v2 PATCH /users/{user_id} (UpdateUserRequest); absent until then.
-    job_title: str | None = None
-    company_name: str | None = None
-    website: str | None = None
-    time_zone: str | None = None
-    address: dict[str, Any] | None = None
-    phone_numbers: list[dict[str, Any]] = field(default_factory=list)
-    fax_numbers: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class LeadSourceCategory:
-    id: int
-    name: str
-    description: str | None = None
-    create_time: datetime | None = None
-    update_time: datetime | None = None
-
-
-@dataclass(slots=True)
-class LeadSource:
-    id: int
-    name: str
-    description: str | None = None
-    vendor: str | None = None
-    medium: str | None = None
-    message: str | None = None
-    status: str = "ACTIVE"
-    category_id: int | None = None
-    start_time: str | None = None
-    end_time: str | None = None
-
-
-@dataclass(slots=True)
-class CustomField:
-    id: int
-    label: str
-    field_type: str  # v1 spelling (Text, Dropdown, ...)
-    options: list[dict[str, Any]] = field(default_factory=list)
-    group_id: int | None = None
-    default_value: str | None = None
-    record_type: str = "CONTACT"
-
-    @property
-    def field_name(self) -> str:
-        # Keap derives the database name from the label: letters and digits only.
-        return "".join(ch for ch in self.label.title() if ch.isalnum())

@@ -8,7 +8,8 @@ from typing import Any
 from .base import Lookup, Query, Table
 from .errors import Invalid
 from .indexes import HashIndex
-from .models import NOTE_TYPES, Contact, Note
+from .models import Contact
+from .records import NOTE_TYPES, Note
 from .resource import RecordStore
 
 NOTE_NEEDS_TEXT = "A note must have a title or a body"

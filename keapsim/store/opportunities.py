@@ -28,7 +28,8 @@ from .base import Lookup, Query, Table
 from .custom_fields import OPPORTUNITY
 from .errors import Invalid
 from .indexes import HashIndex, Index
-from .models import Contact, CustomField
+from .models import Contact
+from .records import CustomField
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 STAGE_MOVE = "opportunity.stage_move"

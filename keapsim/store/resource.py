@@ -16,9 +16,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from .base import Extra, HasId, Query, StoreCore, Table
+from .base import Extra, Table
+from .core import StoreCore
 from .errors import UNCONVERTIBLE, Conflict, Invalid
 from .indexes import Index
+from .query import HasId, Query
 
 if TYPE_CHECKING:
     from .tenant import Tenant

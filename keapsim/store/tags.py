@@ -14,7 +14,8 @@ from .base import Extra, Lookup, Query, Table
 from .errors import Invalid
 from .indexes import HashIndex
 from .links import Links
-from .models import Contact, Tag, TagCategory
+from .models import Contact
+from .records import Tag, TagCategory
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 The tenant only composes: each resource family is a store in its own module, registered by
 one annotated line below (``contacts: ContactStore``); the registry builds them in that order,
 then lets each attach to the others (cascades). Every store shares the tenant's
-:class:`~keapsim.store.base.StoreCore`: one lock, one clock, the id sequences and the change
+:class:`~keapsim.store.core.StoreCore`: one lock, one clock, the id sequences and the change
 events (``tenant.events``).
 """
 
@@ -18,14 +18,16 @@ from typing import Any
 from ..config import TenantSettings
 from .account import AccountStore
 from .automations import AutomationCategoryStore
-from .base import StoreCore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
 from .contact_links import ContactLinkStore, ContactLinkTypeStore
 from .contacts import ContactStore
+from .core import StoreCore
 from .credit_cards import CreditCardStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
-from .emails import EmailStatusStore, EmailStore, EmailTemplateStore, NoteTemplateStore
+from .email_statuses import EmailStatusStore
+from .email_templates import EmailTemplateStore, NoteTemplateStore
+from .emails import EmailStore
 from .events import EventBus
 from .files import FileStore
 from .lead_sources import (
@@ -37,17 +39,14 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
-from .products import (
-    ProductCategoryStore,
-    ProductInterestBundleStore,
-    ProductInterestStore,
-    ProductOptionStore,
-    ProductStore,
-    SubscriptionPlanStore,
-)
+from .product_categories import ProductCategoryStore
+from .product_interests import ProductInterestBundleStore, ProductInterestStore
+from .product_options import ProductOptionStore
+from .products import ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
+from .subscription_plans import SubscriptionPlanStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
 from .user_groups import UserGroupStore

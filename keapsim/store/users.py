@@ -8,7 +8,7 @@ from typing import Any
 from .base import Lookup, Query, Table, fold
 from .errors import Invalid
 from .indexes import HashIndex
-from .models import User
+from .records import User
 from .resource import RecordStore
 
 

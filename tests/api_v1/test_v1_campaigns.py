@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from keapsim.store import Tenant
-from keapsim.store.models import Campaign
+from keapsim.store.records import Campaign
 
 from .helpers import UNCONVERTIBLE, V1
 

@@ -11,7 +11,7 @@ import pytest
 
 from keapsim.simulator import Simulator
 from keapsim.store import Tenant
-from keapsim.store.models import Campaign
+from keapsim.store.records import Campaign
 
 from .helpers import V2, email_contact
 

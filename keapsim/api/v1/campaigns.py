@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ...clock import iso
-from ...store.models import Campaign, Goal, Sequence
+from ...store.records import Campaign, Goal, Sequence
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, json_body, path_id, tenant
 from ..paging import v1_order, v1_window
 from . import blueprint, no_content

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid
-from ...store.models import CONTACT_OPTIONAL_PROPERTIES, CUSTOM_FIELD_TYPES, CustomField
+from ...store.models import CONTACT_OPTIONAL_PROPERTIES
+from ...store.records import CUSTOM_FIELD_TYPES, CustomField
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, compact, json_body, tenant
 from ..custom_models import CREATE, MODEL, MODEL_TYPES, ModelType
 from . import blueprint

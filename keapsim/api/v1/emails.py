@@ -12,8 +12,9 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ...store import DomainError, Invalid
-from ...store.emails import MARKETABLE as MARKETABLE_SET
-from ...store.emails import STATUS_LABELS, EmailRecord, Outgoing
+from ...store.email_statuses import MARKETABLE as MARKETABLE_SET
+from ...store.email_statuses import STATUS_LABELS
+from ...store.emails import EmailRecord, Outgoing
 from ..common import (
     UNCONVERTIBLE,
     BadInput,

@@ -18,7 +18,8 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ...store import Invalid
-from ...store.products import Product, SubscriptionPlan
+from ...store.products import Product
+from ...store.subscription_plans import SubscriptionPlan
 from ...store.tenant import Tenant
 from ..common import (
     UNCONVERTIBLE,

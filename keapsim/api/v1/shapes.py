@@ -8,7 +8,7 @@ from typing import Any
 from ...clock import iso
 from ...store import Tenant
 from ...store.custom_fields import CONTACT
-from ...store.emails import MARKETABLE
+from ...store.email_statuses import MARKETABLE
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_FIELDS,
@@ -16,11 +16,8 @@ from ...store.models import (
     FAX_KEYS,
     PHONE_KEYS,
     Contact,
-    Note,
-    Tag,
-    TagCategory,
-    User,
 )
+from ...store.records import Note, Tag, TagCategory, User
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, listed_param, pick
 
 # "Some fields such as lead_source_id, custom_fields, and job_title aren't included, by default"

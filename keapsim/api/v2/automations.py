@@ -16,7 +16,7 @@ from flask import Response, jsonify, request
 from ...clock import iso
 from ...store import Invalid
 from ...store.automations import AutomationCategory
-from ...store.models import Campaign
+from ...store.records import Campaign
 from ...store.tenant import Tenant
 from ..common import BadInput, as_bool, compact, json_body, path_id, tenant
 from ..paging import v2_window

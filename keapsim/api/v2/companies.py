@@ -17,7 +17,7 @@ from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.companies import ADDRESS_KEYS, DATES, PERSON_TEXT, Company
 from ...store.custom_fields import COMPANY
-from ...store.models import Tag
+from ...store.records import Tag
 from ...store.regions import us_state_code
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, pick, tenant
 from ..custom_values import custom_values_in, custom_values_out

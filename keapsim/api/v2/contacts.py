@@ -11,7 +11,8 @@ from flask import Response, jsonify, request
 from ...store import Lookup, Query
 from ...store.base import fold
 from ...store.custom_fields import CONTACT
-from ...store.models import Contact, CustomField
+from ...store.models import Contact
+from ...store.records import CustomField
 from ..common import BadInput, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

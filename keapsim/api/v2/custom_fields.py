@@ -16,7 +16,7 @@ from flask import Response, jsonify, request
 
 from ...store import Invalid, Tenant
 from ...store.custom_fields import CustomFieldGroup, CustomFieldTab
-from ...store.models import CustomField
+from ...store.records import CustomField
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
 from ..custom_models import CREATE, DELETE, GROUPS, MODEL, MODEL_TYPES, TABS, UPDATE, ModelType
 from . import blueprint

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from ...store.models import CustomField
+from ...store.records import CustomField
 from ..common import BadInput
 from ..custom_values import HasCustomFields
 from .filters import COMPARE, EQ, NONE, compare, text_matches, timestamp

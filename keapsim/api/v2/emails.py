@@ -12,7 +12,8 @@ from flask import Response, jsonify
 
 from ...clock import iso
 from ...store import DomainError, Invalid
-from ...store.emails import MARKETABLE, STATUS_LABELS, EmailAddressStatus, EmailRecord, Outgoing
+from ...store.email_statuses import MARKETABLE, STATUS_LABELS, EmailAddressStatus
+from ...store.emails import EmailRecord, Outgoing
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
 from ..crud import body_in, record_out
 from ..email_resources import EMAIL_TEMPLATES, EMAILS, TEMPLATE_BODIES, echo_request, email_out

@@ -9,7 +9,7 @@ from flask import Response, jsonify
 
 from ...clock import iso
 from ...store import Invalid, NotFound
-from ...store.models import LeadSource
+from ...store.records import LeadSource
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid, NotFound
-from ...store.models import Note
+from ...store.records import Note
 from ..common import as_bool, json_body, path_id, tenant
 from ..crud import record_out
 from ..email_resources import NOTE_TEMPLATES

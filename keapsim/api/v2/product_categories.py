@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid
-from ...store.products import ProductCategory
+from ...store.product_categories import ProductCategory
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

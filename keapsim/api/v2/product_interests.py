@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid
-from ...store.products import INTEREST_TYPES, ProductInterest, ProductInterestBundle
+from ...store.product_interests import INTEREST_TYPES, ProductInterest, ProductInterestBundle
 from ...store.tenant import Tenant
 from ..common import as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid
-from ...store.products import OptionItem, ProductOption, TextRules
+from ...store.product_options import OptionItem, ProductOption, TextRules
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
 from . import blueprint

@@ -19,7 +19,9 @@ from flask import Response, jsonify, request
 from ...clock import iso
 from ...store import Invalid, NotFound
 from ...store.images import MAX_IMAGE_BYTES
-from ...store.products import CYCLES, Product, ProductOption, SubscriptionPlan
+from ...store.product_options import ProductOption
+from ...store.products import Product
+from ...store.subscription_plans import CYCLES, SubscriptionPlan
 from ...store.tenant import Tenant
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
 from ..crud import as_decimal

@@ -13,17 +13,19 @@ from typing import Any
 from ...clock import iso
 from ...store import Tenant
 from ...store.custom_fields import CONTACT
-from ...store.emails import MARKETABLE
+from ...store.email_statuses import MARKETABLE
 from ...store.models import (
     ADDRESS_KEYS,
     CONTACT_TEXT,
-    CUSTOM_FIELD_TYPES,
     FAX_KEYS,
     PHONE_KEYS,
     SOCIAL_TYPES,
     SOURCE_TYPES,
-    Campaign,
     Contact,
+)
+from ...store.records import (
+    CUSTOM_FIELD_TYPES,
+    Campaign,
     CustomField,
     LeadSource,
     Note,

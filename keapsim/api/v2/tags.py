@@ -15,7 +15,8 @@ from flask import Response, jsonify
 
 from ...clock import iso
 from ...store import Invalid
-from ...store.models import Contact, Tag
+from ...store.models import Contact
+from ...store.records import Tag
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ...store.models import User
+from ...store.records import User
 from ..common import BadInput, as_bool, compact, path_id, query_int, tenant
 from ..paging import v2_window
 from . import blueprint

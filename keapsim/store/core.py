@@ -1,0 +1,53 @@
+"""The state all resource stores of one tenant share (lock discipline: ``base.py``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from .events import ChangeEvent, EventBus
+
+
+class StoreCore:
+    """What all resource stores of one tenant share: the lock, the clock, id sequences and
+    the change-event queue."""
+
+    def __init__(self, now: Callable[[], datetime], events: EventBus) -> None:
+        self.lock = threading.RLock()
+        self.now = now
+        self.events = events
+        self.next_ids: dict[str, int] = {}
+        self._pending: list[ChangeEvent] = []
+        self._depth = 0
+
+    def next_id(self, kind: str) -> int:
+        """Ids grow per tenant and per kind, as Keap's do."""
+        with self.lock:
+            value = self.next_ids.get(kind, 1)
+            self.next_ids[kind] = value + 1
+            return value
+
+    def write(self) -> StoreCore:
+        """Hold the lock for a write (``with core.write():``); the events it records are
+        emitted once the outermost write has released the lock (also when it failed
+        part-way: what was committed was)."""
+        return self
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        events: list[ChangeEvent] = []
+        if self._depth == 0 and self._pending:
+            events, self._pending = self._pending, []
+        self.lock.release()
+        for event in events:
+            self.events.emit(event)
+
+    def record(self, event_key: str, object_type: str, object_id: int) -> None:
+        """Queue an event of the current write (nothing is built when nobody listens)."""
+        if self.events.active:
+            self._pending.append(ChangeEvent(event_key, object_type, object_id, self.now()))
