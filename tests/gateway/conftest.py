@@ -8,17 +8,14 @@ by a day would expire everyone's tokens.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
+from support.frozen_time import T0
 
 from keapsim import Simulator
 from keapsim.clock import Clock
 from keapsim.server import SimulatorServer
-
-# A fixed instant, mid-morning UTC, so that minute-window tests never cross a day boundary.
-T0 = datetime(2026, 3, 10, 9, 0, 0, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture

@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from flask.json.provider import _default as flask_default
+from support.frozen_time import T0
 
 from keapsim import Simulator
 from keapsim.clock import Clock
 from keapsim.wire import dumps_compact, json_response, json_text
-
-from .conftest import T0
 
 
 def stdlib_compact(body: object, default: Any = None) -> bytes:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 
 from api_v1.helpers import V1
+from support.hook_helpers import admin_client, make_simulator, subscribe
 
 from keapsim.hooks import HookReceiver
 from keapsim.simulator import Simulator
 from keapsim.snapshots import dump_state, load_state
-
-from .conftest import admin_client, make_simulator, subscribe
 
 
 def test_subscriptions_survive_a_snapshot(sim: Simulator, v1: V1, receiver: HookReceiver) -> None:

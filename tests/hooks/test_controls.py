@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 from api_v1.helpers import V1
 from pydantic import ValidationError
+from support.hook_helpers import admin_client, subscribe
 
 from keapsim.hooks import HookReceiver
 from keapsim.simulator import Simulator
-
-from .conftest import admin_client, subscribe
 
 
 @pytest.fixture

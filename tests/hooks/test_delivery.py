@@ -10,11 +10,10 @@ import re
 import pytest
 from api_v1.helpers import V1
 from api_v2.helpers import V2
+from support.hook_helpers import contact_body, set_hook_settings, subscribe
 
 from keapsim.hooks import HookReceiver
 from keapsim.simulator import Simulator
-
-from .conftest import contact_body, set_hook_settings, subscribe
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

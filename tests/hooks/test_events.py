@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 from api_v1.helpers import V1
+from support.hook_helpers import subscribe
 
 from keapsim.hooks import EVENT_KEYS, HookReceiver
 from keapsim.hooks.catalogue import KEAP_NOUNS, KEAPSIM_ONLY_NOUNS
 from keapsim.simulator import Simulator
 from keapsim.store import Tenant
 from keapsim.store.events import ChangeEvent
-
-from .conftest import subscribe
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from api_v1.helpers import V1
 from api_v2.helpers import V2
+from support.hook_helpers import contact_body, subscribe
 
 from keapsim.hooks import HookReceiver
 from keapsim.simulator import Simulator
-
-from .conftest import contact_body, subscribe
 
 
 def test_company_add_edit_delete_are_delivered(

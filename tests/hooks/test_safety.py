@@ -8,14 +8,13 @@ import ipaddress
 
 import pytest
 from api_v1.helpers import V1
+from support.hook_helpers import subscribe
 
 from keapsim.config import TenantSettings
 from keapsim.hooks import HookReceiver, HostPolicy, RefusedHookUrl
 from keapsim.hooks.safety import is_private_address
 from keapsim.hooks.snapshot import parse_hooks, restore_hooks
 from keapsim.simulator import Simulator
-
-from .conftest import subscribe
 
 REFUSED_NAME = "http://hooks.example.invalid/keap"
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from api_v1.helpers import V1
 from api_v2.helpers import V2
+from support.hook_helpers import contact_body, subscribe
 from support.serve_process import serve_process
 
-from .conftest import contact_body, subscribe
 from .loopback_receiver import Answer, LoopbackReceiver, loopback_receiver
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 from api_v1.helpers import V1
+from support.hook_helpers import subscribe
 
 from keapsim.hooks import EVENT_KEYS, HookReceiver
 from keapsim.simulator import Simulator
-
-from .conftest import subscribe
 
 SECRET_HEADER = "X-Hook-Secret"
 

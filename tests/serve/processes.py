@@ -23,8 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-
-from .conftest import TOKEN
+from support.serve_helpers import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

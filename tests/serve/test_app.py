@@ -7,8 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
-from .conftest import AUTH, TOKEN, Served
+from support.serve_helpers import AUTH, TOKEN, Served
 
 
 def _metric(served: Served, name: str, **labels: str) -> float:

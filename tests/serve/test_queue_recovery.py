@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from batch.simhelpers import contact_writes
+from support.serve_helpers import Served, flow
 
 from connector import Connector, parse_config
 from connector.result import RECONCILED
 from connector.serve.queue import QueueBusy, SqliteQueue
-
-from .conftest import Served, flow
 
 
 def _crash_with(path: Path, lead: dict[str, Any], *, written_by: Connector | None) -> str:

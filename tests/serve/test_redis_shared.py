@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 from batch.simhelpers import contact_writes
+from support.serve_helpers import flow
 
 from connector import parse_config
 from connector.batch.ledger import LeadResult
@@ -22,7 +23,6 @@ from connector.serve.redis_queue import RedisQueue
 from connector.serve.shared import SharedOAuth, SharedTokenBucket
 from connector.serve.worker import QueueWorkers
 
-from .conftest import flow
 from .processes import redis_server
 
 pytestmark = pytest.mark.slow
