@@ -102,9 +102,10 @@ class JournalEntry:
         limit = raw.body_limit
         self.query = _masked_query(raw.query)
         self.request_headers = _masked_headers(EnvironHeaders(raw.request_headers).items())
-        self.request_body, self.request_body_truncated = _masked_body(
-            raw.request_body, raw.request_type, limit
-        )
+        if raw.request_body is not None:
+            self.request_body, self.request_body_truncated = _masked_body(
+                raw.request_body, raw.request_type, limit
+            )
         if raw.response_headers is not None:
             self.response_headers = _masked_headers(raw.response_headers)
         if raw.response_body is not None:
@@ -136,7 +137,8 @@ class _RawExchange:
     # headers it gives at settle time are the request's (walking the environ per request to
     # build them was most of the recording's cost).
     request_headers: dict[str, Any]
-    request_body: bytes
+    # None once masked at recording time (a body over the limit is never kept raw).
+    request_body: bytes | None
     request_type: str | None
     response_headers: list[tuple[str, str]] | None = None
     response_body: bytes | None = None
@@ -532,6 +534,13 @@ class RecordJournal:
             request_body="",
             _raw=raw,
         )
+        if len(body) > journal.body_limit:
+            # Masked now, not when read: a ring of raw bodies of any size would keep them all
+            # (the cut text is what the entry holds either way).
+            entry.request_body, entry.request_body_truncated = _masked_body(
+                body, raw.request_type, journal.body_limit
+            )
+            raw.request_body = None
         try:
             response = call_next(request)
         except BaseException as err:
@@ -541,8 +550,14 @@ class RecordJournal:
         entry.status = response.status_code
         raw.response_headers = list(response.headers.items())
         if not response.is_streamed:
-            raw.response_body = response.get_data()
+            answer = response.get_data()
             raw.response_type = response.content_type
+            if len(answer) > journal.body_limit:
+                entry.response_body, entry.response_body_truncated = _masked_body(
+                    answer, raw.response_type, journal.body_limit
+                )
+            else:
+                raw.response_body = answer
         self._finish(entry, request, started)
         return response
 
