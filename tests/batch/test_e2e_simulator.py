@@ -450,7 +450,9 @@ def test_workers_share_the_flows_rate_limit(sim_server: Any, tmp_path: Path) -> 
     assert len(times) >= 60
     # a token bucket allows at most burst + rate * T requests in any window of T seconds
     busiest = max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
-    assert busiest <= burst + rps + 3, busiest  # +3: arrival jitter on loopback
+    # +8: the journal stamps arrival at the server, and on a loaded machine requests that left
+    # the client paced can reach the server bunched (a limiter-free run sends hundreds a second).
+    assert busiest <= burst + rps + 8, busiest
     assert times[-1] - times[0] >= (len(times) - burst) / rps * 0.9
 
 

@@ -140,6 +140,8 @@ def test_a_failing_receiver_sees_the_documented_intervals_then_inactive(
     for count, step in enumerate((60, 60, 300, 1800), start=1):
         advance(admin, step)
         receiver.wait_for(lambda count=count: len(receiver.deliveries()) == count)
+    # The journal records an attempt once its answer is back, just after the receiver saw it.
+    receiver.wait_for(lambda: len(attempts(admin, tenant)) == 4)
     entries = attempts(admin, tenant)
     assert [(e["attempt"], e["status"]) for e in entries] == [
         (1, 500),
