@@ -21,11 +21,9 @@ from __future__ import annotations
 import base64
 import fnmatch
 import io
-import itertools
 import json
 import random
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
+from ..rulebook import RuleBook
 from ..store.errors import UNCONVERTIBLE
 from ..wire import INVALID_REFRESH_TOKEN, JSON, has_lone_surrogate, json_response
 from .pipeline import ADMIN_PREFIX, Handler
@@ -336,7 +335,11 @@ def credential_tenant_id(identity: IdentityStore | None, request: Request) -> st
 
 
 # -- the rules -------------------------------------------------------------------------------
-class FaultRules:
+def _new_fault_rule(rule_id: str, spec: FaultSpec) -> FaultRule:
+    return FaultRule(rule_id, spec, _random=random.Random(spec.seed))
+
+
+class FaultRules(RuleBook[FaultSpec, FaultRule]):
     """The installed rules, in the order they were added (the first firing rule wins).
 
     ``identity`` lets rules match on ``tenant`` before authentication; ``enabled=False`` makes
@@ -351,52 +354,10 @@ class FaultRules:
         enabled: bool = True,
         render_error: ErrorRenderer = plain_application_error,
     ) -> None:
+        super().__init__(FaultSpec, _new_fault_rule, id_prefix="fault", noun="fault rule")
         self.identity = identity
         self.enabled = enabled
         self.render_error = render_error
-        self._rules: list[FaultRule] = []
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-
-    def add(self, spec: FaultSpec | dict[str, Any] | None = None, /, **fields: Any) -> FaultRule:
-        """Install a rule from a :class:`FaultSpec`, a dict or keyword fields; returns it with
-        its ``id``. Raises ``pydantic.ValidationError`` naming the bad key."""
-        if spec is None:
-            spec = FaultSpec.model_validate(fields)
-        elif isinstance(spec, dict):
-            spec = FaultSpec.model_validate({**spec, **fields})
-        elif fields:
-            spec = FaultSpec.model_validate({**spec.model_dump(), **fields})
-        with self._lock:
-            rule = FaultRule(f"fault-{next(self._ids)}", spec, _random=random.Random(spec.seed))
-            self._rules.append(rule)
-        return rule
-
-    def get(self, rule_id: str) -> FaultRule:
-        with self._lock:
-            for rule in self._rules:
-                if rule.id == rule_id:
-                    return rule
-        raise KeyError(f"no fault rule {rule_id!r}")
-
-    def remove(self, rule_id: str) -> FaultRule:
-        """Uninstall a rule; ``KeyError`` if there is none with that id."""
-        with self._lock:
-            for index, rule in enumerate(self._rules):
-                if rule.id == rule_id:
-                    return self._rules.pop(index)
-        raise KeyError(f"no fault rule {rule_id!r}")
-
-    def list(self) -> list[FaultRule]:
-        with self._lock:
-            return list(self._rules)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def __len__(self) -> int:
-        return len(self._rules)
 
     def select(self, request: Request) -> FaultRule | None:
         """The rule that fires on this request, counters updated (None: serve normally)."""

@@ -20,15 +20,14 @@ It fires for the next ``times`` matching attempts after skipping ``after``, with
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import random
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..rulebook import RuleBook
 from .models import Delivery
 
 HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
@@ -114,53 +113,17 @@ class HookFaultRule:
         return True
 
 
-class HookFaultRules:
+def _new_hook_fault_rule(rule_id: str, spec: HookFaultSpec) -> HookFaultRule:
+    return HookFaultRule(rule_id, spec, _random=random.Random(spec.seed))
+
+
+class HookFaultRules(RuleBook[HookFaultSpec, HookFaultRule]):
     """The installed rules in the order they were added (the first that fires wins)."""
 
     def __init__(self) -> None:
-        self._rules: list[HookFaultRule] = []
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-
-    def add(
-        self, spec: HookFaultSpec | dict[str, Any] | None = None, /, **fields: Any
-    ) -> HookFaultRule:
-        """Install a rule from a spec, a dict or keyword fields; ``pydantic.ValidationError``
-        names a bad key."""
-        if spec is None:
-            spec = HookFaultSpec.model_validate(fields)
-        elif isinstance(spec, dict):
-            spec = HookFaultSpec.model_validate({**spec, **fields})
-        elif fields:
-            spec = HookFaultSpec.model_validate({**spec.model_dump(), **fields})
-        with self._lock:
-            rule = HookFaultRule(
-                f"hookfault-{next(self._ids)}", spec, _random=random.Random(spec.seed)
-            )
-            self._rules.append(rule)
-        return rule
-
-    def get(self, rule_id: str) -> HookFaultRule:
-        with self._lock:
-            for rule in self._rules:
-                if rule.id == rule_id:
-                    return rule
-        raise KeyError(f"no hook fault rule {rule_id!r}")
-
-    def remove(self, rule_id: str) -> HookFaultRule:
-        with self._lock:
-            for index, rule in enumerate(self._rules):
-                if rule.id == rule_id:
-                    return self._rules.pop(index)
-        raise KeyError(f"no hook fault rule {rule_id!r}")
-
-    def list(self) -> list[HookFaultRule]:
-        with self._lock:
-            return list(self._rules)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
+        super().__init__(
+            HookFaultSpec, _new_hook_fault_rule, id_prefix="hookfault", noun="hook fault rule"
+        )
 
     def select(self, delivery: Delivery, hook_url: str) -> HookFaultRule | None:
         """The rule that fires on this delivery attempt, counters updated (None: post it)."""
