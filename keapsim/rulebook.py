@@ -9,20 +9,62 @@ built from a spec. A leaf: pydantic only.
 from __future__ import annotations
 
 import itertools
+import random
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 
-class HasId(Protocol):
+class Trigger(Protocol):
+    """When a matching rule fires: after ``after`` matches, with ``probability`` (drawn from a
+    generator seeded with ``seed``), at most ``times`` times."""
+
     @property
-    def id(self) -> str: ...
+    def times(self) -> int | None: ...
+    @property
+    def after(self) -> int: ...
+    @property
+    def probability(self) -> float: ...
+    @property
+    def seed(self) -> int | None: ...
+
+
+TriggerT = TypeVar("TriggerT", bound=Trigger)
+
+
+@dataclass
+class CountedRule(Generic[TriggerT]):
+    """An installed rule: its declaration, an id and its counters."""
+
+    id: str
+    spec: TriggerT
+    matched: int = 0
+    fired: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        """True once ``times`` firings happened (the rule stays listed but no longer fires)."""
+        return self.spec.times is not None and self.fired >= self.spec.times
+
+    def counters(self) -> dict[str, Any]:
+        return {"matched": self.matched, "fired": self.fired, "exhausted": self.exhausted}
+
+    def decide(self) -> bool:
+        """Count one match and say whether the rule fires on it (call under the rules' lock)."""
+        self.matched += 1
+        if self.matched <= self.spec.after or self.exhausted:
+            return False
+        if self.spec.probability < 1.0 and self._random.random() >= self.spec.probability:
+            return False
+        self.fired += 1
+        return True
 
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
-RuleT = TypeVar("RuleT", bound=HasId)
+RuleT = TypeVar("RuleT", bound=CountedRule[Any])
 
 
 class RuleBook(Generic[SpecT, RuleT]):
@@ -31,13 +73,13 @@ class RuleBook(Generic[SpecT, RuleT]):
     def __init__(
         self,
         spec_type: type[SpecT],
-        build: Callable[[str, SpecT], RuleT],
+        rule_type: type[RuleT],
         *,
         id_prefix: str,
         noun: str,
     ) -> None:
         self._spec_type = spec_type
-        self._build = build
+        self._rule_type = rule_type
         self._id_prefix = id_prefix
         self._noun = noun
         self._rules: list[RuleT] = []
@@ -54,7 +96,9 @@ class RuleBook(Generic[SpecT, RuleT]):
         elif fields:
             spec = self._spec_type.model_validate({**spec.model_dump(), **fields})
         with self._lock:
-            rule = self._build(f"{self._id_prefix}-{next(self._ids)}", spec)
+            rule_id = f"{self._id_prefix}-{next(self._ids)}"
+            seed = getattr(spec, "seed", None)
+            rule = self._rule_type(rule_id, spec, _random=random.Random(seed))
             self._rules.append(rule)
         return rule
 

@@ -26,7 +26,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
-from ..rulebook import RuleBook
+from ..rulebook import CountedRule, RuleBook
 from ..store.errors import UNCONVERTIBLE
 from ..wire import INVALID_REFRESH_TOKEN, JSON, has_lone_surrogate, json_response
 from .pipeline import ADMIN_PREFIX, Handler
@@ -185,29 +185,11 @@ def _invalid(key: str, problem: str) -> PydanticCustomError:
 
 
 @dataclass
-class FaultRule:
-    """An installed rule: its declaration, an id and its counters."""
-
-    id: str
-    spec: FaultSpec
-    matched: int = 0
-    fired: int = 0
-    _random: random.Random = field(default_factory=random.Random, repr=False)
-
-    @property
-    def exhausted(self) -> bool:
-        """True once ``times`` firings happened (the rule stays listed but no longer fires)."""
-        return self.spec.times is not None and self.fired >= self.spec.times
+class FaultRule(CountedRule[FaultSpec]):
+    """An installed request fault rule: its declaration, an id and its counters."""
 
     def to_dict(self) -> dict[str, Any]:
-        spec = self.spec.model_dump(exclude_defaults=True)
-        return {
-            "id": self.id,
-            **spec,
-            "matched": self.matched,
-            "fired": self.fired,
-            "exhausted": self.exhausted,
-        }
+        return {"id": self.id, **self.spec.model_dump(exclude_defaults=True), **self.counters()}
 
     def matches(self, request: Request, tenant_id: str | None) -> bool:
         spec = self.spec
@@ -232,16 +214,6 @@ class FaultRule:
             for key, expected in spec.body.items():
                 if not _value_matches(lookup(parsed, key), expected):
                     return False
-        return True
-
-    def decide(self) -> bool:
-        """Count one match and say whether the rule fires on it (call under the rules' lock)."""
-        self.matched += 1
-        if self.matched <= self.spec.after or self.exhausted:
-            return False
-        if self.spec.probability < 1.0 and self._random.random() >= self.spec.probability:
-            return False
-        self.fired += 1
         return True
 
 
@@ -335,10 +307,6 @@ def credential_tenant_id(identity: IdentityStore | None, request: Request) -> st
 
 
 # -- the rules -------------------------------------------------------------------------------
-def _new_fault_rule(rule_id: str, spec: FaultSpec) -> FaultRule:
-    return FaultRule(rule_id, spec, _random=random.Random(spec.seed))
-
-
 class FaultRules(RuleBook[FaultSpec, FaultRule]):
     """The installed rules, in the order they were added (the first firing rule wins).
 
@@ -354,7 +322,7 @@ class FaultRules(RuleBook[FaultSpec, FaultRule]):
         enabled: bool = True,
         render_error: ErrorRenderer = plain_application_error,
     ) -> None:
-        super().__init__(FaultSpec, _new_fault_rule, id_prefix="fault", noun="fault rule")
+        super().__init__(FaultSpec, FaultRule, id_prefix="fault", noun="fault rule")
         self.identity = identity
         self.enabled = enabled
         self.render_error = render_error

@@ -20,14 +20,13 @@ It fires for the next ``times`` matching attempts after skipping ``after``, with
 from __future__ import annotations
 
 import fnmatch
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..rulebook import RuleBook
+from ..rulebook import CountedRule, RuleBook
 from .models import Delivery
 
 HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
@@ -66,32 +65,16 @@ class HookFaultSpec(BaseModel):
 
 
 @dataclass
-class HookFaultRule:
-    """An installed rule: its declaration, an id and its counters."""
-
-    id: str
-    spec: HookFaultSpec
-    matched: int = 0
-    fired: int = 0
-    _random: random.Random = field(default_factory=random.Random, repr=False)
-
-    @property
-    def exhausted(self) -> bool:
-        return self.spec.times is not None and self.fired >= self.spec.times
+class HookFaultRule(CountedRule[HookFaultSpec]):
+    """An installed hook delivery control: its declaration, an id and its counters."""
 
     @property
     def longest_hold(self) -> float:
         return self.spec.seconds if self.spec.seconds is not None else DEFAULT_LONGEST_HOLD
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            **self.spec.model_dump(exclude_defaults=True),
-            "effect": self.spec.effect,
-            "matched": self.matched,
-            "fired": self.fired,
-            "exhausted": self.exhausted,
-        }
+        spec = self.spec.model_dump(exclude_defaults=True)
+        return {"id": self.id, **spec, "effect": self.spec.effect, **self.counters()}
 
     def matches(self, delivery: Delivery, hook_url: str) -> bool:
         spec = self.spec
@@ -102,27 +85,13 @@ class HookFaultRule:
             and (spec.hook_url is None or fnmatch.fnmatchcase(hook_url, spec.hook_url))
         )
 
-    def decide(self) -> bool:
-        """Count one match and say whether the rule fires on it (under the rules' lock)."""
-        self.matched += 1
-        if self.matched <= self.spec.after or self.exhausted:
-            return False
-        if self.spec.probability < 1.0 and self._random.random() >= self.spec.probability:
-            return False
-        self.fired += 1
-        return True
-
-
-def _new_hook_fault_rule(rule_id: str, spec: HookFaultSpec) -> HookFaultRule:
-    return HookFaultRule(rule_id, spec, _random=random.Random(spec.seed))
-
 
 class HookFaultRules(RuleBook[HookFaultSpec, HookFaultRule]):
     """The installed rules in the order they were added (the first that fires wins)."""
 
     def __init__(self) -> None:
         super().__init__(
-            HookFaultSpec, _new_hook_fault_rule, id_prefix="hookfault", noun="hook fault rule"
+            HookFaultSpec, HookFaultRule, id_prefix="hookfault", noun="hook fault rule"
         )
 
     def select(self, delivery: Delivery, hook_url: str) -> HookFaultRule | None:
