@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from flask import Blueprint
+
 from ..clock import iso
-from ..store.resource import ResourceSpec
-from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, compact
+from ..store.resource import DeclaredStore, ResourceSpec
+from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, compact, tenant
 
 Version = Literal["v1", "v2"]
 Operation = Literal["list", "get", "create", "update", "delete"]
@@ -200,3 +202,32 @@ def as_datetime(value: Any, wire: str) -> datetime:
     except OverflowError:
         raise BadInput(UNCONVERTIBLE, field=wire) from None
     return moment
+
+
+def declared_store(resource: ApiResource) -> DeclaredStore[Any]:
+    """The request tenant's store of a declared resource."""
+    store = tenant().store(resource.store)
+    assert isinstance(store, DeclaredStore)
+    return store
+
+
+def add_operations(
+    blueprint: Blueprint,
+    resource: ApiResource,
+    routes: Routes,
+    views: dict[Operation, Callable[..., Any]],
+) -> None:
+    """Register the views of the operations ``routes`` has: list and create on the collection,
+    get, update (PATCH) and delete on ``path/<ident>``."""
+    item = f"{routes.path}/<ident>"
+    places = {
+        "list": (routes.path, "GET"),
+        "create": (routes.path, "POST"),
+        "get": (item, "GET"),
+        "update": (item, "PATCH"),
+        "delete": (item, "DELETE"),
+    }
+    for operation in sorted(routes.operations):
+        path, method = places[operation]
+        endpoint = f"{resource.store}_{operation}"
+        blueprint.add_url_rule(path, endpoint, views[operation], methods=[method])

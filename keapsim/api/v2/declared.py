@@ -10,9 +10,16 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ...store.resource import DeclaredStore
-from ..common import BadInput, as_bool, as_int, json_body, path_id, tenant
-from ..crud import ApiResource, as_decimal, body_in, record_out
+from ..common import BadInput, as_bool, as_int, json_body, path_id
+from ..crud import (
+    ApiResource,
+    Operation,
+    add_operations,
+    as_decimal,
+    body_in,
+    declared_store,
+    record_out,
+)
 from ..paging import v2_window
 from ..resources import DECLARED
 from . import blueprint
@@ -29,12 +36,6 @@ from .filters import (
     update_mask,
 )
 from .shapes import page_of
-
-
-def _store(resource: ApiResource) -> DeclaredStore[Any]:
-    store = tenant().store(resource.store)
-    assert isinstance(store, DeclaredStore)
-    return store
 
 
 def _clause_test(resource: ApiResource, clause: Clause) -> Callable[[Any], bool]:
@@ -82,24 +83,24 @@ def register(resource: ApiResource) -> None:
     routes = resource.v2
     if routes is None:
         return
-    name, kind, item = resource.store, resource.kind, f"{routes.path}/<ident>"
+    kind = resource.kind
     filters = {name: key.ops for name, key in resource.filter_keys().items()}
     writable = tuple(wire for wire, f in resource.wire_fields("v2") if f.writable and wire != "id")
     renames = {wire: (f.name,) for wire, f in resource.wire_fields("v2")}
 
     def list_records() -> Response:
         tests = [_clause_test(resource, c) for c in parse_filter(filters)]
-        matches = _store(resource).table.scan(lambda r: all(test(r) for test in tests))
+        matches = declared_store(resource).table.scan(lambda r: all(test(r) for test in tests))
         page, token = v2_window(ordered(list(matches), _orders(resource), resource.default_order))
         items = [record_out(resource, r, "v2") for r in page]
         return jsonify(page_of(routes.collection, items, token))
 
     def create_record() -> tuple[Response, int]:
-        record = _store(resource).create(**body_in(resource, json_body(), "v2"))
+        record = declared_store(resource).create(**body_in(resource, json_body(), "v2"))
         return jsonify(record_out(resource, record, "v2")), routes.create_status
 
     def get_record(ident: str) -> Response:
-        record = _store(resource).get(path_id(ident, kind))
+        record = declared_store(resource).get(path_id(ident, kind))
         return jsonify(record_out(resource, record, "v2"))
 
     def update_record(ident: str) -> Response:
@@ -108,23 +109,22 @@ def register(resource: ApiResource) -> None:
         body = json_body()
         mask = update_mask(writable)
         changes = masked(body_in(resource, body, "v2"), mask, renames)
-        return jsonify(record_out(resource, _store(resource).update(number, **changes), "v2"))
+        return jsonify(
+            record_out(resource, declared_store(resource).update(number, **changes), "v2")
+        )
 
     def delete_record(ident: str) -> tuple[str, int]:
-        _store(resource).delete(path_id(ident, kind))
+        declared_store(resource).delete(path_id(ident, kind))
         return "", 204
 
-    views: dict[str, tuple[str, str, Callable[..., Any]]] = {
-        "list": (routes.path, "GET", list_records),
-        "create": (routes.path, "POST", create_record),
-        "get": (item, "GET", get_record),
-        "update": (item, "PATCH", update_record),
-        "delete": (item, "DELETE", delete_record),
+    views: dict[Operation, Callable[..., Any]] = {
+        "list": list_records,
+        "create": create_record,
+        "get": get_record,
+        "update": update_record,
+        "delete": delete_record,
     }
-    for operation in sorted(routes.operations):
-        path, method, view = views[operation]
-        endpoint = f"{name}_{operation}"
-        blueprint.add_url_rule(path, endpoint, view, methods=[method])
+    add_operations(blueprint, resource, routes, views)
 
 
 for declared in DECLARED:
