@@ -7,10 +7,12 @@ Keap's email operations are not plain CRUD.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..store.email_templates import EMAIL_TEMPLATE_SPEC, NOTE_TEMPLATE_SPEC
-from ..store.emails import EMAIL_SPEC, PROVIDERS
+from ..store.emails import EMAIL_SPEC, PROVIDERS, EmailRecord
+from ..store.errors import DomainError, Invalid
 from .common import UNCONVERTIBLE, BadInput
 from .crud import ApiResource, WireField
 
@@ -208,3 +210,26 @@ def _date_time(value: Any) -> str | None:
         return iso(as_datetime(value, ""))
     except BadInput:
         return None
+
+
+MAX_BATCH = 1000  # "maximum 1000 per transaction"
+
+
+def add_email_batch(
+    body: dict[str, Any], version: str, create: Callable[[Any], EmailRecord]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """v1 ``emails/sync`` and v2 ``emails:batchAdd``: each item of ``body["emails"]`` is
+    created or reported in the errors with its request and the reason; the others are kept
+    either way. Returns the created records' bodies and the errors."""
+    items = body.get("emails")
+    if not isinstance(items, list):
+        raise Invalid("emails is required", field="emails")
+    if len(items) > MAX_BATCH:
+        raise BadInput(f"at most {MAX_BATCH} emails per request", field="emails")
+    created, errors = [], []
+    for item in items:
+        try:
+            created.append(email_out(create(item), version, content=True))
+        except DomainError as err:
+            errors.append({"email": echo_request(item, version), "error_message": err.message})
+    return created, errors

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...store import DomainError, Invalid
+from ...store import Invalid
 from ...store.email_statuses import MARKETABLE as MARKETABLE_SET
 from ...store.email_statuses import STATUS_LABELS
 from ...store.emails import EmailRecord, Outgoing
@@ -28,12 +28,10 @@ from ..common import (
     tenant,
 )
 from ..crud import body_in
-from ..email_resources import EMAILS, echo_request, email_out
+from ..email_resources import EMAILS, add_email_batch, email_out
 from ..email_sending import attachment_names, record_send
 from ..paging import v1_window
 from . import blueprint, no_content
-
-MAX_BATCH = 1000  # "maximum 1000 per transaction"
 
 
 def _moment(name: str) -> datetime | None:
@@ -117,17 +115,7 @@ def create_contact_email(contact_id: str) -> tuple[Response, int]:
 def sync_emails() -> tuple[Response, int]:
     """Each record is created or reported in ``errors`` with its request and the reason;
     the others are kept either way."""
-    items = json_body().get("emails")
-    if not isinstance(items, list):
-        raise Invalid("emails is required", field="emails")
-    if len(items) > MAX_BATCH:
-        raise BadInput(f"at most {MAX_BATCH} emails per request", field="emails")
-    created, errors = [], []
-    for item in items:
-        try:
-            created.append(email_out(_create(item), "v1", content=True))
-        except DomainError as err:
-            errors.append({"email": echo_request(item, "v1"), "error_message": err.message})
+    created, errors = add_email_batch(json_body(), "v1", _create)
     return jsonify({"emails": created, "errors": errors}), 201
 
 

@@ -11,12 +11,18 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...clock import iso
-from ...store import DomainError, Invalid
+from ...store import Invalid
 from ...store.email_statuses import MARKETABLE, STATUS_LABELS, EmailAddressStatus
 from ...store.emails import EmailRecord, Outgoing
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
 from ..crud import body_in, record_out
-from ..email_resources import EMAIL_TEMPLATES, EMAILS, TEMPLATE_BODIES, echo_request, email_out
+from ..email_resources import (
+    EMAIL_TEMPLATES,
+    EMAILS,
+    TEMPLATE_BODIES,
+    add_email_batch,
+    email_out,
+)
 from ..email_sending import attachment_names, record_send
 from ..paging import v2_window
 from . import blueprint
@@ -31,7 +37,6 @@ from .filters import (
 )
 from .shapes import page_of, string_id, string_ids, upper_snake
 
-MAX_BATCH = 1000  # "maximum 1000 per transaction"
 EMAIL_FILTERS = {
     "contact_id": EQ,
     "email": EQ,
@@ -92,17 +97,7 @@ def delete_email(ident: str) -> tuple[str, int]:
 def batch_add_emails() -> tuple[Response, int]:
     """Each record is created or reported in ``errors`` (EmailSentCreateError); the others are
     kept either way."""
-    items = json_body().get("emails")
-    if not isinstance(items, list):
-        raise Invalid("emails is required", field="emails")
-    if len(items) > MAX_BATCH:
-        raise BadInput(f"at most {MAX_BATCH} emails per request", field="emails")
-    created, errors = [], []
-    for item in items:
-        try:
-            created.append(email_out(_create(item), "v2", content=True))
-        except DomainError as err:
-            errors.append({"email": echo_request(item, "v2"), "error_message": err.message})
+    created, errors = add_email_batch(json_body(), "v2", _create)
     return jsonify(compact({"emails": created, "errors": errors or None})), 201
 
 
