@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -55,6 +56,8 @@ class PostOutcome:
     status: int | None
     echoed_secret: str | None = None
     error: str | None = None
+    # When the attempt ended on the simulator's clock (read before it is journaled).
+    ended: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,15 @@ class Post:
 class HookPoster:
     """Makes posts through one long-lived ``httpx.Client`` (kept-alive connections)."""
 
-    def __init__(self, policy: HostPolicy, journal: AttemptJournal | None = None) -> None:
+    def __init__(
+        self,
+        policy: HostPolicy,
+        journal: AttemptJournal | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.policy = policy
         self.journal = journal
+        self.now = now
         self._transport: httpx.BaseTransport | None = None
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -137,10 +146,12 @@ class HookPoster:
             # An in-process (WSGI) receiver cannot be interrupted; a late answer still counts
             # as none, as Keap's 30 s rule says.
             error = f"timeout: answered after {elapsed:.1f} s, limit {post.timeout:g} s"
+        ended = self.now()
         self._record(post, headers, response, error, elapsed)
         if response is None or error is not None:
-            return PostOutcome(None, error=error)
-        return PostOutcome(response.status_code, response.headers.get(SECRET_HEADER))
+            return PostOutcome(None, error=error, ended=ended)
+        secret = response.headers.get(SECRET_HEADER)
+        return PostOutcome(response.status_code, secret, ended=ended)
 
     def record_dropped(self, post: Post) -> None:
         """Journal a delivery that a ``drop`` control kept from being posted."""

@@ -67,7 +67,7 @@ class HookService:
     ) -> None:
         self.clock = clock
         self.policy = HostPolicy(allowed_hosts)
-        self.poster = HookPoster(self.policy, journal)
+        self.poster = HookPoster(self.policy, journal, now=clock.time)
         self.faults = HookFaultRules()
         self._base_url = base_url
         self._tenants: dict[str, TenantHooks] = {}
@@ -317,7 +317,9 @@ class HookService:
             hooks.set_status(subscription, HookStatus.INACTIVE)
         else:
             delivery.attempt += 1
-            delivery.due = self.clock.time() + hooks.retry_delay(delivery.attempt)
+            # From when the attempt ended, read before it was journaled: a clock advance made
+            # once the journal shows the failure does not move the retry as well.
+            delivery.due = outcome.ended + hooks.retry_delay(delivery.attempt)
             hooks.requeue(delivery)
 
     def pending(self, tenant_id: str | None = None) -> list[Delivery]:
