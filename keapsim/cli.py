@@ -121,6 +121,14 @@ def main() -> None:
     help="Load state from this file at start; save it periodically and at exit.",
 )
 @click.option(
+    "--durability",
+    type=click.Choice(["interval", "log"]),
+    default="interval",
+    show_default=True,
+    help="With --state-file: interval saves every 30 s (a kill -9 loses the last seconds); "
+    "log also appends every change to a log, fsynced before the answer (survives kill -9).",
+)
+@click.option(
     "--hook-hosts",
     "hook_hosts",
     default="",
@@ -147,6 +155,7 @@ def serve(
     admin_token: str | None,
     scenario: str | None,
     state_file: str | None,
+    durability: str,
     hook_hosts: str,
     allowed_hosts: tuple[str, ...],
     threads: int,
@@ -174,9 +183,9 @@ def serve(
     )
     state = None
     if state_file:
-        from .snapshots import SnapshotError, StateFile
+        from .snapshots import ChangeLog, SnapshotError, StateFile
 
-        state = StateFile(sim, state_file)
+        state = ChangeLog(sim, state_file) if durability == "log" else StateFile(sim, state_file)
         for stale in state.remove_stale_temp_files():
             click.echo(f"removed {stale}, left by a save that did not finish", err=True)
         try:
@@ -195,6 +204,8 @@ def serve(
             apply_scenario(sim, scenario)
         except ScenarioError as err:
             raise click.ClickException(str(err)) from err
+    if state is not None:
+        sim.wsgi_app = state.guard(sim.wsgi_app)  # log mode: answers wait for their fsync
     try:
         server = SimulatorServer(sim, host, port, threads)
     except OSError as err:
@@ -204,7 +215,7 @@ def serve(
     sim.base_url = server.url
     _announce(sim, server, as_json, admin_token is None and not _is_loopback(host))
     if state is not None:
-        state.start_autosave()
+        state.start()
     sim.hooks.start()  # deliveries fall due on the simulator clock; post them as they do
 
     def _stop(signum: int, frame: object) -> None:
@@ -219,9 +230,8 @@ def serve(
         sim.hooks.stop()
         server.stop()
         if state is not None:
-            state.stop()
             try:
-                state.save()
+                state.close()
             except Exception as err:  # a full disk: say so, without a traceback
                 message = f"could not save the state to {state_file}: {err}"
                 raise click.ClickException(message) from None

@@ -1,6 +1,8 @@
 """Snapshots: dump and load a tenant's or the whole simulator's state as versioned JSON
-(``GET/PUT /_keapsim/state``, ``keapsim state save|load``, ``keapsim serve --state-file``)."""
+(``GET/PUT /_keapsim/state``, ``keapsim state save|load``, ``keapsim serve --state-file``,
+with ``--durability log`` a change log besides: :mod:`keapsim.snapshots.changelog`)."""
 
+from .changelog import ChangeLog
 from .document import (
     FORMAT,
     FORMAT_VERSION,
@@ -15,6 +17,7 @@ from .document import (
 from .statefile import StateFile, write_atomic
 
 __all__ = [
+    "ChangeLog",
     "FORMAT",
     "FORMAT_VERSION",
     "MIGRATIONS",

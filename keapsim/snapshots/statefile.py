@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .document import dump_state, load_state, parse_document
 
 if TYPE_CHECKING:
+    from ..gateway.pipeline import Gateway
     from ..simulator import Simulator
 
 log = logging.getLogger("keapsim.snapshots")
@@ -40,11 +41,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return target
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; not possible (nor needed) on Windows.
     if os.name != "posix":
         return
@@ -109,6 +110,19 @@ class StateFile:
         """Write the whole simulator's state, atomically."""
         with self._save_lock:
             return write_atomic(self.path, encode_document(dump_state(self.sim)))
+
+    # -- the persistence interface of ``keapsim serve`` (shared with ChangeLog) ------------
+    def guard(self, gateway: Gateway) -> Gateway:
+        """The interval mode leaves the request path alone: writes are saved later."""
+        return gateway
+
+    def start(self) -> None:
+        self.start_autosave()
+
+    def close(self) -> Path:
+        """At a clean exit: stop autosaving, then save."""
+        self.stop()
+        return self.save()
 
     def start_autosave(self, interval_seconds: float = DEFAULT_AUTOSAVE_SECONDS) -> None:
         """Save every ``interval_seconds`` in a background thread until :meth:`stop`."""

@@ -261,11 +261,15 @@ def _id_slice(ids: SortedList[int], start: int, stop: int, descending: bool) -> 
 # -- the resource store base -----------------------------------------------------------------
 @dataclass
 class Extra:
-    """State a store keeps besides its records (links), saved by snapshots under ``key``."""
+    """State a store keeps besides its records (links), saved by snapshots under ``key``.
+
+    ``version`` answers a value that changes whenever the state does (the change log of
+    ``--durability log`` then logs it again); without one, the log compares whole dumps."""
 
     key: str
     dump: Callable[[], list[dict[str, Any]]]
     load: Callable[[list[dict[str, Any]]], None]
+    version: Callable[[], object] | None = None
 
 
 @dataclass

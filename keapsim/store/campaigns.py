@@ -71,8 +71,19 @@ class CampaignStore(RecordStore[Campaign]):
 
     def extras(self) -> list[Extra]:
         return [
-            Extra("sequence_members", self._dump_members, self._load_members),
-            Extra("goal_achievements", self._dump_achievements, self._load_achievements),
+            Extra(
+                "sequence_members",
+                self._dump_members,
+                self._load_members,
+                lambda: self.members.version,
+            ),
+            Extra(
+                "goal_achievements",
+                self._dump_achievements,
+                self._load_achievements,
+                # Achievements are only appended, or the list is replaced by a filtered one.
+                lambda: (id(self.achievements), len(self.achievements)),
+            ),
         ]
 
     def create(

@@ -172,7 +172,9 @@ class CompanyStore(DeclaredStore[Company]):
         self.tags.forget_right(tag.id)
 
     def extras(self) -> list[Extra]:
-        return [Extra("company_tags", self._dump_links, self._load_links)]
+        return [
+            Extra("company_tags", self._dump_links, self._load_links, lambda: self.tags.version)
+        ]
 
     # -- Keap's rules for a write ---------------------------------------------------------------
     def normalise(

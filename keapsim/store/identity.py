@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -78,6 +79,10 @@ def new_secret(prefix: str, nbytes: int = 24) -> str:
     return f"{prefix}{secrets.token_urlsafe(nbytes)}"
 
 
+# The credential tables of :class:`IdentityStore` (attribute names).
+CREDENTIAL_TABLES = ("apps", "api_keys", "access_tokens", "refresh_tokens", "codes")
+
+
 class IdentityStore:
     """All credentials of all tenants, indexed by their secret value."""
 
@@ -88,6 +93,13 @@ class IdentityStore:
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
+        # Called with (table, key) after a credential was added, changed in place or removed
+        # (the change log of ``--durability log`` listens; nobody by default).
+        self.on_change: Callable[[str, str], None] | None = None
+
+    def _changed(self, table: str, key: str) -> None:
+        if self.on_change is not None:
+            self.on_change(table, key)
 
     def create_app(
         self,
@@ -108,6 +120,7 @@ class IdentityStore:
             if app.client_id in self.apps:
                 raise ValueError(f"client id {app.client_id!r} is taken")
             self.apps[app.client_id] = app
+            self._changed("apps", app.client_id)
             return app
 
     def create_api_key(
@@ -120,6 +133,7 @@ class IdentityStore:
             if api_key.key in self.api_keys:
                 raise ValueError("that API key is taken")
             self.api_keys[api_key.key] = api_key
+            self._changed("api_keys", api_key.key)
             return api_key
 
     def issue_tokens(
@@ -134,20 +148,18 @@ class IdentityStore:
             )
             self.access_tokens[access.token] = access
             self.refresh_tokens[refresh.token] = refresh
+            self._changed("access_tokens", access.token)
+            self._changed("refresh_tokens", refresh.token)
             return access, refresh
 
     def revoke_tenant(self, tenant_id: str) -> None:
         """Forget a deleted tenant's credentials."""
         with self.lock:
-            for table in (
-                self.apps,
-                self.api_keys,
-                self.access_tokens,
-                self.refresh_tokens,
-                self.codes,
-            ):
+            for name in CREDENTIAL_TABLES:
+                table = getattr(self, name)
                 for key in [k for k, v in table.items() if v.tenant_id == tenant_id]:
                     del table[key]
+                    self._changed(name, key)
 
     def apps_of(self, tenant_id: str) -> list[OAuthApp]:
         with self.lock:
@@ -174,10 +186,12 @@ class IdentityStore:
             # Expired codes are useless; drop them here so the table stays small.
             for stale in [c for c, r in self.codes.items() if r.expires_at <= now]:
                 del self.codes[stale]
+                self._changed("codes", stale)
             record = AuthorizationCode(
                 new_secret("", 9), app.tenant_id, app.client_id, redirect_uri, now + ttl
             )
             self.codes[record.code] = record
+            self._changed("codes", record.code)
             return record
 
     def redeem_code(
@@ -200,12 +214,14 @@ class IdentityStore:
                     self.revoke(token)
                 raise InvalidGrant("code already used")
             record.used = True
+            self._changed("codes", code)
             if now >= record.expires_at:
                 raise InvalidGrant("code expired")
             if redirect_uri is not None and redirect_uri != record.redirect_uri:
                 raise InvalidGrant("redirect_uri differs from the authorization request")
             access, refresh = self.issue_tokens(app, now, access_ttl, refresh_ttl)
             record.issued = [access.token, refresh.token]
+            self._changed("codes", code)
             return access, refresh
 
     def rotate_refresh_token(
@@ -225,6 +241,7 @@ class IdentityStore:
             # working refresh token (a failed refresh must not burn it).
             pair = self.issue_tokens(app, now, access_ttl, refresh_ttl)
             record.used = True
+            self._changed("refresh_tokens", token)
             return pair
 
     def revoke(self, token: str) -> bool:
@@ -238,6 +255,8 @@ class IdentityStore:
             if record is None:
                 return False
             record.revoked = True
+            table = {AccessToken: "access_tokens", RefreshToken: "refresh_tokens"}
+            self._changed(table.get(type(record), "api_keys"), token)
             return True
 
 

@@ -17,6 +17,9 @@ class Links(Generic[L, Rt]):
     def __init__(self) -> None:
         self._by_left: dict[L, dict[Rt, datetime]] = {}
         self._by_right: dict[Rt, dict[L, datetime]] = {}
+        # Counts changes, so that a watcher (the change log of ``--durability log``) learns
+        # that the links changed without comparing them.
+        self.version = 0
 
     def __len__(self) -> int:
         return sum(len(rights) for rights in self._by_left.values())
@@ -31,6 +34,7 @@ class Links(Generic[L, Rt]):
             return False
         rights[right] = when
         self._by_right.setdefault(right, {})[left] = when
+        self.version += 1
         return True
 
     def unlink(self, left: L, right: Rt) -> bool:
@@ -44,6 +48,7 @@ class Links(Generic[L, Rt]):
         del lefts[left]
         if not lefts:
             del self._by_right[right]
+        self.version += 1
         return True
 
     def rights_of(self, left: L) -> dict[Rt, datetime]:
@@ -80,3 +85,4 @@ class Links(Generic[L, Rt]):
     def clear(self) -> None:
         self._by_left.clear()
         self._by_right.clear()
+        self.version += 1

@@ -73,7 +73,9 @@ class TagStore(RecordStore[Tag]):
         self.links.forget_left(contact.id)
 
     def extras(self) -> list[Extra]:
-        return [Extra("contact_tags", self._dump_links, self._load_links)]
+        return [
+            Extra("contact_tags", self._dump_links, self._load_links, lambda: self.links.version)
+        ]
 
     # -- tags ---------------------------------------------------------------------------------
     def _check_category(self, category_id: int | None) -> None:
