@@ -263,11 +263,12 @@ class ChangeLog:
         self.compact_bytes = compact_bytes
         self.flush_interval = flush_interval
         self.replayed = 0  # lines replayed by the last load
-        # Lock order: _checkpoint_lock, _lock, _sync_lock; _dirty_lock is a leaf (writers take
+        # Lock order: _checkpoint_lock, _sync_lock, _lock; _dirty_lock is a leaf (writers take
         # it from their event callbacks, possibly while holding a tenant's lock).
         self._checkpoint_lock = threading.Lock()
-        self._lock = threading.Lock()  # appends, and the reads of state they log, in order
-        self._sync_lock = threading.Lock()  # one fsync at a time: the group commit's leader
+        self._sync_lock = threading.Lock()  # one writer and fsync at a time: the group leader
+        self._lock = threading.Lock()  # the buffer, and the reads of state it logs, in order
+        self._buffer: list[bytes] = []
         self._dirty_lock = threading.Lock()
         self._dirty_records: set[tuple[str, str, int]] = set()
         self._dirty_credentials: set[tuple[str, str]] = set()
@@ -276,7 +277,7 @@ class ChangeLog:
         self._default_mark: object = None
         self._fd = -1
         self._generation = 0
-        self._appended = 0  # groups written (os.write returned)
+        self._appended = 0  # groups buffered
         self._synced = 0  # groups covered by an fsync
         self._log_bytes = 0
         self._snapshot_bytes = 0
@@ -366,9 +367,32 @@ class ChangeLog:
                 raise OSError("the change log is not open")
             lines = self._collect()
             if lines:
-                self._write(b"".join(_encode(line) for line in lines))
+                self._buffer.append(b"".join(_encode(line) for line in lines))
+                self._appended += 1
             target = self._appended
         self._sync_through(target)
+
+    def _sync_through(self, target: int) -> None:
+        """Return once group ``target`` is on disk. The first waiter leads: it writes every
+        group buffered so far and fsyncs them together while later ones buffer theirs.
+        Buffering, rather than each writer calling ``os.write``, keeps appends off the file
+        while it syncs (an append to a page under writeback waits for the whole fsync)."""
+        if self._synced >= target:
+            return
+        with self._sync_lock:
+            if self._synced >= target:  # the leader before us covered our group
+                return
+            self._flush_buffer()
+
+    def _flush_buffer(self) -> None:
+        """Write and fsync what is buffered (under ``_sync_lock``)."""
+        with self._lock:
+            data = b"".join(self._buffer)
+            self._buffer = []
+            covered = self._appended
+        self._write(data)
+        _sync(self._fd)
+        self._synced = covered
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -376,17 +400,6 @@ class ChangeLog:
             written = os.write(self._fd, view)
             view = view[written:]
         self._log_bytes += len(data)
-        self._appended += 1
-
-    def _sync_through(self, target: int) -> None:
-        if self._synced >= target:
-            return
-        with self._sync_lock:
-            if self._synced >= target:  # the leader before us covered our group
-                return
-            covered = self._appended  # everything written before the fsync starts
-            _sync(self._fd)
-            self._synced = covered
 
     # -- what changed -----------------------------------------------------------------------
     def _event_callback(self, tenant_id: str) -> Callable[[ChangeEvent], None]:
@@ -509,14 +522,14 @@ class ChangeLog:
         the new snapshot and logs older than it (deleted at the next start): either way the
         state comes back whole."""
         with self._checkpoint_lock:
-            with self._lock, self._sync_lock:
+            with self._sync_lock:
                 if self._fd >= 0:
-                    _sync(self._fd)  # what the old log acknowledged stays acknowledged
+                    self._flush_buffer()  # what was buffered goes into the old log
                     os.close(self._fd)
-                self._synced = self._appended
-                self._generation += 1
-                generation = self._generation
-                self._fd = self._open_log(generation)
+                with self._lock:  # what is buffered from now on goes into the new one
+                    self._generation += 1
+                    generation = self._generation
+                    self._fd = self._open_log(generation)
             document = dump_state(self.sim)
             document[GENERATION_KEY] = generation
             data = encode_document(document)
@@ -566,7 +579,7 @@ class ChangeLog:
         self.stop()
         self.commit()
         path = self.checkpoint()
-        with self._lock, self._sync_lock:
+        with self._sync_lock, self._lock:
             os.close(self._fd)
             self._fd = -1
         self.sim.identity.on_change = None
