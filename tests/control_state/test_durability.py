@@ -277,3 +277,13 @@ def test_a_first_start_without_files_keeps_the_simulator_as_built(tmp_path: Path
     sim = Simulator(api_key="KeapAK-fixed")
     assert ChangeLog(sim, tmp_path / "state.json").load_if_exists() == []
     assert sim.default_tenant is not None and sim.default_tenant.api_key == "KeapAK-fixed"
+
+
+def test_a_string_that_is_not_unicode_text_round_trips(
+    logged: tuple[Simulator, ChangeLog, Path],
+) -> None:
+    sim, changelog, path = logged
+    sim.tenant().tags.create("half a pair \ud800")  # Python code can store one; the API cannot
+    changelog.commit()
+    recovered, _ = _recovered(path)
+    assert [t.name for t in recovered.tenant().tags.values()] == ["half a pair \ud800"]
