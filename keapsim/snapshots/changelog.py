@@ -25,7 +25,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -291,13 +290,7 @@ class ChangeLog:
 
     def log_files(self) -> list[tuple[int, Path]]:
         """The change logs next to the snapshot, by generation."""
-        pattern = re.compile(re.escape(self.path.name) + r"\.log\.(\d+)")
-        found = []
-        for candidate in self.path.parent.glob(f"{self.path.name}.log.*"):
-            match = pattern.fullmatch(candidate.name)
-            if match:
-                found.append((int(match.group(1)), candidate))
-        return sorted(found)
+        return self.snapshot.change_logs()
 
     def remove_stale_temp_files(self) -> list[Path]:
         return self.snapshot.remove_stale_temp_files()
@@ -580,9 +573,14 @@ class ChangeLog:
         self.stop()
         self.commit()
         path = self.checkpoint()
-        with self._sync_lock, self._lock:
+        with self._sync_lock:
+            self._flush_buffer()  # a write made meanwhile by Python code in this process
             os.close(self._fd)
             self._fd = -1
+            if self._log_bytes == 0:
+                # Nothing after the header: the snapshot holds everything, and a later start
+                # in the interval mode finds no log it would have to refuse.
+                self.log_path(self._generation).unlink()
         self.sim.identity.on_change = None
         for marks in self._marks.values():
             marks.unsubscribe()

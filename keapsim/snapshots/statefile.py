@@ -11,12 +11,13 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .document import dump_state, load_state, parse_document
+from .document import SnapshotError, dump_state, load_state, parse_document
 
 if TYPE_CHECKING:
     from ..gateway.pipeline import Gateway
@@ -103,8 +104,30 @@ class StateFile:
         return removed
 
     def load_if_exists(self) -> list[str]:
-        """:meth:`load` when the file exists (a first run starts empty)."""
+        """:meth:`load` when the file exists (a first run starts empty).
+
+        Refuses (:class:`SnapshotError`) while change logs of ``--durability log`` lie next
+        to the file: they hold acknowledged changes the file lacks, which this mode would
+        neither replay nor keep."""
+        leftovers = self.change_logs()
+        if leftovers:
+            raise SnapshotError(
+                f"{leftovers[-1][1]} holds changes that {self.path.name} lacks (the last run "
+                "used --durability log and did not stop cleanly): start once with "
+                "--durability log to fold them in"
+            )
         return self.load() if self.exists() else []
+
+    def change_logs(self) -> list[tuple[int, Path]]:
+        """The change logs of ``--durability log`` next to the file (``<name>.log.<n>``),
+        by generation."""
+        pattern = re.compile(re.escape(self.path.name) + r"\.log\.(\d+)")
+        found = []
+        for candidate in self.path.parent.glob(f"{self.path.name}.log.*"):
+            match = pattern.fullmatch(candidate.name)
+            if match:
+                found.append((int(match.group(1)), candidate))
+        return sorted(found)
 
     def save(self) -> Path:
         """Write the whole simulator's state, atomically."""

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from keapsim.simulator import Simulator
-from keapsim.snapshots import ChangeLog, SnapshotError, dump_state
+from keapsim.snapshots import ChangeLog, SnapshotError, StateFile, dump_state
 from keapsim.snapshots.changelog import GENERATION_KEY, read_log
 
 from .helpers import comparable, contact_body, populate
@@ -206,9 +206,27 @@ def test_a_restart_replays_then_removes_the_old_logs(tmp_path: Path) -> None:
         assert [gen for gen, _ in again.log_files()] == [2]
     finally:
         again.close()
+    assert again.log_files() == []  # close compacted everything into the snapshot
     final, last = _recovered(path)
     assert _state(final) == _state(sim)
-    assert last.replayed == 1  # close compacted everything into the snapshot
+    assert last.replayed == 0
+
+
+def test_the_interval_mode_refuses_logs_it_would_not_replay(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    sim, changelog = _logged_simulator(path)
+    with sim.client() as api:
+        api.post("/v1/contacts", json=contact_body("a@example.com"))
+    changelog.stop()  # a crash: the log holds the contact
+    with pytest.raises(
+        SnapshotError, match=r"state\.json\.log\.1 holds changes .*--durability log"
+    ):
+        StateFile(Simulator(), path).load_if_exists()
+    restarted, again = _logged_simulator(path)
+    again.close()  # a clean stop leaves no log behind
+    interval = Simulator()
+    StateFile(interval, path).load_if_exists()
+    assert _state(interval) == _state(sim)
 
 
 def test_background_changes_are_logged_within_the_flush_interval(tmp_path: Path) -> None:

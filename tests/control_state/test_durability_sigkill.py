@@ -156,3 +156,4 @@ def test_every_acknowledged_write_survives_a_sigkill_loop(tmp_path: Path) -> Non
         _, stderr = process.communicate(timeout=20)
     assert "state saved to" in stderr
     assert not list(tmp_path.glob(".state.json.*.tmp"))
+    assert not list(tmp_path.glob("state.json.log.*"))  # folded into the snapshot at the stop
