@@ -234,7 +234,7 @@ class TenantMarks:
     tenant: Tenant
     unsubscribe: Callable[[], None]
     stores: dict[str, Any] = field(default_factory=dict)  # the identity of tenant.stores
-    nouns: dict[str, str] = field(default_factory=dict)  # event noun -> store name
+    nouns: dict[str, list[str]] = field(default_factory=dict)  # event noun -> store names
     extras: list[Extra] = field(default_factory=list)
     versions: dict[str, object] = field(default_factory=dict)
     next_ids: dict[str, int] = field(default_factory=dict)
@@ -415,23 +415,26 @@ class ChangeLog:
         lines: list[dict[str, Any]] = []
         self._note_structure(lines)
         for tenant_id, noun, ident in records:
-            self._record_line(tenant_id, noun, ident, lines)
+            self._record_lines(tenant_id, noun, ident, lines)
         for table, key in credentials:
             lines.append(self._credential_line(table, key))
         for marks in self._marks.values():
             self._note_tenant(marks, lines)
         return lines
 
-    def _record_line(self, tenant_id: str, noun: str, ident: int, lines: list[Any]) -> None:
+    def _record_lines(self, tenant_id: str, noun: str, ident: int, lines: list[Any]) -> None:
         marks = self._marks.get(tenant_id)
-        store_name = marks.nouns.get(noun) if marks else None
-        if marks is None or store_name is None:
-            return  # a dropped tenant; or a link event whose links the extras cover
-        record = marks.tenant.stores[store_name].table.get(ident)
-        if record is None:
-            lines.append({"op": "del", "t": tenant_id, "s": store_name, "id": ident})
-        else:
-            lines.append({"op": "put", "t": tenant_id, "s": store_name, "r": to_json(record)})
+        if marks is None:
+            return  # a tenant dropped meanwhile
+        # Usually one store per noun. Should two tables share one, both records with that id
+        # are logged as they are: a state line is harmless when nothing changed.
+        for store_name in marks.nouns.get(noun, ()):
+            record = marks.tenant.stores[store_name].table.get(ident)
+            if record is None:
+                lines.append({"op": "del", "t": tenant_id, "s": store_name, "id": ident})
+            else:
+                line = {"op": "put", "t": tenant_id, "s": store_name, "r": to_json(record)}
+                lines.append(line)
 
     def _credential_line(self, table: str, key: str) -> dict[str, Any]:
         record = getattr(self.sim.identity, table).get(key)
@@ -480,7 +483,9 @@ class ChangeLog:
         tenant = marks.tenant
         if marks.stores is not tenant.stores:
             marks.stores = tenant.stores
-            marks.nouns = {store.table.noun: name for name, store in tenant.stores.items()}
+            marks.nouns = {}
+            for name, store in tenant.stores.items():
+                marks.nouns.setdefault(store.table.noun, []).append(name)
             marks.extras = [extra for store in tenant.stores.values() for extra in store.extras()]
             marks.versions = {}
         next_ids = tenant.next_ids

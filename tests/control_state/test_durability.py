@@ -305,3 +305,27 @@ def test_a_string_that_is_not_unicode_text_round_trips(
     changelog.commit()
     recovered, _ = _recovered(path)
     assert [t.name for t in recovered.tenant().tags.values()] == ["half a pair \ud800"]
+
+
+def test_every_link_table_has_a_change_counter() -> None:
+    """Without ``Extra.version`` the log compares a link table's whole dump at every commit
+    (correct, but O(links) per write): a new link table should declare one."""
+    tenant = Simulator().tenant()
+    unversioned = [e.key for s in tenant.stores.values() for e in s.extras() if e.version is None]
+    assert unversioned == []
+
+
+def test_two_tables_sharing_an_event_noun_are_both_logged(
+    logged: tuple[Simulator, ChangeLog, Path],
+) -> None:
+    sim, changelog, path = logged
+    tenant = sim.tenant()
+    tenant.tag_categories.table.noun = tenant.tags.table.noun  # as a new store might by mistake
+    changelog._marks[tenant.id].stores = {}  # the noun map is rebuilt when the stores change
+    changelog.commit()
+    tenant.tag_categories.create(name="shared noun")
+    tenant.tags.create("shared noun too")
+    changelog.commit()
+    recovered, _ = _recovered(path)
+    assert [c.name for c in recovered.tenant().tag_categories.values()] == ["shared noun"]
+    assert [t.name for t in recovered.tenant().tags.values()] == ["shared noun too"]
