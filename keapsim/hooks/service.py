@@ -108,6 +108,11 @@ class HookService:
         with self._lock:
             return self._tenants.get(tenant_id)
 
+    def tenant_ids(self) -> list[str]:
+        """The ids of the tenants that have hooks (a registry)."""
+        with self._lock:
+            return list(self._tenants)
+
     def forget(self, tenant_id: str) -> None:
         """Drop a tenant's subscriptions and pending deliveries (tenant reset or deletion)."""
         with self._lock:

@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
-from ..gateway.pipeline import Gateway, Handler
+from ..gateway.pipeline import Gateway, Handler, is_api
 from ..hooks.snapshot import dump_hooks
 from ..store import Tenant
 from ..store.base import Extra
+from ..store.core import StoreCore
 from ..store.events import ChangeEvent
 from .codec import to_json
 from .document import (
@@ -233,14 +234,19 @@ class TenantMarks:
 
     tenant: Tenant
     unsubscribe: Callable[[], None]
+    core: StoreCore = field(init=False)
     stores: dict[str, Any] = field(default_factory=dict)  # the identity of tenant.stores
     nouns: dict[str, list[str]] = field(default_factory=dict)  # event noun -> store names
     extras: list[Extra] = field(default_factory=list)
     versions: dict[str, object] = field(default_factory=dict)
+    writes: int = -1  # tenant.core.writes when its sequences and links were last compared
     next_ids: dict[str, int] = field(default_factory=dict)
     hooks: dict[str, Any] | None = None
     settings: object = None
     name: str = ""
+
+    def __post_init__(self) -> None:
+        self.core = self.tenant.core
 
 
 class ChangeLog:
@@ -273,6 +279,7 @@ class ChangeLog:
         self._dirty_records: set[tuple[str, str, int]] = set()
         self._dirty_credentials: set[tuple[str, str]] = set()
         self._marks: dict[str, TenantMarks] = {}
+        self._hooked: set[str] = set()  # tenants whose last logged hooks were not empty
         self._clock_mark: tuple[float, float | None] = (0.0, None)
         self._default_mark: object = None
         self._fd = -1
@@ -322,6 +329,7 @@ class ChangeLog:
         self.sim.identity.on_change = self._credential_changed
         with self._lock:
             self._note_structure([], dump_new=False)
+            self._note_hooks([])
         self.checkpoint()
         self._stopping.clear()
         self._thread = threading.Thread(
@@ -343,7 +351,8 @@ class ChangeLog:
         if request.method in SAFE_METHODS and not self.pending():
             return response
         try:
-            self.commit()
+            # The API cannot create, delete or re-set tenants, nor move the clock.
+            self.commit(structure=not is_api(request))
         except OSError:
             log.exception("could not append to the change log of %s", self.path)
             response.close()
@@ -354,12 +363,14 @@ class ChangeLog:
         """Whether writers reported changes not logged yet."""
         return bool(self._dirty_records or self._dirty_credentials)
 
-    def commit(self) -> None:
-        """Log every change made so far and return once an fsync covers it."""
+    def commit(self, *, structure: bool = True) -> None:
+        """Log every change made so far and return once an fsync covers it. ``structure``:
+        also look for tenants created, deleted, reset or re-set, the clock and the default
+        tenant (a scan of every tenant; an API request changes none of them)."""
         with self._lock:
             if self._fd < 0:
                 raise OSError("the change log is not open")
-            lines = self._collect()
+            lines = self._collect(structure)
             if lines:
                 self._buffer.append(b"".join(_encode(line) for line in lines))
                 self._appended += 1
@@ -407,19 +418,22 @@ class ChangeLog:
         with self._dirty_lock:
             self._dirty_credentials.add((table, key))
 
-    def _collect(self) -> list[dict[str, Any]]:
+    def _collect(self, structure: bool) -> list[dict[str, Any]]:
         """The lines for every change since the last call (called under ``_lock``)."""
         with self._dirty_lock:
             records, self._dirty_records = self._dirty_records, set()
             credentials, self._dirty_credentials = self._dirty_credentials, set()
         lines: list[dict[str, Any]] = []
-        self._note_structure(lines)
+        if structure:
+            self._note_structure(lines)
         for tenant_id, noun, ident in records:
             self._record_lines(tenant_id, noun, ident, lines)
         for table, key in credentials:
             lines.append(self._credential_line(table, key))
         for marks in self._marks.values():
-            self._note_tenant(marks, lines)
+            if marks.core.writes != marks.writes:  # cheap: skips tenants nothing was written to
+                self._note_tenant(marks, lines)
+        self._note_hooks(lines)
         return lines
 
     def _record_lines(self, tenant_id: str, noun: str, ident: int, lines: list[Any]) -> None:
@@ -457,10 +471,7 @@ class ChangeLog:
                 unsubscribe = tenant.events.subscribe(self._event_callback(tenant_id))
                 marks = TenantMarks(tenant, unsubscribe)
                 self._marks[tenant_id] = marks
-            if marks.stores is not tenant.stores:  # new, replaced, or reset (new stores)
-                self._note_tenant(marks, [])  # marks first: the dump below is at least as new
-                if dump_new:
-                    lines.append({"op": "tenant", "doc": dump_tenant(self.sim, tenant)})
+                self._note_tenant(marks, lines if dump_new else [])  # logged whole
             elif marks.settings is not tenant.settings or marks.name != tenant.name:
                 settings = tenant.settings.model_dump(mode="json")
                 lines.append(
@@ -479,26 +490,49 @@ class ChangeLog:
             lines.append({"op": "default", "v": default.to_dict() if default else None})
 
     def _note_tenant(self, marks: TenantMarks, lines: list[Any]) -> None:
-        """A tenant's id sequences, link tables and hook subscriptions, when they changed."""
+        """A tenant's id sequences and link tables, when they changed; the whole tenant when
+        its stores are new (a tenant created or replaced, or reset: its tables are cleared
+        without an event per record)."""
         tenant = marks.tenant
-        if marks.stores is not tenant.stores:
-            marks.stores = tenant.stores
-            marks.nouns = {}
-            for name, store in tenant.stores.items():
-                marks.nouns.setdefault(store.table.noun, []).append(name)
-            marks.extras = [extra for store in tenant.stores.values() for extra in store.extras()]
-            marks.versions = {}
+        if marks.stores is tenant.stores:
+            self._note_contents(marks, lines)
+            return
+        marks.stores = tenant.stores
+        marks.nouns = {}
+        for name, store in tenant.stores.items():
+            marks.nouns.setdefault(store.table.noun, []).append(name)
+        marks.extras = [extra for store in tenant.stores.values() for extra in store.extras()]
+        marks.versions = {}
+        self._note_contents(marks, [])  # marks first: the dump below is at least as new
+        lines.append({"op": "tenant", "doc": dump_tenant(self.sim, tenant)})
+
+    def _note_contents(self, marks: TenantMarks, lines: list[Any]) -> None:
+        tenant = marks.tenant
+        marks.writes = marks.core.writes  # read first: what is read below is at least as new
         next_ids = tenant.next_ids
         if next_ids != marks.next_ids:
             marks.next_ids = next_ids
             lines.append({"op": "next_ids", "t": tenant.id, "v": next_ids})
         for extra in marks.extras:
             self._note_extra(marks, extra, lines)
+
+    def _note_hooks(self, lines: list[Any]) -> None:
+        """Hook subscriptions of the tenants that have or had some, when they changed."""
         service = self.sim.hooks
-        hooks = None if service.registry(tenant.id) is None else dump_hooks(service, tenant.id)
-        if hooks != marks.hooks:
-            marks.hooks = hooks
-            lines.append({"op": "hooks", "t": tenant.id, "v": dump_hooks(service, tenant.id)})
+        for tenant_id in {*service.tenant_ids(), *self._hooked}:
+            marks = self._marks.get(tenant_id)
+            if marks is None:
+                self._hooked.discard(tenant_id)
+                continue
+            registry = service.registry(tenant_id)
+            hooks = None if registry is None else dump_hooks(service, tenant_id)
+            if hooks != marks.hooks:
+                marks.hooks = hooks
+                lines.append({"op": "hooks", "t": tenant_id, "v": dump_hooks(service, tenant_id)})
+            if hooks is None:
+                self._hooked.discard(tenant_id)
+            else:
+                self._hooked.add(tenant_id)
 
     def _note_extra(self, marks: TenantMarks, extra: Extra, lines: list[Any]) -> None:
         # The version is read before the dump, so the dump is at least as new as the mark.

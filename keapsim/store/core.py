@@ -20,6 +20,9 @@ class StoreCore:
         self.next_ids: dict[str, int] = {}
         self._pending: list[ChangeEvent] = []
         self._depth = 0
+        # Outermost writes completed: a watcher (the change log of ``--durability log``)
+        # compares it with the count it last saw to skip tenants nothing was written to.
+        self.writes = 0
 
     def next_id(self, kind: str) -> int:
         """Ids grow per tenant and per kind, as Keap's do."""
@@ -41,8 +44,10 @@ class StoreCore:
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
         events: list[ChangeEvent] = []
-        if self._depth == 0 and self._pending:
-            events, self._pending = self._pending, []
+        if self._depth == 0:
+            self.writes += 1
+            if self._pending:
+                events, self._pending = self._pending, []
         self.lock.release()
         for event in events:
             self.events.emit(event)
