@@ -471,7 +471,7 @@ class ChangeLog:
                 unsubscribe = tenant.events.subscribe(self._event_callback(tenant_id))
                 marks = TenantMarks(tenant, unsubscribe)
                 self._marks[tenant_id] = marks
-                self._note_tenant(marks, lines if dump_new else [])  # logged whole
+                self._note_tenant(marks, lines, whole=dump_new)
             elif marks.settings is not tenant.settings or marks.name != tenant.name:
                 settings = tenant.settings.model_dump(mode="json")
                 lines.append(
@@ -489,10 +489,10 @@ class ChangeLog:
             self._default_mark = default
             lines.append({"op": "default", "v": default.to_dict() if default else None})
 
-    def _note_tenant(self, marks: TenantMarks, lines: list[Any]) -> None:
+    def _note_tenant(self, marks: TenantMarks, lines: list[Any], *, whole: bool = True) -> None:
         """A tenant's id sequences and link tables, when they changed; the whole tenant when
         its stores are new (a tenant created or replaced, or reset: its tables are cleared
-        without an event per record)."""
+        without an event per record) and ``whole`` (at start, the checkpoint saves it)."""
         tenant = marks.tenant
         if marks.stores is tenant.stores:
             self._note_contents(marks, lines)
@@ -504,7 +504,8 @@ class ChangeLog:
         marks.extras = [extra for store in tenant.stores.values() for extra in store.extras()]
         marks.versions = {}
         self._note_contents(marks, [])  # marks first: the dump below is at least as new
-        lines.append({"op": "tenant", "doc": dump_tenant(self.sim, tenant)})
+        if whole:
+            lines.append({"op": "tenant", "doc": dump_tenant(self.sim, tenant)})
 
     def _note_contents(self, marks: TenantMarks, lines: list[Any]) -> None:
         tenant = marks.tenant
