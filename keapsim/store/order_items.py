@@ -178,7 +178,7 @@ class OrderItems:
 def _checked_item(item: OrderItem) -> OrderItem:
     if not isinstance(item.quantity, int) or isinstance(item.quantity, bool) or item.quantity < 1:
         raise Invalid("quantity must be at least 1", field="quantity")
-    if item.price < 0:
+    if item.price < 0 and not item.item_type.startswith("DISCOUNT"):
         raise Invalid("price must be greater than or equal to 0", field="price")
     if item.cost < 0:
         raise Invalid("cost must be greater than or equal to 0", field="cost")

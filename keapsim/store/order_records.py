@@ -29,8 +29,8 @@ REFUND_NONE, REFUND_PARTIAL, REFUND_FULL = "NONE", "PARTIALLY_REFUNDED", "FULLY_
 
 ORDER_TYPES = ("ONLINE", "OFFLINE")  # v2's words; v1 says Online / Offline
 SOURCE_TYPES = ("API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT", "QUICKBOOKS", "UNKNOWN")
-# Item types a client may create (v2 CreateOrderItemRequest.item_type; v1 adds a few more
-# that keapsim stores as given).
+# Item types (v2's OrderItem.item_type enum; v1's SPECIAL_* names are mapped to the DISCOUNT_*
+# ones by the v1 adapter). A discount item carries a negative price.
 ITEM_TYPES = (
     "PRODUCT",
     "SHIPPING",
@@ -38,7 +38,6 @@ ITEM_TYPES = (
     "SERVICE",
     "UPSELL",
     "FINANCE_CHARGE",
-    "SPECIAL",
     "PROGRAM",
     "SUBSCRIPTION",
     "DISCOUNT",
@@ -170,6 +169,9 @@ class Order:
     invoice_number: str | None = None
     sent_time: datetime | None = None
     due_time: datetime | None = None
+    external_create_user: str | None = None
+    external_create_time: datetime | None = None
+    external_update_time: datetime | None = None
 
     # -- money (computed, so totals always follow the items) ----------------------------------
     @property

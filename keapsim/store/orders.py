@@ -57,6 +57,9 @@ UPDATABLE = frozenset(
         "sent_time",
         "due_time",
         "payment_plan",
+        "external_create_user",
+        "external_create_time",
+        "external_update_time",
     }
 )
 
@@ -85,6 +88,12 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
 
     def attach(self) -> None:
         self.tenant.contacts.table.on_remove.append(self._forget_contact)
+        self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
+
+    def _drop_custom_field(self, field: Any) -> None:
+        for order in list(self.table.scan(lambda o: field.id in o.custom_fields)):
+            values = {k: v for k, v in order.custom_fields.items() if k != field.id}
+            self.table.replace(replace(order, custom_fields=values))
 
     def _forget_contact(self, contact: Any) -> None:
         """A deleted contact's orders and their payments go with it (transactions stay: they

@@ -48,6 +48,7 @@ from .products import ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
+from .sales import PaymentMethodConfigStore, ShippingMethodStore
 from .subscription_plans import SubscriptionPlanStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
@@ -105,6 +106,8 @@ class Tenant:
     orders: OrderStore
     payments: PaymentStore
     transactions: TransactionStore
+    shipping_methods: ShippingMethodStore
+    payment_method_configs: PaymentMethodConfigStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 
