@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .errors import Invalid
 
@@ -172,6 +172,15 @@ class Order:
     external_create_user: str | None = None
     external_create_time: datetime | None = None
     external_update_time: datetime | None = None
+
+    # What the dashboard's records page shows of an order (keapsim/admin/records.py).
+    dashboard_columns: ClassVar[tuple[str, ...]] = (
+        "title",
+        "status",
+        "total",
+        "total_due",
+        "update_time",
+    )
 
     # -- money (computed, so totals always follow the items) ----------------------------------
     @property
