@@ -103,6 +103,19 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
                 self.tenant.payments.table.remove(payment.id)
             self.table.remove(order.id)
 
+    def move_to_contact(self, from_contact: int, to_contact: int) -> None:
+        """A merge: the duplicate's orders, their payments and transactions become the
+        primary's (before the duplicate is deleted, which would take its orders along)."""
+        with self.core.write():
+            for order in self.of_contact(from_contact):
+                self.table.replace(replace(order, contact_id=to_contact))
+                for payment in self.tenant.payments.of_order(order.id):
+                    self.tenant.payments.table.replace(replace(payment, contact_id=to_contact))
+            for tx in list(
+                self.tenant.transactions.table.scan(lambda t: t.contact_id == from_contact)
+            ):
+                self.tenant.transactions.table.replace(replace(tx, contact_id=to_contact))
+
     # -- reading ------------------------------------------------------------------------------
     def of_contact(self, contact_id: int) -> list[Order]:
         return list(self.select(Query(lookups=[Lookup("contact_id", "eq", contact_id)])))

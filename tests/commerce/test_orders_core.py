@@ -16,6 +16,7 @@ from keapsim.snapshots import dump_state, load_state, parse_document
 from keapsim.store import Tenant
 from keapsim.store.errors import Invalid, NotFound
 from keapsim.store.events import ChangeEvent
+from keapsim.store.merge import merge_contacts
 from keapsim.store.order_records import Commission, DiscountLine, Order, PaymentPlan
 from keapsim.store.orders import ItemInput
 
@@ -293,3 +294,13 @@ def test_orders_survive_a_snapshot(sim: Simulator) -> None:
     later = again.orders.add_item(order.id, ItemInput(1, name="More", price=D(1)))
     assert later.id > max(i.id for i in order.items)
     assert isinstance(again.orders.get(order.id).order_time, datetime)
+
+
+def test_a_contact_merge_moves_orders_payments_and_transactions(tenant: Tenant) -> None:
+    order = widget_order(tenant)
+    tenant.orders.add_payment(order.id, D("5.00"))
+    primary = contact(tenant, "primary@example.com")
+    merge_contacts(tenant, primary, order.contact_id)
+    assert tenant.orders.get(order.id).contact_id == primary
+    assert [p.contact_id for p in tenant.payments.of_order(order.id)] == [primary]
+    assert [t.contact_id for t in tenant.transactions.of_order(order.id)] == [primary]
