@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 from api_v2.helpers import V2
 
-from keapsim.config import Limits, Window
+from keapsim.config import Limits, TenantSettings, Window
+from keapsim.hooks import HookReceiver
 from keapsim.simulator import Simulator
 from keapsim.snapshots import dump_state, load_state, parse_document
 from keapsim.store import Tenant
@@ -121,3 +122,22 @@ def test_the_dashboard_lists_orders_with_status_and_total(api: V2, sim: Simulato
     assert "<th>status</th>" in page and "<th>total</th>" in page
     assert f'data-record-id="{order["id"]}"' in page
     assert "Widgets" in page and "UNPAID" in page and "30.00" in page
+
+
+def test_order_and_payment_hooks_are_delivered() -> None:
+    sim = Simulator(settings=TenantSettings(throttle=False, hooks={"delay": "immediate"}))
+    receiver = HookReceiver()
+    sim.hooks.deliver_to(transport=receiver)
+    with sim.client() as client:
+        hooks = V2(client)
+        for key in ("order.add", "invoice.payment.add"):
+            client.post("/v1/hooks", json={"eventKey": key, "hookUrl": receiver.url})
+        order = v2_order(hooks, v2_contact(hooks), v2_product(hooks))
+        paid = hooks.post(
+            f"/orders/{order['id']}/payments",
+            201,
+            json={"payment_amount": 30, "apply_to_commissions": True},
+        )
+    sim.hooks.flush()
+    assert receiver.object_ids("order.add") == [int(order["id"])]
+    assert receiver.object_ids("invoice.payment.add") == [int(paid["id"])]

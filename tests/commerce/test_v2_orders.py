@@ -69,6 +69,12 @@ def test_order_input_errors_store_nothing(api: V2, tenant: Tenant) -> None:
     assert len(tenant.orders) == 0
     api.error("GET", "/orders/abc", 404)
     api.error("PATCH", "/orders/1", 404, json={"notes": "x"})
+    order = v2_order(api, who, widget)
+    api.error("PATCH", f"/orders/{order['id']}", 400, json={"contact_id": None})
+    api.error("PATCH", f"/orders/{order['id']}", 400, json={"order_title": None})
+    api.error("PATCH", f"/orders/{order['id']}", 400, json={"order_type": "BY_MAIL"})
+    api.error("PATCH", f"/orders/{order['id']}", 400, json={"promo_codes": "SPRING"})
+    api.error("PATCH", f"/orders/{order['id']}", 400, params={"update_mask": "colour"}, json={})
 
 
 def test_list_filters_and_order(api: V2) -> None:

@@ -272,6 +272,8 @@ def order_fields_from_v2(body: dict[str, Any], current: Order | None) -> dict[st
             data[name] = as_str(body[name], name)
     if "order_type" in body:
         data["order_type"] = as_str(body["order_type"], "order_type")
+    if "contact_id" in body and body["contact_id"] is None:
+        raise Invalid("contact_id cannot be cleared", field="contact_id")
     for name in _IDS:
         if name in body:
             data[name] = None if body[name] is None else string_id(body[name], name)
