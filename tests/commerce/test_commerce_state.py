@@ -7,13 +7,15 @@ import json
 from decimal import Decimal
 
 import httpx
+import pytest
 from api_v2.helpers import V2
 
 from keapsim.config import Limits, TenantSettings, Window
 from keapsim.hooks import HookReceiver
+from keapsim.scenarios import ScenarioError, apply_scenario
 from keapsim.simulator import Simulator
 from keapsim.snapshots import dump_state, load_state, parse_document
-from keapsim.store import Tenant
+from keapsim.store import Invalid, Tenant
 
 from .helpers import card, v2_contact, v2_order, v2_product
 
@@ -141,3 +143,42 @@ def test_order_and_payment_hooks_are_delivered() -> None:
     sim.hooks.flush()
     assert receiver.object_ids("order.add") == [int(order["id"])]
     assert receiver.object_ids("invoice.payment.add") == [int(paid["id"])]
+
+
+def test_a_scenario_declares_merchants_and_shipping_methods() -> None:
+    sim = Simulator(throttle=False)
+    apply_scenario(
+        sim,
+        {
+            "name": "shop",
+            "tenant": {
+                "records": {
+                    "merchants": [
+                        {"name": "Stripe", "type": "STRIPE"},
+                        {"name": "Backup", "type": "AUTHORIZE", "default": True},
+                    ],
+                    "shipping_methods": [{"name": "Ground", "settings": {"rate": "5.00"}}],
+                }
+            },
+        },
+    )
+    with sim.client() as client:
+        merchants = V2(client).get("/merchants")
+        assert merchants["default_merchant_account_id"] == "2"
+        assert V2(client).get("/shipping")["shipping_methods"][0]["name"] == "Ground"
+    with pytest.raises(ScenarioError, match="type"):
+        apply_scenario(
+            sim,
+            {"name": "bad", "tenant": {"records": {"merchants": [{"name": "X", "type": "BANK"}]}}},
+        )
+
+
+def test_the_default_merchant_moves_when_it_is_deleted(tenant: Tenant) -> None:
+    first = tenant.merchants.create(name="First")
+    second = tenant.merchants.create(name="Second")
+    with pytest.raises(Invalid):
+        tenant.merchants.update(first.id, default=False)
+    tenant.merchants.update(second.id, default=True)
+    assert tenant.merchants.default() == tenant.merchants.get(second.id)
+    tenant.merchants.delete(second.id)
+    assert tenant.merchants.default() == tenant.merchants.get(first.id)
