@@ -129,6 +129,14 @@ class PaymentPlan:
     merchant_id: int | None = None
     max_charge_attempts: int | None = None
     days_between_retries: int | None = None
+    # The automatic collection's state (``OrderStore.collect_due``): failed charges in a row
+    # and the date of the last attempt.
+    failed_attempts: int = 0
+    last_attempt: str | None = None
+
+    @property
+    def charges_automatically(self) -> bool:
+        return self.auto_charge and self.card_id is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             indexes=[
                 HashIndex[Order]("contact_id", lambda o: (o.contact_id,)),
                 HashIndex[Order]("product_id", lambda o: o.product_ids),
+                HashIndex[Order]("auto_charge", _auto_charged),
                 SortedIndex[Order]("order_time", lambda o: (o.order_time,), ordering=True),
                 SortedIndex[Order]("update_time", lambda o: (o.update_time,), ordering=True),
             ],
@@ -246,3 +247,9 @@ def _check_details(values: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(values) - allowed
     if unknown:
         raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _auto_charged(order: Order) -> tuple[bool, ...]:
+    """The ``auto_charge`` index: orders whose plan charges a card on its own."""
+    plan = order.payment_plan
+    return (True,) if plan is not None and plan.charges_automatically else ()

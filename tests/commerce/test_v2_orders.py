@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from api_v2.helpers import V2
 
+from keapsim.simulator import Simulator
 from keapsim.store import Tenant
 
 from .helpers import card, v2_contact, v2_order, v2_product
@@ -260,3 +261,28 @@ def test_payment_plan_through_patch(api: V2) -> None:
     ]
     bad = {**plan, "plan_start_date": "soon"}
     api.error("PATCH", f"/orders/{order['id']}", 400, json={"payment_plan": bad})
+
+
+def test_an_auto_charge_plan_is_collected_when_the_order_is_read(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    who = v2_contact(api)
+    order = v2_order(api, who, v2_product(api))
+    today = sim.clock.now().date().isoformat()
+    plan = {
+        "number_of_payments": 2,
+        "days_between_payments": 30,
+        "plan_start_date": today,
+        "auto_charge": True,
+        "payment_method_id": str(card(tenant, who)),
+    }
+    api.patch(f"/orders/{order['id']}", json={"payment_plan": plan})
+    read = api.get(f"/orders/{order['id']}")
+    assert read["total_paid"]["amount"] == 1500
+    assert [i["status"] for i in read["payment_plan"]["payment_plan_items"]] == [
+        "PAID",
+        "UNPAID_AUTOCHARGE",
+    ]
+    sim.clock.advance(30 * 24 * 3600.0)
+    assert [p["amount"] for p in api.get("/sales/payments")["payments"]] == [15.0, 15.0]
+    assert api.get(f"/orders/{order['id']}")["status"] == "PAID"
