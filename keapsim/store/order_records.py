@@ -17,6 +17,12 @@ from .errors import Invalid
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# Bounds keapsim puts on amounts (keapsim's choice: the documents give none) so that every
+# total fits v2's int64 of cents and Decimal's 28 digits: one price, cost, line or payment, and
+# an order's total.
+MAX_AMOUNT = Decimal("999999999.99")
+MAX_ORDER_TOTAL = Decimal("999999999999.99")
+MAX_QUANTITY = 2**31 - 1  # int32, as both documents type it
 
 # Order status (v1's ``status`` is a bare string in its document; these are keapsim's words,
 # issue 13's "unpaid / paid / partially paid / refunded"). v2 maps them onto its enum.
@@ -198,7 +204,7 @@ class Order:
     @property
     def discount_total(self) -> Decimal:
         """What the discounts take off, never more than the items are worth."""
-        return min(sum((line.amount for line in self.discounts), ZERO), self.subtotal)
+        return min(sum((line.amount for line in self.discounts), ZERO), max(self.subtotal, ZERO))
 
     @property
     def tax_total(self) -> Decimal:
@@ -206,7 +212,8 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal - self.discount_total + self.tax_total
+        """Never below 0 (discount items carry negative prices)."""
+        return max(self.subtotal - self.discount_total + self.tax_total, ZERO)
 
     @property
     def total_due(self) -> Decimal:

@@ -73,6 +73,10 @@ def test_create_errors(v1: V1, tenant: Tenant) -> None:
         "order_items": [{"product_id": widget, "quantity": 1}],
     }
     v1.error("POST", "/orders", 400, json={**base, "order_type": "ONLINE"})
+    v1.error("POST", "/orders", 400, json={**base, "order_type": ["Online"]})
+    v1.error("POST", "/orders", 400, json={**base, "order_items": [["x"]]})
+    v1.error("POST", "/orders", 400, json={**base, "promo_codes": [{"a": 1}]})
+    v1.error("POST", "/orders", 400, json={**base, "shipping_address": "home"})
     v1.error("POST", "/orders", 400, json={**base, "order_items": None})
     v1.error("POST", "/orders", 400, json={**base, "order_items": [{"quantity": 1}]})
     v1.error("POST", "/orders", 400, json={**base, "order_date": 5})

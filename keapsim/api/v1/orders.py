@@ -298,7 +298,7 @@ def _create_fields(body: dict[str, Any]) -> dict[str, Any]:
         if body.get(name) is None:
             raise Invalid(f"{name} is required", field=name)
     order_type = body["order_type"]
-    if order_type not in ORDER_TYPES_IN:
+    if not isinstance(order_type, str) or order_type not in ORDER_TYPES_IN:
         raise Invalid("order_type must be one of Online, Offline", field="order_type")
     fields: dict[str, Any] = {
         "contact_id": _v1_id(body["contact_id"], "contact_id"),
