@@ -39,6 +39,8 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
+from .orders import OrderStore
+from .payments import MerchantStore, PaymentStore, TransactionStore
 from .product_categories import ProductCategoryStore
 from .product_interests import ProductInterestBundleStore, ProductInterestStore
 from .product_options import ProductOptionStore
@@ -46,6 +48,7 @@ from .products import ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
+from .sales import PaymentMethodConfigStore, ShippingMethodStore
 from .subscription_plans import SubscriptionPlanStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
@@ -99,6 +102,12 @@ class Tenant:
     product_options: ProductOptionStore
     product_interest_bundles: ProductInterestBundleStore
     product_interests: ProductInterestStore
+    merchants: MerchantStore
+    orders: OrderStore
+    payments: PaymentStore
+    transactions: TransactionStore
+    shipping_methods: ShippingMethodStore
+    payment_method_configs: PaymentMethodConfigStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 
