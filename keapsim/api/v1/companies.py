@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
+from .shapes import v1_time
 from ...store import Lookup, Query, Tenant
 from ...store.companies import Company
 from ...store.custom_fields import COMPANY
@@ -150,7 +150,7 @@ def list_tagged_companies(tag_id: str) -> Response:
             "company": compact(
                 {"id": c.id, "company_name": c.company_name, "email": c.email_address}
             ),
-            "date_applied": iso(applied),
+            "date_applied": v1_time(applied),
         }
         for c, applied in page
     ]

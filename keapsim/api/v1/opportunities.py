@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
+from .shapes import v1_time
 from ...store import Invalid, Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
@@ -65,8 +65,8 @@ def opportunity_v1(
         **{wire: _time(getattr(opportunity, store)) for wire, store in _DATES.items()},
         "next_action_notes": opportunity.next_action_notes,
         "opportunity_notes": opportunity.opportunity_notes,
-        "date_created": iso(opportunity.created_time),
-        "last_updated": iso(opportunity.last_updated_time),
+        "date_created": v1_time(opportunity.created_time),
+        "last_updated": v1_time(opportunity.last_updated_time),
     }
     if everything or "custom_fields" in (optional or set()):
         body["custom_fields"] = custom_values_out(opportunity, tenant, OPPORTUNITY)
@@ -78,7 +78,7 @@ def _money(value: Decimal | None) -> float | None:
 
 
 def _time(value: datetime | None) -> str | None:
-    return None if value is None else iso(value)
+    return None if value is None else v1_time(value)
 
 
 def contact_v1(contact: Contact) -> dict[str, Any]:
