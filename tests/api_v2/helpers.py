@@ -9,17 +9,24 @@ from typing import Any
 import httpx
 from support.api_client import SpecCheckedClient, email_contact
 
+from keapsim.specs.defects import DOCUMENT_DEFECTS
 from keapsim.specs.validate import check_http_response
 
 __all__ = ["V2", "email_contact"]
+
+CAPTURED_NULLS = next(
+    d for d in DOCUMENT_DEFECTS if d.id == "v2-custom-field-nulls"
+).spec_defects()
 
 
 class V2(SpecCheckedClient):
     prefix = "/v2"
 
     def check_document(self, response: httpx.Response) -> None:
-        # The SDK document's server is .../crm with paths /rest/v2/...; no defect is needed.
-        assert check_http_response("v2", response, prefix="/crm") == []
+        # The SDK document's server is .../crm with paths /rest/v2/...; no defect is needed
+        # but the captured null custom-field properties (keap-facts.md §9.3).
+        used = check_http_response("v2", response, prefix="/crm")
+        assert all(defect in CAPTURED_NULLS for defect in used), used
 
     def error(self, method: str, path: str, expect: int, **kwargs: Any) -> dict[str, Any]:
         """A v2 application error; returns the body after checking its shape."""
