@@ -22,9 +22,9 @@ from typing import Any, Literal
 from flask import Blueprint
 
 from ..clock import iso
-from .v1.shapes import v1_time
 from ..store.resource import DeclaredStore, ResourceSpec
 from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, compact, tenant
+from .v1.shapes import v1_time
 
 Version = Literal["v1", "v2"]
 Operation = Literal["list", "get", "create", "update", "delete"]

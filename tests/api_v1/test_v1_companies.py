@@ -182,7 +182,7 @@ def test_a_tags_companies(api: V1, tenant: Tenant) -> None:
         {"id": first["id"], "company_name": "First"},
         {"id": second["id"], "company_name": "Second", "email": "s@x.example"},
     ]
-    assert all(c["date_applied"].endswith("Z") for c in listed["companies"])
+    assert all(c["date_applied"].endswith("+0000") for c in listed["companies"])
     assert api.get(f"/tags/{tag['id']}/companies", params={"limit": 1})["count"] == 2
     api.error("GET", "/tags/999/companies", 404)
 

@@ -105,8 +105,8 @@ def test_create_answers_200_with_the_linked_records(
     assert created["user"] == {"id": owner.id, "first_name": "Account", "last_name": "Owner"}
     assert created["include_in_forecast"] == 1 and created["affiliate_id"] == 5
     assert created["projected_revenue_high"] == 2500.55
-    assert created["estimated_close_date"] == "2026-02-01T00:00:00.000Z"
-    assert created["next_action_date"] == "2026-01-15T09:30:00.000Z"
+    assert created["estimated_close_date"] == "2026-02-01T00:00:00.000+0000"
+    assert created["next_action_date"] == "2026-01-15T09:30:00.000+0000"
     stored = tenant.opportunities.get(created["id"])
     assert stored.projected_revenue_high == Decimal("2500.55")
     assert stored.projected_revenue_low == Decimal("1000.1")

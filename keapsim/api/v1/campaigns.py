@@ -6,12 +6,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .shapes import v1_time
 from ...store.records import Campaign, Goal, Sequence
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, json_body, path_id, tenant
 from ..paging import v1_order, v1_window
 from . import blueprint, no_content
-from .shapes import optional_properties, status_map
+from .shapes import optional_properties, status_map, v1_time
 from .tags import body_ids
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .shapes import v1_time
 from ...store import Lookup, Query, Tenant
 from ...store.companies import Company
 from ...store.custom_fields import COMPANY
@@ -31,7 +30,7 @@ from ..common import (
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v1_order, v1_window
 from . import blueprint
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 KIND = "Company"
 # "Fields such as notes, fax_number and custom_fields aren't included, by default."

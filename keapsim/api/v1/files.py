@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .shapes import v1_time
 from ...store.files import StoredFile
 from ..common import BadInput, as_bool, as_int, as_str, json_body, path_id, query_int, tenant
 from ..files import decode_base64, from_v1_enum, name_matches, to_v1_enum
 from ..paging import v1_window
 from . import blueprint, no_content
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 PERMISSIONS = {"USER": ("USER",), "COMPANY": ("COMPANY", "CONTACT"), "BOTH": None}
 VIEWABLE = {"PUBLIC": True, "PRIVATE": False, "BOTH": None}

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .shapes import v1_time
 from ...store import Invalid, Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
@@ -24,7 +23,7 @@ from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v1_window
 from . import blueprint
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 KIND = "Opportunity"
 # "Some fields such as custom_fields aren't included, by default."
