@@ -480,6 +480,91 @@ def _captured_cassettes() -> list[Cassette]:
             ],
         ),
         _cassette(
+            "v1_tags_captured",
+            "Printed v1 tag bodies: a category's unset description is null, a tagged contact's "
+            "unset name is '', date_applied ends in +0000.",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags/categories",
+                    200,
+                    {"id": 1, "name": "Customer Tags"},
+                    request_body={"name": "Customer Tags"},
+                    reason="OK",
+                    source=V1SPEC,
+                    note="set-up step: a category without a description",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags",
+                    200,
+                    {
+                        "id": 1302,
+                        "name": "Test Tag Name",
+                        "description": "Test adding a tag using the REST TagService",
+                        "category": {"id": 1, "name": "Customer Tags", "description": None},
+                    },
+                    request_body={
+                        "name": "Test Tag Name",
+                        "description": "Test adding a tag using the REST TagService",
+                        "category": {"id": 1},
+                    },
+                    reason="OK",
+                    source=[KEAP_PYTHON, V1SPEC],
+                    note="body printed in the keap-python 1.3.0 README (TagService.create)",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 1269, "given_name": "Johnny"},
+                    request_body={
+                        "given_name": "Johnny",
+                        "email_addresses": [{"email": "johnny@consumer.com", "field": "EMAIL1"}],
+                    },
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: a contact without a family name",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags/1302/contacts",
+                    200,
+                    {"1269": "SUCCESS"},
+                    request_body={"ids": [1269]},
+                    reason="OK",
+                    source=KEAP_PYTHON,
+                    note="status map printed in the README (TagService.add_contacts)",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/tags/1302/contacts",
+                    200,
+                    {
+                        "contacts": [
+                            {
+                                "contact": {
+                                    "id": 1269,
+                                    "email": "johnny@consumer.com",
+                                    "first_name": "Johnny",
+                                    "last_name": "",
+                                },
+                                "date_applied": "2022-09-28T17:06:37.000+0000",
+                            }
+                        ],
+                        "count": 1,
+                        "next": f"{V1}/tags/1302/contacts?limit=1&offset=1000",
+                        "previous": f"{V1}/tags/1302/contacts?limit=1000&offset=0",
+                    },
+                    reason="OK",
+                    source=KEAP_PYTHON,
+                    note="body printed in the README (TagService.get_tagged_contacts)",
+                ),
+            ],
+        ),
+        _cassette(
             "v1_opportunity_model_captured",
             "A v1 custom field's metadata carries default_value: null.",
             [
