@@ -187,6 +187,9 @@ V1_CONTACT_RESPONSES = (
     ("PATCH", "/v1/contacts/{contactId}", 200, ()),
     ("GET", "/v1/contacts", 200, ("contacts", "*")),
 )
+# The CustomFieldMetaData properties Keap sends as null, and where v2 bodies hold the metadata.
+V2_FIELD_NULLS = ("default_value", "group_id", "options", "record_type", "field_name")
+V2_FIELD_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("custom_fields", "*"), ("custom_field",))
 V1_CONTACT_OPERATIONS = (
     "createContactUsingPOST",
     "createOrUpdateContactUsingPUT",
@@ -425,20 +428,22 @@ DOCUMENT_DEFECTS: tuple[DocumentDefect, ...] = (
     DocumentDefect(
         id="v2-custom-field-nulls",
         spec="v2",
-        problem="CustomFieldMetaData.default_value and group_id are strings",
-        fact="a field without a default value or group sends them as null (the captured v2 "
-        "contact model also has options, record_type and field_name null)",
+        problem="CustomFieldMetaData's properties are declared non-null (record_type an enum)",
+        fact="a field without a default value or group sends default_value and group_id as "
+        "null; the captured v2 contact model has options, record_type and field_name null "
+        "too (keapsim sends values there)",
         source="keap-facts.md §9.3 (amp-labs/connectors custom-fields/contacts-v2.json @ 30bbef6d)",
-        responses=_nulls(
-            "*",
-            "/rest/v2/*/model*",
-            ("default_value", "group_id"),
-            (),
-            ("custom_fields", "*"),
-            ("custom_field",),
+        responses=(
+            *_nulls("*", "/rest/v2/*/model*", V2_FIELD_NULLS, (), *V2_FIELD_PREFIXES),
+            *(
+                ResponseErrors(
+                    "*", "/rest/v2/*/model*", ANY_STATUS, (*p, "record_type"), "enum", NULL
+                )
+                for p in V2_FIELD_PREFIXES
+            ),
         ),
         action="the responses accept null for those properties",
-        patch=_nullable_patch("v2", {"CustomFieldMetaData": ("default_value", "group_id")}),
+        patch=_nullable_patch("v2", {"CustomFieldMetaData": V2_FIELD_NULLS}),
     ),
 )
 
