@@ -71,6 +71,7 @@ AMP_MISSING_FIELDS = f"{AMP}/write-contacts-missing-fields.json"
 AMP_DELETE_MISSING = f"{AMP}/delete-missing-contact.json"
 AMP_V2_MODEL = f"{AMP}/custom-fields/contacts-v2.json"
 AMP_V1_OPP_MODEL = f"{AMP}/custom-fields/opportunities-v1.json"
+AMP_V1_OPPORTUNITIES = f"{AMP}/read/opportunities/v1.json"
 #: Printed responses in the keap-python 1.3.0 README (PyPI project keap-python).
 KEAP_PYTHON = "https://pypi.org/project/keap-python/1.3.0/ (README: printed REST v1 responses)"
 
@@ -561,6 +562,126 @@ def _captured_cassettes() -> list[Cassette]:
                     reason="OK",
                     source=KEAP_PYTHON,
                     note="body printed in the README (TagService.get_tagged_contacts)",
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_opportunity_list_captured",
+            "A v1 opportunity sends unset properties as null, 0, 0.0 or '' and its stage's "
+            "reasons as [].",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V2}/opportunities/stages",
+                    201,
+                    {"id": "18", "name": "New Opportunity"},
+                    request_body={
+                        "name": "New Opportunity",
+                        "order": 10,
+                        "probability": 0,
+                        "target_number_days": 1,
+                    },
+                    reason="Created",
+                    source=V2SDK,
+                    note="set-up step: the captured opportunity's stage",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V2}/opportunities/model/customFields",
+                    201,
+                    {"id": "18", "label": "color", "field_type": "TEXT"},
+                    request_body={"label": "color", "field_type": "TEXT"},
+                    reason="Created",
+                    source=V2SDK,
+                    note="set-up step: the captured opportunity's custom field",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 74, "given_name": "Erica"},
+                    request_body={
+                        "given_name": "Erica",
+                        "family_name": "Lewis",
+                        "email_addresses": [{"email": "bob.lewis@gmail.com", "field": "EMAIL1"}],
+                    },
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: the captured opportunity's contact",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/opportunities",
+                    200,
+                    {"id": 2, "opportunity_title": "First Opportunity"},
+                    request_body={
+                        "opportunity_title": "First Opportunity",
+                        "contact": {"id": 74},
+                        "stage": {"id": 18},
+                        "user": {"id": 1},
+                        "custom_fields": [{"id": 18, "content": "purple"}],
+                    },
+                    reason="OK",
+                    source=V1SPEC,
+                    note="set-up step: the captured opportunity (200 per the v1 document)",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/opportunities?limit=1&optional_properties=custom_fields",
+                    200,
+                    {
+                        "opportunities": [
+                            {
+                                "id": 2,
+                                "opportunity_title": "First Opportunity",
+                                "next_action_date": None,
+                                "next_action_notes": "",
+                                "opportunity_notes": "",
+                                "estimated_close_date": None,
+                                "include_in_forecast": 0,
+                                "projected_revenue_low": 0.0,
+                                "projected_revenue_high": 0.0,
+                                "contact": {
+                                    "id": 74,
+                                    "email": "bob.lewis@gmail.com",
+                                    "first_name": "Erica",
+                                    "last_name": "Lewis",
+                                    "company_name": "",
+                                    "job_title": None,
+                                    "phone_number": "",
+                                },
+                                "stage": {
+                                    "id": 18,
+                                    "name": "New Opportunity",
+                                    "details": {
+                                        "probability": 0,
+                                        "stage_order": 10,
+                                        "target_num_days": 1,
+                                        "check_list_items": [],
+                                    },
+                                    "reasons": [],
+                                },
+                                "user": {"id": 1, "first_name": "Integration", "last_name": "User"},
+                                "date_created": "2025-05-28T18:30:05.000+0000",
+                                "last_updated": "2025-05-28T18:30:05.000+0000",
+                                "affiliate_id": 0,
+                                "custom_fields": [{"id": 18, "content": "purple"}],
+                            }
+                        ],
+                        "count": 1,
+                        "next": f"{V1}/opportunities/?limit=1&offset=1000",
+                        "previous": f"{V1}/opportunities/?limit=1000&offset=0",
+                    },
+                    reason="OK",
+                    source=AMP_V1_OPPORTUNITIES,
+                    note=(
+                        "body captured (amp-labs/connectors read/opportunities/v1.json, 2025-05); "
+                        "the request is reconstructed"
+                    ),
                 ),
             ],
         ),

@@ -187,6 +187,21 @@ V1_CONTACT_RESPONSES = (
     ("PATCH", "/v1/contacts/{contactId}", 200, ()),
     ("GET", "/v1/contacts", 200, ("contacts", "*")),
 )
+# The opportunity operations of v1 and where their body holds the opportunity.
+V1_OPPORTUNITY_RESPONSES = (
+    ("POST", "/v1/opportunities", ()),
+    ("PUT", "/v1/opportunities", ()),
+    ("GET", "/v1/opportunities/{opportunityId}", ()),
+    ("PATCH", "/v1/opportunities/{opportunityId}", ()),
+    ("GET", "/v1/opportunities", ("opportunities", "*")),
+)
+V1_OPPORTUNITY_OPERATIONS = (
+    "createOpportunityUsingPOST",
+    "updateOpportunityUsingPUT",
+    "getOpportunityUsingGET",
+    "updatePropertiesOnOpportunityUsingPATCH",
+    "listOpportunitiesUsingGET",
+)
 # The CustomFieldMetaData properties Keap sends as null, and where v2 bodies hold the metadata.
 V2_FIELD_NULLS = ("default_value", "group_id", "options", "record_type", "field_name")
 V2_FIELD_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("custom_fields", "*"), ("custom_field",))
@@ -235,7 +250,8 @@ def _allow_null(spec: Spec, node: Any, targets: dict[str, tuple[str, ...]]) -> N
         return
     if not isinstance(node, dict):
         return
-    names = targets.get(str(node.get("x-keapsim-schema")), ())
+    # An inlined schema keeps its name in x-keapsim-schema; springfox inlines some with a title.
+    names = targets.get(str(node.get("x-keapsim-schema") or node.get("title")), ())
     for name, prop in (node.get("properties") or {}).items():
         if isinstance(prop, dict) and ("*" in names or name in names):
             if spec == "v1":
@@ -246,20 +262,52 @@ def _allow_null(spec: Spec, node: Any, targets: dict[str, tuple[str, ...]]) -> N
         _allow_null(spec, value, targets)
 
 
+#: v1's time form, as a JSON Schema pattern (keap-facts.md §9.1).
+V1_TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$"
+
+
+def _v1_time_pattern(node: Any) -> None:
+    """Every ``format: date-time`` string becomes one in v1's form (a pattern, checked)."""
+    if isinstance(node, list):
+        for item in node:
+            _v1_time_pattern(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "date-time":
+        del node["format"]
+        node["pattern"] = V1_TIME_PATTERN
+    for value in node.values():
+        _v1_time_pattern(value)
+
+
+def _success_schemas(op: Operation, spec: Spec) -> list[dict[str, Any]]:
+    """The operation's 2xx JSON schemas, inlined in place (so a patch may change them)."""
+    from . import load  # the documents load on first use
+
+    doc = load(spec)
+    schemas = []
+    for status, response in op.get("responses", {}).items():
+        if not str(status).startswith("2"):
+            continue
+        for media in (response.get("content") or {}).values():
+            if "schema" in media:
+                media["schema"] = _resolved(doc, media["schema"])
+                schemas.append(media["schema"])
+    return schemas
+
+
+def _v1_times(op: Operation) -> None:
+    for schema in _success_schemas(op, "v1"):
+        _v1_time_pattern(schema)
+
+
 def _nullable_patch(spec: Spec, targets: dict[str, tuple[str, ...]]) -> Callable[[Operation], None]:
     """A patch that inlines an operation's 2xx response schemas and lets ``targets`` be null."""
 
     def patch(op: Operation) -> None:
-        from . import load  # the documents load on first use
-
-        doc = load(spec)
-        for status, response in op.get("responses", {}).items():
-            if not str(status).startswith("2"):
-                continue
-            for media in (response.get("content") or {}).values():
-                if "schema" in media:
-                    media["schema"] = _resolved(doc, media["schema"])
-                    _allow_null(spec, media["schema"], targets)
+        for schema in _success_schemas(op, spec):
+            _allow_null(spec, schema, targets)
 
     return patch
 
@@ -385,10 +433,12 @@ DOCUMENT_DEFECTS: tuple[DocumentDefect, ...] = (
         problem="v1 times are declared `format: date-time` (RFC 3339: an offset is `Z` or "
         "`+00:00`)",
         fact='v1 writes times as "2024-11-12T21:45:54.000+0000" (offset without a colon); '
-        "keapsim writes every v1 time so (the schemathesis run checks no formats: no patch)",
+        "keapsim writes every v1 time so",
         source="keap-facts.md §9.1 (amp-labs/connectors providers/keap/test/*.json @ 30bbef6d; "
         "keap-python 1.3.0 README)",
         responses=(ResponseErrors("*", "*", ANY_STATUS, (ANY_LOCATION,), "format", V1_DATE),),
+        action="every date-time of a 2xx response must match v1's form instead (a pattern)",
+        patch=_v1_times,
     ),
     DocumentDefect(
         id="v1-contact-properties-are-null",
@@ -406,6 +456,22 @@ DOCUMENT_DEFECTS: tuple[DocumentDefect, ...] = (
         action="the contact responses accept null for every contact property",
         operations=V1_CONTACT_OPERATIONS,
         patch=_nullable_patch("v1", {"FullContact": ("*",), "RestPartialContact": ("*",)}),
+    ),
+    DocumentDefect(
+        id="v1-opportunity-properties-are-null",
+        spec="v1",
+        problem="Opportunity and OpportunityContact declare no property nullable",
+        fact="an unset next_action_date, estimated_close_date and contact job_title are sent "
+        'as null (the other unset properties as 0, 0.0 or "")',
+        source="keap-facts.md §9.7 (amp-labs/connectors read/opportunities/v1.json @ 30bbef6d)",
+        responses=tuple(
+            ResponseErrors(method, path, 200, location, "type", NULL)
+            for method, path, prefix in V1_OPPORTUNITY_RESPONSES
+            for location in ((*prefix, "*"), (*prefix, "contact", "*"))
+        ),
+        action="the opportunity responses accept null for every opportunity and contact property",
+        operations=V1_OPPORTUNITY_OPERATIONS,
+        patch=_nullable_patch("v1", {"Opportunity": ("*",), "OpportunityContact": ("*",)}),
     ),
     DocumentDefect(
         id="v1-null-descriptions-and-defaults",
