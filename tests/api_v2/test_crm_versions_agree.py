@@ -94,7 +94,7 @@ def test_company_tags_applied_in_v2_list_in_v1(api: V2, old: V1) -> None:
     api.post(f"/companies/{created['id']}/tags/{tag['id']}", 204)
     [item] = old.get(f"/tags/{tag['id']}/companies")["companies"]
     [tagged] = api.get(f"/tags/{tag['id']}/companies")["tagged_companies"]
-    assert item["company"] == {"id": int(created["id"]), "company_name": "Acme"}
+    assert item["company"] == {"id": int(created["id"]), "company_name": "Acme", "email": ""}
     assert same_instant(item["date_applied"], tagged["applied_time"])
 
 

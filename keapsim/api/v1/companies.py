@@ -146,9 +146,13 @@ def list_tagged_companies(tag_id: str) -> Response:
     page, meta = v1_window(links)
     items = [
         {
-            "company": compact(
-                {"id": c.id, "company_name": c.company_name, "email": c.email_address}
-            ),
+            # An unset email is "" (a tagged company printed in the keap-python 1.3.0 README,
+            # keap-facts.md §9.2).
+            "company": {
+                "id": c.id,
+                "email": c.email_address or "",
+                "company_name": c.company_name or "",
+            },
             "date_applied": v1_time(applied),
         }
         for c, applied in page
