@@ -4,9 +4,10 @@ cassettes ``contracts/cassettes/evidence/*_captured.yaml`` hold the captures).""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from contracts.evidence import CAPTURED_V1_CONTACT
+from keapsim.api.v1.shapes import utc_millis, v1_time
 from keapsim.store import Tenant
 
 from .helpers import V1
@@ -40,7 +41,10 @@ PRINTED_MODEL_OPTIONAL = [
 
 
 def _millis(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
+    """Milliseconds since the epoch of a v1 time, in integer arithmetic."""
+    return (datetime.fromisoformat(text) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+        milliseconds=1
+    )
 
 
 def test_a_contact_written_with_only_an_email_has_keaps_default_properties(api: V1) -> None:
@@ -149,3 +153,10 @@ def test_tag_bodies_send_a_null_category_description_and_empty_names(api: V1) ->
     api.post(f"/tags/{tag['id']}/contacts", json={"ids": [ada["id"]]})
     [tagged] = api.get(f"/tags/{tag['id']}/contacts")["contacts"]
     assert tagged["contact"]["last_name"] == "" and tagged["contact"]["first_name"] == "Johnny"
+
+
+def test_the_time_helpers_reproduce_the_captured_pair() -> None:
+    """write-contacts.json: last_updated and last_updated_utc_millis name the same instant."""
+    moment = datetime.fromisoformat(CAPTURED_V1_CONTACT["last_updated"])
+    assert v1_time(moment) == CAPTURED_V1_CONTACT["last_updated"]
+    assert utc_millis(moment) == CAPTURED_V1_CONTACT["last_updated_utc_millis"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ...clock import iso
@@ -54,6 +54,9 @@ V1_OPTIONAL_PROPERTIES = (
 NOT_IN_LIST_ITEM = ("opt_in_reason", "origin", "relationships")
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def v1_time(moment: datetime) -> str:
     """How v1 writes a time: UTC, milliseconds and a ``+0000`` offset without a colon
     (``2024-11-12T21:45:54.000+0000``, captured bodies, keap-facts.md §9.1). v2 writes
@@ -62,8 +65,9 @@ def v1_time(moment: datetime) -> str:
 
 
 def utc_millis(moment: datetime) -> int:
-    """A time as milliseconds since the epoch (``last_updated_utc_millis``)."""
-    return int(moment.timestamp() * 1000)
+    """A time as milliseconds since the epoch (``last_updated_utc_millis``), in integer
+    arithmetic (a float of seconds can round 341 ms down to 340)."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def contact_v1(
