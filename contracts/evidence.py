@@ -61,6 +61,19 @@ DUP_OPTION_CURL = (
     "https://integration.keap.com/t/rest-v1-create-or-update-end-point-billing-region-is-"
     "invalid-bug/93909?page=2"
 )
+#: Real Keap bodies kept as test fixtures by amp-labs/connectors (captured 2024-11 to 2024-12
+#: from a Keap account; keap-facts.md §9), read at this commit.
+AMP_COMMIT = "30bbef6d8fc52b2cbd45c8394b626130212ff94e"
+AMP = f"https://github.com/amp-labs/connectors/blob/{AMP_COMMIT}/providers/keap/test"
+AMP_WRITE = f"{AMP}/write-contacts.json"
+AMP_LIST = f"{AMP}/read/contacts/1-first-page-v2.json"
+AMP_MISSING_FIELDS = f"{AMP}/write-contacts-missing-fields.json"
+AMP_DELETE_MISSING = f"{AMP}/delete-missing-contact.json"
+AMP_V2_MODEL = f"{AMP}/custom-fields/contacts-v2.json"
+AMP_V1_OPP_MODEL = f"{AMP}/custom-fields/opportunities-v1.json"
+AMP_V1_OPPORTUNITIES = f"{AMP}/read/opportunities/v1.json"
+#: Printed responses in the keap-python 1.3.0 README (PyPI project keap-python).
+KEAP_PYTHON = "https://pypi.org/project/keap-python/1.3.0/ (README: printed REST v1 responses)"
 
 JSON_CT = "application/json"
 #: v1 list envelope (ContactList): next/previous are absolute URLs (keap-facts.md §1.2).
@@ -249,6 +262,517 @@ def _cassette(name: str, description: str, exchanges: list[Exchange]) -> Cassett
             "sources": sources,
         },
     )
+
+
+# ---------------------------------------------------------------------------- captured bodies
+JOHN = [{"email": "john.doe@gmail.com", "field": "EMAIL1"}]
+#: write-contacts.json: the answer to a v1 contact write sending only an email address.
+CAPTURED_V1_CONTACT: dict[str, Any] = {
+    "tag_ids": [],
+    "id": 30,
+    "company": None,
+    "email_opted_in": False,
+    "email_status": "NonMarketable",
+    "date_created": "2024-11-12T21:45:54.000+0000",
+    "last_updated": "2024-11-12T21:46:01.341+0000",
+    "ScoreValue": "0",
+    "last_updated_utc_millis": 1731447961341,
+    "email_addresses": JOHN,
+    "addresses": [],
+    "phone_numbers": [],
+    "given_name": "",
+    "family_name": "",
+    "middle_name": None,
+    "owner_id": None,
+}
+#: The captured contact model's custom fields (v2), as labels and types.
+V2_MODEL_FIELDS = (
+    ("6", "jobtitle", "TEXT"),
+    ("8", "jobdescription", "TEXT"),
+    ("12", "experience", "TEXT"),
+    ("14", "age", "WHOLE_NUMBER"),
+)
+V2_CONTACT_OPTIONAL = (
+    "update_time create_time score_value tag_ids links addresses anniversary_date birth_date "
+    "company contact_type custom_fields email_addresses fax_numbers job_title leadsource_id "
+    "middle_name notes origin owner_id phone_numbers preferred_locale preferred_name prefix "
+    "referral_code social_accounts source_type spouse_name suffix time_zone website "
+    "utm_parameters"
+).split()
+
+
+def _listed_contact(ident: int, given: str, family: str, email: str, **kw: Any) -> dict[str, Any]:
+    """An item of the captured v1 list (read/contacts/1-first-page-v2.json)."""
+    return {
+        **CAPTURED_V1_CONTACT,
+        "id": ident,
+        "email_addresses": [{"email": email, "field": "EMAIL1"}],
+        "given_name": given,
+        "family_name": family,
+        **kw,
+    }
+
+
+def _v1_custom_field(label: str, field_type: str) -> Exchange:
+    return _api_key_ex(
+        "POST",
+        f"{V1}/contacts/model/customFields",
+        201,
+        {"id": 1, "label": label, "field_type": field_type},
+        request_body={"label": label, "field_type": field_type},
+        reason="Created",
+        source=V1SPEC,
+        note="set-up step: a custom field the captured body refers to (CustomFieldMetaData)",
+        shape="subset",
+    )
+
+
+def _captured_cassettes() -> list[Cassette]:
+    """The bodies a real account sent (amp-labs/connectors fixtures, keap-python README)."""
+    list_body = {
+        "contacts": [
+            _listed_contact(
+                22,
+                "Erica",
+                "Lewis",
+                "erica.lewis@gmail.com",
+                custom_fields=[
+                    {"id": 12, "content": "8 years in 3 companies"},
+                    {"id": 6, "content": "Product Owner"},
+                    {"id": 8, "content": "AI application in commerce"},
+                    {"id": 14, "content": 32},
+                ],
+            ),
+            _listed_contact(
+                20,
+                "John",
+                "Doe",
+                "john.doe@gmail.com",
+                ScoreValue=None,
+                custom_fields=[{"id": i, "content": None} for i in (12, 6, 8, 14)],
+            ),
+        ],
+        "count": 2,
+        "next": f"{V1}/contacts/?limit=2&offset=2&order=id",
+        "previous": f"{V1}/contacts/?limit=2&offset=0&order=id",
+    }
+    erica = {
+        "given_name": "Erica",
+        "family_name": "Lewis",
+        "email_addresses": [{"email": "erica.lewis@gmail.com", "field": "EMAIL1"}],
+        "custom_fields": [
+            {"id": 1, "content": "Product Owner"},
+            {"id": 2, "content": "AI application in commerce"},
+            {"id": 3, "content": "8 years in 3 companies"},
+            {"id": 4, "content": 32},
+        ],
+    }
+    return [
+        _cassette(
+            "v1_contact_captured",
+            "A v1 contact written with only an email answers Keap's default properties, "
+            "nulls and empty names included, v1 dates with +0000, NonMarketable.",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    CAPTURED_V1_CONTACT,
+                    request_body={"email_addresses": JOHN},
+                    reason="Created",
+                    source=[AMP_WRITE, V1SPEC],
+                    note=(
+                        "body captured from a real account (amp-labs/connectors "
+                        "write-contacts.json @ 30bbef6d); the request is its live script's "
+                        "(only email_addresses); status 201 per the v1 document"
+                    ),
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/contacts/30",
+                    200,
+                    {**CAPTURED_V1_CONTACT, "ScoreValue": None},
+                    reason="OK",
+                    source=KEAP_PYTHON,
+                    note=(
+                        "a read without optional_properties has the same properties "
+                        "(keap-python 1.3.0 README, contact_service.get; ScoreValue seen as "
+                        "null and as '0')"
+                    ),
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_contact_list_captured",
+            "v1 list items carry tag_ids and the same null keys; custom_fields on request.",
+            [
+                *(
+                    _v1_custom_field(label, "WholeNumber" if kind == "WHOLE_NUMBER" else "Text")
+                    for _, label, kind in V2_MODEL_FIELDS
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 22, "given_name": "Erica"},
+                    request_body=erica,
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: the first listed contact, with its custom field values",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 20, "given_name": "John"},
+                    request_body={
+                        "given_name": "John",
+                        "family_name": "Doe",
+                        "email_addresses": JOHN,
+                    },
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: the second listed contact, without custom field values",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/contacts?limit=2&order=id&optional_properties=custom_fields",
+                    200,
+                    list_body,
+                    reason="OK",
+                    source=[AMP_LIST, KEAP_PYTHON],
+                    note=(
+                        "list items captured from a real account (amp-labs/connectors "
+                        "read/contacts/1-first-page-v2.json @ 30bbef6d, a v1 body despite the "
+                        "name: integer ids, ScoreValue; first saved as "
+                        "read-contacts-1-first-page-v1.json); next/previous point at this "
+                        "request (the capture's carried a since= filter)"
+                    ),
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_contact_errors_captured",
+            "The captured v1 {message} texts: no email or phone (400), unknown contact (404).",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    400,
+                    {"message": "Contact must contain an e-mail address or phone number"},
+                    request_body={"given_name": "Ada"},
+                    content_type=JSON_UTF8,
+                    reason="Bad Request",
+                    source=[AMP_MISSING_FIELDS, PHP_140],
+                    note="body captured (amp-labs/connectors write-contacts-missing-fields.json)",
+                ),
+                _api_key_ex(
+                    "DELETE",
+                    f"{V1}/contacts/987654321",
+                    404,
+                    {"message": "Unable to find this Contact"},
+                    content_type=JSON_UTF8,
+                    reason="Not Found",
+                    source=AMP_DELETE_MISSING,
+                    note="body captured (amp-labs/connectors delete-missing-contact.json)",
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_tags_captured",
+            "Printed v1 tag bodies: a category's unset description is null, a tagged contact's "
+            "unset name is '', date_applied ends in +0000.",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags/categories",
+                    200,
+                    {"id": 1, "name": "Customer Tags"},
+                    request_body={"name": "Customer Tags"},
+                    reason="OK",
+                    source=V1SPEC,
+                    note="set-up step: a category without a description",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags",
+                    200,
+                    {
+                        "id": 1302,
+                        "name": "Test Tag Name",
+                        "description": "Test adding a tag using the REST TagService",
+                        "category": {"id": 1, "name": "Customer Tags", "description": None},
+                    },
+                    request_body={
+                        "name": "Test Tag Name",
+                        "description": "Test adding a tag using the REST TagService",
+                        "category": {"id": 1},
+                    },
+                    reason="OK",
+                    source=[KEAP_PYTHON, V1SPEC],
+                    note="body printed in the keap-python 1.3.0 README (TagService.create)",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 1269, "given_name": "Johnny"},
+                    request_body={
+                        "given_name": "Johnny",
+                        "email_addresses": [{"email": "johnny@consumer.com", "field": "EMAIL1"}],
+                    },
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: a contact without a family name",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/tags/1302/contacts",
+                    200,
+                    {"1269": "SUCCESS"},
+                    request_body={"ids": [1269]},
+                    reason="OK",
+                    source=KEAP_PYTHON,
+                    note="status map printed in the README (TagService.add_contacts)",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/tags/1302/contacts",
+                    200,
+                    {
+                        "contacts": [
+                            {
+                                "contact": {
+                                    "id": 1269,
+                                    "email": "johnny@consumer.com",
+                                    "first_name": "Johnny",
+                                    "last_name": "",
+                                },
+                                "date_applied": "2022-09-28T17:06:37.000+0000",
+                            }
+                        ],
+                        "count": 1,
+                        "next": f"{V1}/tags/1302/contacts?limit=1&offset=1000",
+                        "previous": f"{V1}/tags/1302/contacts?limit=1000&offset=0",
+                    },
+                    reason="OK",
+                    source=KEAP_PYTHON,
+                    note="body printed in the README (TagService.get_tagged_contacts)",
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_opportunity_list_captured",
+            "A v1 opportunity sends unset properties as null, 0, 0.0 or '' and its stage's "
+            "reasons as [].",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V2}/opportunities/stages",
+                    201,
+                    {"id": "18", "name": "New Opportunity"},
+                    request_body={
+                        "name": "New Opportunity",
+                        "order": 10,
+                        "probability": 0,
+                        "target_number_days": 1,
+                    },
+                    reason="Created",
+                    source=V2SDK,
+                    note="set-up step: the captured opportunity's stage",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V2}/opportunities/model/customFields",
+                    201,
+                    {"id": "18", "label": "color", "field_type": "TEXT"},
+                    request_body={"label": "color", "field_type": "TEXT"},
+                    reason="Created",
+                    source=V2SDK,
+                    note="set-up step: the captured opportunity's custom field",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/contacts",
+                    201,
+                    {"id": 74, "given_name": "Erica"},
+                    request_body={
+                        "given_name": "Erica",
+                        "family_name": "Lewis",
+                        "email_addresses": [{"email": "bob.lewis@gmail.com", "field": "EMAIL1"}],
+                    },
+                    reason="Created",
+                    source=V1SPEC,
+                    note="set-up step: the captured opportunity's contact",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "POST",
+                    f"{V1}/opportunities",
+                    200,
+                    {"id": 2, "opportunity_title": "First Opportunity"},
+                    request_body={
+                        "opportunity_title": "First Opportunity",
+                        "contact": {"id": 74},
+                        "stage": {"id": 18},
+                        "user": {"id": 1},
+                        "custom_fields": [{"id": 18, "content": "purple"}],
+                    },
+                    reason="OK",
+                    source=V1SPEC,
+                    note="set-up step: the captured opportunity (200 per the v1 document)",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/opportunities?limit=1&optional_properties=custom_fields",
+                    200,
+                    {
+                        "opportunities": [
+                            {
+                                "id": 2,
+                                "opportunity_title": "First Opportunity",
+                                "next_action_date": None,
+                                "next_action_notes": "",
+                                "opportunity_notes": "",
+                                "estimated_close_date": None,
+                                "include_in_forecast": 0,
+                                "projected_revenue_low": 0.0,
+                                "projected_revenue_high": 0.0,
+                                "contact": {
+                                    "id": 74,
+                                    "email": "bob.lewis@gmail.com",
+                                    "first_name": "Erica",
+                                    "last_name": "Lewis",
+                                    "company_name": "",
+                                    "job_title": None,
+                                    "phone_number": "",
+                                },
+                                "stage": {
+                                    "id": 18,
+                                    "name": "New Opportunity",
+                                    "details": {
+                                        "probability": 0,
+                                        "stage_order": 10,
+                                        "target_num_days": 1,
+                                        "check_list_items": [],
+                                    },
+                                    "reasons": [],
+                                },
+                                "user": {"id": 1, "first_name": "Integration", "last_name": "User"},
+                                "date_created": "2025-05-28T18:30:05.000+0000",
+                                "last_updated": "2025-05-28T18:30:05.000+0000",
+                                "affiliate_id": 0,
+                                "custom_fields": [{"id": 18, "content": "purple"}],
+                            }
+                        ],
+                        "count": 1,
+                        "next": f"{V1}/opportunities/?limit=1&offset=1000",
+                        "previous": f"{V1}/opportunities/?limit=1000&offset=0",
+                    },
+                    reason="OK",
+                    source=AMP_V1_OPPORTUNITIES,
+                    note=(
+                        "body captured (amp-labs/connectors read/opportunities/v1.json, 2025-05); "
+                        "the request is reconstructed"
+                    ),
+                ),
+            ],
+        ),
+        _cassette(
+            "v1_opportunity_model_captured",
+            "A v1 custom field's metadata carries default_value: null.",
+            [
+                _api_key_ex(
+                    "POST",
+                    f"{V2}/opportunities/model/customFields",
+                    201,
+                    {"id": "18", "label": "color", "field_type": "TEXT"},
+                    request_body={"label": "color", "field_type": "TEXT"},
+                    reason="Created",
+                    source=V2SDK,
+                    note="set-up step (v1 cannot create an opportunity custom field)",
+                    shape="subset",
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V1}/opportunities/model",
+                    200,
+                    {
+                        "custom_fields": [
+                            {
+                                "id": 18,
+                                "label": "color",
+                                "options": [],
+                                "record_type": "OPPORTUNITY",
+                                "field_type": "Text",
+                                "field_name": "color",
+                                "default_value": None,
+                            }
+                        ],
+                        "optional_properties": ["custom_fields"],
+                    },
+                    reason="OK",
+                    source=AMP_V1_OPP_MODEL,
+                    note="body captured (amp-labs/connectors custom-fields/opportunities-v1.json)",
+                ),
+            ],
+        ),
+        _cassette(
+            "v2_contact_model_captured",
+            "The v2 contact model: null default_value and group_id, 31 optional properties.",
+            [
+                *(
+                    _api_key_ex(
+                        "POST",
+                        f"{V2}/contacts/model/customFields",
+                        201,
+                        {"id": ident, "label": label, "field_type": kind},
+                        request_body={"label": label, "field_type": kind},
+                        reason="Created",
+                        source=V2SDK,
+                        note="set-up step: a custom field of the captured model",
+                        shape="subset",
+                    )
+                    for ident, label, kind in V2_MODEL_FIELDS
+                ),
+                _api_key_ex(
+                    "GET",
+                    f"{V2}/contacts/model",
+                    200,
+                    {
+                        "custom_fields": [
+                            {
+                                "id": ident,
+                                "label": label,
+                                "options": None,
+                                "record_type": None,
+                                "field_type": kind,
+                                "default_value": None,
+                                "group_id": None,
+                                "field_name": None,
+                            }
+                            for ident, label, kind in V2_MODEL_FIELDS
+                        ],
+                        "optional_properties": V2_CONTACT_OPTIONAL,
+                    },
+                    reason="OK",
+                    source=AMP_V2_MODEL,
+                    note=(
+                        "body captured (amp-labs/connectors custom-fields/contacts-v2.json); "
+                        "keapsim sends options, record_type and field_name where the capture "
+                        "has null (a nullability warning, not drift)"
+                    ),
+                ),
+            ],
+        ),
+    ]
 
 
 def build_all() -> list[Cassette]:
@@ -525,42 +1049,38 @@ def build_all() -> list[Cassette]:
                     "POST",
                     f"{V2}/contacts?duplicate_option=Email",
                     201,
-                    {
-                        "id": "1",
-                        "given_name": "Ada",
-                        "email_addresses": ADA_EMAILS,
-                    },
+                    {"id": "1", "given_name": "Ada"},
                     request_body={
                         "given_name": "Ada",
                         "email_addresses": ADA_EMAILS,
                     },
                     reason="Created",
-                    source=[V2SDK, DUP_OPTION_CURL],
-                    note="201 'Created - new contact created' (v2 ids are strings); field subset",
+                    source=[V2SDK, DUP_OPTION_CURL, AMP_V2_MODEL],
+                    note=(
+                        "201 'Created - new contact created' (v2 ids are strings); field subset. "
+                        "Without fields= v2 answers the properties its model does not call "
+                        "optional (id and names; keap-facts.md §9.4)"
+                    ),
                     shape="subset",
                 ),
                 _api_key_ex(
                     "POST",
                     f"{V2}/contacts?duplicate_option=Email",
                     200,
-                    {
-                        "id": "1",
-                        "given_name": "Augusta",
-                        "email_addresses": ADA_EMAILS,
-                    },
+                    {"id": "1", "given_name": "Augusta"},
                     request_body={
                         "given_name": "Augusta",
                         "email_addresses": ADA_EMAILS,
                     },
                     reason="OK",
-                    source=[V2SDK, DUP_OPTION_CURL],
+                    source=[V2SDK, DUP_OPTION_CURL, AMP_V2_MODEL],
                     note="200 'OK - existing contact updated' with the same id",
                     shape="subset",
                 ),
             ],
         ),
     ]
-    return cassettes
+    return cassettes + _captured_cassettes()
 
 
 def write_all(directory: Path = EVIDENCE_DIR) -> list[Path]:

@@ -28,6 +28,13 @@ from connector.client.throttle import QuotaExhausted, QuotaGovernor, RateBucket,
 from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
 
 USER_AGENT = "keapsim-connector/0.1 (+httpx)"
+#: The v1 contact model's optional properties the connector may write (a v1 read leaves every
+#: one out unless asked; Keap refuses names outside the model's list).
+V1_CONTACT_OPTIONAL = (
+    "anniversary,birthday,contact_type,custom_fields,fax_numbers,job_title,lead_source_id,"
+    "opt_in_reason,origin,preferred_locale,preferred_name,prefix,social_accounts,source_type,"
+    "spouse_name,suffix,time_zone,website"
+)
 V2_CONTACT_FIELDS = (
     "addresses,birth_date,contact_type,create_time,custom_fields,email_addresses,family_name,"
     "given_name,job_title,leadsource_id,owner_id,phone_numbers,preferred_locale,source_type,"
@@ -361,9 +368,10 @@ class KeapClient:
                 clauses.append(f"given_name=={given_name}")
             if family_name:
                 clauses.append(f"family_name=={family_name}")
-            params = {"filter": ";".join(clauses), "page_size": 10}
-            if fields:
-                params["fields"] = f"email_addresses,{fields}"
+            # Without ``fields`` v2 sends only id and names (its model's optional properties
+            # are "not transmitted by default"), and the match is confirmed on the addresses.
+            wanted = f"email_addresses,{fields}" if fields else "email_addresses"
+            params = {"filter": ";".join(clauses), "page_size": 10, "fields": wanted}
             body = self.request("GET", "/v2/contacts", params=params, stats=stats).json()
         contacts = body.get("contacts") or []
         # Keap's email filter is case-insensitive but some versions also match wildcards:
@@ -372,7 +380,7 @@ class KeapClient:
 
     def get_contact(self, contact_id: str, stats: RequestStats | None = None) -> dict[str, Any]:
         if self.api_version is ApiVersion.V1:
-            params = {"optional_properties": "custom_fields,job_title,lead_source_id,birthday"}
+            params = {"optional_properties": V1_CONTACT_OPTIONAL}
             return self.request(
                 "GET", f"/v1/contacts/{contact_id}", params=params, stats=stats
             ).json()

@@ -28,7 +28,9 @@ class BadInput(Invalid):
 
 
 def compact(body: dict[str, Any]) -> dict[str, Any]:
-    """Keap leaves out unset values rather than sending nulls."""
+    """``body`` without its unset (``None``) values: the shape keapsim sends where no captured
+    body shows Keap's. Where one does (v1 contacts, opportunities, custom-field metadata,
+    tag categories: keap-facts.md §9), the shape sends Keap's nulls and does not compact."""
     return {k: v for k, v in body.items() if v is not None}
 
 

@@ -24,6 +24,7 @@ from flask import Blueprint
 from ..clock import iso
 from ..store.resource import DeclaredStore, ResourceSpec
 from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, compact, tenant
+from .v1.shapes import v1_time
 
 Version = Literal["v1", "v2"]
 Operation = Literal["list", "get", "create", "update", "delete"]
@@ -131,7 +132,7 @@ def _out(value: Any, field: WireField, version: Version) -> Any:
     if field.out is not None:
         return field.out(value)
     if isinstance(value, datetime):
-        return iso(value)
+        return v1_time(value) if version == "v1" else iso(value)
     if isinstance(value, Decimal):
         # No official document gives money's JSON form for a declared resource; keapsim sends
         # a number with the value's own digits (declare ``out`` where a document says more).

@@ -180,7 +180,7 @@ def echo_request(item: Any, version: str) -> dict[str, Any]:
     texts = _TEXT + (("sent_to_cc_addresses", "sent_to_bcc_addresses") if version == "v1" else ())
     echo = {k: item[k] for k in texts if isinstance(item.get(k), str)}
     for name in _TIMES[version]:
-        moment = _date_time(item.get(name))
+        moment = _date_time(item.get(name), version)
         if moment is not None:
             echo[name] = moment
     provider = item.get("original_provider")
@@ -200,14 +200,16 @@ def echo_request(item: Any, version: str) -> dict[str, Any]:
     return echo
 
 
-def _date_time(value: Any) -> str | None:
-    """A request time in Keap's own form (RFC 3339, as the schema's format asks), or ``None``
-    when it is not a time."""
+def _date_time(value: Any, version: str) -> str | None:
+    """A request time in the version's own form (v2: RFC 3339 with ``Z``; v1: ``+0000``,
+    keap-facts.md §9.1), or ``None`` when it is not a time."""
     from ..clock import iso
     from .crud import as_datetime
+    from .v1.shapes import v1_time
 
     try:
-        return iso(as_datetime(value, ""))
+        moment = as_datetime(value, "")
+        return v1_time(moment) if version == "v1" else iso(moment)
     except BadInput:
         return None
 

@@ -16,12 +16,16 @@ Nothing else relaxes a check against the documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 Spec = Literal["v1", "v2"]
 Operation = dict[str, Any]
+ANY_STATUS = 0  # a ResponseErrors status that stands for every status
+ANY_LOCATION = "**"  # a ResponseErrors location (alone) that stands for every location
 
 
 @dataclass(frozen=True)
@@ -59,32 +63,43 @@ class SpecDefect:
     keyword: str
     fact: str
     source: str
+    message: str = ""
 
     def explains(self, spec: Spec, method: str, path: str, status: int, error: SchemaError) -> bool:
-        if (self.spec, self.method.upper(), self.path, self.status) != (
-            spec,
-            method.upper(),
-            path,
-            status,
-        ):
+        if spec != self.spec or not fnmatchcase(method.upper(), self.method.upper()):
             return False
-        if error.keyword != self.keyword or len(error.location) != len(self.location):
+        if not fnmatchcase(path, self.path) or self.status not in (ANY_STATUS, status):
             return False
-        return all(
-            want == "*" or want == str(got)
-            for want, got in zip(self.location, error.location, strict=True)
-        )
+        if error.keyword != self.keyword or not _location_matches(self.location, error.location):
+            return False
+        return not self.message or re.search(self.message, error.message) is not None
+
+
+def _location_matches(wanted: tuple[str, ...], got: tuple[str | int, ...]) -> bool:
+    """``"*"`` stands for any one key or index, a lone ``"**"`` for any location at all."""
+    if wanted == (ANY_LOCATION,):
+        return True
+    if len(wanted) != len(got):
+        return False
+    return all(want == "*" or want == str(g) for want, g in zip(wanted, got, strict=True))
 
 
 @dataclass(frozen=True)
 class ResponseErrors:
-    """The schema errors a defect causes in one declared response (see :class:`SpecDefect`)."""
+    """The schema errors a defect causes in one declared response (see :class:`SpecDefect`).
+
+    ``method`` and ``path`` may be shell-style patterns (``"*"``, ``"/v1/*/model*"``) and
+    ``status`` :data:`ANY_STATUS`, for a defect of every response; ``message``, a regular
+    expression the error's message must contain, then keeps it to the errors it explains
+    (a date in Keap's form, a ``null``).
+    """
 
     method: str
     path: str
     status: int
     location: tuple[str, ...]
     keyword: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,7 @@ class DocumentDefect:
                 r.keyword,
                 self.fact,
                 self.source,
+                r.message,
             )
             for r in self.responses
         )
@@ -158,6 +174,142 @@ def _rename_note_param(op: Operation) -> None:
 
 def _custom_field_content(method: str, path: str, status: int, *prefix: str) -> ResponseErrors:
     return ResponseErrors(method, path, status, (*prefix, "custom_fields", "*", "content"), "type")
+
+
+# -- nulls Keap sends where the documents declare no null (keap-facts.md §9) --------------------
+NULL = r"^None "  # the message of a type error about a null value
+V1_DATE = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000' is not a 'date-time'"
+# The contact operations of v1 and where their body holds the contact (properties at "*").
+V1_CONTACT_RESPONSES = (
+    ("POST", "/v1/contacts", 201, ()),
+    ("PUT", "/v1/contacts", 200, ()),
+    ("GET", "/v1/contacts/{id}", 200, ()),
+    ("PATCH", "/v1/contacts/{contactId}", 200, ()),
+    ("GET", "/v1/contacts", 200, ("contacts", "*")),
+)
+# The opportunity operations of v1 and where their body holds the opportunity.
+V1_OPPORTUNITY_RESPONSES = (
+    ("POST", "/v1/opportunities", ()),
+    ("PUT", "/v1/opportunities", ()),
+    ("GET", "/v1/opportunities/{opportunityId}", ()),
+    ("PATCH", "/v1/opportunities/{opportunityId}", ()),
+    ("GET", "/v1/opportunities", ("opportunities", "*")),
+)
+V1_OPPORTUNITY_OPERATIONS = (
+    "createOpportunityUsingPOST",
+    "updateOpportunityUsingPUT",
+    "getOpportunityUsingGET",
+    "updatePropertiesOnOpportunityUsingPATCH",
+    "listOpportunitiesUsingGET",
+)
+# The CustomFieldMetaData properties Keap sends as null, and where v2 bodies hold the metadata.
+V2_FIELD_NULLS = ("default_value", "group_id", "options", "record_type", "field_name")
+V2_FIELD_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("custom_fields", "*"), ("custom_field",))
+V1_CONTACT_OPERATIONS = (
+    "createContactUsingPOST",
+    "createOrUpdateContactUsingPUT",
+    "getContactUsingGET",
+    "updatePropertiesOnContactUsingPATCH",
+    "listContactsUsingGET",
+)
+
+
+def _nulls(
+    method: str, path: str, names: tuple[str, ...], *prefixes: tuple[str, ...]
+) -> tuple[ResponseErrors, ...]:
+    """Type errors about a null in property ``names`` (``"*"``: any) under each prefix."""
+    return tuple(
+        ResponseErrors(method, path, ANY_STATUS, (*prefix, name), "type", NULL)
+        for prefix in prefixes
+        for name in names
+    )
+
+
+def _resolved(doc: dict[str, Any], node: Any, seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with its schema references inlined (a recursive one is left as it is); each
+    inlined schema remembers its name in ``x-keapsim-schema``."""
+    if isinstance(node, list):
+        return [_resolved(doc, item, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name in seen:
+            return node
+        target = _resolved(doc, doc["components"]["schemas"][name], (*seen, name))
+        return {**target, "x-keapsim-schema": name}
+    return {key: _resolved(doc, value, seen) for key, value in node.items()}
+
+
+def _allow_null(spec: Spec, node: Any, targets: dict[str, tuple[str, ...]]) -> None:
+    """Let the properties ``targets`` names (per schema name; ``"*"``: all) be null."""
+    if isinstance(node, list):
+        for item in node:
+            _allow_null(spec, item, targets)
+        return
+    if not isinstance(node, dict):
+        return
+    # An inlined schema keeps its name in x-keapsim-schema; springfox inlines some with a title.
+    names = targets.get(str(node.get("x-keapsim-schema") or node.get("title")), ())
+    for name, prop in (node.get("properties") or {}).items():
+        if isinstance(prop, dict) and ("*" in names or name in names):
+            if spec == "v1":
+                prop["nullable"] = True  # OpenAPI 3.0
+            elif isinstance(prop.get("type"), str):
+                prop["type"] = [prop["type"], "null"]  # OpenAPI 3.1
+    for value in node.values():
+        _allow_null(spec, value, targets)
+
+
+#: v1's time form, as a JSON Schema pattern (keap-facts.md §9.1).
+V1_TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$"
+
+
+def _v1_time_pattern(node: Any) -> None:
+    """Every ``format: date-time`` string becomes one in v1's form (a pattern, checked)."""
+    if isinstance(node, list):
+        for item in node:
+            _v1_time_pattern(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "date-time":
+        del node["format"]
+        node["pattern"] = V1_TIME_PATTERN
+    for value in node.values():
+        _v1_time_pattern(value)
+
+
+def _success_schemas(op: Operation, spec: Spec) -> list[dict[str, Any]]:
+    """The operation's 2xx JSON schemas, inlined in place (so a patch may change them)."""
+    from . import load  # the documents load on first use
+
+    doc = load(spec)
+    schemas = []
+    for status, response in op.get("responses", {}).items():
+        if not str(status).startswith("2"):
+            continue
+        for media in (response.get("content") or {}).values():
+            if "schema" in media:
+                media["schema"] = _resolved(doc, media["schema"])
+                schemas.append(media["schema"])
+    return schemas
+
+
+def _v1_times(op: Operation) -> None:
+    for schema in _success_schemas(op, "v1"):
+        _v1_time_pattern(schema)
+
+
+def _nullable_patch(spec: Spec, targets: dict[str, tuple[str, ...]]) -> Callable[[Operation], None]:
+    """A patch that inlines an operation's 2xx response schemas and lets ``targets`` be null."""
+
+    def patch(op: Operation) -> None:
+        for schema in _success_schemas(op, spec):
+            _allow_null(spec, schema, targets)
+
+    return patch
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -274,6 +426,90 @@ DOCUMENT_DEFECTS: tuple[DocumentDefect, ...] = (
                 "GET", "/rest/v2/tasks", 200, ("tasks", "*", "remind_time_mins"), "enum"
             ),
         ),
+    ),
+    DocumentDefect(
+        id="v1-date-time-offset-without-colon",
+        spec="v1",
+        problem="v1 times are declared `format: date-time` (RFC 3339: an offset is `Z` or "
+        "`+00:00`)",
+        fact='v1 writes times as "2024-11-12T21:45:54.000+0000" (offset without a colon); '
+        "keapsim writes every v1 time so",
+        source="keap-facts.md §9.1 (amp-labs/connectors providers/keap/test/*.json @ 30bbef6d; "
+        "keap-python 1.3.0 README)",
+        responses=(ResponseErrors("*", "*", ANY_STATUS, (ANY_LOCATION,), "format", V1_DATE),),
+        action="every date-time of a 2xx response must match v1's form instead (a pattern)",
+        patch=_v1_times,
+    ),
+    DocumentDefect(
+        id="v1-contact-properties-are-null",
+        spec="v1",
+        problem="FullContact and RestPartialContact declare no property nullable",
+        fact="the default properties are always sent, null when unset (company, middle_name, "
+        "owner_id, ScoreValue), and so is every optional property optional_properties asks for "
+        "(lead_source_id: null)",
+        source="keap-facts.md §9.1 (amp-labs/connectors write-contacts.json, "
+        "read/contacts/1-first-page-v2.json @ 30bbef6d; keap-python 1.3.0 README)",
+        responses=tuple(
+            ResponseErrors(method, path, status, (*prefix, "*"), "type", NULL)
+            for method, path, status, prefix in V1_CONTACT_RESPONSES
+        ),
+        action="the contact responses accept null for every contact property",
+        operations=V1_CONTACT_OPERATIONS,
+        patch=_nullable_patch("v1", {"FullContact": ("*",), "RestPartialContact": ("*",)}),
+    ),
+    DocumentDefect(
+        id="v1-opportunity-properties-are-null",
+        spec="v1",
+        problem="Opportunity and OpportunityContact declare no property nullable",
+        fact="an unset next_action_date, estimated_close_date and contact job_title are sent "
+        'as null (the other unset properties as 0, 0.0 or "")',
+        source="keap-facts.md §9.7 (amp-labs/connectors read/opportunities/v1.json @ 30bbef6d)",
+        responses=tuple(
+            ResponseErrors(method, path, 200, location, "type", NULL)
+            for method, path, prefix in V1_OPPORTUNITY_RESPONSES
+            for location in ((*prefix, "*"), (*prefix, "contact", "*"))
+        ),
+        action="the opportunity responses accept null for every opportunity and contact property",
+        operations=V1_OPPORTUNITY_OPERATIONS,
+        patch=_nullable_patch("v1", {"Opportunity": ("*",), "OpportunityContact": ("*",)}),
+    ),
+    DocumentDefect(
+        id="v1-null-descriptions-and-defaults",
+        spec="v1",
+        problem="CustomFieldMetaData.default_value and TagCategory.description are strings",
+        fact="both are null when unset: a custom field without a default (the captured "
+        "opportunities model), a tag category without a description (printed tags)",
+        source="keap-facts.md §9.2, §9.3 (amp-labs/connectors custom-fields/"
+        "opportunities-v1.json @ 30bbef6d; keap-python 1.3.0 README)",
+        responses=(
+            *_nulls("*", "/v1/*/model*", ("default_value",), (), ("custom_fields", "*")),
+            *_nulls("*", "/v1/tags*", ("description",), ("category",), ("tags", "*", "category")),
+            *_nulls("POST", "/v1/tags/categories", ("description",), ()),
+        ),
+        action="the responses accept null for those properties",
+        patch=_nullable_patch(
+            "v1", {"CustomFieldMetaData": ("default_value",), "TagCategory": ("description",)}
+        ),
+    ),
+    DocumentDefect(
+        id="v2-custom-field-nulls",
+        spec="v2",
+        problem="CustomFieldMetaData's properties are declared non-null (record_type an enum)",
+        fact="a field without a default value or group sends default_value and group_id as "
+        "null; the captured v2 contact model has options, record_type and field_name null "
+        "too (keapsim sends values there)",
+        source="keap-facts.md §9.3 (amp-labs/connectors custom-fields/contacts-v2.json @ 30bbef6d)",
+        responses=(
+            *_nulls("*", "/rest/v2/*/model*", V2_FIELD_NULLS, (), *V2_FIELD_PREFIXES),
+            *(
+                ResponseErrors(
+                    "*", "/rest/v2/*/model*", ANY_STATUS, (*p, "record_type"), "enum", NULL
+                )
+                for p in V2_FIELD_PREFIXES
+            ),
+        ),
+        action="the responses accept null for those properties",
+        patch=_nullable_patch("v2", {"CustomFieldMetaData": V2_FIELD_NULLS}),
     ),
 )
 

@@ -35,6 +35,7 @@ STATUS_LABELS = {
     "Deactivated": "Deactivated/Delinquent Mailbox",
 }
 MARKETABLE = frozenset({"UnengagedMarketable", "SingleOptIn", "DoubleOptin", "Confirmed"})
+UNENGAGED_NON = "UnengagedNonMarketable"
 # "the email address status will only be updated to Unconfirmed (marketable) for email
 # addresses that are currently in the following states" (both documents).
 OPT_IN_FROM = frozenset(
@@ -165,7 +166,9 @@ class EmailStatusStore(DeclaredStore[EmailAddressStatus]):
             return contact.email_status
         # Most tenants never set a status: skip the lookup (contact reads are the hot path).
         record = self.find_address(address) if len(self.table) else None
-        if record is not None:
+        # A record only recorded emails made (touch) keeps the derived status, which the
+        # contact-level status shows as below (the API never sets UnengagedNonMarketable).
+        if record is not None and not (email is None and record.status == UNENGAGED_NON):
             return record.status
         derived = _contact_address_status(contact, address)
         if email is None and derived not in MARKETABLE:

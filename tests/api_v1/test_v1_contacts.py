@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -38,9 +39,10 @@ def test_create_returns_201_with_the_full_contact(api: V1) -> None:
     assert created["given_name"] == "Ada"
     assert created["email_addresses"] == [{"email": "ada@example.com", "field": "EMAIL1"}]
     assert created["phone_numbers"][0]["number"] == "555-0100"
-    assert created["job_title"] == "Analyst"
+    assert "job_title" not in created  # writes answer the default properties (§9.1)
+    assert _with_job_title(api, created["id"])["job_title"] == "Analyst"
     assert created["tag_ids"] == []
-    assert created["date_created"].endswith("Z")
+    assert created["date_created"].endswith("+0000")
 
 
 def test_get_leaves_out_optional_properties_unless_asked(api: V1) -> None:
@@ -186,7 +188,9 @@ def test_put_with_email_and_name_creates_when_the_name_differs(api: V1, tenant: 
         },
     )
     assert same["id"] == original["id"]
-    assert same["job_title"] == "Countess"
+    # Writes answer the default properties only (keap-facts.md §9.1); job_title is optional.
+    assert "job_title" not in same
+    assert _with_job_title(api, same["id"])["job_title"] == "Countess"
     assert len(tenant.contacts) == 2
 
 
@@ -235,7 +239,8 @@ def test_patch_without_mask_changes_every_given_field(api: V1) -> None:
         f"/contacts/{ident}", json={"given_name": "Augusta", "job_title": "Countess"}
     )
     assert patched["given_name"] == "Augusta"
-    assert patched["job_title"] == "Countess"
+    assert "job_title" not in patched  # writes answer the default properties (§9.1)
+    assert _with_job_title(api, ident)["job_title"] == "Countess"
 
 
 def test_patch_rejects_an_unknown_mask(api: V1) -> None:
@@ -287,8 +292,9 @@ def test_next_keeps_the_filters(api: V1) -> None:
 def test_list_items_leave_out_full_contact_fields(api: V1) -> None:
     api.contact(opt_in_reason="Signed up", job_title="Analyst")
     item = api.get("/contacts")["contacts"][0]
-    for name in ("opt_in_reason", "origin", "relationships", "tag_ids", *HIDDEN_BY_DEFAULT):
+    for name in ("opt_in_reason", "origin", "relationships", *HIDDEN_BY_DEFAULT):
         assert name not in item
+    assert item["tag_ids"] == []  # list items carry tag_ids (captured, keap-facts.md §9.1)
     with_props = api.get("/contacts", params={"optional_properties": "job_title"})
     assert with_props["contacts"][0]["job_title"] == "Analyst"
 
@@ -401,3 +407,7 @@ def test_unknown_custom_field_id_is_400(api: V1) -> None:
 def test_unknown_route_and_method_answer_json(api: V1) -> None:
     api.error("GET", "/no/such/thing", 404)
     api.error("PUT", "/contacts/model", 405)
+
+
+def _with_job_title(api: V1, ident: int) -> dict[str, Any]:
+    return api.get(f"/contacts/{ident}", params={"optional_properties": "job_title"})

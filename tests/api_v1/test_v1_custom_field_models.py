@@ -36,6 +36,7 @@ def test_model_lists_the_record_types_fields(api: V1, tenant: Tenant, kind: Mode
             "field_name": "Size",
             "record_type": kind.record_type,
             "options": [{"id": "1", "label": "S"}],
+            "default_value": None,  # sent as null (captured model, keap-facts.md §9.3)
         }
     ]
     assert isinstance(model["optional_properties"], list)

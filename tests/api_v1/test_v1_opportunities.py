@@ -94,6 +94,7 @@ def test_create_answers_200_with_the_linked_records(
         "email": "ada@example.com",
         "phone_number": "555-0100",
         "job_title": "Engineer",
+        "company_name": "",  # unset: "" (captured, keap-facts.md §9.7)
     }
     assert created["stage"]["name"] == "New"
     assert created["stage"]["details"] == {
@@ -105,8 +106,8 @@ def test_create_answers_200_with_the_linked_records(
     assert created["user"] == {"id": owner.id, "first_name": "Account", "last_name": "Owner"}
     assert created["include_in_forecast"] == 1 and created["affiliate_id"] == 5
     assert created["projected_revenue_high"] == 2500.55
-    assert created["estimated_close_date"] == "2026-02-01T00:00:00.000Z"
-    assert created["next_action_date"] == "2026-01-15T09:30:00.000Z"
+    assert created["estimated_close_date"] == "2026-02-01T00:00:00.000+0000"
+    assert created["next_action_date"] == "2026-01-15T09:30:00.000+0000"
     stored = tenant.opportunities.get(created["id"])
     assert stored.projected_revenue_high == Decimal("2500.55")
     assert stored.projected_revenue_low == Decimal("1000.1")
@@ -197,7 +198,8 @@ def test_put_replaces_every_value(api: V1, tenant: Tenant, pipeline: list) -> No
         json={**body(contact, pipeline[2].id), "id": created["id"], "opportunity_title": "Won"},
     )
     assert replaced["opportunity_title"] == "Won" and replaced["stage"]["name"] == "Won"
-    assert "affiliate_id" not in replaced and "opportunity_notes" not in replaced
+    # Unset values are sent as Keap sends them: 0 and "" (captured, keap-facts.md §9.7).
+    assert replaced["affiliate_id"] == 0 and replaced["opportunity_notes"] == ""
     stored = tenant.opportunities.get(created["id"])
     assert stored.affiliate_id is None and stored.stage_id == pipeline[2].id
     assert len(tenant.stage_moves.of_opportunity(created["id"])) == 2

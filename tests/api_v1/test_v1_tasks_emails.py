@@ -32,7 +32,7 @@ def test_create_get_replace_and_delete_a_task(api: V1, tenant: Tenant) -> None:
     }
     # Assigned to the authenticated user (the account owner) when no user_id is given.
     assert created["user_id"] == tenant.users.account_owner().id
-    assert created["due_date"] == "2030-01-02T10:00:00.000Z" and created["completed"] is False
+    assert created["due_date"] == "2030-01-02T10:00:00.000+0000" and created["completed"] is False
     assert api.get(f"/tasks/{created['id']}") == created
     replaced = api.put(f"/tasks/{created['id']}", json={"title": "Email", "completed": True})
     assert replaced["title"] == "Email" and replaced["completion_date"]
@@ -101,7 +101,7 @@ def test_appointments_crud(api: V1, tenant: Tenant) -> None:
     ada = api.contact()["id"]
     created = api.post("/appointments", 201, json={**MEETING, "contact_id": ada, "user": 1})
     assert created["contact_id"] == ada and created["user"] == 1
-    assert created["start_date"] == "2030-01-02T10:00:00.000Z"
+    assert created["start_date"] == "2030-01-02T10:00:00.000+0000"
     assert api.get(f"/appointments/{created['id']}") == created
     patched = api.patch(f"/appointments/{created['id']}", json={"location": "Cafe"})
     assert patched["location"] == "Cafe" and patched["title"] == "Meet"
@@ -194,7 +194,10 @@ def test_sync_and_unsync(api: V1, tenant: Tenant) -> None:
     duplicate = {**RECORD, "original_provider": "GOOGLE", "original_provider_id": "p-1"}
     answer = api.post("/emails/sync", 201, json={"emails": [duplicate, duplicate]})
     assert len(answer["emails"]) == 1 and len(answer["errors"]) == 1
-    assert answer["errors"][0]["email"] == {**duplicate, "sent_date": "2030-01-01T10:00:00.000Z"}
+    assert answer["errors"][0]["email"] == {
+        **duplicate,
+        "sent_date": "2030-01-01T10:00:00.000+0000",
+    }
     ident = answer["emails"][0]["id"]
     removed = api.post("/emails/unsync", json={"ids": [ident, 999]})
     assert removed == {str(ident): "SUCCESS", "999": "EMAIL_ID_NOT_FOUND"}

@@ -91,7 +91,13 @@ def _body_at(location: tuple[str, ...], leaf: Any, record: dict[str, Any] | None
     return body
 
 
-@pytest.mark.parametrize("defect", KNOWN_SPEC_DEFECTS, ids=lambda d: f"{d.method} {d.path}")
+# The defects that name one response and explain any error there. Those kept to some errors by
+# a message (captured nulls and dates, often over many responses) are checked against the
+# captured bodies themselves: tests/contracts/test_fidelity.py.
+SYNTHESISED = [d for d in KNOWN_SPEC_DEFECTS if not d.message]
+
+
+@pytest.mark.parametrize("defect", SYNTHESISED, ids=lambda d: f"{d.method} {d.path}")
 def test_every_known_defect_is_real_in_the_unchanged_document(defect: SpecDefect) -> None:
     """Each listed defect still names a declared response, and the unchanged document really
     rejects the shape Keap sends there; so the list cannot go stale or hide anything else."""

@@ -99,7 +99,8 @@ def test_one_contact_seen_through_v1_and_v2(api: V2, v1: httpx.Client, tenant: T
         ),
     )
     seen_by_v1 = v1.get(
-        f"/v1/contacts/{created['id']}", params={"optional_properties": "lead_source_id"}
+        f"/v1/contacts/{created['id']}",
+        params={"optional_properties": "lead_source_id,birthday,source_type,social_accounts"},
     ).json()
     assert seen_by_v1["id"] == int(created["id"])
     assert seen_by_v1["birthday"].startswith("1990-05-06")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from support.api_client import same_instant
 
 from keapsim.config import Limits, Window
 from keapsim.simulator import Simulator
@@ -31,11 +32,12 @@ def test_a_task_made_in_v2_reads_in_v1_and_the_other_way(api: V2, v1: httpx.Clie
     )
     seen = v1.get(f"/v1/tasks/{made['id']}").json()
     assert (seen["id"], seen["priority"], seen["user_id"]) == (int(made["id"]), 3, 1)
-    assert seen["contact"]["id"] == int(ada) and seen["due_date"] == made["due_time"]
+    assert seen["contact"]["id"] == int(ada) and same_instant(seen["due_date"], made["due_time"])
     v1.patch(f"/v1/tasks/{made['id']}", json={"completed": True, "priority": 1})
     back = api.get(f"/tasks/{made['id']}")
     assert back["completed"] is True and back["priority"] == "CRITICAL"
-    assert back["completion_time"] == v1.get(f"/v1/tasks/{made['id']}").json()["completion_date"]
+    completed = v1.get(f"/v1/tasks/{made['id']}").json()["completion_date"]
+    assert same_instant(back["completion_time"], completed)
 
 
 def test_email_records_and_statuses_agree(api: V2, v1: httpx.Client) -> None:

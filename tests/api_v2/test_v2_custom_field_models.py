@@ -63,6 +63,9 @@ def test_model_lists_the_record_types_fields(api: V2, tenant: Tenant, kind: Mode
             "record_type": kind.record_type,
             "field_type": "TEXT",
             "field_name": "Mine",
+            # Sent as null when unset (captured model, keap-facts.md §9.3).
+            "default_value": None,
+            "group_id": None,
         }
     ]
     assert isinstance(model["optional_properties"], list)

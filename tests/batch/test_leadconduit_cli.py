@@ -68,7 +68,9 @@ def deliver(path: Path) -> Any:
 
 def contact_emails(sim: Simulator) -> set[str]:
     with sim.client(auth="bearer") as api:
-        contacts = api.get("/v2/contacts", params={"page_size": 100}).json()["contacts"]
+        # v2 sends the addresses only when asked (keap-facts.md §9.4).
+        params = {"page_size": 100, "fields": "email_addresses"}
+        contacts = api.get("/v2/contacts", params=params).json()["contacts"]
     return {e["email"] for c in contacts for e in c.get("email_addresses") or []}
 
 

@@ -12,7 +12,10 @@ V2_FIELDS = (
     "leadsource_id,phone_numbers,website,contact_type,preferred_locale,source_type,tag_ids,"
     "owner_id,utm_parameters"
 )
-V1_OPTIONAL = "custom_fields,job_title,lead_source_id,birthday,website,preferred_locale"
+V1_OPTIONAL = (
+    "custom_fields,job_title,lead_source_id,birthday,website,preferred_locale,contact_type,"
+    "source_type"
+)
 
 BOTH = pytest.mark.parametrize("version", ["v1", "v2"])
 

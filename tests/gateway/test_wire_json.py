@@ -17,6 +17,7 @@ from flask.json.provider import _default as flask_default
 from support.frozen_time import T0
 
 from keapsim import Simulator
+from keapsim.api.v2.shapes import CONTACT_FIELDS_V2
 from keapsim.clock import Clock
 from keapsim.wire import dumps_compact, json_response, json_text
 
@@ -75,13 +76,15 @@ def test_json_response_sends_the_compact_bytes() -> None:
 
 
 # Recorded from keapsim before the orjson encoder (frozen clock at T0).
+# Re-recorded in Keap's captured v1 shape (keap-facts.md §9.1: default properties with null
+# and "", +0000 times); the encoding checked is the same.
 V1_CONTACT = (
-    b'{"id":1,"given_name":"Zo\\u00eb \\u2603 \\ud83d\\ude00","email_addresses":[{"email":'
-    b'"z@example.com","field":"EMAIL1"}],"phone_numbers":[],"fax_numbers":[],"addresses":[],'
-    # NonMarketable since the captured-body fidelity fix (tests/hardening/test_fidelity.py).
-    b'"social_accounts":[],"email_opted_in":false,"email_status":"NonMarketable",'
-    b'"relationships":[],"tag_ids":[],"date_created":"2026-03-10T09:00:00.000Z",'
-    b'"last_updated":"2026-03-10T09:00:00.000Z","custom_fields":[]}\n'
+    b'{"tag_ids":[],"id":1,"company":null,"email_opted_in":false,"email_status":"NonMarketable",'
+    b'"date_created":"2026-03-10T09:00:00.000+0000","last_updated":"2026-03-10T09:00:00.000+0000",'
+    b'"ScoreValue":"0","last_updated_utc_millis":1773133200000,"email_addresses":[{"email":'
+    b'"z@example.com","field":"EMAIL1"}],"addresses":[],"phone_numbers":[],'
+    b'"given_name":"Zo\\u00eb \\u2603 \\ud83d\\ude00","family_name":"","middle_name":null,'
+    b'"owner_id":null}\n'
 )
 V2_CONTACT = (
     b'{"id":"1","given_name":"Zo\\u00eb \\u2603 \\ud83d\\ude00","email_addresses":[{"email":'
@@ -108,7 +111,9 @@ def test_contact_bodies_are_the_recorded_bytes(client: httpx.Client) -> None:
     )
     assert created.status_code == 201
     assert created.content == V1_CONTACT
-    assert client.get("/v2/contacts/1").content == V2_CONTACT
+    # Every field: without fields v2 sends id and names only (keap-facts.md §9.4).
+    every_field = {"fields": ",".join(CONTACT_FIELDS_V2)}
+    assert client.get("/v2/contacts/1", params=every_field).content == V2_CONTACT
     assert client.get("/v1/contacts/99").content == b'{"message":"Unable to find this Contact"}'
 
 

@@ -67,3 +67,11 @@ class SpecCheckedClient:
 def email_contact(email: str, **extra: Any) -> dict[str, Any]:
     """A contact body with one email address (EMAIL1) and any other ``extra`` fields."""
     return {"email_addresses": [{"email": email, "field": "EMAIL1"}], **extra}
+
+
+def same_instant(first: str, second: str) -> bool:
+    """Whether two Keap timestamps name the same instant: v1 writes ``...+0000`` and v2
+    ``...Z`` (keap-facts.md §9.1), so the texts differ across versions."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(first) == datetime.fromisoformat(second)

@@ -6,12 +6,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store.records import Campaign, Goal, Sequence
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, json_body, path_id, tenant
 from ..paging import v1_order, v1_window
 from . import blueprint, no_content
-from .shapes import optional_properties, status_map
+from .shapes import optional_properties, status_map, v1_time
 from .tags import body_ids
 
 
@@ -45,8 +44,8 @@ def campaign_v1(campaign: Campaign, *, with_stats: bool, props: set[str]) -> dic
         "id": campaign.id,
         "name": campaign.name,
         "locked": campaign.locked,
-        "date_created": iso(campaign.date_created),
-        "published_date": iso(campaign.published_date) if campaign.published_date else None,
+        "date_created": v1_time(campaign.date_created),
+        "published_date": v1_time(campaign.published_date) if campaign.published_date else None,
         "published_status": campaign.published_status,
         "published_time_zone": campaign.time_zone,
         "time_zone": campaign.time_zone,

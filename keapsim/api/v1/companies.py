@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.companies import Company
 from ...store.custom_fields import COMPANY
@@ -31,7 +30,7 @@ from ..common import (
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v1_order, v1_window
 from . import blueprint
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 KIND = "Company"
 # "Fields such as notes, fax_number and custom_fields aren't included, by default."
@@ -147,10 +146,14 @@ def list_tagged_companies(tag_id: str) -> Response:
     page, meta = v1_window(links)
     items = [
         {
-            "company": compact(
-                {"id": c.id, "company_name": c.company_name, "email": c.email_address}
-            ),
-            "date_applied": iso(applied),
+            # An unset email is "" (a tagged company printed in the keap-python 1.3.0 README,
+            # keap-facts.md §9.2).
+            "company": {
+                "id": c.id,
+                "email": c.email_address or "",
+                "company_name": c.company_name or "",
+            },
+            "date_applied": v1_time(applied),
         }
         for c, applied in page
     ]

@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 
 from ...store import Invalid, Lookup, Query
 from ...store.base import fold
-from ...store.models import CONTACT_OPTIONAL_PROPERTIES, Contact
+from ...store.models import Contact
 from ..common import (
     UNCONVERTIBLE,
     BadInput,
@@ -115,10 +115,12 @@ def list_contacts() -> Response:
 
 @blueprint.post("/contacts")
 def create_contact() -> tuple[Response, int]:
+    """Answers the default properties only, as writes do in every capture (keap-facts.md §9.1:
+    a create sending custom fields gets none back)."""
     the_tenant = tenant()
     data = contact_fields_from_v1(json_body())
     contact = the_tenant.contacts.create(data, reject_duplicate_email=_guide_profile())
-    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 201
+    return jsonify(contact_v1(contact, the_tenant)), 201
 
 
 @blueprint.put("/contacts")
@@ -130,7 +132,7 @@ def create_or_update_contact() -> tuple[Response, int]:
     option = as_str(body.get("duplicate_option"), "duplicate_option") or "Email"
     data = contact_fields_from_v1(body, allow=frozenset({"duplicate_option"}))
     contact, _created = the_tenant.contacts.upsert(data, option)
-    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES))), 200
+    return jsonify(contact_v1(contact, the_tenant)), 200
 
 
 @blueprint.get("/contacts/<contact_id>")
@@ -154,7 +156,7 @@ def patch_contact(contact_id: str) -> Response:
             mask.add("company_id")
         data = {k: v for k, v in data.items() if k in mask}
     contact = the_tenant.contacts.update(ident, data)
-    return jsonify(contact_v1(contact, the_tenant, set(CONTACT_OPTIONAL_PROPERTIES)))
+    return jsonify(contact_v1(contact, the_tenant))
 
 
 @blueprint.delete("/contacts/<contact_id>")

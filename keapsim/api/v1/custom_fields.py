@@ -12,36 +12,36 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...store import Invalid
-from ...store.models import CONTACT_OPTIONAL_PROPERTIES
 from ...store.records import CUSTOM_FIELD_TYPES, CustomField
-from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, compact, json_body, tenant
+from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, tenant
 from ..custom_models import CREATE, MODEL, MODEL_TYPES, ModelType
 from . import blueprint
 from . import companies as _companies
 from . import opportunities as _opportunities
+from .shapes import V1_OPTIONAL_PROPERTIES
 
 # What each record type's reads leave out unless ``optional_properties`` asks (the adapters'
 # own lists). No document lists them for the other record types, whose v1 reads keapsim either
 # does not serve or sends whole: an empty list there.
 OPTIONAL_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "contacts": CONTACT_OPTIONAL_PROPERTIES,
+    "contacts": V1_OPTIONAL_PROPERTIES,
     "companies": _companies.OPTIONAL_BY_DEFAULT,
     "opportunities": _opportunities.OPTIONAL_BY_DEFAULT,
 }
 
 
 def custom_field_v1(field: CustomField) -> dict[str, Any]:
-    return compact(
-        {
-            "id": field.id,
-            "label": field.label,
-            "field_type": field.field_type,
-            "field_name": field.field_name,
-            "record_type": field.record_type,
-            "default_value": field.default_value,
-            "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
-        }
-    )
+    """``CustomFieldMetaData``: every property, ``default_value`` ``null`` when the field has
+    none (captured model, keap-facts.md §9.3)."""
+    return {
+        "id": field.id,
+        "label": field.label,
+        "options": [{"id": o["id"], "label": o["label"]} for o in field.options],
+        "record_type": field.record_type,
+        "field_type": field.field_type,
+        "field_name": field.field_name,
+        "default_value": field.default_value,
+    }
 
 
 def _model_view(kind: ModelType) -> Callable[[], Response]:

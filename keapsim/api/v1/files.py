@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store.files import StoredFile
 from ..common import BadInput, as_bool, as_int, as_str, json_body, path_id, query_int, tenant
 from ..files import decode_base64, from_v1_enum, name_matches, to_v1_enum
 from ..paging import v1_window
 from . import blueprint, no_content
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 PERMISSIONS = {"USER": ("USER",), "COMPANY": ("COMPANY", "CONTACT"), "BOTH": None}
 VIEWABLE = {"PUBLIC": True, "PRIVATE": False, "BOTH": None}
@@ -30,8 +29,8 @@ def file_descriptor_v1(stored: StoredFile) -> dict[str, Any]:
         "file_box_type": to_v1_enum(stored.file_box_type),
         **({"contact_id": stored.contact_id} if stored.contact_id is not None else {}),
         "created_by": stored.created_by,
-        "date_created": iso(stored.date_created),
-        "last_updated": iso(stored.last_updated),
+        "date_created": v1_time(stored.date_created),
+        "last_updated": v1_time(stored.last_updated),
         "public": stored.is_public,
         "remote_file_key": f"files/{stored.id}/{stored.file_name}",
         "download_url": f"{request.host_url.rstrip('/')}/crm/rest/v2/files/{stored.id}:data",

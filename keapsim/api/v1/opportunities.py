@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store import Invalid, Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
@@ -24,7 +23,7 @@ from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v1_window
 from . import blueprint
-from .shapes import optional_properties
+from .shapes import optional_properties, v1_time
 
 KIND = "Opportunity"
 # "Some fields such as custom_fields aren't included, by default."
@@ -58,44 +57,47 @@ def opportunity_v1(
         )
         if user
         else None,
-        "affiliate_id": opportunity.affiliate_id,
+        # Unset, Keap sends 0, 0.0, "" and null (a captured list item, keap-facts.md §9.7).
+        "affiliate_id": opportunity.affiliate_id or 0,
         # include_in_forecast is an int32 in v1 (a boolean in v2).
         "include_in_forecast": int(opportunity.include_in_forecast),
         **{name: _money(getattr(opportunity, name)) for name in _MONEY},
         **{wire: _time(getattr(opportunity, store)) for wire, store in _DATES.items()},
-        "next_action_notes": opportunity.next_action_notes,
-        "opportunity_notes": opportunity.opportunity_notes,
-        "date_created": iso(opportunity.created_time),
-        "last_updated": iso(opportunity.last_updated_time),
+        "next_action_notes": opportunity.next_action_notes or "",
+        "opportunity_notes": opportunity.opportunity_notes or "",
+        "date_created": v1_time(opportunity.created_time),
+        "last_updated": v1_time(opportunity.last_updated_time),
     }
+    if body["user"] is None:
+        del body["user"]  # no capture shows an opportunity without a user
     if everything or "custom_fields" in (optional or set()):
         body["custom_fields"] = custom_values_out(opportunity, tenant, OPPORTUNITY)
-    return compact(body)
+    return body
 
 
-def _money(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _money(value: Decimal | None) -> float:
+    return 0.0 if value is None else float(value)
 
 
 def _time(value: datetime | None) -> str | None:
-    return None if value is None else iso(value)
+    return None if value is None else v1_time(value)
 
 
 def contact_v1(contact: Contact) -> dict[str, Any]:
-    """v1 ``OpportunityContact``: names, primary email and phone, company name, job title."""
+    """v1 ``OpportunityContact``: names, primary email and phone, company name, job title.
+    Unset, the company name and phone are ``""`` and the job title ``null`` (captured, §9.7);
+    names and email follow the contact's own default shape (``""``, keap-facts.md §9.1)."""
     phones = contact.phone_numbers
     phone = next((p for p in phones if p.get("field") == "PHONE1"), phones[0] if phones else {})
-    return compact(
-        {
-            "id": contact.id,
-            "first_name": contact.given_name,
-            "last_name": contact.family_name,
-            "email": contact.primary_email,
-            "phone_number": phone.get("number"),
-            "company_name": contact.company_name,
-            "job_title": contact.job_title,
-        }
-    )
+    return {
+        "id": contact.id,
+        "email": contact.primary_email or "",
+        "first_name": contact.given_name or "",
+        "last_name": contact.family_name or "",
+        "company_name": contact.company_name or "",
+        "job_title": contact.job_title,
+        "phone_number": phone.get("number") or "",
+    }
 
 
 def stage_v1(stage: OpportunityStage) -> dict[str, Any]:
@@ -114,6 +116,7 @@ def stage_v1(stage: OpportunityStage) -> dict[str, Any]:
             "stage_order": stage.order,
             "target_num_days": stage.target_number_days,
         },
+        "reasons": [],  # sent empty (captured, §9.7); keapsim keeps no stage reasons
     }
 
 

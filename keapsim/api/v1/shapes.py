@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ...clock import iso
@@ -20,11 +21,53 @@ from ...store.models import (
 from ...store.records import Note, Tag, TagCategory, User
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, listed_param, pick
 
-# "Some fields such as lead_source_id, custom_fields, and job_title aren't included, by default"
-# (v1 spec, optional_properties).
-OPTIONAL_BY_DEFAULT = ("lead_source_id", "custom_fields", "job_title")
-# The list item (RestPartialContact) has no opt_in_reason, origin, relationships or tag_ids.
-NOT_IN_LIST_ITEM = ("opt_in_reason", "origin", "relationships", "tag_ids")
+#: The v1 contact model's ``optional_properties``, as a real account answers them (the
+#: keap-python 1.3.0 README prints the model; keap-facts.md §9.2). A contact read leaves these
+#: out unless ``optional_properties`` names them; every capture of a contact body agrees
+#: (keap-facts.md §9.1). "notes" is listed by Keap but no source shows what it adds to a contact:
+#: keapsim accepts the name and adds nothing for it.
+V1_OPTIONAL_PROPERTIES = (
+    "birthday",
+    "opt_in_reason",
+    "preferred_locale",
+    "website",
+    "notes",
+    "custom_fields",
+    "prefix",
+    "origin",
+    "source_type",
+    "time_zone",
+    "suffix",
+    "lead_source_id",
+    "social_accounts",
+    "fax_numbers",
+    "relationships",
+    "spouse_name",
+    "contact_type",
+    "company_name",
+    "job_title",
+    "anniversary",
+    "preferred_name",
+)
+# The list item (RestPartialContact) has no opt_in_reason, origin or relationships; it does carry
+# tag_ids (captured list items, keap-facts.md §9.1), which the document leaves out.
+NOT_IN_LIST_ITEM = ("opt_in_reason", "origin", "relationships")
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def v1_time(moment: datetime) -> str:
+    """How v1 writes a time: UTC, milliseconds and a ``+0000`` offset without a colon
+    (``2024-11-12T21:45:54.000+0000``, captured bodies, keap-facts.md §9.1). v2 writes
+    ``...Z`` (:func:`keapsim.clock.iso`). The one home of v1's form: every v1 shape uses it."""
+    return iso(moment).removesuffix("Z") + "+0000"
+
+
+def utc_millis(moment: datetime) -> int:
+    """A time as milliseconds since the epoch (``last_updated_utc_millis``), in integer
+    arithmetic (a float of seconds can round 341 ms down to 340)."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def contact_v1(
@@ -34,61 +77,87 @@ def contact_v1(
     *,
     list_item: bool = False,
 ) -> dict[str, Any]:
+    """``FullContact`` (or the list's ``RestPartialContact``) as Keap sends it: the default
+    properties always, ``null`` (or ``""`` for the names) when unset, and the optional ones only
+    when ``optional_properties`` names them, ``null`` too when unset (keap-facts.md §9.1)."""
     body: dict[str, Any] = {
+        "tag_ids": tenant.tags.ids_of(contact.id),
         "id": contact.id,
-        "given_name": contact.given_name,
-        "family_name": contact.family_name,
-        "middle_name": contact.middle_name,
-        "prefix": contact.prefix,
-        "suffix": contact.suffix,
-        "preferred_name": contact.preferred_name,
-        "spouse_name": contact.spouse_name,
-        "contact_type": contact.contact_type,
-        "company_name": contact.company_name,
         "company": {"id": contact.company_id, "company_name": contact.company_name}
         if contact.company_id is not None
         else None,
-        "email_addresses": [
-            {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
-        ],
-        "phone_numbers": [_phone(p) for p in contact.phone_numbers],
-        # The document types fax ``number`` as a string: an entry without one leaves it out.
-        "fax_numbers": [pick(f, FAX_KEYS) for f in contact.fax_numbers],
-        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
-        "social_accounts": [
-            {"name": s.get("name"), "type": s["type"]} for s in contact.social_accounts
-        ],
-        "birthday": f"{contact.birthday}T00:00:00.000Z" if contact.birthday else None,
-        "anniversary": contact.anniversary,
-        "website": contact.website,
-        "time_zone": contact.time_zone,
-        "preferred_locale": contact.preferred_locale,
-        "source_type": contact.source_type,
-        "owner_id": contact.owner_id,
-        "opt_in_reason": contact.opt_in_reason,
         # An address whose status the API set (emailAddresses) shows that status.
         "email_opted_in": (status := tenant.email_statuses.contact_status(contact)) in MARKETABLE,
         "email_status": status,
-        "ScoreValue": contact.score_value,
-        "origin": {"date": iso(contact.date_created), **contact.origin} if contact.origin else None,
-        "relationships": [],
-        "tag_ids": tenant.tags.ids_of(contact.id),
-        "date_created": iso(contact.date_created),
-        "last_updated": iso(contact.last_updated),
-        "job_title": contact.job_title,
-        "lead_source_id": contact.lead_source_id,
-        "custom_fields": [
-            {"id": field.id, "content": contact.custom_fields.get(field.id)}
-            for field in tenant.custom_fields.of_record_type(CONTACT)
+        "date_created": v1_time(contact.date_created),
+        "last_updated": v1_time(contact.last_updated),
+        # Captures show "0" and null for contacts no scoring rule touched; keapsim runs no
+        # scoring and sends what set_lead_score stored, "0" otherwise (as v2's leadScore does).
+        "ScoreValue": contact.score_value or "0",
+        "last_updated_utc_millis": utc_millis(contact.last_updated),
+        "email_addresses": [
+            {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
         ],
+        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
+        "phone_numbers": [_phone(p) for p in contact.phone_numbers],
+        "given_name": contact.given_name or "",
+        "family_name": contact.family_name or "",
+        "middle_name": contact.middle_name,
+        "owner_id": contact.owner_id,
     }
-    for name in OPTIONAL_BY_DEFAULT:
-        if name not in optional_properties:
-            body.pop(name)
-    if list_item:
-        for name in NOT_IN_LIST_ITEM:
-            body.pop(name, None)
-    return compact(body)
+    wanted = [
+        name
+        for name in V1_OPTIONAL_PROPERTIES
+        if name in optional_properties and not (list_item and name in NOT_IN_LIST_ITEM)
+    ]
+    for name in wanted:
+        if name in _OPTIONAL_VALUES:
+            body[name] = _OPTIONAL_VALUES[name](contact, tenant)
+    return body
+
+
+def _custom_fields(contact: Contact, tenant: Tenant) -> list[dict[str, Any]]:
+    return [
+        {"id": field.id, "content": contact.custom_fields.get(field.id)}
+        for field in tenant.custom_fields.of_record_type(CONTACT)
+    ]
+
+
+def _attribute(name: str) -> Callable[[Contact, Tenant], Any]:
+    return lambda contact, _tenant: getattr(contact, name)
+
+
+# How each optional property is rendered ("notes" has no known shape: see V1_OPTIONAL_PROPERTIES).
+_OPTIONAL_VALUES: dict[str, Callable[[Contact, Tenant], Any]] = {
+    **{
+        name: _attribute(name)
+        for name in (
+            "opt_in_reason",
+            "preferred_locale",
+            "website",
+            "prefix",
+            "source_type",
+            "time_zone",
+            "suffix",
+            "lead_source_id",
+            "spouse_name",
+            "contact_type",
+            "company_name",
+            "job_title",
+            "anniversary",
+            "preferred_name",
+        )
+    },
+    "birthday": lambda c, _t: f"{c.birthday}T00:00:00.000+0000" if c.birthday else None,
+    "custom_fields": _custom_fields,
+    "origin": lambda c, _t: {"date": v1_time(c.date_created), **c.origin} if c.origin else None,
+    "social_accounts": lambda c, _t: [
+        {"name": s.get("name"), "type": s["type"]} for s in c.social_accounts
+    ],
+    # The document types fax ``number`` as a string: an entry without one leaves it out.
+    "fax_numbers": lambda c, _t: [pick(f, FAX_KEYS) for f in c.fax_numbers],
+    "relationships": lambda _c, _t: [],
+}
 
 
 def _phone(p: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +222,9 @@ def optional_properties() -> set[str]:
 
 
 def tag_category_v1(category: TagCategory) -> dict[str, Any]:
-    return compact({"id": category.id, "name": category.name, "description": category.description})
+    """``TagCategory``: ``description`` is ``null`` when unset (printed tag bodies in the
+    keap-python 1.3.0 README, keap-facts.md §9.2)."""
+    return {"id": category.id, "name": category.name, "description": category.description}
 
 
 def tag_v1(tag: Tag, tenant: Tenant) -> dict[str, Any]:
@@ -173,7 +244,7 @@ def applied_tag_v1(tag: Tag, applied: datetime, tenant: Tenant) -> dict[str, Any
     """An item of ``GET /v1/contacts/{id}/tags``: ``tag.category`` is a string (the name)."""
     category = tenant.tag_categories.find(tag.category_id)
     return {
-        "date_applied": iso(applied),
+        "date_applied": v1_time(applied),
         "tag": compact(
             {"id": tag.id, "name": tag.name, "category": category.name if category else None}
         ),
@@ -183,15 +254,16 @@ def applied_tag_v1(tag: Tag, applied: datetime, tenant: Tenant) -> dict[str, Any
 def tagged_contact_v1(contact: Contact, applied: datetime) -> dict[str, Any]:
     """An item of ``GET /v1/tags/{id}/contacts`` (``BasicContact`` uses first/last_name)."""
     return {
-        "date_applied": iso(applied),
-        "contact": compact(
-            {
-                "id": contact.id,
-                "email": contact.primary_email,
-                "first_name": contact.given_name,
-                "last_name": contact.family_name,
-            }
-        ),
+        "date_applied": v1_time(applied),
+        # An unset name is "" (a tagged contact printed in the keap-python 1.3.0 README,
+        # keap-facts.md §9.2); so is a missing email, by analogy with the tagged company
+        # printed there ('email': '').
+        "contact": {
+            "id": contact.id,
+            "email": contact.primary_email or "",
+            "first_name": contact.given_name or "",
+            "last_name": contact.family_name or "",
+        },
     }
 
 
@@ -212,8 +284,8 @@ def note_v1(note: Note, tenant: Tenant) -> dict[str, Any]:
             "title": note.title,
             "body": note.body,
             "type": note.type,
-            "date_created": iso(note.date_created),
-            "last_updated": iso(note.last_updated),
+            "date_created": v1_time(note.date_created),
+            "last_updated": v1_time(note.last_updated),
             "last_updated_by": compact(
                 {"user_id": user.id, "given_name": user.given_name, "family_name": user.family_name}
             )
@@ -236,7 +308,7 @@ def user_v1(user: User) -> dict[str, Any]:
             "partner": user.partner,
             "global_user_id": user.global_user_id,
             "infusionsoft_id": user.email_address,
-            "date_created": iso(user.date_created),
-            "last_updated": iso(user.last_updated),
+            "date_created": v1_time(user.date_created),
+            "last_updated": v1_time(user.last_updated),
         }
     )

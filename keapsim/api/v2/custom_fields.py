@@ -23,12 +23,20 @@ from . import blueprint
 from . import companies as _companies
 from . import opportunities as _opportunities
 from .filters import masked, update_mask
-from .shapes import FIELD_TYPE_FROM_V2, custom_field_v2, sid, string_id, text
+from .shapes import (
+    CONTACT_OPTIONAL_V2,
+    FIELD_TYPE_FROM_V2,
+    custom_field_v2,
+    sid,
+    string_id,
+    text,
+)
 
-# Properties a record type's reads leave out unless ``fields`` asks (the adapters' own lists).
-# keapsim's v2 sends every contact property, and no document lists them for the other record
-# types: an empty list there.
+# Properties a record type's reads leave out unless ``fields`` asks (the adapters' own lists;
+# the contact's is Keap's own, captured). No document lists them for the other record types: an
+# empty list there.
 OPTIONAL_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "contacts": CONTACT_OPTIONAL_V2,
     "companies": _companies.OPTIONAL,
     "opportunities": _opportunities.OPTIONAL,
 }

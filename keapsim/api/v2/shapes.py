@@ -109,6 +109,48 @@ CONTACT_FIELDS_V2 = (
 )
 # The ``update_mask`` enum of PATCH /contacts/{contact_id} is the same list.
 CONTACT_MASK_V2 = CONTACT_FIELDS_V2
+#: The v2 contact model's ``optional_properties`` as a real account answered them in 2024
+#: (amp-labs/connectors capture, keap-facts.md §9.4), in that order. The document says of them:
+#: "These fields are not transmitted by default on this model, but can be requested by
+#: specifying them" (ObjectModel.optional_properties).
+CONTACT_OPTIONAL_V2 = (
+    "update_time",
+    "create_time",
+    "score_value",
+    "tag_ids",
+    "links",
+    "addresses",
+    "anniversary_date",
+    "birth_date",
+    "company",
+    "contact_type",
+    "custom_fields",
+    "email_addresses",
+    "fax_numbers",
+    "job_title",
+    "leadsource_id",
+    "middle_name",
+    "notes",
+    "origin",
+    "owner_id",
+    "phone_numbers",
+    "preferred_locale",
+    "preferred_name",
+    "prefix",
+    "referral_code",
+    "social_accounts",
+    "source_type",
+    "spouse_name",
+    "suffix",
+    "time_zone",
+    "website",
+    "utm_parameters",
+)
+#: What a contact read without ``fields`` sends: the available fields the model does not call
+#: optional. The fields the document added after the capture (account_id, assistant_name, ...)
+#: are not in the captured model either way; keapsim sends them only when ``fields`` asks
+#: (its choice, keap-facts.md §9.4).
+CONTACT_DEFAULT_V2 = frozenset({"id", "given_name", "family_name"})
 
 _ISO_3166_2 = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
@@ -140,8 +182,8 @@ def text(body: dict[str, Any], name: str) -> str | None:
 
 # -- contacts ---------------------------------------------------------------------------------
 def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None) -> dict[str, Any]:
-    """The v2 ``Contact``. Without ``fields`` every property is sent (keapsim's choice: the
-    document does not say which properties v2 leaves out by default)."""
+    """The v2 ``Contact``: the properties ``fields`` names, or without it the default ones
+    (:data:`CONTACT_DEFAULT_V2`: the model's optional properties are left out)."""
     body: dict[str, Any] = {
         "id": sid(contact.id),
         "given_name": contact.given_name,
@@ -187,9 +229,8 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
         "create_time": iso(contact.date_created),
         "update_time": iso(contact.last_updated),
     }
-    if fields is not None:
-        body = {k: v for k, v in body.items() if k in fields or k == "id"}
-    return compact(body)
+    wanted = CONTACT_DEFAULT_V2 if fields is None else fields
+    return compact({k: v for k, v in body.items() if k in wanted or k == "id"})
 
 
 def _email_v2(item: dict[str, Any], contact: Contact, tenant: Tenant) -> dict[str, Any]:
@@ -491,18 +532,19 @@ def lead_source_v2(source: LeadSource) -> dict[str, Any]:
 
 
 def custom_field_v2(field: CustomField) -> dict[str, Any]:
-    return compact(
-        {
-            "id": str(field.id),
-            "label": field.label,
-            "options": [{"id": str(o["id"]), "label": o["label"]} for o in field.options],
-            "record_type": field.record_type,
-            "field_type": FIELD_TYPE_TO_V2.get(field.field_type, field.field_type),
-            "default_value": field.default_value,
-            "group_id": sid(field.group_id),
-            "field_name": field.field_name,
-        }
-    )
+    """``CustomFieldMetaData``. ``default_value`` and ``group_id`` are sent as ``null`` when
+    unset (captured model, keap-facts.md §9.3); the capture shows ``options``, ``record_type``
+    and ``field_name`` null too, where keapsim has values to send."""
+    return {
+        "id": str(field.id),
+        "label": field.label,
+        "options": [{"id": str(o["id"]), "label": o["label"]} for o in field.options],
+        "record_type": field.record_type,
+        "field_type": FIELD_TYPE_TO_V2.get(field.field_type, field.field_type),
+        "default_value": field.default_value,
+        "group_id": sid(field.group_id),
+        "field_name": field.field_name,
+    }
 
 
 def page_of(key: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
