@@ -16,13 +16,19 @@ arithmetic; ``docs/design/commerce.md`` "Affiliates"):
 - ``PAYMENT_RECEIVED`` earns in step with payments (a payment of a third of the order total
   earns a third of the commission); ``UPFRONT`` earns the whole commission with the first
   payment.
+- An item with commissions applied to it (v2 ``:applyCommission``, ``item.commissions``)
+  earns those instead: ``pay_percent`` % of the line total plus ``commission_amount``, for the
+  affiliate named, with the payout type given.
+- Only goods earn: product, subscription, service, upsell and program lines; shipping, tax,
+  fees, finance charges, tips and discount lines do not, and order discounts do not lower
+  the line totals commissions are figured on.
 - A refund claws back, from every affiliate that earned on the order, the refunded share of
   what had been paid, of what it earned there (never more than it still holds from it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,10 +37,13 @@ from typing import Any
 from .affiliate_programs import CommissionItem, CommissionProgram, CommissionRates
 from .affiliates import Affiliate
 from .base import Lookup, Query
+from .events import ChangeEvent
 from .indexes import HashIndex
+from .order_records import Order
 from .resource import DeclaredStore, Field, ResourceSpec
 
 ZERO = Decimal(0)
+COMMISSIONABLE = frozenset({"PRODUCT", "SUBSCRIPTION", "SERVICE", "UPSELL", "PROGRAM"})
 CENT = Decimal("0.01")
 ENTRY_KINDS = ("COMMISSION", "CLAWBACK")
 ROLES = ("SALE", "LEAD")
@@ -160,6 +169,16 @@ class AffiliatePaymentStore(DeclaredStore[AffiliatePayment]):
 
 # -- what an order tells the ledger ----------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class AppliedCommission:
+    """A commission applied to an order item by hand (the order store's ``Commission``)."""
+
+    affiliate_id: int
+    payout_type: str
+    percent: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class SaleLine:
     product_id: int | None
     name: str | None
@@ -167,6 +186,7 @@ class SaleLine:
     total: Decimal  # the line's price × quantity
     subscription_plan_id: int | None = None
     subscription_plan_name: str | None = None
+    applied: tuple[AppliedCommission, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +227,81 @@ class Summary:
 
 class CommissionStore(DeclaredStore[CommissionEntry]):
     spec = COMMISSION_ENTRY
+    _unsubscribe: Callable[[], None] | None = None
 
     def attach(self) -> None:
         self.tenant.affiliates.table.on_remove.append(self._forget_affiliate)
+        if len(self.tenant.affiliates):
+            self.listen()
+
+    # -- the order events ----------------------------------------------------------------------
+    def listen(self) -> None:
+        """Earn and claw back from now on. Called once the tenant has an affiliate: a tenant
+        without one earns nothing, and its writes keep skipping change events when nothing
+        else listens (``EventBus.active``)."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.tenant.events.subscribe(self._on_event)
+
+    def _on_event(self, event: ChangeEvent) -> None:
+        if self.tenant.stores.get("affiliate_commissions") is not self:
+            # A reset rebuilt the stores (the event bus stays): this one is retired.
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+            return
+        if event.event_key == "invoice.payment.add":
+            self.on_payment(event.object_id)
+
+    def on_payment(self, payment_id: int) -> list[CommissionEntry]:
+        """Earn on a payment taken, claw back on a refund (``docs/design/commerce.md``)."""
+        payment = self.tenant.payments.find(payment_id)
+        if payment is None:
+            return []
+        order = self.tenant.orders.find(payment.order_id)
+        if order is None:
+            return []
+        sale = self.sale_of(order)
+        if payment.refund_of is not None:
+            paid_before = order.total_paid - (order.refund_total - payment.amount)
+            return self.claw_back(sale, payment.amount, paid_before)
+        if payment.skip_commission:
+            return []
+        first = order.total_paid - payment.amount <= ZERO
+        return self.earn(sale, payment.amount, first_payment=first)
+
+    def sale_of(self, order: Order) -> Sale:
+        lines = []
+        for item in order.items:
+            if item.item_type not in COMMISSIONABLE:
+                continue
+            plan = self.tenant.subscription_plans.find(item.subscription_plan_id)
+            applied = tuple(
+                AppliedCommission(
+                    c.affiliate_id,
+                    c.payout_type,
+                    c.pay_percent or ZERO,
+                    c.commission_amount or ZERO,
+                )
+                for c in item.commissions
+            )
+            lines.append(
+                SaleLine(
+                    product_id=item.product_id,
+                    name=item.name,
+                    quantity=item.quantity,
+                    total=item.price * item.quantity,
+                    subscription_plan_id=None if plan is None else plan.id,
+                    subscription_plan_name=None if plan is None else item.name,
+                    applied=applied,
+                )
+            )
+        return Sale(
+            order_id=order.id,
+            contact_id=order.contact_id,
+            total=order.total,
+            lines=tuple(lines),
+            sales_affiliate_id=order.sales_affiliate_id,
+            lead_affiliate_id=order.lead_affiliate_id,
+        )
 
     # -- reads ---------------------------------------------------------------------------------
     def of_affiliate(
@@ -301,6 +393,23 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
 
     def earnings(self, sale: Sale) -> list[Earning]:
         """Every commission the sale's affiliates (and their parents) earn on its lines."""
+        found = [
+            Earning(
+                applied.affiliate_id,
+                line,
+                line.total * applied.percent / Decimal(100) + applied.amount,
+                applied.payout_type,
+                "SALE",
+                1,
+            )
+            for line in sale.lines
+            for applied in line.applied
+            if applied.affiliate_id in self.tenant.affiliates
+        ]
+        automatic = tuple(line for line in sale.lines if not line.applied)
+        return [e for e in found + self._program_earnings(sale, automatic) if e.amount > ZERO]
+
+    def _program_earnings(self, sale: Sale, lines: tuple[SaleLine, ...]) -> list[Earning]:
         recipients = [
             (sale.sales_affiliate_id, "SALE"),
             (sale.lead_affiliate_id, "LEAD"),
@@ -311,14 +420,14 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
             if affiliate is None or affiliate.status != "ACTIVE":
                 continue
             parent = self.tenant.affiliates.find(affiliate.parent_id)
-            for line in sale.lines:
+            for line in lines:
                 rates = self.rates_for(affiliate, line)
                 if rates is None:
                     continue
                 found.append(_earning(affiliate.id, line, rates, rates.level_1, role, 1))
                 if parent is not None and parent.status == "ACTIVE":
                     found.append(_earning(parent.id, line, rates, rates.level_2, role, 2))
-        return [e for e in found if e.amount > ZERO]
+        return found
 
     def rates_for(self, affiliate: Affiliate, line: SaleLine) -> CommissionRates | None:
         programs = self.tenant.affiliate_programs.by_priority(affiliate.program_ids)

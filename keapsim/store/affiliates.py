@@ -8,6 +8,7 @@ program") and carries custom-field values of the ``REFERRAL_PARTNER`` record typ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -77,6 +78,17 @@ class AffiliateStore(DeclaredStore[Affiliate]):
         self.tenant.contacts.table.on_remove.append(self._forget_contact)
         self.table.on_remove.append(self._orphan_children)
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
+
+    def create(self, *positional: Any, **values: Any) -> Affiliate:
+        affiliate = super().create(*positional, **values)
+        # From the first affiliate on, paid orders earn commissions (affiliate_ledger.py).
+        self.tenant.affiliate_commissions.listen()
+        return affiliate
+
+    def load(self, records: Sequence[Affiliate]) -> None:
+        super().load(records)
+        if records:
+            self.tenant.affiliate_commissions.listen()
 
     # -- reads ---------------------------------------------------------------------------------
     def with_code(self, code: str) -> Affiliate | None:
