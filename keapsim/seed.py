@@ -10,9 +10,11 @@ from typing import Any
 from faker import Faker
 
 from .store import Tenant
+from .store.affiliate_programs import CommissionItem, CommissionRates
 from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
+from .store.orders import ItemInput
 from .store.records import Campaign
 
 TAG_CATEGORIES = {
@@ -135,6 +137,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     marketing = seed_marketing(tenant, campaigns)
     activity = seed_activity(tenant, fake, rng, [u.id for u in users])
     catalogue = seed_catalogue(tenant)
+    affiliates = seed_affiliates(tenant)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -146,6 +149,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **marketing,
         **activity,
         **catalogue,
+        **affiliates,
     }
 
 
@@ -412,3 +416,38 @@ def seed_catalogue(tenant: Tenant) -> dict[str, int]:
     )
     options.create(product_id=mug.id, option_type="LIST", option_label="Size", list_items=sizes)
     return {"products": products, "product_categories": len(CATALOGUE)}
+
+
+def seed_affiliates(tenant: Tenant) -> dict[str, int]:
+    """An affiliate (the first contact) in a 10 % program, with a redirect link, a paid order
+    it referred (its commission), and a payment made to it."""
+    contacts = tenant.contacts.list()[:2]
+    if len(contacts) < 2 or not len(tenant.products):
+        return {"affiliates": 0, "affiliate_commissions": 0}  # nobody to refer or buy
+    first, buyer = contacts
+    program = tenant.affiliate_programs.create(name="Partners", priority=1, notes="10 % of sales")
+    tenant.affiliate_programs.set_default(
+        program.id, CommissionRates(level_1=CommissionItem(sale_percent=Decimal(10)))
+    )
+    name = " ".join(filter(None, (first.given_name, first.family_name))) or None
+    affiliate = tenant.affiliates.create(contact_id=first.id, code="PARTNER1", name=name)
+    tenant.affiliates.assign_program(affiliate.id, program.id)
+    tenant.affiliate_redirects.create(
+        name="Shop",
+        code="shop",
+        website_address="https://example.com/shop",
+        affiliate_id=affiliate.id,
+        program_ids=(program.id,),
+    )
+    product = tenant.products.list()[0]
+    order = tenant.orders.create(
+        buyer.id,
+        [ItemInput(2, product.id)],
+        title="Referred order",
+        sales_affiliate_id=affiliate.id,
+    )
+    tenant.orders.add_payment(order.id, order.total, method="CHECK")
+    tenant.affiliate_payments.create(
+        affiliate_id=affiliate.id, pay_amount=Decimal("1.00"), pay_type="CHECK", pay_notes="First"
+    )
+    return {"affiliates": 1, "affiliate_commissions": len(tenant.affiliate_commissions)}
