@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from .base import Lookup, Query
-from .custom_fields import REFERRAL_PARTNER, CustomField
+from .custom_fields import REFERRAL_PARTNER
 from .errors import Invalid
 from .indexes import HashIndex
 from .models import Contact
+from .records import CustomField
 from .resource import DeclaredStore, Field, ResourceSpec
 
 AFFILIATE_STATUSES = ("ACTIVE", "INACTIVE")  # v2's words; v1 writes them in lower case
