@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from .affiliate_programs import CommissionItem, CommissionProgram, CommissionRates
@@ -59,8 +59,12 @@ PAY_TYPES = (
 )
 
 
+# Room for any amount a double can hold: quantizing to cents never runs out of digits.
+WIDE = Context(prec=400)
+
+
 def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 # -- the records -----------------------------------------------------------------------------

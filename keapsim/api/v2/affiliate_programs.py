@@ -159,10 +159,15 @@ def resource_v2(resource: ProgramResource) -> dict[str, Any]:
 
 
 # -- bodies ----------------------------------------------------------------------------------
+# keapsim's choice: the document bounds no fixed amount; a billion keeps every commission a
+# figure a double shows to the cent.
+MAX_AMOUNT = Decimal(10**9)
+
+
 def _rate(value: Any, name: str, *, percent: bool) -> Decimal:
     number = as_decimal(value, name)
-    if number < 0 or (percent and number > 100):
-        limit = "between 0 and 100" if percent else "at least 0"
+    if number < 0 or number > (100 if percent else MAX_AMOUNT):
+        limit = "between 0 and 100" if percent else f"between 0 and {MAX_AMOUNT}"
         raise Invalid(f"{name} must be {limit}", field=name)
     return number
 
