@@ -15,14 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Lookup, Query
-from .errors import Invalid, NotFound
+from .errors import UNCONVERTIBLE, Invalid, NotFound
 from .indexes import HashIndex
 from .products import Product
 from .resource import DeclaredStore, Field, ResourceSpec
 from .subscription_plans import SubscriptionPlan
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
 
 PAYOUT_TYPES = ("UPFRONT", "PAYMENT_RECEIVED")
 RESOURCE_TYPES = ("EMAIL", "BANNER", "PAGE")
@@ -192,6 +195,22 @@ class CommissionProgramStore(DeclaredStore[CommissionProgram]):
         self.tenant.affiliate_program_resources.forget_program(program.id)
 
 
+def program_ids(tenant: Tenant, values: dict[str, Any], field: str) -> dict[str, Any]:
+    """``values`` with ``program_ids`` checked: a list (scenario files, YAML) becomes a tuple,
+    repeats go, and an id that is no program is a 400 naming ``field``."""
+    ids = values.get("program_ids")
+    if ids is None:
+        return values
+    if not isinstance(ids, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise Invalid(UNCONVERTIBLE, field=field)
+    for program_id in ids:
+        if program_id not in tenant.affiliate_programs:
+            raise Invalid(f"Commission program {program_id} does not exist", field=field)
+    return {**values, "program_ids": tuple(dict.fromkeys(ids))}
+
+
 # -- program resources -----------------------------------------------------------------------
 @dataclass(slots=True)
 class ProgramResource:
@@ -236,18 +255,9 @@ class ProgramResourceStore(DeclaredStore[ProgramResource]):
         title = values.get("title")
         if isinstance(title, str) and not title.strip():
             raise Invalid("title is required", field="title")
-        ids = values.get("program_ids")
-        if ids is not None:
-            if not ids:
-                raise Invalid("commission_program_ids is required", field="commission_program_ids")
-            for program_id in ids:
-                if program_id not in self.tenant.affiliate_programs:
-                    raise Invalid(
-                        f"Commission program {program_id} does not exist",
-                        field="commission_program_ids",
-                    )
-            values = {**values, "program_ids": tuple(dict.fromkeys(ids))}
-        return values
+        if "program_ids" in values and not values["program_ids"]:
+            raise Invalid("commission_program_ids is required", field="commission_program_ids")
+        return program_ids(self.tenant, values, "commission_program_ids")
 
     def of_program(self, program_id: int) -> list[ProgramResource]:
         query: Query[ProgramResource] = Query(lookups=[Lookup("program_id", "eq", program_id)])

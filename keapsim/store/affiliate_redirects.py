@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from .affiliate_programs import program_ids
 from .affiliates import Affiliate
 from .base import Lookup, Query
 from .errors import Invalid
@@ -65,13 +66,7 @@ class RedirectLinkStore(DeclaredStore[RedirectLink]):
             value = values.get(name)
             if isinstance(value, str) and not value.strip():
                 raise Invalid(f"{name} is required", field=name)
-        ids = values.get("program_ids")
-        if ids:
-            for program_id in ids:
-                if program_id not in self.tenant.affiliate_programs:
-                    raise Invalid(f"Program {program_id} does not exist", field="program_ids")
-            values = {**values, "program_ids": tuple(dict.fromkeys(ids))}
-        return values
+        return program_ids(self.tenant, values, "program_ids")
 
     def of_affiliate(self, affiliate_id: int) -> list[RedirectLink]:
         query: Query[RedirectLink] = Query(lookups=[Lookup("affiliate_id", "eq", affiliate_id)])

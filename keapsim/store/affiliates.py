@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from .affiliate_programs import program_ids
 from .base import Lookup, Query
 from .custom_fields import REFERRAL_PARTNER
 from .errors import Invalid
@@ -106,6 +107,7 @@ class AffiliateStore(DeclaredStore[Affiliate]):
     def normalise(
         self, values: dict[str, Any], current: Affiliate | None, now: datetime
     ) -> dict[str, Any]:
+        values = program_ids(self.tenant, values, "program_ids")
         code = values.get("code")
         if isinstance(code, str):
             if not code.strip():

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
 from api_v2.helpers import V2
 
 from keapsim.config import Limits, Window
 from keapsim.hooks.catalogue import KEAP_NOUNS, KEAPSIM_ONLY_NOUNS
+from keapsim.scenarios.loader import ScenarioError, apply_scenario
 from keapsim.seed import seed_tenant
 from keapsim.simulator import Simulator
 from keapsim.snapshots import dump_state, load_state, parse_document
@@ -164,3 +166,51 @@ def test_seed_data_has_an_affiliate_with_a_commission() -> None:
         assert body["amount_earned"] > 0
         [summary] = api.get("/affiliates/summaries")["affiliate_summaries"]
         assert summary["balance"] == body["amount_earned"] - 1.0  # less the payment made
+
+
+def test_a_scenario_declares_affiliates_programs_links_and_payments(sim: Simulator) -> None:
+    contact = {
+        "given_name": "Ann",
+        "email_addresses": [{"email": "ann@example.com", "field": "EMAIL1"}],
+    }
+    apply_scenario(
+        sim,
+        {
+            "name": "affiliates",
+            "tenant": {
+                "contacts": [contact],
+                "records": {
+                    "affiliate_programs": [{"name": "Partners", "priority": 1}],
+                    "affiliates": [{"contact_id": 1, "code": "ANN", "program_ids": [1]}],
+                    "affiliate_redirects": [
+                        {
+                            "name": "Shop",
+                            "code": "s",
+                            "website_address": "https://example.com",
+                            "affiliate_id": 1,
+                        }
+                    ],
+                    "affiliate_payments": [
+                        {"affiliate_id": 1, "pay_amount": 12.5, "pay_type": "CASH"}
+                    ],
+                },
+            },
+        },
+    )
+    with sim.client() as client:
+        api = V2(client)
+        assert api.get("/affiliates/commissionPrograms")["commission_programs"][0][
+            "affiliate_ids"
+        ] == ["1"]
+        assert api.get("/affiliates/1/payments")["affiliate_payments"][0]["pay_amount"] == 12.5
+        assert api.get("/affiliates/redirects")["affiliate_links"][0]["affiliate_id"] == "1"
+    with pytest.raises(ScenarioError, match="affiliates.0.program_ids"):
+        apply_scenario(
+            sim,
+            {
+                "name": "bad",
+                "tenant": {
+                    "records": {"affiliates": [{"contact_id": 1, "code": "B", "program_ids": [9]}]}
+                },
+            },
+        )
