@@ -82,15 +82,18 @@ class AffiliateStore(DeclaredStore[Affiliate]):
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
 
     def create(self, *positional: Any, **values: Any) -> Affiliate:
-        affiliate = super().create(*positional, **values)
-        # From the first affiliate on, paid orders earn commissions (affiliate_ledger.py).
-        self.tenant.affiliate_commissions.listen()
+        # From the first affiliate on, paid orders earn commissions (affiliate_ledger.py);
+        # under the write lock, so two first affiliates made at once subscribe the ledger once.
+        with self.core.write():
+            affiliate = super().create(*positional, **values)
+            self.tenant.affiliate_commissions.listen()
         return affiliate
 
     def load(self, records: Sequence[Affiliate]) -> None:
-        super().load(records)
-        if records:
-            self.tenant.affiliate_commissions.listen()
+        with self.core.write():
+            super().load(records)
+            if records:
+                self.tenant.affiliate_commissions.listen()
 
     # -- reads ---------------------------------------------------------------------------------
     def with_code(self, code: str) -> Affiliate | None:
