@@ -264,12 +264,17 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
         if order is None:
             return []
         sale = self.sale_of(order)
+        # What had happened before this payment, read from the order's earlier payment
+        # records (ids grow), not from its totals: a later payment may have landed already.
+        earlier = [p for p in self.tenant.payments.of_order(order.id) if p.id < payment.id]
         if payment.refund_of is not None:
-            paid_before = order.total_paid - (order.refund_total - payment.amount)
+            paid_before = _sum(p.amount for p in earlier if p.refund_of is None) - _sum(
+                p.amount for p in earlier if p.refund_of is not None
+            )
             return self.claw_back(sale, payment.amount, paid_before)
         if payment.skip_commission:
             return []
-        first = order.total_paid - payment.amount <= ZERO
+        first = not any(p.refund_of is None for p in earlier)
         return self.earn(sale, payment.amount, first_payment=first)
 
     def sale_of(self, order: Order) -> Sale:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ def old(v1: httpx.Client) -> Iterator[V1]:
     yield V1(v1)
 
 
-def commissions(api: V2, affiliate: str) -> dict:
+def commissions(api: V2, affiliate: str) -> dict[str, Any]:
     return api.get(f"/affiliates/{affiliate}:commissions")
 
 
