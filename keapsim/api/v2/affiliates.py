@@ -21,6 +21,7 @@ from ...clock import iso
 from ...store import Invalid
 from ...store.affiliate_ledger import AffiliatePayment, CommissionEntry, Summary
 from ...store.affiliates import Affiliate
+from ...store.base import Lookup, Query
 from ...store.custom_fields import REFERRAL_PARTNER
 from ...store.referrals import Referral
 from ...store.tenant import Tenant
@@ -174,9 +175,8 @@ def _affiliate_test(
         return lambda a: a.contact_id == contact
     if name == "referral_contact_id":
         referred = positive_int(value, name)
-        partners = {
-            r.referral_partner_id for r in store.referrals.values() if r.contact_id == referred
-        }
+        referrals = store.referrals.select(Query(lookups=[Lookup("contact_id", "eq", referred)]))
+        partners = {r.referral_partner_id for r in referrals}
         return lambda a: a.id in partners
     if name in ("name", "code"):
         return lambda a: text_matches(getattr(a, name), value)
