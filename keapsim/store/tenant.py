@@ -52,6 +52,7 @@ from .products import ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
+from .sales import PaymentMethodConfigStore, ShippingMethodStore
 from .subscription_plans import SubscriptionPlanStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
@@ -109,6 +110,8 @@ class Tenant:
     orders: OrderStore
     payments: PaymentStore
     transactions: TransactionStore
+    shipping_methods: ShippingMethodStore
+    payment_method_configs: PaymentMethodConfigStore
     affiliate_programs: CommissionProgramStore
     affiliates: AffiliateStore
     affiliate_program_resources: ProgramResourceStore

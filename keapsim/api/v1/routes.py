@@ -21,9 +21,11 @@ from . import (  # noqa: F401
     hooks,
     notes,
     opportunities,
+    orders,
     products,
     tags,
     tasks,
+    transactions,
     users,
 )
 
