@@ -455,7 +455,7 @@ def seed_orders(tenant: Tenant) -> dict[str, int]:
 
 def seed_affiliates(tenant: Tenant) -> dict[str, int]:
     """An affiliate (the first contact) in a 10 % program, with a redirect link, a paid order
-    it referred (its commission), and a payment made to it."""
+    credited to it (its commission), and a payment made to it."""
     contacts = tenant.contacts.list()[:2]
     if len(contacts) < 2 or not len(tenant.products):
         return {"affiliates": 0, "affiliate_commissions": 0}  # nobody to refer or buy
@@ -474,15 +474,27 @@ def seed_affiliates(tenant: Tenant) -> dict[str, int]:
         affiliate_id=affiliate.id,
         program_ids=(program.id,),
     )
-    product = tenant.products.list()[0]
-    order = tenant.orders.create(
-        buyer.id,
-        [ItemInput(2, product.id)],
-        title="Referred order",
-        sales_affiliate_id=affiliate.id,
-    )
-    tenant.orders.add_payment(order.id, order.total, method="CHECK")
+    _credit_a_sale(tenant, affiliate.id, buyer.id)
     tenant.affiliate_payments.create(
         affiliate_id=affiliate.id, pay_amount=Decimal("1.00"), pay_type="CHECK", pay_notes="First"
     )
     return {"affiliates": 1, "affiliate_commissions": len(tenant.affiliate_commissions)}
+
+
+def _credit_a_sale(tenant: Tenant, affiliate_id: int, buyer_id: int) -> None:
+    """The affiliate made a sale: the first paid order seeded (its payments earn now, as they
+    would have when taken), or else a new order ``buyer_id`` pays for."""
+    paid = next((o for o in tenant.orders.list() if o.status == "PAID"), None)
+    if paid is not None:
+        tenant.orders.update(paid.id, sales_affiliate_id=affiliate_id)
+        for payment in tenant.payments.of_order(paid.id):
+            tenant.affiliate_commissions.on_payment(payment.id)
+        return
+    product = tenant.products.list()[0]
+    order = tenant.orders.create(
+        buyer_id,
+        [ItemInput(2, product.id)],
+        title="Referred order",
+        sales_affiliate_id=affiliate_id,
+    )
+    tenant.orders.add_payment(order.id, order.total, method="CHECK")

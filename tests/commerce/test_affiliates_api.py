@@ -4,10 +4,8 @@ against the official document of its version (the V1/V2 test clients)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
-import httpx
 import pytest
 from api_v1.helpers import V1
 from api_v2.helpers import V2
@@ -20,8 +18,9 @@ PROGRAMS = "/affiliates/commissionPrograms"
 
 
 @pytest.fixture
-def old(v1: httpx.Client) -> Iterator[V1]:
-    yield V1(v1)
+def old(v1: V1) -> V1:
+    """The v1 client (tests/commerce/conftest.py), named apart from the v2 ``api``."""
+    return v1
 
 
 # -- v2 affiliates ---------------------------------------------------------------------------

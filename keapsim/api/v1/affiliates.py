@@ -233,7 +233,7 @@ def get_affiliate_v1(ident: str) -> Response:
 
 # -- programs and redirect links -------------------------------------------------------------
 @blueprint.get("/affiliates/programs")
-def list_programs_v1() -> Response:
+def list_affiliate_programs_v1() -> Response:
     store = tenant()
     affiliate_id = query_int("affiliate_id")
     programs = store.affiliate_programs.list()
@@ -250,7 +250,7 @@ def list_programs_v1() -> Response:
 
 
 @blueprint.get("/affiliates/redirectlinks")
-def list_redirect_links_v1() -> Response:
+def list_affiliate_redirect_links_v1() -> Response:
     affiliate_id = query_int("affiliate_id")
     links = [
         link
@@ -280,7 +280,7 @@ DATE_EARNED = {"DATE_EARNED": lambda e: e.time_earned, "id": lambda e: e.id}
 
 
 @blueprint.get("/affiliates/commissions")
-def list_commissions_v1() -> Response:
+def list_affiliate_commissions_v1() -> Response:
     """Every affiliate's commissions, or ``affiliateId``'s (an unknown one has none)."""
     store = tenant()
     entries = _entries(query_int("affiliateId"), "COMMISSION")
@@ -289,7 +289,7 @@ def list_commissions_v1() -> Response:
 
 
 @blueprint.get("/affiliates/<ident>/clawbacks")
-def list_clawbacks_v1(ident: str) -> Response:
+def list_affiliate_clawbacks_v1(ident: str) -> Response:
     store = tenant()
     affiliate = store.affiliates.get(path_id(ident, KIND))
     ordered = _sorted(_entries(affiliate.id, "CLAWBACK"), DATE_EARNED)
@@ -297,7 +297,7 @@ def list_clawbacks_v1(ident: str) -> Response:
 
 
 @blueprint.get("/affiliates/<ident>/payments")
-def list_payments_v1(ident: str) -> Response:
+def list_affiliate_payments_v1(ident: str) -> Response:
     store = tenant()
     affiliate = store.affiliates.get(path_id(ident, KIND))
     since, until = _moment("since"), _moment("until")
@@ -321,7 +321,7 @@ def _money(value: Decimal) -> float:
 
 
 @blueprint.get("/affiliates/summaries")
-def list_summaries_v1() -> Response:
+def list_affiliate_summaries_v1() -> Response:
     """One summary per affiliate (``affiliate_ids`` narrows them); no paging in the document."""
     store = tenant()
     raw = [part for item in request.args.getlist("affiliate_ids") for part in item.split(",")]

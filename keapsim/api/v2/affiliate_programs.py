@@ -245,7 +245,7 @@ PROGRAM_ORDERS: dict[str, Callable[[CommissionProgram], Any]] = {
 
 
 @blueprint.get(PROGRAMS)
-def list_programs_v2() -> Response:
+def list_affiliate_programs_v2() -> Response:
     store = tenant()
     tests = [_program_test(c, store) for c in parse_filter({"name": EQ, "affiliate_id": EQ})]
     matches = store.affiliate_programs.table.scan(lambda p: all(t(p) for t in tests))
@@ -255,7 +255,7 @@ def list_programs_v2() -> Response:
 
 
 @blueprint.post(PROGRAMS)
-def create_program_v2() -> tuple[Response, int]:
+def create_affiliate_program_v2() -> tuple[Response, int]:
     body = json_body()
     for required in ("name", "priority"):
         if body.get(required) is None:
@@ -269,12 +269,12 @@ def _program(ident: str) -> CommissionProgram:
 
 
 @blueprint.get(f"{PROGRAMS}/<ident>")
-def get_program_v2(ident: str) -> Response:
+def get_affiliate_program_v2(ident: str) -> Response:
     return jsonify(program_v2(_program(ident), tenant()))
 
 
 @blueprint.patch(f"{PROGRAMS}/<ident>")
-def update_program_v2(ident: str) -> Response:
+def update_affiliate_program_v2(ident: str) -> Response:
     number = _program(ident).id
     body = json_body()
     changes = masked(_program_values(body), mask_of(PROGRAM_MASK))
@@ -284,14 +284,14 @@ def update_program_v2(ident: str) -> Response:
 
 
 @blueprint.delete(f"{PROGRAMS}/<ident>")
-def delete_program_v2(ident: str) -> tuple[str, int]:
+def delete_affiliate_program_v2(ident: str) -> tuple[str, int]:
     tenant().affiliate_programs.delete(_program(ident).id)
     return "", 204
 
 
 # -- commission rates ------------------------------------------------------------------------
 @blueprint.post(f"{PROGRAMS}/defaultCommissionPrograms/<ident>")
-def create_default_commission_v2(ident: str) -> tuple[Response, int]:
+def create_affiliate_default_commission_v2(ident: str) -> tuple[Response, int]:
     program = _program(ident)
     rates = rates_in(json_body(), CommissionRates(), None)
     store = tenant()
@@ -299,7 +299,7 @@ def create_default_commission_v2(ident: str) -> tuple[Response, int]:
 
 
 @blueprint.patch(f"{PROGRAMS}/defaultCommissionPrograms/<ident>")
-def update_default_commission_v2(ident: str) -> Response:
+def update_affiliate_default_commission_v2(ident: str) -> Response:
     """Changes the default commission (a program without one starts from zero rates)."""
     program = _program(ident)
     current = program.default_commission or CommissionRates()
@@ -309,7 +309,7 @@ def update_default_commission_v2(ident: str) -> Response:
 
 
 @blueprint.post(f"{PROGRAMS}/productCommissionPrograms/<ident>")
-def create_product_commission_v2(ident: str) -> tuple[Response, int]:
+def create_affiliate_product_commission_v2(ident: str) -> tuple[Response, int]:
     program = _program(ident)
     body = json_body()
     product_id = _required_id(body, "product_id")
@@ -320,7 +320,7 @@ def create_product_commission_v2(ident: str) -> tuple[Response, int]:
 
 
 @blueprint.patch(f"{PROGRAMS}/productCommissionPrograms/<ident>")
-def update_product_commission_v2(ident: str) -> Response:
+def update_affiliate_product_commission_v2(ident: str) -> Response:
     program = _program(ident)
     body = json_body()
     product_id = _required_id(body, "product_id")
@@ -334,7 +334,7 @@ def update_product_commission_v2(ident: str) -> Response:
 
 
 @blueprint.post(f"{PROGRAMS}/subscriptionCommissionPrograms/<ident>")
-def create_subscription_commission_v2(ident: str) -> tuple[Response, int]:
+def create_affiliate_subscription_commission_v2(ident: str) -> tuple[Response, int]:
     program = _program(ident)
     body = json_body()
     plan_id = _required_id(body, "subscription_id")
@@ -345,7 +345,7 @@ def create_subscription_commission_v2(ident: str) -> tuple[Response, int]:
 
 
 @blueprint.patch(f"{PROGRAMS}/subscriptionCommissionPrograms/<ident>")
-def update_subscription_commission_v2(ident: str) -> Response:
+def update_affiliate_subscription_commission_v2(ident: str) -> Response:
     program = _program(ident)
     body = json_body()
     plan_id = _required_id(body, "subscription_id")
@@ -359,7 +359,7 @@ def update_subscription_commission_v2(ident: str) -> Response:
 
 
 @blueprint.post(f"{PROGRAMS}/<ident>:removeProductCommission")
-def remove_product_commission_v2(ident: str) -> tuple[str, int]:
+def remove_affiliate_product_commission_v2(ident: str) -> tuple[str, int]:
     program = _program(ident)
     product_id = _required_id(json_body(), "product_id")
     tenant().affiliate_programs.remove_product(program.id, product_id)
@@ -367,7 +367,7 @@ def remove_product_commission_v2(ident: str) -> tuple[str, int]:
 
 
 @blueprint.post(f"{PROGRAMS}/<ident>:removeSubscriptionCommission")
-def remove_subscription_commission_v2(ident: str) -> tuple[str, int]:
+def remove_affiliate_subscription_commission_v2(ident: str) -> tuple[str, int]:
     """The body's ``product_id`` is optional; when given it must be the plan's product."""
     program = _program(ident)
     body = json_body()
@@ -402,7 +402,7 @@ def _resource_values(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.get(f"{PROGRAMS}/<ident>/resources")
-def list_resources_v2(ident: str) -> Response:
+def list_affiliate_program_resources_v2(ident: str) -> Response:
     program = _program(ident)
     resources = tenant().affiliate_program_resources.of_program(program.id)
     page, token = v2_window(resources)
@@ -410,7 +410,7 @@ def list_resources_v2(ident: str) -> Response:
 
 
 @blueprint.post(RESOURCES)
-def create_resource_v2() -> tuple[Response, int]:
+def create_affiliate_program_resource_v2() -> tuple[Response, int]:
     body = json_body()
     for required in ("title", "type", "commission_program_ids"):
         if body.get(required) is None:
@@ -421,7 +421,7 @@ def create_resource_v2() -> tuple[Response, int]:
 
 
 @blueprint.patch(f"{RESOURCES}/<ident>")
-def update_resource_v2(ident: str) -> Response:
+def update_affiliate_program_resource_v2(ident: str) -> Response:
     number = path_id(ident, RESOURCE_KIND)
     renames = {wire: (name,) for wire, name in RESOURCE_WIRE.items()}
     changes = masked(_resource_values(json_body()), mask_of(RESOURCE_WIRE), renames)
@@ -432,6 +432,6 @@ def update_resource_v2(ident: str) -> Response:
 
 
 @blueprint.delete(f"{RESOURCES}/<ident>")
-def delete_resource_v2(ident: str) -> tuple[str, int]:
+def delete_affiliate_program_resource_v2(ident: str) -> tuple[str, int]:
     tenant().affiliate_program_resources.delete(path_id(ident, RESOURCE_KIND))
     return "", 204

@@ -249,7 +249,7 @@ def _program_id(body: dict[str, Any]) -> int:
 
 
 @blueprint.post(f"{BASE}/<ident>:assignToProgram")
-def assign_to_program_v2(ident: str) -> tuple[str, int]:
+def assign_affiliate_to_program_v2(ident: str) -> tuple[str, int]:
     """200 without a body, as the document declares ("OK")."""
     number = path_id(ident, KIND)
     tenant().affiliates.assign_program(number, _program_id(json_body()))
@@ -257,7 +257,7 @@ def assign_to_program_v2(ident: str) -> tuple[str, int]:
 
 
 @blueprint.post(f"{BASE}/<ident>:removeFromProgram")
-def remove_from_program_v2(ident: str) -> tuple[str, int]:
+def remove_affiliate_from_program_v2(ident: str) -> tuple[str, int]:
     number = path_id(ident, KIND)
     tenant().affiliates.remove_program(number, _program_id(json_body()))
     return "", 200
@@ -283,7 +283,7 @@ COMMISSION_ORDERS: dict[str, Callable[[CommissionEntry], Any]] = {
 
 
 @blueprint.get(f"{BASE}/<ident>:commissions")
-def list_commissions_v2(ident: str) -> Response:
+def list_affiliate_commissions_v2(ident: str) -> Response:
     """The commissions earned (clawbacks are not listed: they are summed in ``clawbacks``;
     ``commission_total`` is what was earned less what was clawed back)."""
     affiliate = _affiliate(ident)
@@ -316,7 +316,7 @@ def _in_window(moment: datetime | None, since: datetime | None, until: datetime 
 
 
 @blueprint.get(f"{BASE}/<ident>/payments")
-def list_payments_v2(ident: str) -> Response:
+def list_affiliate_payments_v2(ident: str) -> Response:
     affiliate = _affiliate(ident)
     since, until = time_window()
     payments = [
@@ -329,7 +329,7 @@ def list_payments_v2(ident: str) -> Response:
 
 
 @blueprint.get(f"{BASE}/<ident>/commissionTotal")
-def commission_total_v2(ident: str) -> Response:
+def affiliate_commission_total_v2(ident: str) -> Response:
     """What the affiliate has earned, less clawbacks (``AffiliateCommissionEarned``)."""
     affiliate = _affiliate(ident)
     summary = tenant().affiliate_commissions.summary(affiliate.id)
@@ -343,7 +343,7 @@ REFERRAL_ORDERS: dict[str, Callable[[Referral], Any]] = {
 
 
 @blueprint.get(f"{BASE}/<ident>/referrals")
-def list_referrals_v2(ident: str) -> Response:
+def list_affiliate_referrals_v2(ident: str) -> Response:
     """The referrals whose ``referral_partner_id`` is the affiliate (v2 ``/referrals``)."""
     affiliate = _affiliate(ident)
     tests = [
@@ -376,7 +376,7 @@ def summaries(
 
 
 @blueprint.get(f"{BASE}/summaries")
-def list_summaries_v2() -> Response:
+def list_affiliate_summaries_v2() -> Response:
     clauses = parse_filter({"affiliate_ids": EQ, **WINDOW_FILTERS})
     ids: set[int] | None = None
     bounds: dict[str, datetime] = {}
