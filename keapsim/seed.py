@@ -10,6 +10,7 @@ from typing import Any
 from faker import Faker
 
 from .store import Tenant
+from .store.affiliate_programs import CommissionItem, CommissionRates
 from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
@@ -137,6 +138,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     activity = seed_activity(tenant, fake, rng, [u.id for u in users])
     catalogue = seed_catalogue(tenant)
     orders = seed_orders(tenant)
+    affiliates = seed_affiliates(tenant)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -149,6 +151,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **activity,
         **catalogue,
         **orders,
+        **affiliates,
     }
 
 
@@ -448,3 +451,50 @@ def seed_orders(tenant: Tenant) -> dict[str, int]:
             if paid == "refunded" and outcome.payment is not None:
                 tenant.orders.refund(outcome.payment.id, note="Customer returned it")
     return {"orders": len(tenant.orders), "shipping_methods": len(tenant.shipping_methods)}
+
+
+def seed_affiliates(tenant: Tenant) -> dict[str, int]:
+    """An affiliate (the first contact) in a 10 % program, with a redirect link, a paid order
+    credited to it (its commission), and a payment made to it."""
+    contacts = tenant.contacts.list()[:2]
+    if len(contacts) < 2 or not len(tenant.products):
+        return {"affiliates": 0, "affiliate_commissions": 0}  # nobody to refer or buy
+    first, buyer = contacts
+    program = tenant.affiliate_programs.create(name="Partners", priority=1, notes="10 % of sales")
+    tenant.affiliate_programs.set_default(
+        program.id, CommissionRates(level_1=CommissionItem(sale_percent=Decimal(10)))
+    )
+    name = " ".join(filter(None, (first.given_name, first.family_name))) or None
+    affiliate = tenant.affiliates.create(contact_id=first.id, code="PARTNER1", name=name)
+    tenant.affiliates.assign_program(affiliate.id, program.id)
+    tenant.affiliate_redirects.create(
+        name="Shop",
+        code="shop",
+        website_address="https://example.com/shop",
+        affiliate_id=affiliate.id,
+        program_ids=(program.id,),
+    )
+    _credit_a_sale(tenant, affiliate.id, buyer.id)
+    tenant.affiliate_payments.create(
+        affiliate_id=affiliate.id, pay_amount=Decimal("1.00"), pay_type="CHECK", pay_notes="First"
+    )
+    return {"affiliates": 1, "affiliate_commissions": len(tenant.affiliate_commissions)}
+
+
+def _credit_a_sale(tenant: Tenant, affiliate_id: int, buyer_id: int) -> None:
+    """The affiliate made a sale: the first paid order seeded (its payments earn now, as they
+    would have when taken), or else a new order ``buyer_id`` pays for."""
+    paid = next((o for o in tenant.orders.list() if o.status == "PAID"), None)
+    if paid is not None:
+        tenant.orders.update(paid.id, sales_affiliate_id=affiliate_id)
+        for payment in tenant.payments.of_order(paid.id):
+            tenant.affiliate_commissions.on_payment(payment.id)
+        return
+    product = tenant.products.list()[0]
+    order = tenant.orders.create(
+        buyer_id,
+        [ItemInput(2, product.id)],
+        title="Referred order",
+        sales_affiliate_id=affiliate_id,
+    )
+    tenant.orders.add_payment(order.id, order.total, method="CHECK")

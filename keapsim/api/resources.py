@@ -6,12 +6,14 @@ to :data:`DECLARED`. The store side is the resource's ``ResourceSpec`` in its st
 
 from __future__ import annotations
 
+from ..store.affiliate_redirects import REDIRECT_LINK
 from ..store.contact_links import CONTACT_LINK_TYPE
 from ..store.lead_sources import LEAD_SOURCE_CATEGORY
 from ..store.product_categories import PRODUCT_CATEGORY
 from ..store.referrals import REFERRAL
 from ..store.tags import TAG_CATEGORY
 from ..store.user_groups import USER_GROUP
+from .common import UNCONVERTIBLE, BadInput
 from .crud import ApiResource, ListKey, Routes, WireField
 from .opportunity_stages import OPPORTUNITY_STAGES
 from .task_resources import APPOINTMENTS, TASKS
@@ -114,6 +116,48 @@ PRODUCT_CATEGORIES = ApiResource(
     filters=(ListKey("product_category_id", "id", ALL_COMPARE),),
 )
 
+
+def _program_ids_in(value: object, wire: str) -> tuple[int, ...]:
+    """A list of program ids (strings or numbers, as v2 sends ids)."""
+    if not isinstance(value, list):
+        raise BadInput(UNCONVERTIBLE, field=wire)
+    ids = []
+    for item in value:
+        text = (
+            str(item).strip() if isinstance(item, str | int) and not isinstance(item, bool) else ""
+        )
+        if not text.isdecimal() or len(text) > 18:
+            raise BadInput(UNCONVERTIBLE, field=wire)
+        ids.append(int(text))
+    return tuple(ids)
+
+
+# Affiliate redirect links: v2 CRUD (AffiliateLink, CreateOrUpdateAffiliateLinkRequest); the
+# list filters name (wildcards) and affiliate_id, order_by name and date_created. The document
+# calls ``local_url_code`` and ``redirect_url`` deprecated names of ``code`` and
+# ``website_address``: answers carry both. v1's list is hand-written (keapsim/api/v1/affiliates.py).
+AFFILIATE_REDIRECTS = ApiResource(
+    store="affiliate_redirects",
+    spec=REDIRECT_LINK,
+    fields=(
+        WireField("id", v1=None, writable=False),
+        WireField("name", v1=None, filters=EQ, order=True),
+        WireField("code", v1=None),
+        WireField("affiliate_id", v1=None, filters=EQ),
+        WireField("code", v1=None, v2="local_url_code", writable=False),
+        WireField("website_address", v1=None, v2="redirect_url", writable=False),
+        WireField("website_address", v1=None),
+        WireField(
+            "program_ids",
+            v1=None,
+            out=lambda ids: [str(i) for i in ids],
+            into=_program_ids_in,
+        ),
+        WireField("date_created", v1=None, writable=False, order=True),
+    ),
+    v2=Routes("/affiliates/redirects", "affiliate_links"),
+)
+
 DECLARED: tuple[ApiResource, ...] = (
     TAG_CATEGORIES,
     OPPORTUNITY_STAGES,
@@ -124,4 +168,5 @@ DECLARED: tuple[ApiResource, ...] = (
     CONTACT_LINK_TYPES,
     USER_GROUPS,
     PRODUCT_CATEGORIES,
+    AFFILIATE_REDIRECTS,
 )

@@ -73,6 +73,12 @@ KNOWN_EVENT_KEYS = frozenset(EVENT_KEYS)
 KEAP_NOUNS = frozenset(key.rsplit(".", 1)[0] for key in EVENT_KEYS)
 KEAPSIM_ONLY_NOUNS = frozenset(
     {
+        "affiliate",  # affiliates and their programs, links, ledger (COM-4): no Keap hook
+        "affiliateCommission",
+        "affiliatePayment",
+        "affiliateProgram",
+        "affiliateProgramResource",
+        "affiliateRedirect",
         "campaign",  # Keap has no campaign.* hook
         "contactGroupCategory",  # tag categories
         "contactLink",

@@ -17,6 +17,10 @@ from typing import Any
 
 from ..config import TenantSettings
 from .account import AccountStore
+from .affiliate_ledger import AffiliatePaymentStore, CommissionStore
+from .affiliate_programs import CommissionProgramStore, ProgramResourceStore
+from .affiliate_redirects import RedirectLinkStore
+from .affiliates import AffiliateStore
 from .automations import AutomationCategoryStore
 from .campaigns import CampaignStore
 from .companies import CompanyStore
@@ -108,6 +112,12 @@ class Tenant:
     transactions: TransactionStore
     shipping_methods: ShippingMethodStore
     payment_method_configs: PaymentMethodConfigStore
+    affiliate_programs: CommissionProgramStore
+    affiliates: AffiliateStore
+    affiliate_program_resources: ProgramResourceStore
+    affiliate_redirects: RedirectLinkStore
+    affiliate_commissions: CommissionStore
+    affiliate_payments: AffiliatePaymentStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -220,14 +220,22 @@ def test_payment_plan_instalments_follow_the_payments(tenant: Tenant) -> None:
         tenant.orders.set_payment_plan(order.id, PaymentPlan(0, 30, "2026-01-01"))
 
 
+def partner(tenant: Tenant, contact_id: int) -> int:
+    """An affiliate to apply commissions for (the order store checks that it exists)."""
+    return tenant.affiliates.create(contact_id=contact_id, code=f"P{contact_id}").id
+
+
 def test_commissions_and_files(tenant: Tenant) -> None:
     order = widget_order(tenant)
+    affiliate = partner(tenant, order.contact_id)
     item = tenant.orders.apply_commission(
-        order.id, order.items[0].id, Commission(5, "UPFRONT", pay_percent=D(10))
+        order.id, order.items[0].id, Commission(affiliate, "UPFRONT", pay_percent=D(10))
     )
-    assert item.commissions[0].affiliate_id == 5
+    assert item.commissions[0].affiliate_id == affiliate
     with pytest.raises(Invalid):
-        tenant.orders.apply_commission(order.id, order.items[0].id, Commission(5, "LATER", D(1)))
+        tenant.orders.apply_commission(
+            order.id, order.items[0].id, Commission(affiliate, "LATER", D(1))
+        )
     stored = tenant.files.create(
         file_name="receipt.txt", data=b"paid", association="CONTACT", contact_id=order.contact_id
     )
@@ -278,8 +286,11 @@ def test_orders_survive_a_snapshot(sim: Simulator) -> None:
     tenant = sim.tenant()
     order = widget_order(tenant)
     tenant.orders.set_payment_plan(order.id, PaymentPlan(2, 14, "2026-02-01"))
+    affiliate = partner(tenant, order.contact_id)
     tenant.orders.apply_commission(
-        order.id, order.items[0].id, Commission(3, "PAYMENT_RECEIVED", commission_amount=D(2))
+        order.id,
+        order.items[0].id,
+        Commission(affiliate, "PAYMENT_RECEIVED", commission_amount=D(2)),
     )
     tenant.orders.add_payment(
         order.id, D("5.00"), card_id=card(tenant, order.contact_id, "4242424242424242")

@@ -134,7 +134,9 @@ def test_apply_tax_commission_and_files(api: V2, tenant: Tenant) -> None:
     taxed = api.post(f"/orders/{order['id']}:applyTax")
     assert taxed["total"]["amount"] == 3250  # 10 % of the taxable 25.00
     item_id = order["order_items"][0]["id"]
-    body = {"affiliate_id": "7", "payout_type": "UPFRONT", "pay_percent": 10}
+    # the order store checks that the affiliate exists (tenant.affiliates, COM-4)
+    partner = str(tenant.affiliates.create(contact_id=int(who), code="P7").id)
+    body = {"affiliate_id": partner, "payout_type": "UPFRONT", "pay_percent": 10}
     api.post(f"/orders/{order['id']}/items/{item_id}:applyCommission", json=body)
     stored = tenant.orders.get(int(order["id"])).item(int(item_id))
     assert stored is not None and stored.commissions[0].pay_percent == Decimal(10)
@@ -142,7 +144,7 @@ def test_apply_tax_commission_and_files(api: V2, tenant: Tenant) -> None:
         "POST",
         f"/orders/{order['id']}/items/{item_id}:applyCommission",
         400,
-        json={"affiliate_id": "7", "payout_type": "SOMEDAY", "pay_percent": 1},
+        json={"affiliate_id": partner, "payout_type": "SOMEDAY", "pay_percent": 1},
     )
     file_id = tenant.files.create("r.txt", b"hi", association="CONTACT", contact_id=int(who)).id
     attached = api.post(f"/orders/{order['id']}:attachFile", json={"file_id": str(file_id)})

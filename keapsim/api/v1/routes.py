@@ -9,6 +9,7 @@ on this line.
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
     account,
+    affiliates,
     blueprint,
     campaigns,
     companies,

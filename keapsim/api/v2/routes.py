@@ -9,6 +9,8 @@ on this line.
 # The resource modules are imported for their decorators, which register the routes.
 from . import (  # noqa: F401
     account,
+    affiliate_programs,
+    affiliates,
     automations,
     blueprint,
     campaigns,
