@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -92,6 +93,35 @@ def query_int(name: str, default: int | None = None, *, minimum: int | None = No
     if value is None or value == "":
         return default
     return as_int(value, name, minimum=minimum)
+
+
+def as_datetime(value: Any, name: str, *, naive_as_utc: bool = False) -> datetime:
+    """An ISO 8601 date-time (``Z``, ``+00:00`` or v1's ``+0000``). One without an offset is
+    refused, or read as UTC with ``naive_as_utc`` (query filters: the zone of Keap's own
+    timestamps)."""
+    if not isinstance(value, str):
+        raise BadInput(UNCONVERTIBLE, field=name)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(UNCONVERTIBLE, field=name) from None
+    if moment.tzinfo is None:
+        if not naive_as_utc:
+            raise BadInput(UNCONVERTIBLE, field=name)
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)  # answers show times in UTC: one beyond year 1..9999 is unusable
+    except OverflowError:
+        raise BadInput(UNCONVERTIBLE, field=name) from None
+    return moment
+
+
+def query_time(name: str) -> datetime | None:
+    """A time filter from the query string; a date or a time without an offset is UTC."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    return as_datetime(value, name, naive_as_utc=True)
 
 
 def as_str(value: Any, name: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ from flask import Blueprint
 
 from ..clock import iso
 from ..store.resource import DeclaredStore, ResourceSpec
-from .common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, compact, tenant
+from .common import UNCONVERTIBLE, BadInput, as_bool, as_datetime, as_int, as_str, compact, tenant
 from .v1.shapes import v1_time
 
 Version = Literal["v1", "v2"]
@@ -186,23 +186,6 @@ def as_decimal(value: Any, wire: str) -> Decimal:
     if not number.is_finite() or not math.isfinite(float(number)):
         raise BadInput(UNCONVERTIBLE, field=wire)
     return number
-
-
-def as_datetime(value: Any, wire: str) -> datetime:
-    """An ISO 8601 date-time with an offset."""
-    if not isinstance(value, str):
-        raise BadInput(UNCONVERTIBLE, field=wire)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=wire) from None
-    if moment.tzinfo is None:
-        raise BadInput(UNCONVERTIBLE, field=wire)
-    try:
-        moment.astimezone(UTC)  # answers show times in UTC: one beyond year 1..9999 is unusable
-    except OverflowError:
-        raise BadInput(UNCONVERTIBLE, field=wire) from None
-    return moment
 
 
 def declared_store(resource: ApiResource) -> DeclaredStore[Any]:

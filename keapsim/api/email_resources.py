@@ -13,7 +13,7 @@ from typing import Any
 from ..store.email_templates import EMAIL_TEMPLATE_SPEC, NOTE_TEMPLATE_SPEC
 from ..store.emails import EMAIL_SPEC, PROVIDERS, EmailRecord
 from ..store.errors import DomainError, Invalid
-from .common import UNCONVERTIBLE, BadInput
+from .common import UNCONVERTIBLE, BadInput, as_datetime
 from .crud import ApiResource, WireField
 
 CONTENT = ("plain_content", "html_content")  # only in the "WithContent" shapes
@@ -204,7 +204,6 @@ def _date_time(value: Any, version: str) -> str | None:
     """A request time in the version's own form (v2: RFC 3339 with ``Z``; v1: ``+0000``,
     keap-facts.md §9.1), or ``None`` when it is not a time."""
     from ..clock import iso
-    from .crud import as_datetime
     from .v1.shapes import v1_time
 
     try:

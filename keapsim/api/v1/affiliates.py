@@ -13,13 +13,11 @@ sale) is left out: keapsim's orders record no salesperson.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store import Invalid
 from ...store.affiliate_ledger import AffiliatePayment, CommissionEntry
 from ...store.affiliate_programs import CommissionProgram
@@ -27,7 +25,6 @@ from ...store.affiliate_redirects import RedirectLink
 from ...store.affiliates import Affiliate
 from ...store.tenant import Tenant
 from ..common import (
-    UNCONVERTIBLE,
     BadInput,
     as_bool,
     as_int,
@@ -35,10 +32,12 @@ from ..common import (
     json_body,
     path_id,
     query_int,
+    query_time,
     tenant,
 )
 from ..paging import v1_order, v1_window
 from . import blueprint
+from .shapes import v1_time
 
 KIND = "Affiliate"
 STATUSES_V1 = ("active", "inactive")
@@ -91,7 +90,7 @@ def commission_v1(entry: CommissionEntry, store: Tenant) -> dict[str, Any]:
         "contact_first_name": None if contact is None else contact.given_name,
         "contact_id": entry.contact_id,
         "contact_last_name": None if contact is None else contact.family_name,
-        "date_earned": iso(entry.time_earned),
+        "date_earned": v1_time(entry.time_earned),
         "description": entry.description,
         "invoice_id": entry.order_id,
         "product_name": entry.product_name,
@@ -105,7 +104,7 @@ def clawback_v1(entry: CommissionEntry, store: Tenant) -> dict[str, Any]:
     body = {
         "amount": float(entry.amount),
         "contact_id": entry.contact_id,
-        "date_earned": iso(entry.time_earned),
+        "date_earned": v1_time(entry.time_earned),
         "description": entry.description,
         "family_name": None if contact is None else contact.family_name,
         "given_name": None if contact is None else contact.given_name,
@@ -120,7 +119,7 @@ def clawback_v1(entry: CommissionEntry, store: Tenant) -> dict[str, Any]:
 def payment_v1(payment: AffiliatePayment) -> dict[str, Any]:
     body = {
         "amount": float(payment.pay_amount),
-        "date": None if payment.pay_date is None else iso(payment.pay_date),
+        "date": None if payment.pay_date is None else v1_time(payment.pay_date),
         "id": payment.id,
         "notes": payment.pay_notes,
         "type": payment.pay_type,
@@ -129,16 +128,6 @@ def payment_v1(payment: AffiliatePayment) -> dict[str, Any]:
 
 
 # -- parameters ------------------------------------------------------------------------------
-def _moment(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    # A time without an offset is read as UTC, the zone of Keap's own timestamps.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sorted(items: Iterable[Any], keys: dict[str, Callable[[Any], Any]]) -> list[Any]:
@@ -264,7 +253,7 @@ def list_affiliate_redirect_links_v1() -> Response:
 # -- the ledger ------------------------------------------------------------------------------
 def _entries(affiliate_id: int | None, kind: str) -> list[CommissionEntry]:
     store = tenant().affiliate_commissions
-    since, until = _moment("since"), _moment("until")
+    since, until = query_time("since"), query_time("until")
     if affiliate_id is not None:
         return store.of_affiliate(affiliate_id, kind, since, until)
     return [
@@ -300,7 +289,7 @@ def list_affiliate_clawbacks_v1(ident: str) -> Response:
 def list_affiliate_payments_v1(ident: str) -> Response:
     store = tenant()
     affiliate = store.affiliates.get(path_id(ident, KIND))
-    since, until = _moment("since"), _moment("until")
+    since, until = query_time("since"), query_time("until")
     payments = [
         p
         for p in store.affiliate_payments.of_affiliate(affiliate.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, jsonify, request
 
@@ -12,12 +12,12 @@ from ...store import Invalid, Lookup, Query
 from ...store.base import fold
 from ...store.models import Contact
 from ..common import (
-    UNCONVERTIBLE,
     BadInput,
     as_str,
     json_body,
     listed_param,
     path_id,
+    query_time,
     tenant,
 )
 from ..paging import v1_order, v1_window
@@ -50,18 +50,6 @@ UPDATE_MASK = tuple(
 )
 
 
-def _timestamp(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    # A date or a time without an offset is read as UTC, the zone of Keap's own timestamps.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _to_millis(moment: datetime) -> datetime:
     """Keap's timestamps have millisecond precision: a ``last_updated`` value read back from a
     response must select its own contact in ``since``/``until``."""
@@ -77,7 +65,7 @@ def list_contacts() -> Response:
     order, descending = v1_order(ORDERS)
     given = request.args.get("given_name")
     family = request.args.get("family_name")
-    since, until = _timestamp("since"), _timestamp("until")
+    since, until = query_time("since"), query_time("until")
 
     def wanted(c: Contact) -> bool:
         return (

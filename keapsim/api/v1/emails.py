@@ -6,7 +6,6 @@ Shapes: ``EmailSentCreate``, ``EmailSentCreateListRequest/Response``,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -25,6 +24,7 @@ from ..common import (
     json_body,
     path_id,
     query_int,
+    query_time,
     tenant,
 )
 from ..crud import body_in
@@ -34,23 +34,12 @@ from ..paging import v1_window
 from . import blueprint, no_content
 
 
-def _moment(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _email_list(contact_id: int | None) -> Response:
     """``email`` (the recipient, case-insensitive), ``since_sent_date``/``until_sent_date``
     ("must be present if untilDate is provided"); ``ordered`` changes nothing (keapsim always
     answers in id order)."""
     address = (request.args.get("email") or "").casefold() or None
-    since, until = _moment("since_sent_date"), _moment("until_sent_date")
+    since, until = query_time("since_sent_date"), query_time("until_sent_date")
     if until is not None and since is None:
         raise BadInput("since_sent_date must be present if until_sent_date is provided")
     if request.args.get("ordered"):

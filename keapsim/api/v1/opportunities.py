@@ -18,7 +18,17 @@ from ...store import Invalid, Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
 from ...store.opportunities import OPPORTUNITY_SPEC, Opportunity, OpportunityStage
-from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, compact, json_body, path_id, tenant
+from ..common import (
+    UNCONVERTIBLE,
+    BadInput,
+    as_datetime,
+    as_int,
+    as_str,
+    compact,
+    json_body,
+    path_id,
+    tenant,
+)
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v1_window
@@ -170,17 +180,12 @@ def _date_time(value: Any, name: str) -> datetime | None:
     with an offset, or a date (midnight UTC)."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise BadInput(UNCONVERTIBLE, field=name)
-    try:
-        if len(value) == 10:
+    if isinstance(value, str) and len(value) == 10:
+        try:
             return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    if moment.tzinfo is None:
-        raise BadInput(UNCONVERTIBLE, field=name)
-    return moment
+        except ValueError:
+            raise BadInput(UNCONVERTIBLE, field=name) from None
+    return as_datetime(value, name)
 
 
 # -- opportunities ---------------------------------------------------------------------------

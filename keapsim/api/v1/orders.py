@@ -14,13 +14,12 @@ REFUNDED (docs/reference/commerce-orders.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ...clock import iso
 from ...store import Invalid, Tenant
 from ...store.order_records import Order, OrderItem, PaymentPlan
 from ...store.payments import Payment
@@ -29,17 +28,20 @@ from ..common import (
     UNCONVERTIBLE,
     BadInput,
     as_bool,
+    as_datetime,
     as_int,
     as_str,
     json_body,
     path_id,
     query_int,
+    query_time,
     tenant,
 )
-from ..crud import as_datetime, as_decimal
+from ..crud import as_decimal
 from ..paging import v1_window
 from . import blueprint, no_content
 from .products import product_item_v1
+from .shapes import v1_time
 
 KIND = "Order"
 ITEM_KIND = "Order Item"
@@ -140,9 +142,9 @@ def item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
 
 def _dates(order: Order) -> dict[str, Any]:
     return {
-        "creation_date": iso(order.create_time),
-        "modification_date": iso(order.update_time),
-        "order_date": iso(order.order_time),
+        "creation_date": v1_time(order.create_time),
+        "modification_date": v1_time(order.update_time),
+        "order_date": v1_time(order.order_time),
     }
 
 
@@ -267,9 +269,9 @@ def payment_v1(payment: Payment) -> dict[str, Any]:
         "amount": _money(payment.amount),
         "invoice_id": payment.order_id,
         "payment_id": payment.id,
-        "pay_date": iso(payment.pay_time),
+        "pay_date": v1_time(payment.pay_time),
         "pay_status": payment.pay_status,
-        "last_updated": iso(payment.update_time),
+        "last_updated": v1_time(payment.update_time),
         "note": payment.note,
         "skip_commission": payment.skip_commission,
         "refund_invoice_payment_id": payment.refund_of,
@@ -320,19 +322,10 @@ def _create_fields(body: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- orders ----------------------------------------------------------------------------------
-def _timestamp(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def window_test(read: Callable[[Any], datetime]) -> Callable[[Any], bool]:
-    since, until = _timestamp("since"), _timestamp("until")
+    since, until = query_time("since"), query_time("until")
     return lambda r: (since is None or read(r) >= since) and (until is None or read(r) <= until)
 
 

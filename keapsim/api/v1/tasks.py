@@ -6,14 +6,22 @@ task create, PUT); get / PATCH / DELETE come from the declarations in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
 
 from ...store import Invalid
 from ...store.tasks import Appointment, Task
-from ..common import UNCONVERTIBLE, BadInput, as_bool, json_body, path_id, query_int, tenant
+from ..common import (
+    BadInput,
+    as_bool,
+    json_body,
+    path_id,
+    query_int,
+    query_time,
+    tenant,
+)
 from ..crud import body_in, record_out
 from ..paging import v1_window
 from ..task_resources import APPOINTMENTS, TASKS
@@ -26,17 +34,6 @@ TASK_ORDERS: dict[str, Callable[[Task], Any]] = {
     "creation_date": lambda t: t.create_time,
     "modification_date": lambda t: t.update_time,
 }
-
-
-def _moment(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(UNCONVERTIBLE, field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _flag(name: str) -> bool | None:
@@ -58,7 +55,7 @@ def _task_filter(default_user: int | None) -> Callable[[Task], bool]:
     completed, has_due = _flag("completed"), _flag("has_due_date")
     contact_id = query_int("contact_id")
     user_id = query_int("user_id", default_user)
-    since, until = _moment("since"), _moment("until")
+    since, until = query_time("since"), query_time("until")
 
     def test(task: Task) -> bool:
         return (
@@ -129,7 +126,7 @@ def list_appointments() -> Response:
     """Appointments by id; ``contact_id`` selects a contact's, ``since``/``until`` bound the
     start time (keapsim's reading)."""
     contact_id = query_int("contact_id")
-    since, until = _moment("since"), _moment("until")
+    since, until = query_time("since"), query_time("until")
 
     def test(appointment: Appointment) -> bool:
         return (contact_id is None or appointment.contact_id == contact_id) and _in_window(

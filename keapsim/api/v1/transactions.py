@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ...clock import iso
 from ...store import Tenant
 from ...store.payments import CAPTURE, MANUAL, REFUND, Transaction
 from ..common import path_id, query_int, tenant
@@ -22,6 +21,7 @@ from ..paging import v1_window
 from . import blueprint
 from .orders import KIND as ORDER_KIND
 from .orders import order_v1, window_test
+from .shapes import v1_time
 
 KIND = "Transaction"
 TYPES = {CAPTURE: "Sale", MANUAL: "Sale", REFUND: "Refund"}
@@ -42,8 +42,8 @@ def transaction_v1(tx: Transaction, store: Tenant) -> dict[str, Any]:
         "gateway_account_name": merchant.name if merchant else None,
         "test": merchant.is_test if merchant else False,
         "errors": tx.error,
-        "transaction_date": iso(tx.transaction_time),
-        "paymentDate": iso(tx.transaction_time),
+        "transaction_date": v1_time(tx.transaction_time),
+        "paymentDate": v1_time(tx.transaction_time),
         "order_ids": ",".join(str(i) for i in tx.order_ids),
         "orders": [order_v1(o, store) for o in map(store.orders.find, tx.order_ids) if o],
     }

@@ -26,8 +26,7 @@ from ...clock import iso
 from ...store import Invalid
 from ...store.lead_sources import LeadSourceExpense, LeadSourceRecurringExpense
 from ...store.tenant import Tenant
-from ..common import UNCONVERTIBLE, BadInput, as_int, json_body, path_id, tenant
-from ..crud import as_datetime
+from ..common import UNCONVERTIBLE, BadInput, as_datetime, as_int, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint
 from .filters import (

@@ -20,8 +20,8 @@ from ...store import Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
 from ...store.opportunities import Opportunity, OpportunityStage, StageMove
-from ..common import BadInput, as_bool, json_body, path_id, tenant
-from ..crud import as_datetime, as_decimal
+from ..common import BadInput, as_bool, as_datetime, json_body, path_id, tenant
+from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v2_window
 from . import blueprint

@@ -24,8 +24,8 @@ from ...store.custom_fields import ORDER
 from ...store.order_records import Commission, Order, OrderItem, iso_date
 from ...store.payments import Payment
 from ..commerce import address_in, declined, item_in, items_in, plan_in
-from ..common import as_bool, as_str, json_body, path_id, tenant
-from ..crud import as_datetime, as_decimal
+from ..common import as_bool, as_datetime, as_str, json_body, path_id, tenant
+from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v2_window
 from . import blueprint
