@@ -25,6 +25,7 @@ from .contacts import ContactStore
 from .core import StoreCore
 from .credit_cards import CreditCardStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
+from .discounts import DiscountStore
 from .email_statuses import EmailStatusStore
 from .email_templates import EmailTemplateStore, NoteTemplateStore
 from .emails import EmailStore
@@ -47,6 +48,7 @@ from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
 from .subscription_plans import SubscriptionPlanStore
+from .subscriptions import SubscriptionStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
 from .user_groups import UserGroupStore
@@ -99,6 +101,8 @@ class Tenant:
     product_options: ProductOptionStore
     product_interest_bundles: ProductInterestBundleStore
     product_interests: ProductInterestStore
+    discounts: DiscountStore
+    subscriptions: SubscriptionStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 
