@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     contacts,
     custom_fields,
     declared,
+    discounts,
     emails,
     files,
     lead_source_expenses,
