@@ -264,6 +264,9 @@ class SubscriptionStore(DeclaredStore[Subscription]):
                         "subscription_plan_id does not exist", field="subscription_plan_id"
                     )
                 changes["product_id"] = plan.product_id
+            if {"billing_cycle", "billing_frequency"} & set(changes) and current.next_bill_date:
+                # A new period counts from the next bill date already set.
+                changes.update(anchor_date=current.next_bill_date, cycles_since_anchor=0)
             if changes.get("next_bill_date") is not None:
                 bill = day_of(changes["next_bill_date"])
                 if bill < day_of(self.core.now()):

@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     notes,
     opportunities,
     products,
+    subscriptions,
     tags,
     tasks,
     users,

@@ -29,6 +29,7 @@ from . import (  # noqa: F401
     product_options,
     products,
     reporting,
+    subscriptions,
     tags,
     tasks,
     users,
