@@ -14,6 +14,7 @@ from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.memory import bulk_load
 from .store.records import Campaign
+from .store.subscriptions import add_months, day_of
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],
@@ -135,6 +136,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     marketing = seed_marketing(tenant, campaigns)
     activity = seed_activity(tenant, fake, rng, [u.id for u in users])
     catalogue = seed_catalogue(tenant)
+    subscriptions = seed_subscriptions(tenant)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -146,6 +148,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **marketing,
         **activity,
         **catalogue,
+        **subscriptions,
     }
 
 
@@ -412,3 +415,30 @@ def seed_catalogue(tenant: Tenant) -> dict[str, int]:
     )
     options.create(product_id=mug.id, option_type="LIST", option_label="Size", list_items=sizes)
     return {"products": products, "product_categories": len(CATALOGUE)}
+
+
+def seed_subscriptions(tenant: Tenant) -> dict[str, int]:
+    """One active monthly subscription (the first contact, on the first plan, paid by a test
+    card that succeeds, first billed a month from now so seeding bills nothing) and a
+    promo-coded free-shipping discount."""
+    contact = next(iter(tenant.contacts.values()), None)
+    plan = next(iter(tenant.subscription_plans.values()), None)
+    made = 0
+    if contact is not None and plan is not None:
+        card = tenant.credit_cards.create(contact.id, "4242424242424242", "12", "2035")
+        start = add_months(day_of(tenant.core.now()), 1)
+        tenant.subscriptions.subscribe(
+            contact_id=contact.id,
+            subscription_plan_id=plan.id,
+            payment_method_id=card.id,
+            start_date=start,
+        )
+        made = 1
+    shipping = tenant.discounts.create_of(
+        "SHIPPING",
+        {"name": "Free shipping", "discount_type": "PERCENT", "discount_value": Decimal(100)},
+    )
+    tenant.discounts.add_criterion(
+        "SHIPPING", shipping.id, {"type": "PROMO_CODE", "code": "SHIPFREE"}
+    )
+    return {"subscriptions": made, "discounts": 1}
