@@ -69,7 +69,8 @@ KNOWN_EVENT_KEYS = frozenset(EVENT_KEYS)
 # EVENT_KEYS (a 400 otherwise), so nothing outside the catalogue can reach a receiver. The
 # table is in docs/simulator/hooks.md; tests/hooks/test_events.py checks that every noun the
 # store raises is in one of the two groups, so a new resource must be placed on purpose.
-KEAP_NOUNS = frozenset(key.split(".", 1)[0] for key in EVENT_KEYS)
+# The noun is all but the verb: ``invoice.payment.add`` is the ``invoice.payment`` noun's add.
+KEAP_NOUNS = frozenset(key.rsplit(".", 1)[0] for key in EVENT_KEYS)
 KEAPSIM_ONLY_NOUNS = frozenset(
     {
         "campaign",  # Keap has no campaign.* hook
@@ -77,6 +78,8 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "contactLink",
         "contactLinkType",
         "creditCard",
+        "merchant",  # merchant accounts (commerce)
+        "transaction",  # gateway transactions behind payments (Keap hooks only payments)
         "account",  # the account / business profile
         "automationCategory",
         "customField",

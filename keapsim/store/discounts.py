@@ -27,6 +27,7 @@ from typing import Any
 from .base import Lookup, Query
 from .errors import Invalid, NotFound
 from .indexes import HashIndex
+from .order_records import DiscountLine, Order
 from .resource import DeclaredStore, Field, ResourceSpec
 
 SHIPPING, PRODUCT, CATEGORY, ORDER_TOTAL, FREE_TRIAL = (
@@ -52,6 +53,20 @@ CRITERIA_TYPES = ("DATE_RANGE", "PROMO_CODE", "PRODUCT", "SUBSCRIPTION_PLAN", "O
 CATEGORY_CRITERIA_TYPES = ("DATE_RANGE", "PROMO_CODE")
 OPERATORS = ("LESS_THAN", "GREATER_THAN")
 CENT = Decimal("0.01")
+# Keap's item type of each kind's discount line on an order (v2 OrderItem.item_type).
+ITEM_TYPES = {
+    SHIPPING: "DISCOUNT_SHIPPING",
+    PRODUCT: "DISCOUNT_PRODUCT",
+    CATEGORY: "DISCOUNT_PRODUCT_CATEGORY",
+    ORDER_TOTAL: "DISCOUNT_ORDER_TOTAL",
+    FREE_TRIAL: "DISCOUNT_FREE_TRIAL",
+}
+# Order items that are not goods a discount looks at.
+NOT_GOODS = (
+    frozenset({"SHIPPING", "TAX", "FEE", "TIP", "FINANCE_CHARGE"})
+    | frozenset(name for name in ITEM_TYPES.values())
+    | frozenset({"DISCOUNT"})
+)
 HUNDRED = Decimal(100)
 
 
@@ -146,6 +161,7 @@ class BasketItem:
     price: Decimal
     subscription_plan_id: int | None = None
     category_ids: frozenset[int] = frozenset()
+    item_id: int | None = None
 
     @property
     def total(self) -> Decimal:
@@ -167,7 +183,7 @@ class Basket:
 
 
 @dataclass(frozen=True, slots=True)
-class DiscountLine:
+class DiscountAmount:
     """One discount applied to an order: ``amount`` is positive money off. ``applies_to``
     says what it reduced: ``ITEMS`` (product and category discounts), ``ORDER`` (order-total
     discounts, ``strategy`` GROSS or NET) or ``SHIPPING``."""
@@ -178,7 +194,7 @@ class DiscountLine:
     amount: Decimal
     applies_to: str
     strategy: str | None = None
-    product_id: int | None = None
+    item_id: int | None = None
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -197,6 +213,8 @@ class DiscountStore(DeclaredStore[Discount]):
     spec = DISCOUNT
 
     def attach(self) -> None:
+        # Order totals ask this store which discounts apply (docs/design/commerce.md).
+        self.tenant.orders.discount_source = self
         # A discount on a deleted product, plan or category has nothing left to discount.
         self.tenant.products.table.on_remove.append(self._forget_product)
         self.tenant.subscription_plans.table.on_remove.append(self._forget_plan)
@@ -324,12 +342,12 @@ class DiscountStore(DeclaredStore[Discount]):
             raise Invalid("Unknown criteria field") from None
 
     # -- which discounts apply ----------------------------------------------------------------
-    def lines_for(self, basket: Basket) -> list[DiscountLine]:
+    def lines_for(self, basket: Basket) -> list[DiscountAmount]:
         """The discounts that apply to ``basket``, in the order they are taken off: item
         discounts (product, then category), then order totals (on the items after their
         discounts), then shipping. Free trials move a subscription's first bill date instead
         (:meth:`free_trial_days_for`): they take no money off an order."""
-        lines: list[DiscountLine] = []
+        lines: list[DiscountAmount] = []
         applicable = [d for d in self.table.values() if self.applies(d, basket)]
         for discount in (d for d in applicable if d.kind == PRODUCT):
             lines += _product_lines(discount, basket)
@@ -350,6 +368,41 @@ class DiscountStore(DeclaredStore[Discount]):
                 lines.append(_line(discount, amount, "SHIPPING"))
                 shipping_left -= amount
         return lines
+
+    def discounts_for(self, order: Order) -> Sequence[DiscountLine]:
+        """The order's discount lines (``tenant.orders``' DiscountSource): its items other
+        than shipping are the basket, its shipping items the shipping, at its order time."""
+        goods = tuple(
+            BasketItem(
+                item.product_id,
+                item.quantity,
+                item.price,
+                item.subscription_plan_id,
+                self._categories_of(item.product_id),
+                item.id,
+            )
+            for item in order.items
+            if item.item_type not in NOT_GOODS
+        )
+        shipping = sum(
+            (item.total for item in order.items if item.item_type == "SHIPPING"), Decimal(0)
+        )
+        basket = Basket(
+            goods,
+            order.order_time,
+            shipping,
+            frozenset(code.casefold() for code in order.promo_codes),
+        )
+        return [
+            DiscountLine(
+                line.name, line.amount, ITEM_TYPES[line.kind], line.discount_id, line.item_id
+            )
+            for line in self.lines_for(basket)
+        ]
+
+    def _categories_of(self, product_id: int | None) -> frozenset[int]:
+        product = self.tenant.products.find(product_id)
+        return frozenset(product.category_ids) if product is not None else frozenset()
 
     def applies(self, discount: Discount, basket: Basket) -> bool:
         """Every criterion holds (a discount without criteria applies to every order)."""
@@ -425,14 +478,14 @@ def _line(
     amount: Decimal,
     applies_to: str,
     strategy: str | None = None,
-    product_id: int | None = None,
-) -> DiscountLine:
-    return DiscountLine(
-        discount.id, discount.kind, discount.name, amount, applies_to, strategy, product_id
+    item_id: int | None = None,
+) -> DiscountAmount:
+    return DiscountAmount(
+        discount.id, discount.kind, discount.name, amount, applies_to, strategy, item_id
     )
 
 
-def _product_lines(discount: Discount, basket: Basket) -> list[DiscountLine]:
+def _product_lines(discount: Discount, basket: Basket) -> list[DiscountAmount]:
     lines = []
     for item in basket.items:
         if item.product_id != discount.product_id or item.quantity <= 0:
@@ -443,18 +496,18 @@ def _product_lines(discount: Discount, basket: Basket) -> list[DiscountLine]:
         else:
             amount = _off("PERCENT", discount.discount_value, item.total)
         if amount:
-            lines.append(_line(discount, amount, "ITEMS", product_id=item.product_id))
+            lines.append(_line(discount, amount, "ITEMS", item_id=item.item_id))
     return lines
 
 
-def _category_lines(discount: Discount, basket: Basket) -> list[DiscountLine]:
+def _category_lines(discount: Discount, basket: Basket) -> list[DiscountAmount]:
     wanted = set(discount.product_category_ids)
     lines = []
     for item in basket.items:
         if wanted & item.category_ids:
             amount = _off("PERCENT", discount.discount_percent, item.total)
             if amount:
-                lines.append(_line(discount, amount, "ITEMS", product_id=item.product_id))
+                lines.append(_line(discount, amount, "ITEMS", item_id=item.item_id))
     return lines
 
 
@@ -463,6 +516,6 @@ __all__ = [
     "BasketItem",
     "Criterion",
     "Discount",
-    "DiscountLine",
+    "DiscountAmount",
     "DiscountStore",
 ]

@@ -183,6 +183,7 @@ class SubscriptionStore(DeclaredStore[Subscription]):
     def attach(self) -> None:
         self.tenant.contacts.table.on_remove.append(self._drop_contact)
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
+        self.tenant.orders.table.on_remove.append(lambda order: self.forget_invoice(order.id))
 
     def _drop_contact(self, contact: Any) -> None:
         for subscription in self.of_contact(contact.id):

@@ -40,6 +40,8 @@ from .lead_sources import (
 from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
+from .orders import OrderStore
+from .payments import MerchantStore, PaymentStore, TransactionStore
 from .product_categories import ProductCategoryStore
 from .product_interests import ProductInterestBundleStore, ProductInterestStore
 from .product_options import ProductOptionStore
@@ -101,6 +103,10 @@ class Tenant:
     product_options: ProductOptionStore
     product_interest_bundles: ProductInterestBundleStore
     product_interests: ProductInterestStore
+    merchants: MerchantStore
+    orders: OrderStore
+    payments: PaymentStore
+    transactions: TransactionStore
     discounts: DiscountStore
     subscriptions: SubscriptionStore
 

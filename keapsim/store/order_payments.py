@@ -1,0 +1,244 @@
+"""Payments on orders: the test-card charge, manual payments, refunds and the transactions
+behind them (the ``OrderStore`` half that moves money; ``orders.py``, ``payments.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .core import StoreCore
+from .errors import Invalid
+from .order_records import Order, OrderItem
+from .payments import (
+    APPROVED,
+    CAPTURE,
+    CARD_METHOD,
+    DEFAULT_MANUAL_METHOD,
+    MANUAL,
+    MANUAL_PAID,
+    REFUND,
+    REFUNDED,
+    TX_APPROVED,
+    TX_FAILED,
+    ChargeResult,
+    Payment,
+    Transaction,
+    charge,
+)
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    """What ``add_payment`` did: the transaction always; the payment only when the money came
+    in (a declined card: ``payment is None``, ``transaction.status == "FAILED"``)."""
+
+    order: Order
+    transaction: Transaction
+    payment: Payment | None
+
+    @property
+    def approved(self) -> bool:
+        return self.payment is not None
+
+    @property
+    def error(self) -> str | None:
+        return self.transaction.error
+
+
+class OrderPayments:
+    """Money operations of :class:`~keapsim.store.orders.OrderStore`."""
+
+    if TYPE_CHECKING:  # provided by OrderStore
+        tenant: Tenant
+        core: StoreCore
+        tax_rate: Decimal
+
+        def get(self, ident: int) -> Order: ...
+        def item(self, order_id: int, item_id: int) -> OrderItem: ...
+        def _save(self, order: Order) -> Order: ...
+        def _with_discounts(self, order: Order) -> Order: ...
+
+    def charge(self, card_id: int, amount: Decimal) -> ChargeResult:
+        """Ask the test gateway about a charge on a stored card (nothing is written)."""
+        _check_amount(amount)
+        return charge(self.tenant.credit_cards.get(card_id), amount, self.core.now())
+
+    def add_payment(
+        self,
+        order_id: int,
+        amount: Decimal,
+        *,
+        card_id: int | None = None,
+        method: str | None = None,
+        note: str | None = None,
+        pay_time: datetime | None = None,
+        skip_commission: bool = False,
+        merchant_id: int | None = None,
+    ) -> PaymentOutcome:
+        """Take ``amount`` towards the order: charged to ``card_id`` (a card of the order's
+        contact) through the test gateway, or recorded as a manual payment (``method``: CASH,
+        CHECK ...). A declined card writes a FAILED transaction and no payment."""
+        _check_amount(amount)
+        with self.core.write():
+            order = self.get(order_id)
+            if amount > order.total_due:
+                raise Invalid(
+                    f"Payment of {amount} exceeds the {order.total_due} due on order {order_id}",
+                    field="payment_amount",
+                )
+            if card_id is None:
+                return self._record_payment(
+                    order,
+                    amount,
+                    MANUAL,
+                    method or DEFAULT_MANUAL_METHOD,
+                    note,
+                    pay_time,
+                    None,
+                    None,
+                    skip_commission,
+                )
+            card = self.tenant.credit_cards.get(card_id)
+            if card.contact_id != order.contact_id:
+                raise Invalid(
+                    f"Card {card_id} is not a card of contact {order.contact_id}",
+                    "payment_method_id",
+                )
+            merchant = self.tenant.merchants.for_charge(merchant_id)
+            result = charge(card, amount, self.core.now())
+            if not result.approved:
+                tx = self._transaction(
+                    order, amount, TX_FAILED, CAPTURE, card_id, merchant.id, result
+                )
+                return PaymentOutcome(order, tx, None)
+            return self._record_payment(
+                order,
+                amount,
+                CAPTURE,
+                CARD_METHOD,
+                note,
+                pay_time,
+                card_id,
+                merchant.id,
+                skip_commission,
+            )
+
+    def refund(
+        self, payment_id: int, amount: Decimal | None = None, note: str | None = None
+    ) -> Payment:
+        """Give back ``amount`` (all that is left of the payment by default): a REFUNDED payment
+        record, a REFUND transaction, the order's ``refund_total`` grows."""
+        with self.core.write():
+            original = self.tenant.payments.get(payment_id)
+            if original.is_refund:
+                raise Invalid(f"Payment {payment_id} is a refund", field="payment_id")
+            left = original.amount - original.refunded
+            amount = left if amount is None else amount
+            _check_amount(amount)
+            if amount > left:
+                raise Invalid(
+                    f"Refund of {amount} exceeds the {left} left of payment {payment_id}", "amount"
+                )
+            order = self.get(original.order_id)
+            now = self.core.now()
+            tx = self._transaction(
+                order, amount, TX_APPROVED, REFUND, original.card_id, original.merchant_id
+            )
+            refund = self.tenant.payments.table.add(
+                Payment(
+                    self.tenant.payments.table.new_id(),
+                    order.id,
+                    order.contact_id,
+                    amount,
+                    now,
+                    REFUNDED,
+                    original.method,
+                    tx.id,
+                    now,
+                    note=note,
+                    card_id=original.card_id,
+                    merchant_id=original.merchant_id,
+                    refund_of=payment_id,
+                )
+            )
+            self.tenant.transactions.table.replace(replace(tx, payment_id=refund.id))
+            self.tenant.payments.table.replace(
+                replace(original, refunded=original.refunded + amount, update_time=now)
+            )
+            self._save(replace(order, refund_total=order.refund_total + amount))
+            return refund
+
+    def _record_payment(
+        self,
+        order: Order,
+        amount: Decimal,
+        tx_method: str,
+        method: str,
+        note: str | None,
+        pay_time: datetime | None,
+        card_id: int | None,
+        merchant_id: int | None,
+        skip_commission: bool,
+    ) -> PaymentOutcome:
+        tx = self._transaction(order, amount, TX_APPROVED, tx_method, card_id, merchant_id)
+        now = self.core.now()
+        status = MANUAL_PAID if tx_method == MANUAL else APPROVED
+        payments = self.tenant.payments.table
+        payment = payments.add(
+            Payment(
+                payments.new_id(),
+                order.id,
+                order.contact_id,
+                amount,
+                pay_time or now,
+                status,
+                method,
+                tx.id,
+                now,
+                note=note,
+                card_id=card_id,
+                merchant_id=merchant_id,
+                skip_commission=skip_commission,
+            )
+        )
+        tx = self.tenant.transactions.table.replace(replace(tx, payment_id=payment.id))
+        order = self._save(replace(order, total_paid=order.total_paid + amount))
+        return PaymentOutcome(order, tx, payment)
+
+    def _transaction(
+        self,
+        order: Order,
+        amount: Decimal,
+        status: str,
+        method: str,
+        card_id: int | None,
+        merchant_id: int | None,
+        result: ChargeResult | None = None,
+    ) -> Transaction:
+        table = self.tenant.transactions.table
+        return table.add(
+            Transaction(
+                table.new_id(),
+                order.contact_id,
+                (order.id,),
+                amount,
+                status,
+                method,
+                self.core.now(),
+                card_id=card_id,
+                merchant_id=merchant_id,
+                error=result.message if result else None,
+                decline_code=result.decline_code if result else None,
+                description=order.title,
+            )
+        )
+
+
+def _check_amount(amount: Decimal) -> None:
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise Invalid("payment_amount must be greater than 0", field="payment_amount")
