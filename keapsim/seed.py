@@ -12,9 +12,10 @@ from faker import Faker
 from .store import Tenant
 from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
+from .store.lead_sources import add_months
 from .store.memory import bulk_load
 from .store.records import Campaign
-from .store.subscriptions import add_months, day_of
+from .store.subscriptions import day_of
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],

@@ -324,7 +324,7 @@ class DiscountStore(DeclaredStore[Discount]):
 
     def _criterion(self, allowed: Sequence[str], values: dict[str, Any]) -> Criterion:
         kind = values.get("type")
-        if kind not in allowed:
+        if not isinstance(kind, str) or kind not in allowed:
             raise Invalid(f"criteria type must be one of {', '.join(allowed)}", field="type")
         _check_criterion(kind, values)
         if values.get("product_id") is not None and values["product_id"] not in (
