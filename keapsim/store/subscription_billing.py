@@ -14,49 +14,73 @@ advance calls for every tenant (docs/design/commerce.md, "Subscriptions and disc
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 from .order_items import ItemInput
-from .subscriptions import Subscription
+from .subscriptions import Billed, Subscription
 
 if TYPE_CHECKING:
     from .tenant import Tenant
 
 
-def bill_cycle(tenant: Tenant, subscription: Subscription, bill_date: datetime) -> int:
-    """Invoice (and, with auto charge, charge) one cycle; returns the order's id."""
-    plan = tenant.subscription_plans.find(subscription.subscription_plan_id)
-    title = tenant.subscription_plans.name_of(plan) if plan is not None else "Subscription"
-    item = ItemInput(
-        quantity=subscription.quantity,
-        product_id=subscription.product_id,
-        price=subscription.billing_amount,
-        subscription_plan_id=subscription.subscription_plan_id if plan is not None else None,
-    )
-    promo = (subscription.promo_code,) if subscription.promo_code else ()
-    order = tenant.orders.create(
-        subscription.contact_id,
-        [item],
-        title=title,
-        order_time=bill_date,
-        source_type="INVOICE",
-        promo_codes=list(promo),
-    )
-    if subscription.allow_tax:
-        order = tenant.orders.apply_tax(order.id)
-    card = subscription.payment_method_id
-    if subscription.auto_charge and card is not None and order.total_due > 0:
-        tenant.orders.add_payment(order.id, order.total_due, card_id=card, pay_time=bill_date)
-    return order.id
+class OrderBilling:
+    """The :class:`~keapsim.store.subscriptions.Billing` of a tenant: invoices are orders,
+    charges are the orders core's payments on the subscription's card."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+
+    def bill(self, subscription: Subscription, bill_date: datetime) -> Billed:
+        tenant = self.tenant
+        plan = tenant.subscription_plans.find(subscription.subscription_plan_id)
+        title = tenant.subscription_plans.name_of(plan) if plan is not None else "Subscription"
+        item = ItemInput(
+            quantity=subscription.quantity,
+            product_id=subscription.product_id,
+            price=subscription.billing_amount,
+            subscription_plan_id=subscription.subscription_plan_id if plan is not None else None,
+        )
+        promo = [subscription.promo_code] if subscription.promo_code else []
+        order = tenant.orders.create(
+            subscription.contact_id,
+            [item],
+            title=title,
+            order_time=bill_date,
+            source_type="INVOICE",
+            promo_codes=promo,
+        )
+        if subscription.allow_tax:
+            order = tenant.orders.apply_tax(order.id)
+        if not subscription.auto_charge:
+            return Billed(order.id)
+        approved = self._charge(subscription, order.id, bill_date)
+        return Billed(order.id, declined=approved is False)
+
+    def retry(self, subscription: Subscription, invoice_id: int, when: datetime) -> bool | None:
+        if not subscription.auto_charge:
+            return None
+        return self._charge(subscription, invoice_id, when)
+
+    def _charge(self, subscription: Subscription, order_id: int, when: datetime) -> bool | None:
+        """Charge what is due on the order to the subscription's card: approved or not,
+        ``None`` when there is no card, no order or nothing due."""
+        order = self.tenant.orders.find(order_id)
+        card = subscription.payment_method_id
+        if order is None or card is None or order.total_due <= 0:
+            return None
+        outcome = self.tenant.orders.add_payment(
+            order.id, order.total_due, card_id=card, pay_time=when
+        )
+        return outcome.approved
 
 
 def catch_up(tenant: Tenant) -> list[int]:
-    """Bill every cycle of ``tenant``'s subscriptions that the clock has reached; returns the
-    invoices made (none, at O(log n), when nothing is due)."""
+    """Bill every cycle (and retry every declined charge) of ``tenant``'s subscriptions that
+    the clock has reached; returns the invoices made (none, at O(log n), when nothing is
+    due)."""
     if not tenant.subscriptions.has_due():
         return []
-    return tenant.subscriptions.bill_due(partial(bill_cycle, tenant))
+    return tenant.subscriptions.bill_due(OrderBilling(tenant))
 
 
 def invoice_now(tenant: Tenant, subscription_id: int) -> int:
@@ -67,4 +91,4 @@ def invoice_now(tenant: Tenant, subscription_id: int) -> int:
     latest = tenant.subscriptions.latest_invoice(subscription_id)
     if latest is not None and latest in tenant.orders:
         return latest
-    return tenant.subscriptions.bill_next(subscription_id, partial(bill_cycle, tenant))
+    return tenant.subscriptions.bill_next(subscription_id, OrderBilling(tenant))

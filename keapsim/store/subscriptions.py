@@ -18,11 +18,10 @@ due costs O(log n) and a catch-up O(due cycles · log n).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from .base import Lookup, Query
 from .custom_fields import SUBSCRIPTION
@@ -76,12 +75,25 @@ class Subscription:
     anchor_date: datetime | None = None
     cycles_since_anchor: int = 0
     invoice_ids: tuple[int, ...] = ()  # the orders billing made, oldest first
+    # A declined charge is tried again every ``days_between_retries`` days until
+    # ``max_charge_attempts`` attempts: the invoice it is for, the next try, tries so far.
+    retry_invoice_id: int | None = None
+    retry_date: datetime | None = None
+    charge_attempts: int = 0
+
+
+def next_event(subscription: Subscription) -> datetime | None:
+    """When billing next has something to do: the next bill date or a charge retry, the
+    earlier; nothing for an inactive subscription."""
+    if not subscription.active:
+        return None
+    dates = [d for d in (subscription.next_bill_date, subscription.retry_date) if d is not None]
+    return min(dates, default=None)
 
 
 def _due_key(subscription: Subscription) -> tuple[datetime, ...]:
-    if not subscription.active or subscription.next_bill_date is None:
-        return ()
-    return (subscription.next_bill_date,)
+    event = next_event(subscription)
+    return () if event is None else (event,)
 
 
 SUBSCRIPTION_SPEC = ResourceSpec(
@@ -118,6 +130,9 @@ SUBSCRIPTION_SPEC = ResourceSpec(
         Field("anchor_date", datetime),
         Field("cycles_since_anchor", int, default=0),
         Field("invoice_ids", tuple, factory=tuple),
+        Field("retry_invoice_id", int),
+        Field("retry_date", datetime),
+        Field("charge_attempts", int, default=0),
     ),
     updated="modification_time",
     indexes=lambda: [
@@ -173,8 +188,27 @@ def period_after(start: datetime, cycle: str, frequency: int, cycles: int) -> da
     return start + timedelta(days=steps * (7 if cycle == "WEEK" else 1))
 
 
-Biller = Callable[[Subscription, datetime], int]
-"""Bills one cycle of a subscription on its bill date; returns the invoice's (order's) id."""
+@dataclass(frozen=True, slots=True)
+class Billed:
+    """What billing one cycle did: the invoice made, and whether a card charge on it was
+    declined."""
+
+    invoice_id: int
+    declined: bool = False
+
+
+class Billing(Protocol):
+    """How a cycle is billed (``keapsim/store/subscription_billing.py`` bills through the
+    orders core)."""
+
+    def bill(self, subscription: Subscription, bill_date: datetime) -> Billed:
+        """Invoice one cycle on its bill date (and charge it with auto charge)."""
+        ...
+
+    def retry(self, subscription: Subscription, invoice_id: int, when: datetime) -> bool | None:
+        """Charge what is still due on an invoice again: approved or not, ``None`` when
+        nothing is left to charge (paid, deleted, no card)."""
+        ...
 
 
 class SubscriptionStore(DeclaredStore[Subscription]):
@@ -340,46 +374,55 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         day = today or day_of(self.core.now())
         return self.table.index(DUE).estimate(Lookup(DUE, "range", high=day)) > 0
 
-    def bill_due(self, biller: Biller) -> list[int]:
-        """Bill every cycle the clock has reached, earliest bill date first (ties in id
-        order), each through ``biller``; returns the invoices' ids."""
+    def bill_due(self, billing: Billing) -> list[int]:
+        """Bill every cycle and retry every declined charge the clock has reached, earliest
+        first (ties in id order); returns the invoices made."""
         if not self.has_due():
             return []
         made: list[int] = []
         with self.core.write():
             today = day_of(self.core.now())
             ids = self.table.index(DUE).lookup(Lookup(DUE, "range", high=today))
-            # A heap of (bill date, id): each pop bills one cycle, and a subscription whose
-            # following cycle is due too goes back in, so cycles are billed in date order.
-            heap = [(self._next_date(ident), ident) for ident in ids]
+            # A heap of (date, id): each pop does one step (a cycle or a retry), and a
+            # subscription whose following step is due too goes back in, so steps happen in
+            # date order across subscriptions.
+            heap = [(self._event_date(ident), ident) for ident in ids]
             heapq.heapify(heap)
             while heap:
                 _, ident = heapq.heappop(heap)
-                made.append(self._bill_one(self.table.fetch(ident), biller))
-                following = self.table.fetch(ident)
-                if following.active and following.next_bill_date is not None:
-                    if following.next_bill_date <= today:
-                        heapq.heappush(heap, (following.next_bill_date, ident))
+                invoice = self._step(self.table.fetch(ident), billing)
+                if invoice is not None:
+                    made.append(invoice)
+                following = next_event(self.table.fetch(ident))
+                if following is not None and following <= today:
+                    heapq.heappush(heap, (following, ident))
         return made
 
-    def _next_date(self, ident: int) -> datetime:
-        date = self.table.fetch(ident).next_bill_date
-        assert date is not None  # the index holds only scheduled subscriptions
+    def _event_date(self, ident: int) -> datetime:
+        date = next_event(self.table.fetch(ident))
+        assert date is not None  # the index holds only subscriptions with something to do
         return date
 
-    def bill_next(self, ident: int, biller: Biller) -> int:
+    def _step(self, subscription: Subscription, billing: Billing) -> int | None:
+        retry, bill = subscription.retry_date, subscription.next_bill_date
+        if retry is not None and (bill is None or retry <= bill):
+            self._retry(subscription, billing)
+            return None
+        return self._bill_one(subscription, billing)
+
+    def bill_next(self, ident: int, billing: Billing) -> int:
         """Bill the subscription's next cycle now, ahead of its date (``:invoice`` of one that
         has never been billed)."""
         with self.core.write():
             subscription = self.get(ident)
             if subscription.next_bill_date is None:
                 raise Invalid("The subscription has no cycle left to bill")
-            return self._bill_one(subscription, biller)
+            return self._bill_one(subscription, billing)
 
-    def _bill_one(self, subscription: Subscription, biller: Biller) -> int:
+    def _bill_one(self, subscription: Subscription, billing: Billing) -> int:
         bill_date = subscription.next_bill_date
         assert bill_date is not None  # only scheduled subscriptions are billed
-        invoice_id = biller(subscription, bill_date)
+        billed = billing.bill(subscription, bill_date)
         cycles = subscription.cycles_since_anchor + 1
         anchor = subscription.anchor_date or subscription.start_date
         following: datetime | None = period_after(
@@ -387,16 +430,34 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         )
         if subscription.end_date is not None and following is not None:
             following = None if following > subscription.end_date else following
-        self.table.replace(
-            replace(
-                subscription,
-                last_bill_date=bill_date,
-                next_bill_date=following,
-                cycles_since_anchor=cycles,
-                invoice_ids=(*subscription.invoice_ids, invoice_id),
+        changes: dict[str, Any] = {
+            "last_bill_date": bill_date,
+            "next_bill_date": following,
+            "cycles_since_anchor": cycles,
+            "invoice_ids": (*subscription.invoice_ids, billed.invoice_id),
+        }
+        if billed.declined and subscription.max_charge_attempts > 1:
+            # The newest declined invoice is the one retried (an older one's retries stop).
+            changes.update(
+                retry_invoice_id=billed.invoice_id,
+                retry_date=bill_date + timedelta(days=subscription.days_between_retries),
+                charge_attempts=1,
             )
+        self.table.replace(replace(subscription, **changes))
+        return billed.invoice_id
+
+    def _retry(self, subscription: Subscription, billing: Billing) -> None:
+        assert subscription.retry_date is not None and subscription.retry_invoice_id is not None
+        approved = billing.retry(
+            subscription, subscription.retry_invoice_id, subscription.retry_date
         )
-        return invoice_id
+        attempts = subscription.charge_attempts + 1
+        if approved is not False or attempts >= subscription.max_charge_attempts:
+            done = {"retry_invoice_id": None, "retry_date": None, "charge_attempts": attempts}
+            self.table.replace(replace(subscription, **done))
+            return
+        later = subscription.retry_date + timedelta(days=subscription.days_between_retries)
+        self.table.replace(replace(subscription, retry_date=later, charge_attempts=attempts))
 
     def latest_invoice(self, ident: int) -> int | None:
         invoices = self.get(ident).invoice_ids

@@ -4,11 +4,13 @@ decline, ``:invoice``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from keapsim.simulator import Simulator
 from keapsim.store import Tenant
@@ -18,6 +20,19 @@ from keapsim.store.subscription_billing import catch_up
 from .helpers import V2, email_contact
 
 DAY = 86400
+
+
+@pytest.fixture(autouse=True)
+def _midday(sim: Simulator) -> Iterator[None]:
+    """The clock stands at the next midday UTC, so day counts never depend on the hour the
+    suite runs; it runs on from there afterwards."""
+    now = sim.clock.time()
+    midday = now - now % DAY + DAY / 2
+    sim.clock.freeze(midday if midday >= now else midday + DAY)
+    yield
+    sim.clock.unfreeze()
+
+
 APPROVED_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"  # Stripe's "generic decline" test card (commerce.md)
 
@@ -224,3 +239,49 @@ def test_a_plan_with_total_cycles_stops_billing(api: V2, sim: Simulator, tenant:
     assert len(tenant.orders.of_contact(ids["contact"])) == 2
     done = api.get(f"/subscriptions/{created['id']}")
     assert "next_bill_date" not in done and done["end_date"] == done["last_bill_date"]
+
+
+def test_a_declined_charge_is_retried_until_max_charge_attempts(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    ids = _subscriber(tenant, DECLINED_CARD)
+    created = _subscribe(api, sim, ids, max_charge_attempts=3, days_between_retries=2)
+
+    def attempts() -> list[str]:
+        (order,) = tenant.orders.of_contact(ids["contact"])
+        return [t.status for t in tenant.transactions.of_order(order.id)]
+
+    _advance(sim, 1 * DAY)  # the bill date: the first attempt
+    assert attempts() == ["FAILED"]
+    _advance(sim, 1 * DAY)  # a day later: no retry yet
+    assert attempts() == ["FAILED"]
+    _advance(sim, 1 * DAY)  # two days after the bill date
+    assert attempts() == ["FAILED", "FAILED"]
+    _advance(sim, 20 * DAY)  # the third attempt is the last
+    assert attempts() == ["FAILED"] * 3
+    stored = tenant.subscriptions.get(int(created["id"]))
+    assert stored.retry_date is None and stored.charge_attempts == 3 and stored.active
+
+
+def test_a_retry_charges_the_card_the_subscription_has_then(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    ids = _subscriber(tenant, DECLINED_CARD)
+    created = _subscribe(api, sim, ids)
+    _advance(sim, 2 * DAY)
+    good = tenant.credit_cards.create(ids["contact"], APPROVED_CARD, "12", "2035")
+    api.patch(f"/subscriptions/{created['id']}", json={"payment_method_id": str(good.id)})
+    _advance(sim, 5 * DAY)
+    (order,) = tenant.orders.of_contact(ids["contact"])
+    assert order.status == "PAID"
+    assert [t.status for t in tenant.transactions.of_order(order.id)] == ["FAILED", "APPROVED"]
+    (payment,) = tenant.payments.of_order(order.id)
+    assert payment.card_id == good.id
+
+
+def test_one_attempt_means_no_retry(api: V2, sim: Simulator, tenant: Tenant) -> None:
+    ids = _subscriber(tenant, DECLINED_CARD)
+    _subscribe(api, sim, ids, max_charge_attempts=1)
+    _advance(sim, 20 * DAY)
+    (order,) = tenant.orders.of_contact(ids["contact"])
+    assert len(tenant.transactions.of_order(order.id)) == 1

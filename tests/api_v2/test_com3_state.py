@@ -153,3 +153,17 @@ def test_the_dashboard_lists_subscriptions_and_discounts(sim: Simulator, api: V2
     assert page.status_code == 200
     assert len(re.findall(r'data-record-id="(\d+)"', page.text)) == 1
     assert "Club 10%" in discounts
+
+
+def test_seed_data_adds_an_active_subscription_and_a_discount() -> None:
+    from keapsim.seed import seed_tenant
+
+    sim = Simulator(throttle=False)
+    counts = seed_tenant(sim.tenant(), 5, faker_seed=3)
+    assert counts["subscriptions"] == 1 and counts["discounts"] == 1
+    with sim.client() as client:
+        listed = V2(client).get("/subscriptions", params={"filter": "status==Active"})
+        assert len(listed["subscriptions"]) == 1
+        assert listed["subscriptions"][0]["payment_method_id"]
+    # first billed a month on: seeding bills nothing
+    assert len(sim.tenant().orders) == 0
