@@ -22,15 +22,16 @@ from .helpers import V2, email_contact
 DAY = 86400
 
 
-@pytest.fixture(autouse=True)
-def _midday(sim: Simulator) -> Iterator[None]:
-    """The clock stands at the next midday UTC, so day counts never depend on the hour the
-    suite runs; it runs on from there afterwards."""
-    now = sim.clock.time()
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A simulator of each test's own (these tests move its clock by months, which would
+    expire the shared one's tokens), its clock standing at the next midday UTC so that day
+    counts never depend on the hour the suite runs."""
+    own = Simulator(throttle=False)
+    now = own.clock.time()
     midday = now - now % DAY + DAY / 2
-    sim.clock.freeze(midday if midday >= now else midday + DAY)
-    yield
-    sim.clock.unfreeze()
+    own.clock.freeze(midday if midday >= now else midday + DAY)
+    yield own
 
 
 APPROVED_CARD = "4242424242424242"
