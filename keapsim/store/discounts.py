@@ -62,10 +62,8 @@ ITEM_TYPES = {
     FREE_TRIAL: "DISCOUNT_FREE_TRIAL",
 }
 # Order items that are not goods a discount looks at.
-NOT_GOODS = (
-    frozenset({"SHIPPING", "TAX", "FEE", "TIP", "FINANCE_CHARGE"})
-    | frozenset(name for name in ITEM_TYPES.values())
-    | frozenset({"DISCOUNT"})
+NOT_GOODS = frozenset({"SHIPPING", "TAX", "FEE", "TIP", "FINANCE_CHARGE", "DISCOUNT"}) | set(
+    ITEM_TYPES.values()
 )
 HUNDRED = Decimal(100)
 

@@ -23,7 +23,6 @@ from typing import Any
 from flask import Response, jsonify
 
 from ...clock import iso
-from ...store import Tenant
 from ...store.discounts import (
     CATEGORY,
     FREE_TRIAL,
@@ -309,22 +308,19 @@ def _views(api: DiscountApi) -> dict[str, Callable[..., Any]]:
     kind, label = api.kind, KIND_NAMES[api.kind]
     orders = {name: _order_key(name) for name in api.orders}
 
-    def store_of() -> Tenant:
-        return tenant()
-
     def list_discounts() -> Response:
         tests = [_clause_test(c) for c in parse_filter(api.filters)]
-        matches = [d for d in store_of().discounts.of_kind(kind) if all(t(d) for t in tests)]
+        matches = [d for d in tenant().discounts.of_kind(kind) if all(t(d) for t in tests)]
         page, token = v2_window(ordered(matches, orders))
         return jsonify(page_of("discounts", [discount_v2(api, d) for d in page], token))
 
     def create_discount() -> tuple[Response, int]:
         values = discount_fields_from_v2(api, json_body())
-        discount = store_of().discounts.create_of(kind, values)
+        discount = tenant().discounts.create_of(kind, values)
         return jsonify(discount_v2(api, discount)), 201
 
     def get_discount(discount_id: str) -> Response:
-        discount = store_of().discounts.get_of(kind, path_id(discount_id, label))
+        discount = tenant().discounts.get_of(kind, path_id(discount_id, label))
         return jsonify(discount_v2(api, discount))
 
     def patch_discount(discount_id: str) -> Response:
@@ -332,23 +328,21 @@ def _views(api: DiscountApi) -> dict[str, Callable[..., Any]]:
         body = json_body()
         mask = update_mask(api.mask)
         changes = masked(discount_fields_from_v2(api, body), mask)
-        discount = store_of().discounts.update_of(kind, ident, changes)
+        discount = tenant().discounts.update_of(kind, ident, changes)
         return jsonify(discount_v2(api, discount))
 
     def delete_discount(discount_id: str) -> tuple[str, int]:
-        store_of().discounts.delete_of(kind, path_id(discount_id, label))
+        tenant().discounts.delete_of(kind, path_id(discount_id, label))
         return "", 204
 
     def create_criterion(discount_id: str) -> tuple[Response, int]:
         ident = path_id(discount_id, label)
-        criterion = store_of().discounts.add_criterion(kind, ident, criterion_from_v2(json_body()))
+        criterion = tenant().discounts.add_criterion(kind, ident, criterion_from_v2(json_body()))
         return jsonify(criterion_v2(criterion, kind)), 201
 
     def delete_criterion(discount_id: str, criteria_id: str) -> tuple[str, int]:
         ident = path_id(discount_id, label)
-        store_of().discounts.remove_criterion(
-            kind, ident, path_id(criteria_id, "Discount Criteria")
-        )
+        tenant().discounts.remove_criterion(kind, ident, path_id(criteria_id, "Discount Criteria"))
         return "", 204
 
     return {
