@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .base import Lookup, Query
-from .errors import Invalid, NotFound
+from .errors import UNCONVERTIBLE, Invalid, NotFound
 from .indexes import HashIndex
 from .order_records import DiscountLine, Order
 from .resource import DeclaredStore, Field, ResourceSpec
@@ -247,9 +247,17 @@ class DiscountStore(DeclaredStore[Discount]):
         return discount
 
     # -- writes --------------------------------------------------------------------------------
-    def create_of(self, kind: str, values: dict[str, Any]) -> Discount:
+    def create(self, *positional: Any, **values: Any) -> Discount:
+        """A discount of ``values["kind"]`` (what scenario files' ``records`` call): the same
+        checks as :meth:`create_of`."""
+        if positional:
+            raise TypeError("discount fields are given by name")
+        fields = dict(values)
+        return self.create_of(fields.pop("kind", None), fields)
+
+    def create_of(self, kind: str | None, values: dict[str, Any]) -> Discount:
         """A discount of ``kind`` from store values (criteria as dicts of criterion fields)."""
-        if kind not in KINDS:
+        if kind is None or kind not in KINDS:
             raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
         self._only_own(kind, values)
         for name in REQUIRED[kind]:
@@ -257,7 +265,7 @@ class DiscountStore(DeclaredStore[Discount]):
                 raise Invalid(f"{name} is required", field=name)
         with self.core.write():
             criteria = self._criteria(kind, values.pop("criteria", None) or ())
-            return self.create(kind=kind, criteria=criteria, **values)
+            return super().create(kind=kind, criteria=criteria, **values)
 
     def update_of(self, kind: str, ident: int, values: dict[str, Any]) -> Discount:
         """Change the given fields; ``criteria`` given replaces every criterion."""
@@ -291,6 +299,8 @@ class DiscountStore(DeclaredStore[Discount]):
     def normalise(
         self, values: dict[str, Any], current: Discount | None, now: datetime
     ) -> dict[str, Any]:
+        if isinstance(values.get("product_category_ids"), list):
+            values = {**values, "product_category_ids": tuple(values["product_category_ids"])}
         for name in ("discount_value", "discount_percent"):
             amount = values.get(name)
             if isinstance(amount, Decimal) and amount < 0:
@@ -333,7 +343,9 @@ class DiscountStore(DeclaredStore[Discount]):
             self.tenant.subscription_plans
         ):
             raise Invalid(f"plan_id {values['plan_id']} does not exist", field="plan_id")
-        fields = {k: v for k, v in values.items() if k not in ("type", "criteria_id")}
+        fields = {
+            k: _criterion_value(k, v) for k, v in values.items() if k not in ("type", "criteria_id")
+        }
         try:
             return Criterion(self.core.next_id("discount_criteria"), kind, **fields)
         except TypeError:
@@ -446,6 +458,43 @@ def _check_criterion(kind: str, values: dict[str, Any]) -> None:
             "product_quantity_max must not be below product_quantity_min",
             field="product_quantity_max",
         )
+
+
+# The type of each criterion field (text values from a scenario file are converted).
+_CRITERION_FIELD_TYPES: dict[str, type] = {
+    "code": str,
+    "operator": str,
+    "range_start_time": datetime,
+    "range_end_time": datetime,
+    "product_id": int,
+    "product_quantity_min": int,
+    "product_quantity_max": int,
+    "plan_id": int,
+    "subscription_quantity": int,
+    "total_amount": Decimal,
+}
+
+
+def _criterion_value(name: str, value: Any) -> Any:
+    kind = _CRITERION_FIELD_TYPES.get(name)
+    if kind is None:
+        raise Invalid(f"Unknown criteria field: {name}", field=name)
+    if value is None:
+        return None
+    try:
+        if kind is datetime and isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        elif (
+            kind is Decimal and isinstance(value, int | float | str) and not isinstance(value, bool)
+        ):
+            value = Decimal(str(value))
+    except (ValueError, InvalidOperation):
+        raise Invalid(UNCONVERTIBLE, field=name) from None
+    wrong_int = kind is int and isinstance(value, bool)
+    if not isinstance(value, kind) or wrong_int or (kind is Decimal and not value.is_finite()):
+        raise Invalid(UNCONVERTIBLE, field=name)
+    return value
 
 
 def criterion_holds(criterion: Criterion, basket: Basket) -> bool:

@@ -233,6 +233,15 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         return list(self.table.select(query))
 
     # -- writes --------------------------------------------------------------------------------
+    def create(self, *positional: Any, **values: Any) -> Subscription:
+        """A subscription from client fields (what scenario files' ``records`` call): the
+        same rules as :meth:`subscribe` (``allow_duplicate`` too)."""
+        if positional:
+            raise TypeError("subscription fields are given by name")
+        fields = dict(values)
+        allow_duplicate = bool(fields.pop("allow_duplicate", False))
+        return self.subscribe(allow_duplicate=allow_duplicate, **fields)
+
     def subscribe(self, *, allow_duplicate: bool = False, **values: Any) -> Subscription:
         """A new subscription from client fields: the plan gives the product, the cycle,
         the frequency and (by default) the billing amount; it starts today unless
@@ -283,7 +292,7 @@ class SubscriptionStore(DeclaredStore[Subscription]):
                     filled["billing_frequency"],
                     plan.total_cycles - 1,
                 )
-            return self.create(**filled)
+            return super().create(**filled)
 
     def change(self, ident: int, **values: Any) -> Subscription:
         """PATCH: the given client fields change. A new next_bill_date (not in the past)

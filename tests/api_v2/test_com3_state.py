@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 
 from keapsim.config import Limits, Window
 from keapsim.simulator import Simulator
@@ -167,3 +169,50 @@ def test_seed_data_adds_an_active_subscription_and_a_discount() -> None:
         assert listed["subscriptions"][0]["payment_method_id"]
     # first billed a month on: seeding bills nothing
     assert len(sim.tenant().orders) == 0
+
+
+SCENARIO = """
+name: club
+tenant:
+  contacts: [{given_name: Ann, email_addresses: [{email: ann@example.com, field: EMAIL1}]}]
+  records:
+    products: [{name: Club, price: 25}]
+    subscription_plans: [{product_id: 1, cycle: MONTHLY, plan_price: 25}]
+    subscriptions: [{contact_id: 1, subscription_plan_id: 1, promo_code: SPRING}]
+    discounts:
+      - kind: ORDER_TOTAL
+        name: Spring
+        discount_type: PERCENT
+        discount_value: 20
+        criteria:
+          - {type: PROMO_CODE, code: spring}
+          - {type: DATE_RANGE, range_start_time: "2020-01-01T00:00:00Z"}
+"""
+
+
+def test_a_scenario_declares_subscriptions_and_discounts(tmp_path: Path) -> None:
+    from keapsim.scenarios import apply_scenario
+
+    sim = Simulator(throttle=False)
+    path = tmp_path / "club.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    apply_scenario(sim, path)
+    tenant = sim.tenant()
+    (subscription,) = tenant.subscriptions.values()
+    assert subscription.billing_cycle == "MONTH" and subscription.active
+    (discount,) = tenant.discounts.values()
+    assert discount.criteria[1].range_start_time is not None
+    with sim.client() as client:  # the first request bills today's cycle, 20 % off
+        V2(client).get("/subscriptions")
+    (invoice,) = tenant.orders.values()
+    assert invoice.total == Decimal("20.00")
+
+
+def test_a_scenario_discount_with_a_bad_criterion_is_refused(tmp_path: Path) -> None:
+    from keapsim.scenarios import ScenarioError, apply_scenario
+
+    bad = SCENARIO.replace('range_start_time: "2020-01-01T00:00:00Z"', "range_start_time: soon")
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="range_start_time"):
+        apply_scenario(Simulator(throttle=False), path)
