@@ -492,7 +492,8 @@ def _criterion_value(name: str, value: Any) -> Any:
     except (ValueError, InvalidOperation):
         raise Invalid(UNCONVERTIBLE, field=name) from None
     wrong_int = kind is int and isinstance(value, bool)
-    if not isinstance(value, kind) or wrong_int or (kind is Decimal and not value.is_finite()):
+    infinite = isinstance(value, Decimal) and not value.is_finite()
+    if not isinstance(value, kind) or wrong_int or infinite:
         raise Invalid(UNCONVERTIBLE, field=name)
     return value
 

@@ -462,8 +462,10 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         )
         attempts = subscription.charge_attempts + 1
         if approved is not False or attempts >= subscription.max_charge_attempts:
-            done = {"retry_invoice_id": None, "retry_date": None, "charge_attempts": attempts}
-            self.table.replace(replace(subscription, **done))
+            stopped = replace(
+                subscription, retry_invoice_id=None, retry_date=None, charge_attempts=attempts
+            )
+            self.table.replace(stopped)
             return
         later = subscription.retry_date + timedelta(days=subscription.days_between_retries)
         self.table.replace(replace(subscription, retry_date=later, charge_attempts=attempts))
