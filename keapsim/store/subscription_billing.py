@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .errors import DomainError
 from .order_items import ItemInput
 from .subscriptions import Billed, Subscription
 
@@ -34,11 +35,14 @@ class OrderBilling:
         tenant = self.tenant
         plan = tenant.subscription_plans.find(subscription.subscription_plan_id)
         title = tenant.subscription_plans.name_of(plan) if plan is not None else "Subscription"
+        product = tenant.products.find(subscription.product_id)
         item = ItemInput(
             quantity=subscription.quantity,
-            product_id=subscription.product_id,
+            product_id=None if product is None else product.id,
             price=subscription.billing_amount,
-            subscription_plan_id=subscription.subscription_plan_id if plan is not None else None,
+            name=None if product is not None else title,
+            item_type="SUBSCRIPTION",
+            subscription_plan_id=None if plan is None else plan.id,
         )
         promo = [subscription.promo_code] if subscription.promo_code else []
         order = tenant.orders.create(
@@ -68,9 +72,12 @@ class OrderBilling:
         card = subscription.payment_method_id
         if order is None or card is None or order.total_due <= 0:
             return None
-        outcome = self.tenant.orders.add_payment(
-            order.id, order.total_due, card_id=card, pay_time=when
-        )
+        try:
+            outcome = self.tenant.orders.add_payment(
+                order.id, order.total_due, card_id=card, pay_time=when
+            )
+        except DomainError:  # a card that is gone or not the contact's: nothing charged
+            return False
         return outcome.approved
 
 

@@ -18,6 +18,7 @@ due costs O(log n) and a catch-up O(due cycles · log n).
 from __future__ import annotations
 
 import heapq
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 
 from .base import Lookup, Query
 from .custom_fields import SUBSCRIPTION
-from .errors import Invalid
+from .errors import DomainError, Invalid
 from .indexes import HashIndex, SortedIndex
 from .lead_sources import add_months
 from .resource import DeclaredStore, Field, ResourceSpec
@@ -37,7 +38,8 @@ PLAN_CYCLES = {"YEARLY": "YEAR", "MONTHLY": "MONTH", "WEEKLY": "WEEK", "DAILY": 
 # setting keapsim does not model; these are the documents' examples.
 DEFAULT_MAX_CHARGE_ATTEMPTS = 3
 DEFAULT_DAYS_BETWEEN_RETRIES = 5
-DUE = "next_bill_date"  # the sorted index of active subscriptions' next bill dates
+DUE = "next_bill_date"
+log = logging.getLogger(__name__)  # the sorted index of active subscriptions' next bill dates
 
 
 @dataclass(slots=True)
@@ -218,6 +220,17 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         self.tenant.contacts.table.on_remove.append(self._drop_contact)
         self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
         self.tenant.orders.table.on_remove.append(lambda order: self.forget_invoice(order.id))
+        self.tenant.subscription_plans.table.on_remove.append(self._stop_plan)
+
+    def _stop_plan(self, plan: Any) -> None:
+        """A deleted plan's subscriptions stop billing (keapsim's choice: no document says
+        what becomes of them); they stay readable."""
+        for subscription in list(self.table.scan(lambda s: s.subscription_plan_id == plan.id)):
+            if subscription.active:
+                stopped = replace(
+                    subscription, active=False, reason_stopped="The subscription plan was deleted"
+                )
+                self.table.replace(stopped)
 
     def _drop_contact(self, contact: Any) -> None:
         for subscription in self.of_contact(contact.id):
@@ -343,6 +356,10 @@ class SubscriptionStore(DeclaredStore[Subscription]):
             self.tenant.custom_fields.check_values(SUBSCRIPTION, custom, "custom_fields")
             out["custom_fields"] = {**(current.custom_fields if current else {}), **custom}
         contact_id = out.get("contact_id", current.contact_id if current else None)
+        if current is not None and "contact_id" in out and "payment_method_id" not in out:
+            card = self.tenant.credit_cards.find(current.payment_method_id)
+            if card is not None and card.contact_id != contact_id:
+                out["payment_method_id"] = None  # the old contact's card is not the new one's
         card_id = out.get("payment_method_id")
         if card_id is not None:
             card = self.tenant.credit_cards.find(card_id)
@@ -413,11 +430,20 @@ class SubscriptionStore(DeclaredStore[Subscription]):
         return date
 
     def _step(self, subscription: Subscription, billing: Billing) -> int | None:
+        """One cycle or retry. A step the orders refuse stops the subscription (with the
+        reason) rather than failing the request that caught billing up, every time."""
         retry, bill = subscription.retry_date, subscription.next_bill_date
-        if retry is not None and (bill is None or retry <= bill):
-            self._retry(subscription, billing)
+        try:
+            if retry is not None and (bill is None or retry <= bill):
+                self._retry(subscription, billing)
+                return None
+            return self._bill_one(subscription, billing)
+        except DomainError as err:
+            log.warning("subscription %s stopped: %s", subscription.id, err.message)
+            current = self.table.fetch(subscription.id)
+            reason = f"Billing stopped: {err.message}"
+            self.table.replace(replace(current, active=False, reason_stopped=reason))
             return None
-        return self._bill_one(subscription, billing)
 
     def bill_next(self, ident: int, billing: Billing) -> int:
         """Bill the subscription's next cycle now, ahead of its date (``:invoice`` of one that

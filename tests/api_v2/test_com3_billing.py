@@ -5,7 +5,7 @@ decline, ``:invoice``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +14,10 @@ import pytest
 
 from keapsim.simulator import Simulator
 from keapsim.store import Tenant
+from keapsim.store.errors import Invalid
 from keapsim.store.order_items import ItemInput
 from keapsim.store.subscription_billing import catch_up
+from keapsim.store.subscriptions import Billed, Subscription
 
 from .helpers import V2, email_contact
 
@@ -286,3 +288,50 @@ def test_one_attempt_means_no_retry(api: V2, sim: Simulator, tenant: Tenant) -> 
     _advance(sim, 20 * DAY)
     (order,) = tenant.orders.of_contact(ids["contact"])
     assert len(tenant.transactions.of_order(order.id)) == 1
+
+
+def test_a_deleted_plan_stops_its_subscriptions_and_requests_go_on(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    ids = _subscriber(tenant, APPROVED_CARD)
+    created = _subscribe(api, sim, ids)
+    product_id = tenant.subscription_plans.get(ids["plan"]).product_id
+    api.delete(f"/products/{product_id}/subscriptions/{ids['plan']}")
+    _advance(sim, 40 * DAY)
+    stopped = api.get(f"/subscriptions/{created['id']}")
+    assert stopped["active"] is False
+    assert stopped["reason_stopped"] == "The subscription plan was deleted"
+    assert tenant.orders.of_contact(ids["contact"]) == []
+
+
+class RefusingBilling:
+    def bill(self, subscription: Subscription, bill_date: datetime) -> Billed:
+        raise Invalid("the orders refused it")
+
+    def retry(self, subscription: Subscription, invoice_id: int, when: datetime) -> bool | None:
+        raise AssertionError("no retry expected")
+
+
+def test_a_cycle_the_orders_refuse_stops_the_subscription_not_the_requests(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    ids = _subscriber(tenant, APPROVED_CARD)
+    created = _subscribe(api, sim, ids)
+    sim.clock.advance(2 * DAY)
+    assert tenant.subscriptions.bill_due(RefusingBilling()) == []
+    stopped = api.get(f"/subscriptions/{created['id']}")
+    assert stopped["active"] is False
+    assert stopped["reason_stopped"] == "Billing stopped: the orders refused it"
+
+
+def test_a_new_contact_does_not_keep_the_old_contacts_card(
+    api: V2, sim: Simulator, tenant: Tenant
+) -> None:
+    ids = _subscriber(tenant, APPROVED_CARD)
+    created = _subscribe(api, sim, ids)
+    other = tenant.contacts.create(email_contact("heir@example.com"))
+    moved = api.patch(f"/subscriptions/{created['id']}", json={"contact_id": str(other.id)})
+    assert "payment_method_id" not in moved and moved["contact_id"] == str(other.id)
+    _advance(sim, 2 * DAY)
+    (invoice,) = tenant.orders.of_contact(other.id)
+    assert invoice.status == "UNPAID" and tenant.transactions.of_order(invoice.id) == []
