@@ -14,6 +14,7 @@ from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
 from .store.lead_sources import add_months
 from .store.memory import bulk_load
+from .store.orders import ItemInput
 from .store.records import Campaign
 from .store.subscriptions import day_of
 
@@ -137,6 +138,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     marketing = seed_marketing(tenant, campaigns)
     activity = seed_activity(tenant, fake, rng, [u.id for u in users])
     catalogue = seed_catalogue(tenant)
+    orders = seed_orders(tenant)
     subscriptions = seed_subscriptions(tenant)
     return {
         "contacts": contacts,
@@ -149,6 +151,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **marketing,
         **activity,
         **catalogue,
+        **orders,
         **subscriptions,
     }
 
@@ -416,6 +419,39 @@ def seed_catalogue(tenant: Tenant) -> dict[str, int]:
     )
     options.create(product_id=mug.id, option_type="LIST", option_label="Size", list_items=sizes)
     return {"products": products, "product_categories": len(CATALOGUE)}
+
+
+# (title, [(product sku, quantity)], what is paid: "none" | "part" | "card" | "refunded").
+SEED_ORDERS: list[tuple[str, list[tuple[str, int]], str]] = [
+    ("Course purchase", [("COURSE-1", 1)], "none"),
+    ("Mugs for the team", [("MUG-1", 4), ("COURSE-1", 1)], "part"),
+    ("Pro upgrade", [("COURSE-2", 1)], "card"),
+    ("Returned mug", [("MUG-1", 1)], "refunded"),
+]
+
+
+def seed_orders(tenant: Tenant) -> dict[str, int]:
+    """A test merchant account, two shipping methods, and an order in each status (unpaid,
+    partially paid, paid by a test card, refunded), plus a declined charge; the orders go to the
+    first contacts, so a tenant seeded without contacts gets none."""
+    tenant.merchants.create("Stripe (test)", "STRIPE", is_test=True)
+    tenant.shipping_methods.create(name="Standard", description="3-5 business days")
+    tenant.shipping_methods.create(name="Express", description="Next day", type="UPS")
+    contacts = tenant.contacts.list()[: len(SEED_ORDERS)]
+    by_sku = {p.sku: p for p in tenant.products.values()}
+    for contact, (title, lines, paid) in zip(contacts, SEED_ORDERS, strict=False):
+        items = [ItemInput(quantity, by_sku[sku].id) for sku, quantity in lines]
+        order = tenant.orders.create(contact.id, items, title=title)
+        if paid == "part":
+            tenant.orders.add_payment(order.id, order.total / 2, method="CHECK")
+        elif paid in ("card", "refunded"):
+            card = tenant.credit_cards.create(contact.id, "4242424242424242", "12", "2040")
+            declined = tenant.credit_cards.create(contact.id, "4000000000000002", "12", "2040")
+            tenant.orders.add_payment(order.id, order.total, card_id=declined.id)
+            outcome = tenant.orders.add_payment(order.id, order.total, card_id=card.id)
+            if paid == "refunded" and outcome.payment is not None:
+                tenant.orders.refund(outcome.payment.id, note="Customer returned it")
+    return {"orders": len(tenant.orders), "shipping_methods": len(tenant.shipping_methods)}
 
 
 def seed_subscriptions(tenant: Tenant) -> dict[str, int]:

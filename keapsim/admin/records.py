@@ -66,7 +66,12 @@ def display_name(name: str) -> str:
 @cache
 def columns_of(record_type: type) -> tuple[Column, ...]:
     """Up to :data:`MAX_COLUMNS` readable fields of a record dataclass (``id`` is always shown
-    apart): two name-like fields, an email-like one, other text, then the last-update time."""
+    apart): two name-like fields, an email-like one, other text, then the last-update time.
+    A record type may name its own (``dashboard_columns``: fields or properties, such as an
+    order's computed status and total)."""
+    chosen_by_type = getattr(record_type, "dashboard_columns", None)
+    if chosen_by_type:
+        return tuple(Column(name, display_name(name)) for name in chosen_by_type)
     kinds = _field_kinds(record_type)
     ranks = {name: _rank(name, kind) for name, kind in kinds.items() if name != "id"}
     order = list(kinds)

@@ -79,6 +79,8 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "contactLinkType",
         "creditCard",
         "merchant",  # merchant accounts (commerce)
+        "paymentMethodConfig",  # payment web-component sessions
+        "shippingMethod",
         "transaction",  # gateway transactions behind payments (Keap hooks only payments)
         "account",  # the account / business profile
         "automationCategory",

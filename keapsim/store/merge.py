@@ -7,8 +7,8 @@ keapsim's rules (documented in docs/reference/crm-files-account-settings.md):
   email, phone, fax or address slot (``EMAIL2``, ``PHONE1`` …) the primary lacks takes the
   duplicate's item; custom-field values the primary lacks are copied;
 - the duplicate's tags are applied to the primary (a tag both have keeps the primary's time);
-- its notes, files, credit cards and contact links move to the primary (a link between the
-  two contacts is dropped);
+- its notes, files, credit cards, orders (with their payments and transactions) and contact
+  links move to the primary (a link between the two contacts is dropped);
 - the duplicate is then deleted (``contact.delete``). It all happens in one write: a reader
   never sees half a merge.
 """
@@ -44,6 +44,7 @@ def merge_contacts(tenant: Tenant, primary_id: int, duplicate_id: int) -> Contac
             tenant.notes.update(note.id, contact_id=primary_id)
         tenant.files.move_to_contact(duplicate_id, primary_id)
         tenant.credit_cards.move_to_contact(duplicate_id, primary_id)
+        tenant.orders.move_to_contact(duplicate_id, primary_id)
         tenant.contact_links.move_to_contact(duplicate_id, primary_id)
         tenant.contacts.delete(duplicate_id)
         return tenant.contacts.get(primary_id)

@@ -12,6 +12,9 @@ from .core import StoreCore
 from .errors import Invalid
 from .order_records import (
     ITEM_TYPES,
+    MAX_AMOUNT,
+    MAX_ORDER_TOTAL,
+    MAX_QUANTITY,
     PAYOUT_TYPES,
     ZERO,
     Commission,
@@ -71,7 +74,8 @@ class OrderItems:
         with self.core.write():
             order = self.get(order_id)
             new = self._new_item(item)
-            self._save(self._with_discounts(replace(order, items=(*order.items, new))))
+            changed = check_order_total(replace(order, items=(*order.items, new)))
+            self._save(self._with_discounts(changed))
             return new
 
     def update_item(self, order_id: int, item_id: int, **changes: Any) -> OrderItem:
@@ -84,7 +88,7 @@ class OrderItems:
             updated = _checked_item(replace(current, **changes))
             self._check_item_refs(updated)
             items = tuple(updated if i.id == item_id else i for i in order.items)
-            self._save(self._with_discounts(replace(order, items=items)))
+            self._save(self._with_discounts(check_order_total(replace(order, items=items))))
             return updated
 
     def remove_item(self, order_id: int, item_id: int) -> Order:
@@ -176,14 +180,32 @@ class OrderItems:
 
 
 def _checked_item(item: OrderItem) -> OrderItem:
-    if not isinstance(item.quantity, int) or isinstance(item.quantity, bool) or item.quantity < 1:
-        raise Invalid("quantity must be at least 1", field="quantity")
-    if item.price < 0:
+    quantity = item.quantity
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise Invalid(f"quantity must be between 1 and {MAX_QUANTITY}", field="quantity")
+    if item.price < 0 and not item.item_type.startswith("DISCOUNT"):
         raise Invalid("price must be greater than or equal to 0", field="price")
     if item.cost < 0:
         raise Invalid("cost must be greater than or equal to 0", field="cost")
+    for name, amount in (("price", item.price), ("cost", item.cost), ("price", item.total)):
+        check_amount_bound(amount, name)
     check_choice(item.item_type, ITEM_TYPES, "item_type")
     return item
+
+
+def check_amount_bound(amount: Decimal, name: str, bound: Decimal = MAX_AMOUNT) -> None:
+    if not amount.is_finite() or abs(amount) > bound:
+        raise Invalid(f"{name} must be at most {bound}", field=name)
+
+
+def check_order_total(order: Order) -> Order:
+    """An order whose items would add up beyond :data:`MAX_ORDER_TOTAL` is refused."""
+    check_amount_bound(order.subtotal, "price", MAX_ORDER_TOTAL)
+    return order
 
 
 def check_choice(value: Any, choices: Sequence[str], name: str) -> None:

@@ -4,12 +4,13 @@ behind them (the ``OrderStore`` half that moves money; ``orders.py``, ``payments
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .base import Lookup, Query
 from .core import StoreCore
-from .errors import Invalid
+from .errors import DomainError, Invalid
 from .order_records import Order, OrderItem
 from .payments import (
     APPROVED,
@@ -30,6 +31,10 @@ from .payments import (
 
 if TYPE_CHECKING:
     from .tenant import Tenant
+
+# Charges of a payment plan that may fail in a row before keapsim stops trying (when the plan
+# names no max_charge_attempts: keapsim's choice).
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,57 @@ class OrderPayments:
         def item(self, order_id: int, item_id: int) -> OrderItem: ...
         def _save(self, order: Order) -> Order: ...
         def _with_discounts(self, order: Order) -> Order: ...
+
+    def collect_due(self) -> list[PaymentOutcome]:
+        """Charge what auto-charge payment plans have due by today (the simulator clock's date,
+        in UTC): one charge per order for every instalment due and unpaid. A declined charge
+        is retried ``days_between_retries`` days later (1 by default), at most
+        ``max_charge_attempts`` times in a row (3 by default). keapsim runs no scheduler: the
+        order, payment and transaction routes call this before they answer, so a client
+        sees what Keap would have charged by then."""
+        today = self.core.now().date()
+        outcomes = []
+        with self.core.write():
+            query: Query[Order] = Query(lookups=[Lookup("auto_charge", "eq", True)])
+            for order in list(self.tenant.orders.select(query)):
+                outcome = self._collect(order, today)
+                if outcome is not None:
+                    outcomes.append(outcome)
+        return outcomes
+
+    def _collect(self, order: Order, today: date) -> PaymentOutcome | None:
+        plan = order.payment_plan
+        assert plan is not None and plan.card_id is not None
+        due = sum(
+            (
+                i.amount_due - i.amount_paid
+                for i in order.instalments()
+                if i.status != "PAID" and date.fromisoformat(i.due_date) <= today
+            ),
+            Decimal(0),
+        )
+        due = min(due, order.total_due)
+        if due <= 0 or plan.failed_attempts >= (plan.max_charge_attempts or MAX_ATTEMPTS):
+            return None
+        wait = plan.days_between_retries or 1
+        if plan.last_attempt and (today - date.fromisoformat(plan.last_attempt)).days < wait:
+            return None
+        try:
+            outcome: PaymentOutcome | None = self.add_payment(
+                order.id, due, card_id=plan.card_id, merchant_id=plan.merchant_id
+            )
+        except DomainError:  # the card is gone or is another contact's: a failed attempt
+            outcome = None
+        approved = outcome is not None and outcome.approved
+        current = self.get(order.id)
+        assert current.payment_plan is not None
+        state = replace(
+            current.payment_plan,
+            failed_attempts=0 if approved else plan.failed_attempts + 1,
+            last_attempt=today.isoformat(),
+        )
+        self._save(replace(current, payment_plan=state))
+        return outcome
 
     def charge(self, card_id: int, amount: Decimal) -> ChargeResult:
         """Ask the test gateway about a charge on a stored card (nothing is written)."""

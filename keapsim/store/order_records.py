@@ -11,12 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .errors import Invalid
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# Bounds keapsim puts on amounts (keapsim's choice: the documents give none) so that every
+# total fits v2's int64 of cents and Decimal's 28 digits: one price, cost, line or payment, and
+# an order's total.
+MAX_AMOUNT = Decimal("999999999.99")
+MAX_ORDER_TOTAL = Decimal("999999999999.99")
+MAX_QUANTITY = 2**31 - 1  # int32, as both documents type it
 
 # Order status (v1's ``status`` is a bare string in its document; these are keapsim's words,
 # issue 13's "unpaid / paid / partially paid / refunded"). v2 maps them onto its enum.
@@ -29,8 +35,8 @@ REFUND_NONE, REFUND_PARTIAL, REFUND_FULL = "NONE", "PARTIALLY_REFUNDED", "FULLY_
 
 ORDER_TYPES = ("ONLINE", "OFFLINE")  # v2's words; v1 says Online / Offline
 SOURCE_TYPES = ("API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT", "QUICKBOOKS", "UNKNOWN")
-# Item types a client may create (v2 CreateOrderItemRequest.item_type; v1 adds a few more
-# that keapsim stores as given).
+# Item types (v2's OrderItem.item_type enum; v1's SPECIAL_* names are mapped to the DISCOUNT_*
+# ones by the v1 adapter). A discount item carries a negative price.
 ITEM_TYPES = (
     "PRODUCT",
     "SHIPPING",
@@ -38,7 +44,6 @@ ITEM_TYPES = (
     "SERVICE",
     "UPSELL",
     "FINANCE_CHARGE",
-    "SPECIAL",
     "PROGRAM",
     "SUBSCRIPTION",
     "DISCOUNT",
@@ -130,6 +135,14 @@ class PaymentPlan:
     merchant_id: int | None = None
     max_charge_attempts: int | None = None
     days_between_retries: int | None = None
+    # The automatic collection's state (``OrderStore.collect_due``): failed charges in a row
+    # and the date of the last attempt.
+    failed_attempts: int = 0
+    last_attempt: str | None = None
+
+    @property
+    def charges_automatically(self) -> bool:
+        return self.auto_charge and self.card_id is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +183,18 @@ class Order:
     invoice_number: str | None = None
     sent_time: datetime | None = None
     due_time: datetime | None = None
+    external_create_user: str | None = None
+    external_create_time: datetime | None = None
+    external_update_time: datetime | None = None
+
+    # What the dashboard's records page shows of an order (keapsim/admin/records.py).
+    dashboard_columns: ClassVar[tuple[str, ...]] = (
+        "title",
+        "status",
+        "total",
+        "total_due",
+        "update_time",
+    )
 
     # -- money (computed, so totals always follow the items) ----------------------------------
     @property
@@ -179,7 +204,7 @@ class Order:
     @property
     def discount_total(self) -> Decimal:
         """What the discounts take off, never more than the items are worth."""
-        return min(sum((line.amount for line in self.discounts), ZERO), self.subtotal)
+        return min(sum((line.amount for line in self.discounts), ZERO), max(self.subtotal, ZERO))
 
     @property
     def tax_total(self) -> Decimal:
@@ -187,7 +212,8 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal - self.discount_total + self.tax_total
+        """Never below 0 (discount items carry negative prices)."""
+        return max(self.subtotal - self.discount_total + self.tax_total, ZERO)
 
     @property
     def total_due(self) -> Decimal:

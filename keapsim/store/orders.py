@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from .base import Lookup, Query, Table
 from .custom_fields import ORDER
 from .errors import Invalid, NotFound
 from .indexes import HashIndex, SortedIndex
-from .order_items import ItemInput, OrderItems, check_choice
+from .order_items import ItemInput, OrderItems, check_amount_bound, check_choice, check_order_total
 from .order_payments import OrderPayments, PaymentOutcome
 from .order_records import (
     ORDER_TYPES,
@@ -39,6 +39,13 @@ __all__ = ["DEFAULT_TAX_RATE", "ItemInput", "OrderStore", "PaymentOutcome"]
 # The rate ``:applyTax`` charges on taxable products (keapsim's choice: Keap computes taxes from
 # the account's tax set-up, which no document describes; the store's ``tax_rate`` changes it).
 DEFAULT_TAX_RATE = Decimal("0.10")
+# Payment-plan bounds (keapsim's choice: the documents give none): at most 1,000 payments,
+# 10 years apart at most, over 100 years at most, starting before year 9800 (so every due date
+# is a date Python can hold).
+MAX_PAYMENTS = 1000
+MAX_DAYS_BETWEEN = 3650
+MAX_PLAN_DAYS = 36525
+LAST_START_YEAR = 9800
 # Fields ``update`` may change (both versions' PATCH/PUT bodies name no others).
 UPDATABLE = frozenset(
     {
@@ -57,6 +64,9 @@ UPDATABLE = frozenset(
         "sent_time",
         "due_time",
         "payment_plan",
+        "external_create_user",
+        "external_create_time",
+        "external_update_time",
     }
 )
 
@@ -78,6 +88,7 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             indexes=[
                 HashIndex[Order]("contact_id", lambda o: (o.contact_id,)),
                 HashIndex[Order]("product_id", lambda o: o.product_ids),
+                HashIndex[Order]("auto_charge", _auto_charged),
                 SortedIndex[Order]("order_time", lambda o: (o.order_time,), ordering=True),
                 SortedIndex[Order]("update_time", lambda o: (o.update_time,), ordering=True),
             ],
@@ -85,6 +96,12 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
 
     def attach(self) -> None:
         self.tenant.contacts.table.on_remove.append(self._forget_contact)
+        self.tenant.custom_fields.table.on_remove.append(self._drop_custom_field)
+
+    def _drop_custom_field(self, field: Any) -> None:
+        for order in list(self.table.scan(lambda o: field.id in o.custom_fields)):
+            values = {k: v for k, v in order.custom_fields.items() if k != field.id}
+            self.table.replace(replace(order, custom_fields=values))
 
     def _forget_contact(self, contact: Any) -> None:
         """A deleted contact's orders and their payments go with it (transactions stay: they
@@ -93,6 +110,19 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             for payment in self.tenant.payments.of_order(order.id):
                 self.tenant.payments.table.remove(payment.id)
             self.table.remove(order.id)
+
+    def move_to_contact(self, from_contact: int, to_contact: int) -> None:
+        """A merge: the duplicate's orders, their payments and transactions become the
+        primary's (before the duplicate is deleted, which would take its orders along)."""
+        with self.core.write():
+            for order in self.of_contact(from_contact):
+                self.table.replace(replace(order, contact_id=to_contact))
+                for payment in self.tenant.payments.of_order(order.id):
+                    self.tenant.payments.table.replace(replace(payment, contact_id=to_contact))
+            for tx in list(
+                self.tenant.transactions.table.scan(lambda t: t.contact_id == from_contact)
+            ):
+                self.tenant.transactions.table.replace(replace(tx, contact_id=to_contact))
 
     # -- reading ------------------------------------------------------------------------------
     def of_contact(self, contact_id: int) -> list[Order]:
@@ -140,7 +170,7 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
                 source_type=source_type,
                 **details,
             )
-            order = replace(order, items=tuple(self._new_item(i) for i in items))
+            order = check_order_total(replace(order, items=tuple(self._new_item(i) for i in items)))
             return self.table.add(self._with_discounts(order))
 
     def update(self, order_id: int, **changes: Any) -> Order:
@@ -149,6 +179,9 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             check_choice(changes["order_type"], ORDER_TYPES, "order_type")
         if "title" in changes and not (changes["title"] or "").strip():
             raise Invalid("order_title is required", field="order_title")
+        for name in ("contact_id", "order_time"):
+            if name in changes and changes[name] is None:
+                raise Invalid(f"{name} cannot be cleared", field=name)
         with self.core.write():
             order = self.get(order_id)
             if "contact_id" in changes:
@@ -200,14 +233,26 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             raise Invalid("file_ids are changed by attach_file / detach_file")
 
     def _check_plan(self, plan: PaymentPlan) -> None:
-        if plan.number_of_payments < 1:
-            raise Invalid("number_of_payments must be at least 1", field="number_of_payments")
-        if plan.days_between_payments < 0:
-            raise Invalid("days_between_payments must be at least 0", field="days_between_payments")
-        if plan.initial_payment_amount is not None and plan.initial_payment_amount < 0:
+        """Keap's plan fields, within bounds keapsim sets (the documents give none): at most
+        :data:`MAX_PAYMENTS` payments, at most :data:`MAX_DAYS_BETWEEN` days apart."""
+        if not 1 <= plan.number_of_payments <= MAX_PAYMENTS:
             raise Invalid(
-                "initial_payment_amount must be at least 0", field="initial_payment_amount"
+                f"number_of_payments must be between 1 and {MAX_PAYMENTS}", "number_of_payments"
             )
+        if not 0 <= plan.days_between_payments <= MAX_DAYS_BETWEEN:
+            raise Invalid(
+                f"days_between_payments must be between 0 and {MAX_DAYS_BETWEEN}",
+                "days_between_payments",
+            )
+        span = plan.days_between_payments * (plan.number_of_payments - 1)
+        if span > MAX_PLAN_DAYS:
+            raise Invalid("A payment plan may span at most 100 years", "number_of_payments")
+        if date.fromisoformat(plan.plan_start_date).year > LAST_START_YEAR:
+            raise Invalid("plan_start_date is too far in the future", "plan_start_date")
+        if plan.initial_payment_amount is not None:
+            if plan.initial_payment_amount < 0:
+                raise Invalid("initial_payment_amount must be at least 0", "initial_payment_amount")
+            check_amount_bound(plan.initial_payment_amount, "initial_payment_amount")
         if plan.card_id is not None and plan.card_id not in self.tenant.credit_cards:
             raise Invalid(
                 f"Payment method {plan.card_id} does not exist", field="payment_method_id"
@@ -224,3 +269,9 @@ def _check_details(values: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(values) - allowed
     if unknown:
         raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _auto_charged(order: Order) -> tuple[bool, ...]:
+    """The ``auto_charge`` index: orders whose plan charges a card on its own."""
+    plan = order.payment_plan
+    return (True,) if plan is not None and plan.charges_automatically else ()

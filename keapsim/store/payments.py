@@ -35,7 +35,7 @@ from .base import Lookup, Query, Table
 from .credit_cards import CreditCard
 from .errors import Invalid
 from .indexes import HashIndex, SortedIndex
-from .resource import RecordStore
+from .resource import DeclaredStore, Field, RecordStore, ResourceSpec
 
 # -- payments ---------------------------------------------------------------------------------
 # Payment statuses in v2's words (InvoiceOrderPayment.pay_status): a manual payment is
@@ -164,30 +164,55 @@ class Merchant:
     default: bool = False
 
 
-class MerchantStore(RecordStore[Merchant]):
+MERCHANT = ResourceSpec(
+    record=Merchant,
+    kind="Merchant",
+    id_kind="merchant",
+    noun="merchant",  # keapsim's own: Keap has no merchant hook
+    fields=(
+        Field("name", required=True, max_length=255),
+        Field("type", default="STRIPE", choices=MERCHANT_TYPES),
+        Field("is_test", bool, default=True),
+        Field("default", bool, default=False),
+    ),
+)
+
+
+class MerchantStore(DeclaredStore[Merchant]):
     """Merchant accounts (v1 and v2 ``/merchants``, v2 ``sales/merchants/{id}:setDefault``).
-    Keap sets them up in its web app; no document offers a create, so seed data and
-    :meth:`create` (Python, scenarios) make them. Exactly one is the default once any exists."""
+    Keap sets them up in its web app; no document offers a create, so seed data, scenario
+    files (``records: {merchants: [...]}``) and :meth:`create` make them. Exactly one is the
+    default once any exists: the first one made, or the last one made or set as default."""
 
-    record_type = Merchant
+    spec = MERCHANT
 
-    def make_table(self) -> Table[Merchant]:
-        # keapsim's own noun: Keap has no merchant hook.
-        return Table(self.core, kind="Merchant", id_kind="merchant", noun="merchant")
+    def normalise(
+        self, values: dict[str, Any], current: Merchant | None, now: datetime
+    ) -> dict[str, Any]:
+        if current is None and len(self.table) == 0:
+            values["default"] = True
+        if current is not None and current.default and values.get("default") is False:
+            raise Invalid("Set another merchant account as the default instead", "default")
+        return values
 
-    def create(
-        self, name: str, type: str = "STRIPE", *, is_test: bool = True, default: bool = False
-    ) -> Merchant:
-        if type not in MERCHANT_TYPES:
-            raise Invalid(f"type must be one of {', '.join(MERCHANT_TYPES)}", field="type")
+    def create(self, *positional: Any, **values: Any) -> Merchant:
         with self.core.write():
-            first = len(self.table) == 0
-            merchant = self.table.add(
-                Merchant(self.table.new_id(), name, type, is_test, default or first)
-            )
-            if merchant.default and not first:
-                self.set_default(merchant.id)
-            return merchant
+            merchant = super().create(*positional, **values)
+            return self.set_default(merchant.id) if merchant.default else merchant
+
+    def update(self, ident: int, **changes: Any) -> Merchant:
+        with self.core.write():
+            merchant = super().update(ident, **changes)
+            return self.set_default(merchant.id) if merchant.default else merchant
+
+    def delete(self, ident: int) -> None:
+        """A deleted default hands the role to the oldest account left."""
+        with self.core.write():
+            was_default = self.table.fetch(ident).default
+            super().delete(ident)
+            left = self.table.values()
+            if was_default and left:
+                self.set_default(left[0].id)
 
     def default(self) -> Merchant | None:
         return self.table.first(lambda m: m.default)
@@ -209,7 +234,7 @@ class MerchantStore(RecordStore[Merchant]):
         with self.core.write():
             if ident is not None:
                 return self.table.fetch(ident)
-            return self.default() or self.create(TEST_MERCHANT_NAME, "STRIPE", is_test=True)
+            return self.default() or self.create(name=TEST_MERCHANT_NAME, type="STRIPE")
 
 
 # -- the test card gateway --------------------------------------------------------------------

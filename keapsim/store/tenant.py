@@ -49,6 +49,7 @@ from .products import ProductStore
 from .referrals import ReferralStore
 from .reports import ReportStore
 from .resource import RecordStore
+from .sales import PaymentMethodConfigStore, ShippingMethodStore
 from .subscription_plans import SubscriptionPlanStore
 from .subscriptions import SubscriptionStore
 from .tags import TagCategoryStore, TagStore
@@ -107,6 +108,8 @@ class Tenant:
     orders: OrderStore
     payments: PaymentStore
     transactions: TransactionStore
+    shipping_methods: ShippingMethodStore
+    payment_method_configs: PaymentMethodConfigStore
     discounts: DiscountStore
     subscriptions: SubscriptionStore
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
+from api_v1.helpers import V1
 from api_v2.helpers import V2
 
 from keapsim.simulator import Simulator
@@ -35,6 +35,6 @@ def api(sim: Simulator) -> Iterator[V2]:
 
 
 @pytest.fixture
-def v1(sim: Simulator) -> Iterator[httpx.Client]:
+def v1(sim: Simulator) -> Iterator[V1]:
     with sim.client() as client:
-        yield client
+        yield V1(client)

@@ -16,6 +16,7 @@ from keapsim.snapshots import dump_state, load_state, parse_document
 from keapsim.store import Tenant
 from keapsim.store.errors import Invalid, NotFound
 from keapsim.store.events import ChangeEvent
+from keapsim.store.merge import merge_contacts
 from keapsim.store.order_records import Commission, DiscountLine, Order, PaymentPlan
 from keapsim.store.orders import ItemInput
 
@@ -293,3 +294,63 @@ def test_orders_survive_a_snapshot(sim: Simulator) -> None:
     later = again.orders.add_item(order.id, ItemInput(1, name="More", price=D(1)))
     assert later.id > max(i.id for i in order.items)
     assert isinstance(again.orders.get(order.id).order_time, datetime)
+
+
+def test_a_contact_merge_moves_orders_payments_and_transactions(tenant: Tenant) -> None:
+    order = widget_order(tenant)
+    tenant.orders.add_payment(order.id, D("5.00"))
+    primary = contact(tenant, "primary@example.com")
+    merge_contacts(tenant, primary, order.contact_id)
+    assert tenant.orders.get(order.id).contact_id == primary
+    assert [p.contact_id for p in tenant.payments.of_order(order.id)] == [primary]
+    assert [t.contact_id for t in tenant.transactions.of_order(order.id)] == [primary]
+
+
+DAY = 24 * 3600.0
+
+
+def test_auto_charge_plans_collect_what_is_due_on_the_clock(sim: Simulator) -> None:
+    tenant = sim.tenant()
+    order = widget_order(tenant)
+    today = sim.clock.now().date().isoformat()
+    card_id = card(tenant, order.contact_id, "4242424242424242")
+    plan = PaymentPlan(3, 30, today, auto_charge=True, card_id=card_id)
+    tenant.orders.set_payment_plan(order.id, plan)
+    [first] = tenant.orders.collect_due()
+    assert first.approved and first.transaction.method == "CAPTURE"
+    assert first.order.total_paid == D("10.00") and first.order.status == "PARTIALLY_PAID"
+    assert tenant.orders.collect_due() == []  # nothing more is due today
+    sim.clock.advance(61 * DAY)
+    [both] = tenant.orders.collect_due()  # the two instalments due by then, in one charge
+    assert both.payment is not None and both.payment.amount == D("20.00")
+    assert tenant.orders.get(order.id).status == "PAID"
+    assert tenant.orders.collect_due() == []
+
+
+def test_a_declined_plan_charge_is_retried_then_given_up(sim: Simulator) -> None:
+    tenant = sim.tenant()
+    order = widget_order(tenant)
+    today = sim.clock.now().date().isoformat()
+    card_id = card(tenant, order.contact_id, "4000000000000002")
+    plan = PaymentPlan(1, 30, today, auto_charge=True, card_id=card_id, max_charge_attempts=2)
+    tenant.orders.set_payment_plan(order.id, plan)
+    [failed] = tenant.orders.collect_due()
+    assert not failed.approved and failed.error == "Card declined"
+    assert tenant.orders.collect_due() == []  # the retry waits a day
+    sim.clock.advance(DAY)
+    assert len(tenant.orders.collect_due()) == 1
+    sim.clock.advance(DAY)
+    assert tenant.orders.collect_due() == []  # two failures: given up
+    stored = tenant.orders.get(order.id).payment_plan
+    assert stored is not None and stored.failed_attempts == 2
+    assert [t.status for t in tenant.transactions.of_order(order.id)] == ["FAILED", "FAILED"]
+
+
+def test_manual_plans_are_never_charged(sim: Simulator) -> None:
+    tenant = sim.tenant()
+    order = widget_order(tenant)
+    card_id = card(tenant, order.contact_id, "4242424242424242")
+    plan = PaymentPlan(1, 30, "2000-01-01", auto_charge=False, card_id=card_id)
+    tenant.orders.set_payment_plan(order.id, plan)
+    assert tenant.orders.collect_due() == []
+    assert tenant.orders.get(order.id).status == "UNPAID"

@@ -7,6 +7,7 @@ import pytest
 from support.serve_process import serve_process
 
 from keapsim import Simulator
+from keapsim.coverage.report import build_report
 from keapsim.server import SimulatorServer
 
 
@@ -70,7 +71,17 @@ def test_openapi_descriptions_list_only_implemented_operations(keapsim: Simulato
     client = keapsim.client(auth="none")
     v1 = client.get("/v1/openapi.json").json()
     assert "/v1/contacts/{contactId}" in v1["paths"]
-    assert "/v1/orders" not in v1["paths"]
+    # No operation keapsim leaves unserved is listed (this used to name /v1/orders, which the
+    # commerce work now serves; the unserved ones change as coverage grows).
+    unserved = {
+        (s.operation.method.lower(), s.operation.operation_id)
+        for s in build_report().statuses
+        if s.operation.document == "v1" and not s.implemented
+    }
+    listed = {
+        (method, op["operationId"]) for item in v1["paths"].values() for method, op in item.items()
+    }
+    assert not unserved & listed
     assert set(v1["paths"]["/v1/contacts"]) >= {"get", "post", "put"}
     assert v1["servers"] == [{"url": "http://keapsim.local/crm/rest"}]
 

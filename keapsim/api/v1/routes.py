@@ -20,10 +20,12 @@ from . import (  # noqa: F401
     hooks,
     notes,
     opportunities,
+    orders,
     products,
     subscriptions,
     tags,
     tasks,
+    transactions,
     users,
 )
 
