@@ -3,7 +3,8 @@
 
 Shapes: ``Subscription`` (answers), ``CreateSubscriptionRequest`` /
 ``UpdateSubscriptionRequest`` (bodies), ``ListSubscriptionsResponse``,
-``CancelSubscriptionRequest``; ``:invoice`` answers the billed invoice as ``OrderV2``. Dates
+``CancelSubscriptionRequest``; ``:invoice`` answers the billed invoice as ``OrderV2`` (the
+orders adapter's ``order_v2``). Dates
 are ``YYYY-MM-DD`` (``format: date``); money is a plain number (dollars), as the document types
 ``billing_amount`` a double. The store is shared with v1 (``keapsim/api/v1/subscriptions.py``).
 """
@@ -19,7 +20,6 @@ from flask import Response, jsonify
 from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.custom_fields import SUBSCRIPTION
-from ...store.order_records import Order
 from ...store.subscription_billing import catch_up, invoice_now
 from ...store.subscriptions import BILLING_CYCLES, Subscription
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, json_body, path_id, tenant
@@ -40,7 +40,7 @@ from .filters import (
     positive_int,
     update_mask,
 )
-from .lead_source_expenses import currency_value
+from .orders import order_v2
 from .shapes import page_of, sid, string_id, text
 
 KIND = "Subscription"
@@ -130,46 +130,6 @@ def subscription_v2(subscription: Subscription, tenant: Tenant) -> dict[str, Any
 
 def day_text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.date().isoformat()
-
-
-def invoice_v2(order: Order, tenant: Tenant) -> dict[str, Any]:
-    """The ``OrderV2`` ``:invoice`` answers: the invoice's money, contact, dates and items.
-    (The orders adapter (COM-2) answers the whole shape; this is the part billing fills. The
-    document's status enum is DRAFT, SENT, VIEWED, PAID: an unpaid invoice is DRAFT here.)"""
-    contact = tenant.contacts.find(order.contact_id)
-    body: dict[str, Any] = {
-        "id": str(order.id),
-        "title": order.title,
-        "status": "PAID" if order.status == "PAID" else "DRAFT",
-        "total": currency_value(order.total),
-        "total_paid": currency_value(order.total_paid),
-        "total_due": currency_value(order.total_due),
-        "refund_total": currency_value(order.refund_total),
-        "contact": {
-            "id": str(order.contact_id),
-            "email": None if contact is None else contact.primary_email,
-            "given_name": None if contact is None else contact.given_name,
-            "family_name": None if contact is None else contact.family_name,
-        },
-        "order_type": order.order_type,
-        "source_type": order.source_type,
-        "creation_time": iso(order.create_time),
-        "modification_time": iso(order.update_time),
-        "order_time": iso(order.order_time),
-        "promo_code": order.promo_codes[0] if order.promo_codes else None,
-        "order_items": [
-            {
-                "id": str(item.id),
-                "name": item.name,
-                "quantity": item.quantity,
-                "item_type": item.item_type,
-                "price_per_unit": currency_value(item.price),
-            }
-            for item in order.items
-        ],
-    }
-    body["contact"] = {k: v for k, v in body["contact"].items() if v is not None}
-    return {k: v for k, v in body.items() if v is not None}
 
 
 # -- bodies ----------------------------------------------------------------------------------
@@ -336,7 +296,7 @@ def patch_subscription_v2(subscription_id: str) -> Response:
 def invoice_subscription_v2(subscription_id: str) -> Response:
     the_tenant = tenant()
     order_id = invoice_now(the_tenant, path_id(subscription_id, KIND))
-    return jsonify(invoice_v2(the_tenant.orders.get(order_id), the_tenant))
+    return jsonify(order_v2(the_tenant.orders.get(order_id), the_tenant))
 
 
 @blueprint.post("/subscriptions/<subscription_id>:deactivate")
