@@ -35,6 +35,7 @@ from .filters import (
     compare,
     id_set,
     masked,
+    order_by,
     ordered,
     parse_filter,
     positive_int,
@@ -254,7 +255,9 @@ def list_subscriptions_v2() -> Response:
     ]
     predicate = (lambda s: all(test(s) for test in tests)) if tests else None
     matches = the_tenant.subscriptions.select(Query(lookups=lookups, predicate=predicate))
-    page, token = v2_window(ordered(matches, ORDERS))
+    # Without order_by the matches stay a window of the table (id order), not a sorted copy.
+    in_order = matches if order_by(ORDERS) is None else ordered(matches, ORDERS)
+    page, token = v2_window(in_order)
     items = [subscription_v2(s, the_tenant) for s in page]
     return jsonify(page_of("subscriptions", items, token))
 
