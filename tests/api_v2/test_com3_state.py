@@ -216,3 +216,22 @@ def test_a_scenario_discount_with_a_bad_criterion_is_refused(tmp_path: Path) -> 
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(ScenarioError, match="range_start_time"):
         apply_scenario(Simulator(throttle=False), path)
+
+
+def test_a_rest_hook_receives_subscription_add_and_billing_edits() -> None:
+    from keapsim.config import TenantSettings
+    from keapsim.hooks import HookReceiver
+
+    sim = Simulator(settings=TenantSettings(throttle=False, hooks={"delay": "immediate"}))
+    receiver = HookReceiver()
+    sim.hooks.deliver_to(transport=receiver)
+    tenant = sim.tenant()
+    with sim.client() as client:
+        for key in ("subscription.add", "subscription.edit"):
+            client.post("/v1/hooks", json={"eventKey": key, "hookUrl": receiver.url})
+        api = V2(client)
+        ids = _populate(api, tenant)  # created today: the next request bills its first cycle
+        api.get("/subscriptions")
+    sim.hooks.flush()
+    assert receiver.object_ids("subscription.add") == [int(ids["subscription"])]
+    assert int(ids["subscription"]) in receiver.object_ids("subscription.edit")
