@@ -13,9 +13,11 @@ from .store import Tenant
 from .store.affiliate_programs import CommissionItem, CommissionRates
 from .store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .store.custom_fields import COMPANY, OPPORTUNITY
+from .store.lead_sources import add_months
 from .store.memory import bulk_load
 from .store.orders import ItemInput
 from .store.records import Campaign
+from .store.subscriptions import day_of
 
 TAG_CATEGORIES = {
     "Lead Status": ["New Lead", "Hot Lead", "Cold Lead", "Customer"],
@@ -139,6 +141,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
     catalogue = seed_catalogue(tenant)
     orders = seed_orders(tenant)
     affiliates = seed_affiliates(tenant)
+    subscriptions = seed_subscriptions(tenant)
     return {
         "contacts": contacts,
         "users": len(users),
@@ -152,6 +155,7 @@ def _seed(tenant: Tenant, contacts: int, faker_seed: int | None) -> dict:
         **catalogue,
         **orders,
         **affiliates,
+        **subscriptions,
     }
 
 
@@ -498,3 +502,30 @@ def _credit_a_sale(tenant: Tenant, affiliate_id: int, buyer_id: int) -> None:
         sales_affiliate_id=affiliate_id,
     )
     tenant.orders.add_payment(order.id, order.total, method="CHECK")
+
+
+def seed_subscriptions(tenant: Tenant) -> dict[str, int]:
+    """One active monthly subscription (the first contact, on the first plan, paid by a test
+    card that succeeds, first billed a month from now so seeding bills nothing) and a
+    promo-coded free-shipping discount."""
+    contact = next(iter(tenant.contacts.values()), None)
+    plan = next(iter(tenant.subscription_plans.values()), None)
+    made = 0
+    if contact is not None and plan is not None:
+        card = tenant.credit_cards.create(contact.id, "4242424242424242", "12", "2035")
+        start = add_months(day_of(tenant.core.now()), 1)
+        tenant.subscriptions.subscribe(
+            contact_id=contact.id,
+            subscription_plan_id=plan.id,
+            payment_method_id=card.id,
+            start_date=start,
+        )
+        made = 1
+    shipping = tenant.discounts.create_of(
+        "SHIPPING",
+        {"name": "Free shipping", "discount_type": "PERCENT", "discount_value": Decimal(100)},
+    )
+    tenant.discounts.add_criterion(
+        "SHIPPING", shipping.id, {"type": "PROMO_CODE", "code": "SHIPFREE"}
+    )
+    return {"subscriptions": made, "discounts": 1}

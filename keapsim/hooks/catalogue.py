@@ -93,6 +93,7 @@ KEAPSIM_ONLY_NOUNS = frozenset(
         "customField",
         "customFieldGroup",  # custom-field groups and tabs (the models' layout)
         "customFieldTab",
+        "discount",  # the five discount kinds (COM-3)
         "file",
         "email",  # email records and the outbox (Keap has no email.* hook)
         "emailAddress",  # an address's opt-in status

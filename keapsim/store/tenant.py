@@ -29,6 +29,7 @@ from .contacts import ContactStore
 from .core import StoreCore
 from .credit_cards import CreditCardStore
 from .custom_fields import CustomFieldGroupStore, CustomFieldStore, CustomFieldTabStore
+from .discounts import DiscountStore
 from .email_statuses import EmailStatusStore
 from .email_templates import EmailTemplateStore, NoteTemplateStore
 from .emails import EmailStore
@@ -54,6 +55,7 @@ from .reports import ReportStore
 from .resource import RecordStore
 from .sales import PaymentMethodConfigStore, ShippingMethodStore
 from .subscription_plans import SubscriptionPlanStore
+from .subscriptions import SubscriptionStore
 from .tags import TagCategoryStore, TagStore
 from .tasks import AppointmentStore, TaskStore
 from .user_groups import UserGroupStore
@@ -118,6 +120,8 @@ class Tenant:
     affiliate_redirects: RedirectLinkStore
     affiliate_commissions: CommissionStore
     affiliate_payments: AffiliatePaymentStore
+    discounts: DiscountStore
+    subscriptions: SubscriptionStore
 
     STORES: typing.ClassVar[dict[str, type[RecordStore[Any]]]]
 

@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     opportunities,
     orders,
     products,
+    subscriptions,
     tags,
     tasks,
     transactions,
