@@ -139,7 +139,7 @@ def list_command(cassette_dir: Path) -> None:
 
 @contracts_group.command("build-evidence")
 def build_evidence_command() -> None:
-    """Rewrite the reconstructed evidence cassettes from contracts/evidence.py."""
+    """Rewrite the reconstructed evidence cassettes from the contracts/evidence/ package."""
     from contracts.evidence import write_all
 
     for path in write_all():

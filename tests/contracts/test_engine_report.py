@@ -100,7 +100,7 @@ def test_evidence_cassettes_match_their_builder_and_are_marked() -> None:
         cassette = load_cassette(path)
         assert cassette.name in built
         assert path.read_text(encoding="utf-8") == built[cassette.name].dumps(), (
-            f"{path.name} differs from contracts/evidence.py: "
+            f"{path.name} differs from the contracts/evidence/ package: "
             "run `python -m contracts build-evidence`"
         )
         assert cassette.metadata["reconstructed"] is True
