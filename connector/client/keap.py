@@ -91,6 +91,17 @@ class RequestStats:
         self.waited += other.waited
 
 
+@dataclass
+class _Call:
+    """One ``request`` call across its attempts."""
+
+    url: str
+    stats: RequestStats
+    recover: Callable[[], Any] | None
+    attempt: int = 0
+    refreshed: bool = False  # a 401 already led to one credential refresh
+
+
 def error_message(response: httpx.Response) -> str:
     """Pull the human message out of Keap's three error envelopes (v1, v2, gateway)."""
     try:
@@ -150,46 +161,13 @@ class KeapClient:
         clock: Callable[[], float] = time.time,
         rng: Any = None,
     ) -> KeapClient:
-        t = settings.timeouts
-        http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
-        creds = settings.credentials
-        auth: Authenticator
-        if isinstance(creds, ApiKeyCredentials):
-            auth = ApiKeyAuth(creds.api_key.get_secret_value())
-        else:
-            assert isinstance(creds, OAuthCredentials)
-            store = TokenStore(creds.token_store)
-            _seed_store(store, creds)
-            auth = OAuthAuth(
-                store,
-                client_id=creds.client_id,
-                client_secret=creds.client_secret.get_secret_value(),
-                token_url=settings.resolved_token_url,
-                http=http,
-                refresh_margin=creds.refresh_margin_seconds,
-                clock=clock,
-            )
-        r = settings.retries
-        retry = RetryPolicy(
-            attempts=r.attempts,
-            initial_delay=r.initial_delay,
-            multiplier=r.backoff_multiplier,
-            max_delay=r.max_delay,
-            honour_retry_after=r.honour_retry_after,
-            max_retry_after=r.max_retry_after,
-        )
-        if rng is not None:
-            retry.rng = rng
+        http = _http_client(settings, transport)
         rl = settings.rate_limit
         return cls(
             settings.base_url,
-            auth,
+            _authenticator(settings, http, clock),
             api_version=settings.api_version,
-            retry=retry,
+            retry=_retry_policy(settings, rng),
             bucket=TokenBucket(rl.requests_per_second, rl.burst, clock=clock, sleep=sleep),
             governor=QuotaGovernor(rl.low_water, clock=clock, sleep=sleep),
             http=http,
@@ -221,84 +199,103 @@ class KeapClient:
         re-send or give-up: a non-None result raises ``KeapRecovered`` with it, None means the
         request did not take effect and the usual retry rules apply.
         """
-        stats = stats if stats is not None else RequestStats()
         url = f"{self.base_url}/{path.lstrip('/')}"
-        attempt = 0
-        refreshed = False
+        call = _Call(url, stats if stats is not None else RequestStats(), recover)
         while True:
-            attempt += 1
-            stats.waited += self.bucket.acquire()
-            request = self.http.build_request(method, url, json=json, params=params)
-            try:
-                self.auth.apply(request)
-            except AuthRefreshUnavailable as exc:
-                raise KeapUnavailable(str(exc)) from None
-            except AuthError as exc:
-                raise KeapAuthFailed(str(exc)) from None
-            try:
-                # Last thing before the send: the governor's spike window starts here.
-                stats.waited += self.governor.wait()
-            except QuotaExhausted as exc:
-                raise KeapUnavailable(str(exc), status=429) from None
-            stats.attempts += 1
+            call.attempt += 1
+            request = self._prepare(method, call, json=json, params=params)
             try:
                 response = self._send(request)
             except httpx.HTTPError as exc:
-                if not self.retry.should_retry_exception(exc):
-                    raise KeapUnavailable(
-                        f"{type(exc).__name__} talking to Keap at {url}"
-                    ) from None
-                if recover is not None and not isinstance(exc, _NOT_SENT):
-                    _check_recovered(recover)
-                delay = self.retry.delay_for(attempt)
-                if delay is None:
-                    raise KeapUnavailable(
-                        f"{type(exc).__name__} talking to Keap at {url} after {attempt} attempt(s)"
-                    ) from None
-                self._backoff(delay, stats)
+                self._back_off_after_transport_error(exc, call)
                 continue
             response.read()
             self.governor.observe(response.headers)
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
-                try:
-                    resend = self.auth.on_unauthorized(request)
-                except AuthRefreshUnavailable as exc:
-                    raise KeapUnavailable(str(exc)) from None
-                except AuthError as exc:
-                    raise KeapAuthFailed(str(exc), status=401) from None
-                if resend:
-                    attempt -= 1  # a token refresh is not a retry of a failed request
-                    continue
-            if response.is_success or status in allow:
-                return response
-            if status in (401, 403):
-                raise KeapAuthFailed(
-                    f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
-                    status=status,
-                    body=_body(response),
-                )
-            if self.retry.should_retry_status(status):
-                # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
-                # refusal (the guide profile's over-limit 503), not a failure half-way.
-                if recover is not None and status >= 500 and "retry-after" not in response.headers:
-                    _check_recovered(recover)
-                delay = self.retry.delay_for(attempt, response)
-                if delay is None:
-                    raise KeapUnavailable(
-                        f"Keap answered HTTP {status} ({error_message(response)}) "
-                        f"after {attempt} attempt(s)",
-                        status=status,
-                        body=_body(response),
-                    )
-                self._backoff(delay, stats)
+            if self._resend_after_refresh(request, response, call):
                 continue
+            if response.is_success or response.status_code in allow:
+                return response
+            self._back_off_after_status(response, call)
+
+    def _prepare(
+        self, method: str, call: _Call, *, json: Any, params: dict[str, Any] | None
+    ) -> httpx.Request:
+        """One attempt's request: paced by the bucket, authenticated, cleared by the quota
+        governor (last, because its spike window starts there)."""
+        call.stats.waited += self.bucket.acquire()
+        request = self.http.build_request(method, call.url, json=json, params=params)
+        try:
+            self.auth.apply(request)
+        except AuthRefreshUnavailable as exc:
+            raise KeapUnavailable(str(exc)) from None
+        except AuthError as exc:
+            raise KeapAuthFailed(str(exc)) from None
+        try:
+            call.stats.waited += self.governor.wait()
+        except QuotaExhausted as exc:
+            raise KeapUnavailable(str(exc), status=429) from None
+        call.stats.attempts += 1
+        return request
+
+    def _back_off_after_transport_error(self, exc: httpx.HTTPError, call: _Call) -> None:
+        """Sleep before the next attempt, or raise when the error is final."""
+        if not self.retry.should_retry_exception(exc):
+            raise KeapUnavailable(f"{type(exc).__name__} talking to Keap at {call.url}") from None
+        if call.recover is not None and not isinstance(exc, _NOT_SENT):
+            _check_recovered(call.recover)
+        delay = self.retry.delay_for(call.attempt)
+        if delay is None:
+            raise KeapUnavailable(
+                f"{type(exc).__name__} talking to Keap at {call.url} "
+                f"after {call.attempt} attempt(s)"
+            ) from None
+        self._backoff(delay, call.stats)
+
+    def _resend_after_refresh(
+        self, request: httpx.Request, response: httpx.Response, call: _Call
+    ) -> bool:
+        """Whether a first 401 led the authenticator to new credentials worth a resend."""
+        if response.status_code != 401 or call.refreshed:
+            return False
+        call.refreshed = True
+        try:
+            resend = self.auth.on_unauthorized(request)
+        except AuthRefreshUnavailable as exc:
+            raise KeapUnavailable(str(exc)) from None
+        except AuthError as exc:
+            raise KeapAuthFailed(str(exc), status=401) from None
+        if resend:
+            call.attempt -= 1  # a token refresh is not a retry of a failed request
+        return resend
+
+    def _back_off_after_status(self, response: httpx.Response, call: _Call) -> None:
+        """Sleep before the next attempt after a failed status, or raise the matching error."""
+        status = response.status_code
+        if status in (401, 403):
+            raise KeapAuthFailed(
+                f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
+                status=status,
+                body=_body(response),
+            )
+        if not self.retry.should_retry_status(status):
             raise KeapRejected(
                 f"Keap rejected the request (HTTP {status}: {error_message(response)})",
                 status=status,
                 body=_body(response),
             )
+        # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
+        # refusal (the guide profile's over-limit 503), not a failure half-way.
+        if call.recover is not None and status >= 500 and "retry-after" not in response.headers:
+            _check_recovered(call.recover)
+        delay = self.retry.delay_for(call.attempt, response)
+        if delay is None:
+            raise KeapUnavailable(
+                f"Keap answered HTTP {status} ({error_message(response)}) "
+                f"after {call.attempt} attempt(s)",
+                status=status,
+                body=_body(response),
+            )
+        self._backoff(delay, call.stats)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """One send, after ``governor.wait``; the governor hears when it is over, however."""
@@ -458,3 +455,47 @@ def _seed_store(store: TokenStore, creds: OAuthCredentials) -> None:
             refresh_token=creds.refresh_token.get_secret_value(),
         )
     )
+
+
+def _http_client(settings: KeapSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+    t = settings.timeouts
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+    )
+
+
+def _authenticator(
+    settings: KeapSettings, http: httpx.Client, clock: Callable[[], float]
+) -> Authenticator:
+    creds = settings.credentials
+    if isinstance(creds, ApiKeyCredentials):
+        return ApiKeyAuth(creds.api_key.get_secret_value())
+    assert isinstance(creds, OAuthCredentials)
+    store = TokenStore(creds.token_store)
+    _seed_store(store, creds)
+    return OAuthAuth(
+        store,
+        client_id=creds.client_id,
+        client_secret=creds.client_secret.get_secret_value(),
+        token_url=settings.resolved_token_url,
+        http=http,
+        refresh_margin=creds.refresh_margin_seconds,
+        clock=clock,
+    )
+
+
+def _retry_policy(settings: KeapSettings, rng: Any) -> RetryPolicy:
+    r = settings.retries
+    retry = RetryPolicy(
+        attempts=r.attempts,
+        initial_delay=r.initial_delay,
+        multiplier=r.backoff_multiplier,
+        max_delay=r.max_delay,
+        honour_retry_after=r.honour_retry_after,
+        max_retry_after=r.max_retry_after,
+    )
+    if rng is not None:
+        retry.rng = rng
+    return retry
