@@ -11,30 +11,22 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from connector.batch import (
     BatchOptions,
     BatchRunner,
-    BatchStats,
     BatchSummary,
     InputFileError,
-    LeadResult,
     read_leads,
 )
+from connector.batch.console import DeliveryProgress, print_summary
 from connector.batch.readers import LeadFile
 from connector.batch.timing import MeteredConnector, WaitMeter
 from connector.fields import FieldMap, template_references
@@ -46,18 +38,12 @@ from connector.report import (
     to_csv,
     to_json,
 )
-from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds, period_label
+from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds
+from connector.report.terminal import print_report
 from connector.serve.command import serve as serve_command
 
 EXIT_USAGE = 2
-
-OUTCOME_STYLE = {
-    "success": "green",
-    "failure": "yellow",
-    "error": "red",
-    "skip": "cyan",
-    "not_delivered": "magenta",
-}
+MAX_INVALID_LINES_SHOWN = 20
 
 
 def _console(stderr: bool = False) -> Console:
@@ -80,7 +66,7 @@ def load_connector(config_path: str) -> Any:
     return MeteredConnector(Connector.from_file(config_path, sleep=meter.sleep), meter)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     _console(stderr=True).print(f"[bold red]error:[/] {message}")
     sys.exit(code)
 
@@ -127,17 +113,6 @@ def main() -> None:
 
 
 # -- deliver -------------------------------------------------------------------------------------
-def _counts_text(stats: BatchStats) -> str:
-    parts = []
-    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
-        n = stats.counts.get(outcome, 0)
-        if n or outcome in ("success", "failure", "error", "skip"):
-            parts.append(f"[{OUTCOME_STYLE[outcome]}]{outcome} {n}[/]")
-    if stats.already_delivered:
-        parts.append(f"[dim](resumed: {stats.already_delivered} already delivered)[/]")
-    return "  ".join(parts)
-
-
 def _default_paths(source: Path, fmt: str) -> tuple[Path, Path]:
     stem = source.with_suffix("")
     ext = ".csv" if fmt == "csv" else ".jsonl"
@@ -168,56 +143,6 @@ def check_columns(source: LeadFile, config: Any, console: Console) -> None:
             markup=True,
             highlight=False,
         )
-
-
-def _print_summary(console: Console, summary: BatchSummary) -> None:
-    table = Table(title="Delivery summary", show_header=True, header_style="bold")
-    table.add_column("outcome")
-    table.add_column("leads", justify="right")
-    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
-        n = summary.counts.get(outcome, 0)
-        if n or outcome != "not_delivered":
-            table.add_row(f"[{OUTCOME_STYLE[outcome]}]{outcome}[/]", str(n))
-    table.add_row("[bold]total[/]", f"[bold]{summary.total}[/]")
-    console.print(table)
-    if summary.already_delivered:
-        console.print(
-            f"Resumed: {summary.already_delivered} lead(s) were already delivered and were "
-            "not sent again."
-        )
-    if summary.in_doubt_reconciled:
-        console.print(
-            f"Found {summary.in_doubt_reconciled} lead(s) that were in flight when the previous "
-            "run stopped already in Keap: recorded as delivered, not sent again."
-        )
-    if summary.in_doubt_redelivered:
-        console.print(
-            f"Re-sent {summary.in_doubt_redelivered} lead(s) that were in flight when the "
-            "previous run stopped (not found in Keap, or matched by an upsert)."
-        )
-    console.print(f"Results:     {summary.results_path}")
-    if summary.dead_letter_count:
-        console.print(
-            f"Dead letter: {summary.dead_letter_path} ({summary.dead_letter_count} lead(s) "
-            "ended in error; deliver that file again later to retry them)"
-        )
-    if summary.failures_count and summary.failures_path is not None:
-        console.print(
-            f"Failures:    {summary.failures_path} ({summary.failures_count} lead(s) Keap or "
-            "the flow refused; the results file names the failed step. Fix and deliver again)"
-        )
-    console.print(f"Took {summary.elapsed:.1f} s.")
-    if summary.stopped:
-        style = "yellow" if summary.interrupted else "bold red"
-        console.print(f"[{style}]{summary.stopped}[/]")
-        if summary.counts.get("not_delivered"):
-            console.print(
-                f"{summary.counts['not_delivered']} lead(s) were not sent. Run the same command "
-                "with --resume to deliver them; delivered leads are not sent twice."
-            )
-    elif summary.first_error is not None:
-        fe = summary.first_error
-        console.print(f"[red]First error: line {fe.line}: {fe.reason}[/]")
 
 
 class _StopOnSignal:
@@ -277,78 +202,82 @@ def run_deliver(
 ) -> BatchSummary:
     """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
     console = console or _console()
+    source = _read_source(input_path, fmt, encoding, config, console, strict_input=strict_input)
+    outputs = _BatchOutputs.choose(input_path, source.format, results, dead_letter, failures)
+    if outputs.results.exists() and not options.resume and not overwrite:
+        _fail(
+            f"{outputs.results} exists from an earlier run. Use --resume to continue that batch "
+            "(leads already delivered are skipped) or --overwrite to start over."
+        )
+    bar = DeliveryProgress(console, enabled=progress)
+    runner = BatchRunner(
+        deliver,
+        source,
+        results_path=outputs.results,
+        dead_letter_path=outputs.dead_letter,
+        options=options,
+        log=log,
+        on_start=bar.on_start,
+        on_result=bar.on_result,
+        deliver_in_doubt=deliver_in_doubt,
+        failures_path=outputs.failures,
+    )
+    with _StopOnSignal(runner, console), bar.showing():
+        summary = runner.run()
+    print_summary(console, summary)
+    return summary
+
+
+def _read_source(
+    input_path: Path,
+    fmt: str,
+    encoding: str,
+    config: Any,
+    console: Console,
+    *,
+    strict_input: bool,
+) -> LeadFile:
+    """The lead file, once its columns can identify leads; invalid lines are shown (the
+    first few) and, with ``strict_input``, stop the run before anything is sent."""
     try:
         source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
     except InputFileError as exc:
         _fail(str(exc))
     check_columns(source, config, console)
     invalid = [r for r in source.records if not r.ok]
-    for rec in invalid[:20]:
+    for rec in invalid[:MAX_INVALID_LINES_SHOWN]:
         console.print(f"[yellow]{input_path}: line {rec.line}: {rec.error}[/]")
-    if len(invalid) > 20:
-        console.print(f"[yellow]... and {len(invalid) - 20} more invalid line(s)[/]")
+    if len(invalid) > MAX_INVALID_LINES_SHOWN:
+        more = len(invalid) - MAX_INVALID_LINES_SHOWN
+        console.print(f"[yellow]... and {more} more invalid line(s)[/]")
     if invalid and strict_input:
         _fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
-    default_results, default_dead = _default_paths(input_path, source.format)
-    results = results or default_results
-    dead_letter = dead_letter or default_dead
-    failures_path = failures if isinstance(failures, Path) else None
-    if failures is True:
-        failures_path = _default_failures_path(input_path, source.format)
-    if results.exists() and not options.resume and not overwrite:
-        _fail(
-            f"{results} exists from an earlier run. Use --resume to continue that batch (leads "
-            "already delivered are skipped) or --overwrite to start over."
-        )
+    return source
 
-    bar: Progress | None = None
-    task = None
 
-    def on_start(stats: BatchStats) -> None:
-        nonlocal task
-        if bar is not None:
-            task = bar.add_task("delivering", total=stats.total, counts="", rate="")
+@dataclass(frozen=True)
+class _BatchOutputs:
+    """Where a batch writes: results, dead letter, and failures (None: not written)."""
 
-    def on_result(_res: LeadResult | None, stats: BatchStats) -> None:
-        if bar is not None and task is not None:
-            bar.update(
-                task,
-                completed=stats.finished,
-                counts=_counts_text(stats),
-                rate=f"{stats.rate:.1f} leads/s",
-            )
+    results: Path
+    dead_letter: Path
+    failures: Path | None
 
-    runner = BatchRunner(
-        deliver,
-        source,
-        results_path=results,
-        dead_letter_path=dead_letter,
-        options=options,
-        log=log,
-        on_start=on_start,
-        on_result=on_result,
-        deliver_in_doubt=deliver_in_doubt,
-        failures_path=failures_path,
-    )
-    if progress:
-        bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TextColumn("[dim]{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-    with _StopOnSignal(runner, console):
-        if bar is not None:
-            with bar:
-                summary = runner.run()
-        else:
-            summary = runner.run()
-    _print_summary(console, summary)
-    return summary
+    @classmethod
+    def choose(
+        cls,
+        input_path: Path,
+        source_format: str,
+        results: Path | None,
+        dead_letter: Path | None,
+        failures: Path | None | bool,
+    ) -> _BatchOutputs:
+        """The paths given, else the defaults next to the input (failures: True = default)."""
+        default_results, default_dead = _default_paths(input_path, source_format)
+        failures_path = failures if isinstance(failures, Path) else None
+        if failures is True:
+            failures_path = _default_failures_path(input_path, source_format)
+        return cls(results or default_results, dead_letter or default_dead, failures_path)
 
 
 @main.command()
@@ -429,16 +358,8 @@ def deliver(
         _fail(f"{input_path}: no such file")
     connector = _open_connector(config_path)
     config = getattr(connector, "config", None)
-    behaviour = on_error or _config_value(config, "on_error", "continue")
-    mode = _config_value(getattr(config, "duplicates", None), "mode", "update_existing")
-    options = BatchOptions(
-        workers=workers,
-        max_rate=max_rate,
-        stop_on_error=behaviour == "stop",
-        resume=resume,
-        # In-doubt leads are looked up in Keap first (deliver_in_doubt); one that cannot be
-        # (no e-mail, an address shared in the file) is re-sent only where that is an upsert.
-        redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
+    options = _batch_options(
+        config, workers=workers, max_rate=max_rate, on_error=on_error, resume=resume
     )
     log = _open_log(log_db, no_log)
     try:
@@ -461,6 +382,23 @@ def deliver(
     finally:
         _close(connector, log)
     sys.exit(summary.exit_code)
+
+
+def _batch_options(
+    config: Any, *, workers: int, max_rate: float | None, on_error: str | None, resume: bool
+) -> BatchOptions:
+    """The runner's options: the command's flags over the flow's ``on_error``."""
+    behaviour = on_error or _config_value(config, "on_error", "continue")
+    mode = _config_value(getattr(config, "duplicates", None), "mode", "update_existing")
+    return BatchOptions(
+        workers=workers,
+        max_rate=max_rate,
+        stop_on_error=behaviour == "stop",
+        resume=resume,
+        # In-doubt leads are looked up in Keap first (deliver_in_doubt); one that cannot be
+        # (no e-mail, an address shared in the file) is re-sent only where that is an upsert.
+        redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
+    )
 
 
 def _failures_wanted(config: Any) -> bool:
@@ -623,66 +561,6 @@ def _read_lead_file(path: Path) -> dict[str, Any]:
 
 
 # -- report --------------------------------------------------------------------------------------
-def _print_report(console: Console, report: Report) -> None:
-    t = report.thresholds
-    table = Table(
-        title=f"Deliveries by {report.group_by}",
-        caption="success rate excludes skips; ! marks a value past the alert threshold",
-    )
-    for name, justify in [
-        (period_label(report.group_by), "left"),
-        ("total", "right"),
-        ("success", "right"),
-        ("failure", "right"),
-        ("error", "right"),
-        ("skip", "right"),
-        ("success %", "right"),
-        ("avg ms", "right"),
-        ("p95 ms", "right"),
-        ("dup %", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-
-    def flag(value: float | None, bad: bool) -> str:
-        if value is None:
-            return "-"
-        return f"[bold red]{value:g} ![/]" if bad else f"{value:g}"
-
-    for row in [*report.rows, report.total]:
-        sr, avg, dup = row.success_rate, row.avg_response_ms, row.duplicate_pct
-        table.add_row(
-            f"[bold]{row.period}[/]" if row is report.total else row.period,
-            str(row.total),
-            str(row.successes),
-            str(row.failures),
-            str(row.errors),
-            str(row.skips),
-            flag(sr, sr is not None and sr < t.min_success_rate),
-            flag(avg, avg is not None and avg > t.max_avg_response_ms),
-            flag(row.p95_response_ms, False),
-            flag(dup, dup is not None and dup > t.max_duplicate_pct),
-            end_section=row is report.rows[-1] if report.rows else False,
-        )
-    console.print(table)
-    if report.alerts:
-        console.print("[bold red]Alerts[/]")
-        for alert in report.alerts:
-            console.print(f"  [red]! {alert}[/]")
-    else:
-        console.print("[green]No alerts.[/]")
-    _print_targets(console, report)
-
-
-def _print_targets(console: Console, report: Report) -> None:
-    if not report.target_status:
-        return
-    console.print("[bold]Targets[/] (overall)")
-    for t in report.target_status:
-        word = {None: "[dim]no data[/]", True: "[green]met[/]", False: "[red]missed[/]"}
-        value = "-" if t["value"] is None else f"{t['value']:g}"
-        console.print(f"  {t['name']} {t['target']}: {word[t['met']]} ({value})")
-
-
 def _monitoring(
     config_path: str | None, flags: dict[str, float | None]
 ) -> tuple[Thresholds, Targets]:
@@ -757,36 +635,51 @@ def report(
     path = Path(log_db) if log_db else default_log_path()
     if not path.exists():
         _fail(f"no delivery log at {path} (deliver some leads first, or pass --log-db)")
+    flags = {
+        "min_success_rate": min_success_rate,
+        "max_avg_response_ms": max_response_ms,
+        "max_duplicate_pct": max_duplicate_pct,
+        "target_min_success_rate": target_success_rate,
+        "target_max_avg_response_ms": target_response_ms,
+    }
+    rep = _build_report(path, config_path, flags, since=since, group_by=group_by)
+    _emit_report(rep, fmt, html_path)
+    sys.exit(1 if fail_on_alert and rep.alerts else 0)
+
+
+def _build_report(
+    path: Path,
+    config_path: str | None,
+    flags: dict[str, float | None],
+    *,
+    since: str,
+    group_by: str,
+) -> Report:
+    """The report of the log at ``path``; a bad threshold or period exits 2."""
     try:
-        thresholds, targets = _monitoring(
-            config_path,
-            {
-                "min_success_rate": min_success_rate,
-                "max_avg_response_ms": max_response_ms,
-                "max_duplicate_pct": max_duplicate_pct,
-                "target_min_success_rate": target_success_rate,
-                "target_max_avg_response_ms": target_response_ms,
-            },
-        )
+        thresholds, targets = _monitoring(config_path, flags)
     except ValueError as exc:
         _fail(str(exc))
     with DeliveryLog(path) as log:
         try:
-            rep = report_from_log(
+            return report_from_log(
                 log, since=since, group_by=group_by, thresholds=thresholds, targets=targets
             )
         except ValueError as exc:
             _fail(str(exc))
+
+
+def _emit_report(rep: Report, fmt: str, html_path: Path | None) -> None:
+    """The report on stdout in ``fmt``, and as an HTML page when asked."""
     if fmt == "csv":
         click.echo(to_csv(rep), nl=False)
     elif fmt == "json":
         click.echo(to_json(rep))
     else:
-        _print_report(_console(), rep)
+        print_report(_console(), rep)
     if html_path is not None:
         html_path.write_text(render_html(rep), encoding="utf-8")
         _console(stderr=fmt != "table").print(f"HTML report written to {html_path}")
-    sys.exit(1 if fail_on_alert and rep.alerts else 0)
 
 
 main.add_command(serve_command)  # keap-connector serve (connector/serve/)
