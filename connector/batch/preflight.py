@@ -113,7 +113,7 @@ def _sequences_of(client: Any, v2: bool, campaign: dict[str, Any]) -> list[dict[
 
 def inventory(client: Any, findings: Findings, v2: bool) -> None:
     """Fill in the account's tags, campaigns and lead sources (best effort, per listing)."""
-    from connector.client.keap import KeapError
+    from connector.client.errors import KeapError
 
     def attempt(what: str, fn: Any) -> list[dict[str, Any]]:
         try:
@@ -290,7 +290,7 @@ def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestL
     """Deliver ``lead`` and read the contact back from Keap."""
     from connector.batch.readers import InputRecord, lead_key
     from connector.batch.runner import record_result, result_from_connector
-    from connector.client.keap import KeapError
+    from connector.client.errors import KeapError
 
     value = connector.deliver(lead)
     record = InputRecord(line=0, lead=lead, raw="", key=lead_key(lead, ""))

@@ -14,62 +14,25 @@ from typing import Any
 
 import httpx
 
-from connector.client.auth import (
-    ApiKeyAuth,
-    Authenticator,
-    AuthError,
-    AuthRefreshUnavailable,
-    OAuthAuth,
-    TokenSet,
-    TokenStore,
+from connector.client.auth import Authenticator, AuthError, AuthRefreshUnavailable
+from connector.client.errors import (
+    KeapAuthFailed,
+    KeapRecovered,
+    KeapRejected,
+    KeapUnavailable,
+    error_message,
+    response_body,
 )
 from connector.client.retry import RetryPolicy
 from connector.client.throttle import QuotaExhausted, QuotaGovernor, RateBucket, TokenBucket
-from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
+from connector.client.wiring import DEFAULT_HEADERS, authenticator, http_client, retry_policy
+from connector.config import ApiVersion, KeapSettings
 
-USER_AGENT = "keapsim-connector/0.1 (+httpx)"
 V2_CONTACT_FIELDS = (
     "addresses,birth_date,contact_type,create_time,custom_fields,email_addresses,family_name,"
     "given_name,job_title,leadsource_id,owner_id,phone_numbers,preferred_locale,source_type,"
     "tag_ids,update_time,utm_parameters,website"
 )
-
-
-class KeapError(Exception):
-    """Base class; ``transient`` tells LeadConduit's error (True) from failure (False)."""
-
-    transient = True
-
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.body = body
-
-
-class KeapRejected(KeapError):
-    """Keap answered 4xx (other than 401/403/429): the request itself is wrong."""
-
-    transient = False
-
-
-class KeapAuthFailed(KeapError):
-    """401/403 after a refresh attempt, or credentials that cannot be refreshed."""
-
-
-class KeapUnavailable(KeapError):
-    """5xx, 429 or a transport problem that outlasted the retries."""
-
-
-class KeapRecovered(Exception):  # not an error: the request turned out to be done
-    """A request that is unsafe to repeat lost its answer, and ``recover`` found it took effect.
-
-    ``value`` is what ``recover`` returned (e.g. the id of the contact the lost create made).
-    """
-
-    def __init__(self, value: Any) -> None:
-        super().__init__("the request took effect although its response was lost")
-        self.value = value
 
 
 # Transport errors raised before the request could reach Keap; every other one (read timeout,
@@ -102,24 +65,6 @@ class _Call:
     refreshed: bool = False  # a 401 already led to one credential refresh
 
 
-def error_message(response: httpx.Response) -> str:
-    """Pull the human message out of Keap's three error envelopes (v1, v2, gateway)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase or f"HTTP {response.status_code}"
-    if isinstance(body, dict):
-        fault = body.get("fault")
-        if isinstance(fault, dict):
-            code = (fault.get("detail") or {}).get("errorcode")
-            return f"{fault.get('faultstring', 'gateway fault')}" + (f" ({code})" if code else "")
-        if body.get("message"):
-            return str(body["message"])
-        if body.get("error"):
-            return str(body.get("error_description") or body["error"])
-    return response.reason_phrase or f"HTTP {response.status_code}"
-
-
 class KeapClient:
     def __init__(
         self,
@@ -146,7 +91,7 @@ class KeapClient:
         self.http = http or httpx.Client(
             transport=transport,
             timeout=timeout or httpx.Timeout(30.0, connect=5.0),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers=DEFAULT_HEADERS,
         )
         self._user_id: str | None = None
         self._user_lock = threading.Lock()
@@ -161,13 +106,13 @@ class KeapClient:
         clock: Callable[[], float] = time.time,
         rng: Any = None,
     ) -> KeapClient:
-        http = _http_client(settings, transport)
+        http = http_client(settings, transport)
         rl = settings.rate_limit
         return cls(
             settings.base_url,
-            _authenticator(settings, http, clock),
+            authenticator(settings, http, clock),
             api_version=settings.api_version,
-            retry=_retry_policy(settings, rng),
+            retry=retry_policy(settings, rng),
             bucket=TokenBucket(rl.requests_per_second, rl.burst, clock=clock, sleep=sleep),
             governor=QuotaGovernor(rl.low_water, clock=clock, sleep=sleep),
             http=http,
@@ -275,13 +220,13 @@ class KeapClient:
             raise KeapAuthFailed(
                 f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
                 status=status,
-                body=_body(response),
+                body=response_body(response),
             )
         if not self.retry.should_retry_status(status):
             raise KeapRejected(
                 f"Keap rejected the request (HTTP {status}: {error_message(response)})",
                 status=status,
-                body=_body(response),
+                body=response_body(response),
             )
         # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
         # refusal (the guide profile's over-limit 503), not a failure half-way.
@@ -293,7 +238,7 @@ class KeapClient:
                 f"Keap answered HTTP {status} ({error_message(response)}) "
                 f"after {call.attempt} attempt(s)",
                 status=status,
-                body=_body(response),
+                body=response_body(response),
             )
         self._backoff(delay, call.stats)
 
@@ -431,71 +376,3 @@ def _has_email(contact: dict[str, Any], email: str) -> bool:
         for e in contact.get("email_addresses") or []
         if isinstance(e, dict)
     )
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _seed_store(store: TokenStore, creds: OAuthCredentials) -> None:
-    """Create the token store from seed tokens in the config, if it does not exist yet."""
-    if store.exists():
-        return
-    if not (creds.access_token and creds.refresh_token):
-        raise AuthError(
-            f"token store {store.path} does not exist and no access_token/refresh_token seed "
-            "is configured; run: keap-connector auth login --config FLOW"
-        )
-    store.save(
-        TokenSet(
-            access_token=creds.access_token.get_secret_value(),
-            refresh_token=creds.refresh_token.get_secret_value(),
-        )
-    )
-
-
-def _http_client(settings: KeapSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
-    t = settings.timeouts
-    return httpx.Client(
-        transport=transport,
-        timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-    )
-
-
-def _authenticator(
-    settings: KeapSettings, http: httpx.Client, clock: Callable[[], float]
-) -> Authenticator:
-    creds = settings.credentials
-    if isinstance(creds, ApiKeyCredentials):
-        return ApiKeyAuth(creds.api_key.get_secret_value())
-    assert isinstance(creds, OAuthCredentials)
-    store = TokenStore(creds.token_store)
-    _seed_store(store, creds)
-    return OAuthAuth(
-        store,
-        client_id=creds.client_id,
-        client_secret=creds.client_secret.get_secret_value(),
-        token_url=settings.resolved_token_url,
-        http=http,
-        refresh_margin=creds.refresh_margin_seconds,
-        clock=clock,
-    )
-
-
-def _retry_policy(settings: KeapSettings, rng: Any) -> RetryPolicy:
-    r = settings.retries
-    retry = RetryPolicy(
-        attempts=r.attempts,
-        initial_delay=r.initial_delay,
-        multiplier=r.backoff_multiplier,
-        max_delay=r.max_delay,
-        honour_retry_after=r.honour_retry_after,
-        max_retry_after=r.max_retry_after,
-    )
-    if rng is not None:
-        retry.rng = rng
-    return retry
