@@ -1,7 +1,10 @@
 """``keap-connector``: deliver lead files, check a flow against Keap, report on deliveries.
 
 The commands are thin: batch logic lives in :mod:`connector.batch`, the delivery log and the
-report in :mod:`connector.report`.
+report in :mod:`connector.report`. ``deliver``, ``test-connection`` and ``send-test-lead`` are
+here; ``auth`` is :mod:`connector.client.auth_command`, ``report``
+:mod:`connector.report.command`, ``serve`` :mod:`connector.serve.command`; what they share is
+:mod:`connector.cli_support`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
@@ -29,29 +32,17 @@ from connector.batch import (
 from connector.batch.console import DeliveryProgress, print_summary
 from connector.batch.readers import LeadFile
 from connector.batch.timing import MeteredConnector, WaitMeter
+from connector.cli_support import config_option, fail, log_db_option, make_console
+from connector.client.auth_command import auth as auth_command
 from connector.fields import FieldMap, template_references
 from connector.report import (
     DeliveryLog,
     default_log_path,
-    render_html,
-    report_from_log,
-    to_csv,
-    to_json,
 )
-from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds
-from connector.report.terminal import print_report
+from connector.report.command import report as report_command
 from connector.serve.command import serve as serve_command
 
-EXIT_USAGE = 2
 MAX_INVALID_LINES_SHOWN = 20
-
-
-def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
-    if not console.is_terminal:
-        # Piped or captured output: do not squeeze tables into 80 columns.
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
-    return console
 
 
 def load_connector(config_path: str) -> Any:
@@ -66,18 +57,13 @@ def load_connector(config_path: str) -> Any:
     return MeteredConnector(Connector.from_file(config_path, sleep=meter.sleep), meter)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}")
-    sys.exit(code)
-
-
 def _open_connector(config_path: str) -> Any:
     try:
         connector = load_connector(config_path)
     except Exception as exc:  # config problems are shown, not traced
-        _fail(str(exc))
+        fail(str(exc))
     for note in getattr(getattr(connector, "config", None), "load_notes", []):
-        _console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)
+        make_console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)
     return connector
 
 
@@ -94,16 +80,6 @@ def _close(connector: Any, log: DeliveryLog | None = None) -> None:
     close = getattr(connector, "close", None)
     if callable(close):
         close()
-
-
-_config_option = click.option(
-    "--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False)
-)
-_log_db_option = click.option(
-    "--log-db",
-    default=None,
-    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +105,7 @@ def check_columns(source: LeadFile, config: Any, console: Console) -> None:
     fields = FieldMap(getattr(config, "fields", None) or {})
     columns = source.columns()
     if not fields.identifies(columns):
-        _fail(
+        fail(
             f"{source.path}: no column identifies a lead (an e-mail or a phone); found "
             f"{', '.join(columns) or 'no columns'}. Name one email or phone, or map it in the "
             'flow: fields: {"Your Column": email}. Nothing was sent.'
@@ -201,11 +177,11 @@ def run_deliver(
     failures: Path | None | bool = True,
 ) -> BatchSummary:
     """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
-    console = console or _console()
+    console = console or make_console()
     source = _read_source(input_path, fmt, encoding, config, console, strict_input=strict_input)
     outputs = _BatchOutputs.choose(input_path, source.format, results, dead_letter, failures)
     if outputs.results.exists() and not options.resume and not overwrite:
-        _fail(
+        fail(
             f"{outputs.results} exists from an earlier run. Use --resume to continue that batch "
             "(leads already delivered are skipped) or --overwrite to start over."
         )
@@ -242,7 +218,7 @@ def _read_source(
     try:
         source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
     except InputFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     check_columns(source, config, console)
     invalid = [r for r in source.records if not r.ok]
     for rec in invalid[:MAX_INVALID_LINES_SHOWN]:
@@ -251,7 +227,7 @@ def _read_source(
         more = len(invalid) - MAX_INVALID_LINES_SHOWN
         console.print(f"[yellow]... and {more} more invalid line(s)[/]")
     if invalid and strict_input:
-        _fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
+        fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
     return source
 
 
@@ -281,7 +257,7 @@ class _BatchOutputs:
 
 
 @main.command()
-@_config_option
+@config_option
 @click.argument("input_path", metavar="LEADS", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--results",
@@ -332,7 +308,7 @@ class _BatchOutputs:
 )
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--strict-input", is_flag=True, help="Send nothing if any input line is invalid.")
-@_log_db_option
+@log_db_option
 @click.option("--no-log", is_flag=True, help="Do not write the delivery log.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def deliver(
@@ -355,7 +331,7 @@ def deliver(
 ) -> None:
     """Deliver every lead of LEADS (CSV with a header row, or JSON lines) to Keap."""
     if not input_path.exists():
-        _fail(f"{input_path}: no such file")
+        fail(f"{input_path}: no such file")
     connector = _open_connector(config_path)
     config = getattr(connector, "config", None)
     options = _batch_options(
@@ -414,7 +390,7 @@ def _config_value(obj: Any, name: str, default: str) -> str:
 
 # -- test-connection -----------------------------------------------------------------------------
 @main.command("test-connection")
-@_config_option
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def test_connection(config_path: str, as_json: bool) -> None:
     """Check the credential and what the flow refers to (tags, sequences, custom fields...)."""
@@ -428,97 +404,13 @@ def test_connection(config_path: str, as_json: bool) -> None:
     if as_json:
         click.echo(findings.to_json())
     else:
-        print_preflight(_console(), findings)
+        print_preflight(make_console(), findings)
     sys.exit(0 if findings.ok else 1)
-
-
-# -- auth ----------------------------------------------------------------------------------------
-@main.group()
-def auth() -> None:
-    """Authorise the flow's Keap app (OAuth consent) and look after its tokens."""
-
-
-def _oauth_settings(config_path: str) -> Any:
-    from connector.client.login import LoginError, oauth_credentials
-    from connector.config import load_config
-
-    try:
-        settings = load_config(config_path).keap
-        oauth_credentials(settings)
-    except (ValueError, LoginError) as exc:
-        _fail(str(exc))
-    return settings
-
-
-@auth.command("login")
-@_config_option
-@click.option("--no-browser", is_flag=True, help="Print the consent URL; do not open a browser.")
-@click.option(
-    "--timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds."
-)
-def auth_login(config_path: str, no_browser: bool, timeout: float) -> None:
-    """Open Keap's consent page, receive the code on the redirect URI, store the tokens."""
-    import webbrowser
-
-    from connector.client.login import LoginError, login
-
-    settings = _oauth_settings(config_path)
-
-    def show(url: str) -> None:
-        click.echo("Open this address to authorise keap-connector with Keap:")
-        click.echo(url)
-        sys.stdout.flush()
-        if not no_browser:
-            webbrowser.open(url)
-
-    click.echo(f"Waiting for Keap on {settings.credentials.redirect_uri} ...")
-    try:
-        tokens = login(settings, open_browser=show, wait=timeout)
-    except LoginError as exc:
-        _fail(str(exc), 1)
-    account = (
-        f" for {tokens.scope.split('|', 1)[1]}" if tokens.scope and "|" in tokens.scope else ""
-    )
-    click.echo(f"Authorised{account}. Tokens written to {settings.credentials.token_store}.")
-
-
-@auth.command("status")
-@_config_option
-def auth_status(config_path: str) -> None:
-    """Where the tokens are, which app and account they are for, and when they expire."""
-    from connector.client.login import token_status
-
-    status = token_status(_oauth_settings(config_path))
-    click.echo(f"token store  {status.path}")
-    click.echo(f"client id    {status.client_id}")
-    click.echo(f"token url    {status.token_url}")
-    if not status.exists or status.problem:
-        click.echo(status.problem or "no tokens: run keap-connector auth login")
-        sys.exit(1)
-    click.echo(f"account      {status.tenant or 'unknown'} (scope {status.scope or '-'})")
-    if status.expires_in is None:
-        click.echo("access token expiry unknown (refreshed when Keap answers 401)")
-    elif status.expires_in > 0:
-        click.echo(f"access token expires in {status.expires_in / 3600:.1f} h")
-    else:
-        click.echo("access token expired; the next request refreshes it")
-
-
-@auth.command("logout")
-@_config_option
-def auth_logout(config_path: str) -> None:
-    """Delete the stored tokens (revoke the app in Keap too if it should lose access)."""
-    from connector.client.auth import TokenStore
-
-    settings = _oauth_settings(config_path)
-    store = TokenStore(settings.credentials.token_store)
-    removed = store.remove()
-    click.echo(f"removed {store.path}" if removed else f"no tokens at {store.path}")
 
 
 # -- send-test-lead ------------------------------------------------------------------------------
 @main.command("send-test-lead")
-@_config_option
+@config_option
 @click.option("--email", default=None, help="Use this e-mail instead of the test lead's.")
 @click.option(
     "--lead",
@@ -544,7 +436,7 @@ def send_test_lead(
         outcome = send_test(connector, lead, log=log)
     finally:
         _close(connector, log)
-    print_test_lead(_console(), lead, outcome)
+    print_test_lead(make_console(), lead, outcome)
     sys.exit(0 if outcome.result.outcome in ("success", "skip") else 1)
 
 
@@ -554,134 +446,14 @@ def _read_lead_file(path: Path) -> dict[str, Any]:
     try:
         lead = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        _fail(f"{path}: not a JSON object: {exc}")
+        fail(f"{path}: not a JSON object: {exc}")
     if not isinstance(lead, dict):
-        _fail(f"{path}: expected one JSON object (a lead), found {type(lead).__name__}")
+        fail(f"{path}: expected one JSON object (a lead), found {type(lead).__name__}")
     return lead
 
 
-# -- report --------------------------------------------------------------------------------------
-def _monitoring(
-    config_path: str | None, flags: dict[str, float | None]
-) -> tuple[Thresholds, Targets]:
-    """Thresholds and targets: the flow's ``monitoring:`` section, then the report flags."""
-    from connector.config import Monitoring, read_monitoring
-
-    monitoring = read_monitoring(config_path) if config_path else Monitoring()
-    alerts = {k: v for k, v in monitoring.alerts.model_dump().items() if v is not None}
-    targets = monitoring.targets.model_dump()
-    for key, value in flags.items():
-        if value is None:
-            continue
-        if key.startswith("target_"):
-            targets[key.removeprefix("target_")] = value
-        else:
-            alerts[key] = value
-    return Thresholds(**alerts), Targets(**targets)
-
-
-@main.command()
-@click.option(
-    "--since",
-    default="30d",
-    show_default=True,
-    help="30d, 12h, 2w, 90m, a date (2026-11-01) or all.",
-)
-@click.option("--group-by", type=click.Choice(GROUP_CHOICES), default="day", show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write a self-contained HTML page with charts.",
-)
-@_log_db_option
-@click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a threshold is crossed.")
-@click.option(
-    "--config",
-    "-c",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, exists=True),
-    help="Read thresholds and targets from this flow's monitoring: section.",
-)
-@click.option("--min-success-rate", type=float, default=None, help="Alert below this %.")
-@click.option("--max-response-ms", type=float, default=None, help="Alert above this average.")
-@click.option("--max-duplicate-pct", type=float, default=None, help="Alert above this %.")
-@click.option("--target-success-rate", type=float, default=None, help="Target success %.")
-@click.option("--target-response-ms", type=float, default=None, help="Target average ms.")
-def report(
-    since: str,
-    group_by: str,
-    fmt: str,
-    html_path: Path | None,
-    log_db: str | None,
-    fail_on_alert: bool,
-    config_path: str | None,
-    min_success_rate: float | None,
-    max_response_ms: float | None,
-    max_duplicate_pct: float | None,
-    target_success_rate: float | None,
-    target_response_ms: float | None,
-) -> None:
-    """Summarise the delivery log: counts, success rate, response times, duplicates, alerts."""
-    path = Path(log_db) if log_db else default_log_path()
-    if not path.exists():
-        _fail(f"no delivery log at {path} (deliver some leads first, or pass --log-db)")
-    flags = {
-        "min_success_rate": min_success_rate,
-        "max_avg_response_ms": max_response_ms,
-        "max_duplicate_pct": max_duplicate_pct,
-        "target_min_success_rate": target_success_rate,
-        "target_max_avg_response_ms": target_response_ms,
-    }
-    rep = _build_report(path, config_path, flags, since=since, group_by=group_by)
-    _emit_report(rep, fmt, html_path)
-    sys.exit(1 if fail_on_alert and rep.alerts else 0)
-
-
-def _build_report(
-    path: Path,
-    config_path: str | None,
-    flags: dict[str, float | None],
-    *,
-    since: str,
-    group_by: str,
-) -> Report:
-    """The report of the log at ``path``; a bad threshold or period exits 2."""
-    try:
-        thresholds, targets = _monitoring(config_path, flags)
-    except ValueError as exc:
-        _fail(str(exc))
-    with DeliveryLog(path) as log:
-        try:
-            return report_from_log(
-                log, since=since, group_by=group_by, thresholds=thresholds, targets=targets
-            )
-        except ValueError as exc:
-            _fail(str(exc))
-
-
-def _emit_report(rep: Report, fmt: str, html_path: Path | None) -> None:
-    """The report on stdout in ``fmt``, and as an HTML page when asked."""
-    if fmt == "csv":
-        click.echo(to_csv(rep), nl=False)
-    elif fmt == "json":
-        click.echo(to_json(rep))
-    else:
-        print_report(_console(), rep)
-    if html_path is not None:
-        html_path.write_text(render_html(rep), encoding="utf-8")
-        _console(stderr=fmt != "table").print(f"HTML report written to {html_path}")
-
-
+main.add_command(auth_command)  # keap-connector auth (connector/client/auth_command.py)
+main.add_command(report_command)  # keap-connector report (connector/report/command.py)
 main.add_command(serve_command)  # keap-connector serve (connector/serve/)
 
 if __name__ == "__main__":
