@@ -1,7 +1,10 @@
 """``keap-connector``: deliver lead files, check a flow against Keap, report on deliveries.
 
 The commands are thin: batch logic lives in :mod:`connector.batch`, the delivery log and the
-report in :mod:`connector.report`.
+report in :mod:`connector.report`. ``deliver``, ``test-connection`` and ``send-test-lead`` are
+here; ``auth`` is :mod:`connector.client.auth_command`, ``report``
+:mod:`connector.report.command`, ``serve`` :mod:`connector.serve.command`; what they share is
+:mod:`connector.cli_support`.
 """
 
 from __future__ import annotations
@@ -11,61 +14,35 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from connector.batch import (
     BatchOptions,
     BatchRunner,
-    BatchStats,
     BatchSummary,
     InputFileError,
-    LeadResult,
     read_leads,
 )
+from connector.batch.console import DeliveryProgress, print_summary
 from connector.batch.readers import LeadFile
 from connector.batch.timing import MeteredConnector, WaitMeter
+from connector.cli_support import config_option, fail, log_db_option, make_console
+from connector.client.auth_command import auth as auth_command
 from connector.fields import FieldMap, template_references
 from connector.report import (
     DeliveryLog,
     default_log_path,
-    render_html,
-    report_from_log,
-    to_csv,
-    to_json,
 )
-from connector.report.report import GROUP_CHOICES, Report, Targets, Thresholds, period_label
+from connector.report.command import report as report_command
 from connector.serve.command import serve as serve_command
 
-EXIT_USAGE = 2
-
-OUTCOME_STYLE = {
-    "success": "green",
-    "failure": "yellow",
-    "error": "red",
-    "skip": "cyan",
-    "not_delivered": "magenta",
-}
-
-
-def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
-    if not console.is_terminal:
-        # Piped or captured output: do not squeeze tables into 80 columns.
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
-    return console
+MAX_INVALID_LINES_SHOWN = 20
 
 
 def load_connector(config_path: str) -> Any:
@@ -80,18 +57,13 @@ def load_connector(config_path: str) -> Any:
     return MeteredConnector(Connector.from_file(config_path, sleep=meter.sleep), meter)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}")
-    sys.exit(code)
-
-
 def _open_connector(config_path: str) -> Any:
     try:
         connector = load_connector(config_path)
     except Exception as exc:  # config problems are shown, not traced
-        _fail(str(exc))
+        fail(str(exc))
     for note in getattr(getattr(connector, "config", None), "load_notes", []):
-        _console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)
+        make_console(stderr=True).print(f"[yellow]note: {note}[/]", markup=False)
     return connector
 
 
@@ -110,16 +82,6 @@ def _close(connector: Any, log: DeliveryLog | None = None) -> None:
         close()
 
 
-_config_option = click.option(
-    "--config", "-c", "config_path", required=True, type=click.Path(dir_okay=False)
-)
-_log_db_option = click.option(
-    "--log-db",
-    default=None,
-    help="Delivery log [default: $KEAP_CONNECTOR_LOG or ./keap-delivery-log.sqlite3].",
-)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keapsim", prog_name="keap-connector")
 def main() -> None:
@@ -127,17 +89,6 @@ def main() -> None:
 
 
 # -- deliver -------------------------------------------------------------------------------------
-def _counts_text(stats: BatchStats) -> str:
-    parts = []
-    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
-        n = stats.counts.get(outcome, 0)
-        if n or outcome in ("success", "failure", "error", "skip"):
-            parts.append(f"[{OUTCOME_STYLE[outcome]}]{outcome} {n}[/]")
-    if stats.already_delivered:
-        parts.append(f"[dim](resumed: {stats.already_delivered} already delivered)[/]")
-    return "  ".join(parts)
-
-
 def _default_paths(source: Path, fmt: str) -> tuple[Path, Path]:
     stem = source.with_suffix("")
     ext = ".csv" if fmt == "csv" else ".jsonl"
@@ -154,7 +105,7 @@ def check_columns(source: LeadFile, config: Any, console: Console) -> None:
     fields = FieldMap(getattr(config, "fields", None) or {})
     columns = source.columns()
     if not fields.identifies(columns):
-        _fail(
+        fail(
             f"{source.path}: no column identifies a lead (an e-mail or a phone); found "
             f"{', '.join(columns) or 'no columns'}. Name one email or phone, or map it in the "
             'flow: fields: {"Your Column": email}. Nothing was sent.'
@@ -168,56 +119,6 @@ def check_columns(source: LeadFile, config: Any, console: Console) -> None:
             markup=True,
             highlight=False,
         )
-
-
-def _print_summary(console: Console, summary: BatchSummary) -> None:
-    table = Table(title="Delivery summary", show_header=True, header_style="bold")
-    table.add_column("outcome")
-    table.add_column("leads", justify="right")
-    for outcome in ("success", "failure", "error", "skip", "not_delivered"):
-        n = summary.counts.get(outcome, 0)
-        if n or outcome != "not_delivered":
-            table.add_row(f"[{OUTCOME_STYLE[outcome]}]{outcome}[/]", str(n))
-    table.add_row("[bold]total[/]", f"[bold]{summary.total}[/]")
-    console.print(table)
-    if summary.already_delivered:
-        console.print(
-            f"Resumed: {summary.already_delivered} lead(s) were already delivered and were "
-            "not sent again."
-        )
-    if summary.in_doubt_reconciled:
-        console.print(
-            f"Found {summary.in_doubt_reconciled} lead(s) that were in flight when the previous "
-            "run stopped already in Keap: recorded as delivered, not sent again."
-        )
-    if summary.in_doubt_redelivered:
-        console.print(
-            f"Re-sent {summary.in_doubt_redelivered} lead(s) that were in flight when the "
-            "previous run stopped (not found in Keap, or matched by an upsert)."
-        )
-    console.print(f"Results:     {summary.results_path}")
-    if summary.dead_letter_count:
-        console.print(
-            f"Dead letter: {summary.dead_letter_path} ({summary.dead_letter_count} lead(s) "
-            "ended in error; deliver that file again later to retry them)"
-        )
-    if summary.failures_count and summary.failures_path is not None:
-        console.print(
-            f"Failures:    {summary.failures_path} ({summary.failures_count} lead(s) Keap or "
-            "the flow refused; the results file names the failed step. Fix and deliver again)"
-        )
-    console.print(f"Took {summary.elapsed:.1f} s.")
-    if summary.stopped:
-        style = "yellow" if summary.interrupted else "bold red"
-        console.print(f"[{style}]{summary.stopped}[/]")
-        if summary.counts.get("not_delivered"):
-            console.print(
-                f"{summary.counts['not_delivered']} lead(s) were not sent. Run the same command "
-                "with --resume to deliver them; delivered leads are not sent twice."
-            )
-    elif summary.first_error is not None:
-        fe = summary.first_error
-        console.print(f"[red]First error: line {fe.line}: {fe.reason}[/]")
 
 
 class _StopOnSignal:
@@ -276,83 +177,87 @@ def run_deliver(
     failures: Path | None | bool = True,
 ) -> BatchSummary:
     """The body of ``deliver`` once the connector exists (separate so tests can call it)."""
-    console = console or _console()
-    try:
-        source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
-    except InputFileError as exc:
-        _fail(str(exc))
-    check_columns(source, config, console)
-    invalid = [r for r in source.records if not r.ok]
-    for rec in invalid[:20]:
-        console.print(f"[yellow]{input_path}: line {rec.line}: {rec.error}[/]")
-    if len(invalid) > 20:
-        console.print(f"[yellow]... and {len(invalid) - 20} more invalid line(s)[/]")
-    if invalid and strict_input:
-        _fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
-    default_results, default_dead = _default_paths(input_path, source.format)
-    results = results or default_results
-    dead_letter = dead_letter or default_dead
-    failures_path = failures if isinstance(failures, Path) else None
-    if failures is True:
-        failures_path = _default_failures_path(input_path, source.format)
-    if results.exists() and not options.resume and not overwrite:
-        _fail(
-            f"{results} exists from an earlier run. Use --resume to continue that batch (leads "
-            "already delivered are skipped) or --overwrite to start over."
+    console = console or make_console()
+    source = _read_source(input_path, fmt, encoding, config, console, strict_input=strict_input)
+    outputs = _BatchOutputs.choose(input_path, source.format, results, dead_letter, failures)
+    if outputs.results.exists() and not options.resume and not overwrite:
+        fail(
+            f"{outputs.results} exists from an earlier run. Use --resume to continue that batch "
+            "(leads already delivered are skipped) or --overwrite to start over."
         )
-
-    bar: Progress | None = None
-    task = None
-
-    def on_start(stats: BatchStats) -> None:
-        nonlocal task
-        if bar is not None:
-            task = bar.add_task("delivering", total=stats.total, counts="", rate="")
-
-    def on_result(_res: LeadResult | None, stats: BatchStats) -> None:
-        if bar is not None and task is not None:
-            bar.update(
-                task,
-                completed=stats.finished,
-                counts=_counts_text(stats),
-                rate=f"{stats.rate:.1f} leads/s",
-            )
-
+    bar = DeliveryProgress(console, enabled=progress)
     runner = BatchRunner(
         deliver,
         source,
-        results_path=results,
-        dead_letter_path=dead_letter,
+        results_path=outputs.results,
+        dead_letter_path=outputs.dead_letter,
         options=options,
         log=log,
-        on_start=on_start,
-        on_result=on_result,
+        on_start=bar.on_start,
+        on_result=bar.on_result,
         deliver_in_doubt=deliver_in_doubt,
-        failures_path=failures_path,
+        failures_path=outputs.failures,
     )
-    if progress:
-        bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TextColumn("[dim]{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-    with _StopOnSignal(runner, console):
-        if bar is not None:
-            with bar:
-                summary = runner.run()
-        else:
-            summary = runner.run()
-    _print_summary(console, summary)
+    with _StopOnSignal(runner, console), bar.showing():
+        summary = runner.run()
+    print_summary(console, summary)
     return summary
 
 
+def _read_source(
+    input_path: Path,
+    fmt: str,
+    encoding: str,
+    config: Any,
+    console: Console,
+    *,
+    strict_input: bool,
+) -> LeadFile:
+    """The lead file, once its columns can identify leads; invalid lines are shown (the
+    first few) and, with ``strict_input``, stop the run before anything is sent."""
+    try:
+        source = read_leads(input_path, fmt=fmt, encoding=encoding)  # type: ignore[arg-type]
+    except InputFileError as exc:
+        fail(str(exc))
+    check_columns(source, config, console)
+    invalid = [r for r in source.records if not r.ok]
+    for rec in invalid[:MAX_INVALID_LINES_SHOWN]:
+        console.print(f"[yellow]{input_path}: line {rec.line}: {rec.error}[/]")
+    if len(invalid) > MAX_INVALID_LINES_SHOWN:
+        more = len(invalid) - MAX_INVALID_LINES_SHOWN
+        console.print(f"[yellow]... and {more} more invalid line(s)[/]")
+    if invalid and strict_input:
+        fail(f"{len(invalid)} invalid input line(s) and --strict-input: nothing was sent")
+    return source
+
+
+@dataclass(frozen=True)
+class _BatchOutputs:
+    """Where a batch writes: results, dead letter, and failures (None: not written)."""
+
+    results: Path
+    dead_letter: Path
+    failures: Path | None
+
+    @classmethod
+    def choose(
+        cls,
+        input_path: Path,
+        source_format: str,
+        results: Path | None,
+        dead_letter: Path | None,
+        failures: Path | None | bool,
+    ) -> _BatchOutputs:
+        """The paths given, else the defaults next to the input (failures: True = default)."""
+        default_results, default_dead = _default_paths(input_path, source_format)
+        failures_path = failures if isinstance(failures, Path) else None
+        if failures is True:
+            failures_path = _default_failures_path(input_path, source_format)
+        return cls(results or default_results, dead_letter or default_dead, failures_path)
+
+
 @main.command()
-@_config_option
+@config_option
 @click.argument("input_path", metavar="LEADS", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--results",
@@ -403,7 +308,7 @@ def run_deliver(
 )
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--strict-input", is_flag=True, help="Send nothing if any input line is invalid.")
-@_log_db_option
+@log_db_option
 @click.option("--no-log", is_flag=True, help="Do not write the delivery log.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def deliver(
@@ -426,19 +331,11 @@ def deliver(
 ) -> None:
     """Deliver every lead of LEADS (CSV with a header row, or JSON lines) to Keap."""
     if not input_path.exists():
-        _fail(f"{input_path}: no such file")
+        fail(f"{input_path}: no such file")
     connector = _open_connector(config_path)
     config = getattr(connector, "config", None)
-    behaviour = on_error or _config_value(config, "on_error", "continue")
-    mode = _config_value(getattr(config, "duplicates", None), "mode", "update_existing")
-    options = BatchOptions(
-        workers=workers,
-        max_rate=max_rate,
-        stop_on_error=behaviour == "stop",
-        resume=resume,
-        # In-doubt leads are looked up in Keap first (deliver_in_doubt); one that cannot be
-        # (no e-mail, an address shared in the file) is re-sent only where that is an upsert.
-        redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
+    options = _batch_options(
+        config, workers=workers, max_rate=max_rate, on_error=on_error, resume=resume
     )
     log = _open_log(log_db, no_log)
     try:
@@ -463,6 +360,23 @@ def deliver(
     sys.exit(summary.exit_code)
 
 
+def _batch_options(
+    config: Any, *, workers: int, max_rate: float | None, on_error: str | None, resume: bool
+) -> BatchOptions:
+    """The runner's options: the command's flags over the flow's ``on_error``."""
+    behaviour = on_error or _config_value(config, "on_error", "continue")
+    mode = _config_value(getattr(config, "duplicates", None), "mode", "update_existing")
+    return BatchOptions(
+        workers=workers,
+        max_rate=max_rate,
+        stop_on_error=behaviour == "stop",
+        resume=resume,
+        # In-doubt leads are looked up in Keap first (deliver_in_doubt); one that cannot be
+        # (no e-mail, an address shared in the file) is re-sent only where that is an upsert.
+        redeliver_in_doubt=mode in ("update_existing", "skip_existing"),
+    )
+
+
 def _failures_wanted(config: Any) -> bool:
     return bool(getattr(getattr(config, "failures", None), "file", True))
 
@@ -476,7 +390,7 @@ def _config_value(obj: Any, name: str, default: str) -> str:
 
 # -- test-connection -----------------------------------------------------------------------------
 @main.command("test-connection")
-@_config_option
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def test_connection(config_path: str, as_json: bool) -> None:
     """Check the credential and what the flow refers to (tags, sequences, custom fields...)."""
@@ -490,97 +404,13 @@ def test_connection(config_path: str, as_json: bool) -> None:
     if as_json:
         click.echo(findings.to_json())
     else:
-        print_preflight(_console(), findings)
+        print_preflight(make_console(), findings)
     sys.exit(0 if findings.ok else 1)
-
-
-# -- auth ----------------------------------------------------------------------------------------
-@main.group()
-def auth() -> None:
-    """Authorise the flow's Keap app (OAuth consent) and look after its tokens."""
-
-
-def _oauth_settings(config_path: str) -> Any:
-    from connector.client.login import LoginError, oauth_credentials
-    from connector.config import load_config
-
-    try:
-        settings = load_config(config_path).keap
-        oauth_credentials(settings)
-    except (ValueError, LoginError) as exc:
-        _fail(str(exc))
-    return settings
-
-
-@auth.command("login")
-@_config_option
-@click.option("--no-browser", is_flag=True, help="Print the consent URL; do not open a browser.")
-@click.option(
-    "--timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds."
-)
-def auth_login(config_path: str, no_browser: bool, timeout: float) -> None:
-    """Open Keap's consent page, receive the code on the redirect URI, store the tokens."""
-    import webbrowser
-
-    from connector.client.login import LoginError, login
-
-    settings = _oauth_settings(config_path)
-
-    def show(url: str) -> None:
-        click.echo("Open this address to authorise keap-connector with Keap:")
-        click.echo(url)
-        sys.stdout.flush()
-        if not no_browser:
-            webbrowser.open(url)
-
-    click.echo(f"Waiting for Keap on {settings.credentials.redirect_uri} ...")
-    try:
-        tokens = login(settings, open_browser=show, wait=timeout)
-    except LoginError as exc:
-        _fail(str(exc), 1)
-    account = (
-        f" for {tokens.scope.split('|', 1)[1]}" if tokens.scope and "|" in tokens.scope else ""
-    )
-    click.echo(f"Authorised{account}. Tokens written to {settings.credentials.token_store}.")
-
-
-@auth.command("status")
-@_config_option
-def auth_status(config_path: str) -> None:
-    """Where the tokens are, which app and account they are for, and when they expire."""
-    from connector.client.login import token_status
-
-    status = token_status(_oauth_settings(config_path))
-    click.echo(f"token store  {status.path}")
-    click.echo(f"client id    {status.client_id}")
-    click.echo(f"token url    {status.token_url}")
-    if not status.exists or status.problem:
-        click.echo(status.problem or "no tokens: run keap-connector auth login")
-        sys.exit(1)
-    click.echo(f"account      {status.tenant or 'unknown'} (scope {status.scope or '-'})")
-    if status.expires_in is None:
-        click.echo("access token expiry unknown (refreshed when Keap answers 401)")
-    elif status.expires_in > 0:
-        click.echo(f"access token expires in {status.expires_in / 3600:.1f} h")
-    else:
-        click.echo("access token expired; the next request refreshes it")
-
-
-@auth.command("logout")
-@_config_option
-def auth_logout(config_path: str) -> None:
-    """Delete the stored tokens (revoke the app in Keap too if it should lose access)."""
-    from connector.client.auth import TokenStore
-
-    settings = _oauth_settings(config_path)
-    store = TokenStore(settings.credentials.token_store)
-    removed = store.remove()
-    click.echo(f"removed {store.path}" if removed else f"no tokens at {store.path}")
 
 
 # -- send-test-lead ------------------------------------------------------------------------------
 @main.command("send-test-lead")
-@_config_option
+@config_option
 @click.option("--email", default=None, help="Use this e-mail instead of the test lead's.")
 @click.option(
     "--lead",
@@ -606,7 +436,7 @@ def send_test_lead(
         outcome = send_test(connector, lead, log=log)
     finally:
         _close(connector, log)
-    print_test_lead(_console(), lead, outcome)
+    print_test_lead(make_console(), lead, outcome)
     sys.exit(0 if outcome.result.outcome in ("success", "skip") else 1)
 
 
@@ -616,179 +446,14 @@ def _read_lead_file(path: Path) -> dict[str, Any]:
     try:
         lead = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        _fail(f"{path}: not a JSON object: {exc}")
+        fail(f"{path}: not a JSON object: {exc}")
     if not isinstance(lead, dict):
-        _fail(f"{path}: expected one JSON object (a lead), found {type(lead).__name__}")
+        fail(f"{path}: expected one JSON object (a lead), found {type(lead).__name__}")
     return lead
 
 
-# -- report --------------------------------------------------------------------------------------
-def _print_report(console: Console, report: Report) -> None:
-    t = report.thresholds
-    table = Table(
-        title=f"Deliveries by {report.group_by}",
-        caption="success rate excludes skips; ! marks a value past the alert threshold",
-    )
-    for name, justify in [
-        (period_label(report.group_by), "left"),
-        ("total", "right"),
-        ("success", "right"),
-        ("failure", "right"),
-        ("error", "right"),
-        ("skip", "right"),
-        ("success %", "right"),
-        ("avg ms", "right"),
-        ("p95 ms", "right"),
-        ("dup %", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-
-    def flag(value: float | None, bad: bool) -> str:
-        if value is None:
-            return "-"
-        return f"[bold red]{value:g} ![/]" if bad else f"{value:g}"
-
-    for row in [*report.rows, report.total]:
-        sr, avg, dup = row.success_rate, row.avg_response_ms, row.duplicate_pct
-        table.add_row(
-            f"[bold]{row.period}[/]" if row is report.total else row.period,
-            str(row.total),
-            str(row.successes),
-            str(row.failures),
-            str(row.errors),
-            str(row.skips),
-            flag(sr, sr is not None and sr < t.min_success_rate),
-            flag(avg, avg is not None and avg > t.max_avg_response_ms),
-            flag(row.p95_response_ms, False),
-            flag(dup, dup is not None and dup > t.max_duplicate_pct),
-            end_section=row is report.rows[-1] if report.rows else False,
-        )
-    console.print(table)
-    if report.alerts:
-        console.print("[bold red]Alerts[/]")
-        for alert in report.alerts:
-            console.print(f"  [red]! {alert}[/]")
-    else:
-        console.print("[green]No alerts.[/]")
-    _print_targets(console, report)
-
-
-def _print_targets(console: Console, report: Report) -> None:
-    if not report.target_status:
-        return
-    console.print("[bold]Targets[/] (overall)")
-    for t in report.target_status:
-        word = {None: "[dim]no data[/]", True: "[green]met[/]", False: "[red]missed[/]"}
-        value = "-" if t["value"] is None else f"{t['value']:g}"
-        console.print(f"  {t['name']} {t['target']}: {word[t['met']]} ({value})")
-
-
-def _monitoring(
-    config_path: str | None, flags: dict[str, float | None]
-) -> tuple[Thresholds, Targets]:
-    """Thresholds and targets: the flow's ``monitoring:`` section, then the report flags."""
-    from connector.config import Monitoring, read_monitoring
-
-    monitoring = read_monitoring(config_path) if config_path else Monitoring()
-    alerts = {k: v for k, v in monitoring.alerts.model_dump().items() if v is not None}
-    targets = monitoring.targets.model_dump()
-    for key, value in flags.items():
-        if value is None:
-            continue
-        if key.startswith("target_"):
-            targets[key.removeprefix("target_")] = value
-        else:
-            alerts[key] = value
-    return Thresholds(**alerts), Targets(**targets)
-
-
-@main.command()
-@click.option(
-    "--since",
-    default="30d",
-    show_default=True,
-    help="30d, 12h, 2w, 90m, a date (2026-11-01) or all.",
-)
-@click.option("--group-by", type=click.Choice(GROUP_CHOICES), default="day", show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write a self-contained HTML page with charts.",
-)
-@_log_db_option
-@click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a threshold is crossed.")
-@click.option(
-    "--config",
-    "-c",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False, exists=True),
-    help="Read thresholds and targets from this flow's monitoring: section.",
-)
-@click.option("--min-success-rate", type=float, default=None, help="Alert below this %.")
-@click.option("--max-response-ms", type=float, default=None, help="Alert above this average.")
-@click.option("--max-duplicate-pct", type=float, default=None, help="Alert above this %.")
-@click.option("--target-success-rate", type=float, default=None, help="Target success %.")
-@click.option("--target-response-ms", type=float, default=None, help="Target average ms.")
-def report(
-    since: str,
-    group_by: str,
-    fmt: str,
-    html_path: Path | None,
-    log_db: str | None,
-    fail_on_alert: bool,
-    config_path: str | None,
-    min_success_rate: float | None,
-    max_response_ms: float | None,
-    max_duplicate_pct: float | None,
-    target_success_rate: float | None,
-    target_response_ms: float | None,
-) -> None:
-    """Summarise the delivery log: counts, success rate, response times, duplicates, alerts."""
-    path = Path(log_db) if log_db else default_log_path()
-    if not path.exists():
-        _fail(f"no delivery log at {path} (deliver some leads first, or pass --log-db)")
-    try:
-        thresholds, targets = _monitoring(
-            config_path,
-            {
-                "min_success_rate": min_success_rate,
-                "max_avg_response_ms": max_response_ms,
-                "max_duplicate_pct": max_duplicate_pct,
-                "target_min_success_rate": target_success_rate,
-                "target_max_avg_response_ms": target_response_ms,
-            },
-        )
-    except ValueError as exc:
-        _fail(str(exc))
-    with DeliveryLog(path) as log:
-        try:
-            rep = report_from_log(
-                log, since=since, group_by=group_by, thresholds=thresholds, targets=targets
-            )
-        except ValueError as exc:
-            _fail(str(exc))
-    if fmt == "csv":
-        click.echo(to_csv(rep), nl=False)
-    elif fmt == "json":
-        click.echo(to_json(rep))
-    else:
-        _print_report(_console(), rep)
-    if html_path is not None:
-        html_path.write_text(render_html(rep), encoding="utf-8")
-        _console(stderr=fmt != "table").print(f"HTML report written to {html_path}")
-    sys.exit(1 if fail_on_alert and rep.alerts else 0)
-
-
+main.add_command(auth_command)  # keap-connector auth (connector/client/auth_command.py)
+main.add_command(report_command)  # keap-connector report (connector/report/command.py)
 main.add_command(serve_command)  # keap-connector serve (connector/serve/)
 
 if __name__ == "__main__":

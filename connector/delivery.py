@@ -19,15 +19,14 @@ from typing import Any, TypeVar
 import httpx
 
 from connector.client.auth import json_object
-from connector.client.keap import (
+from connector.client.errors import (
     KeapAuthFailed,
-    KeapClient,
     KeapError,
     KeapRecovered,
     KeapRejected,
     KeapUnavailable,
-    RequestStats,
 )
+from connector.client.keap import KeapClient, RequestStats
 from connector.config import (
     Action,
     ConnectorConfig,

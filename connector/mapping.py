@@ -66,8 +66,19 @@ def contact_body(
     lead: NormalisedLead, config: ConnectorConfig, resolved: Resolved
 ) -> dict[str, Any]:
     """Build the create/update body for the configured API version (no empty properties)."""
-    version = config.keap.api_version
-    defaults = config.contact
+    body = _lead_properties(lead, config)
+    body.update(_flow_properties(config, resolved))
+    utm = utm_parameters(lead, config)
+    if utm:
+        body["utm_parameters"] = utm
+    # Last: a field the flow names explicitly wins over the one the lead table derives.
+    body.update(resolved.contact_fields)
+    return body
+
+
+def _lead_properties(lead: NormalisedLead, config: ConnectorConfig) -> dict[str, Any]:
+    """What the lead itself says about the person: names, e-mail, phones, address, web site,
+    job title, birth date."""
     body: dict[str, Any] = {}
     if lead.first_name:
         body["given_name"] = lead.first_name
@@ -86,11 +97,20 @@ def contact_body(
     if lead.title:
         body["job_title"] = lead.title
     if lead.dob:
-        if version is ApiVersion.V2:
+        if config.keap.api_version is ApiVersion.V2:
             body["birth_date"] = lead.dob
         else:
             # v1 declares birthday as date-time; midnight UTC keeps the calendar day intact.
             body["birthday"] = f"{lead.dob}T00:00:00.000Z"
+    return body
+
+
+def _flow_properties(config: ConnectorConfig, resolved: Resolved) -> dict[str, Any]:
+    """What the flow sets on every contact: its defaults, and the lead source and custom
+    fields resolved against Keap."""
+    version = config.keap.api_version
+    defaults = config.contact
+    body: dict[str, Any] = {}
     if defaults.contact_type:
         body["contact_type"] = defaults.contact_type
     if defaults.preferred_locale:
@@ -107,11 +127,6 @@ def contact_body(
             {"id": _id(version, fid), "content": content}
             for fid, content in resolved.custom_fields.items()
         ]
-    utm = utm_parameters(lead, config)
-    if utm:
-        body["utm_parameters"] = utm
-    # Last: a field the flow names explicitly wins over the one the lead table derives.
-    body.update(resolved.contact_fields)
     return body
 
 

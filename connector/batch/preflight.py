@@ -113,7 +113,7 @@ def _sequences_of(client: Any, v2: bool, campaign: dict[str, Any]) -> list[dict[
 
 def inventory(client: Any, findings: Findings, v2: bool) -> None:
     """Fill in the account's tags, campaigns and lead sources (best effort, per listing)."""
-    from connector.client.keap import KeapError
+    from connector.client.errors import KeapError
 
     def attempt(what: str, fn: Any) -> list[dict[str, Any]]:
         try:
@@ -146,6 +146,13 @@ def inventory(client: Any, findings: Findings, v2: bool) -> None:
 
 def check_references(config: Any, findings: Findings) -> None:
     """Compare the flow's tag, sequence, custom field and lead source references with Keap."""
+    _check_tags(config, findings)
+    _check_sequences(config, findings)
+    _check_custom_fields(config, findings)
+    _check_lead_source(config, findings)
+
+
+def _check_tags(config: Any, findings: Findings) -> None:
     tag_ids = {t["id"] for t in findings.tags}
     for i, rule in enumerate(getattr(config, "tags", []) or []):
         ref = rule.id
@@ -158,6 +165,9 @@ def check_references(config: Any, findings: Findings) -> None:
                 findings.problems.append(f"tags[{i}]: {part.strip()!r} is not a tag id")
             elif str(tid) not in tag_ids:
                 findings.problems.append(f"tags[{i}]: tag id {tid} does not exist in Keap")
+
+
+def _check_sequences(config: Any, findings: Findings) -> None:
     campaigns = {c["id"]: c for c in findings.campaigns}
     for i, seq in enumerate(getattr(config, "sequences", []) or []):
         camp = campaigns.get(str(seq.campaign_id))
@@ -170,6 +180,10 @@ def check_references(config: Any, findings: Findings) -> None:
                 f"sequences[{i}]: sequence {seq.sequence_id} is not in campaign "
                 f"{seq.campaign_id} ({camp['name']})"
             )
+
+
+def _check_custom_fields(config: Any, findings: Findings) -> None:
+    """A custom field is named by id or by label (labels compared without case)."""
     labels = {str(f.get("label", "")).strip().lower() for f in findings.custom_fields}
     field_ids = {str(f.get("id")) for f in findings.custom_fields}
     for i, rule in enumerate(getattr(config, "custom_fields", []) or []):
@@ -183,20 +197,24 @@ def check_references(config: Any, findings: Findings) -> None:
             findings.problems.append(
                 f"custom_fields[{i}]: custom field label {rule.field!r} does not exist in Keap"
             )
-    contact = getattr(config, "contact", None)
-    source = getattr(contact, "lead_source", None)
-    if source is not None:
-        if _is_template(source):
-            findings.notes.append("contact.lead_source is a template; checked per lead")
-        elif (sid := _as_id(source)) is not None:
-            if str(sid) not in {s["id"] for s in findings.lead_sources}:
-                findings.problems.append(f"contact.lead_source: lead source id {sid} not found")
-        elif str(source).strip().lower() not in {
-            str(s["name"] or "").strip().lower() for s in findings.lead_sources
-        }:
-            findings.problems.append(
-                f"contact.lead_source: lead source {source!r} does not exist in Keap"
-            )
+
+
+def _check_lead_source(config: Any, findings: Findings) -> None:
+    """The contact's lead source, by id or by name (a template is checked per lead)."""
+    source = getattr(getattr(config, "contact", None), "lead_source", None)
+    if source is None:
+        return
+    if _is_template(source):
+        findings.notes.append("contact.lead_source is a template; checked per lead")
+    elif (sid := _as_id(source)) is not None:
+        if str(sid) not in {s["id"] for s in findings.lead_sources}:
+            findings.problems.append(f"contact.lead_source: lead source id {sid} not found")
+    elif str(source).strip().lower() not in {
+        str(s["name"] or "").strip().lower() for s in findings.lead_sources
+    }:
+        findings.problems.append(
+            f"contact.lead_source: lead source {source!r} does not exist in Keap"
+        )
 
 
 def check_flow(connector: Any) -> Findings:
@@ -272,7 +290,7 @@ def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestL
     """Deliver ``lead`` and read the contact back from Keap."""
     from connector.batch.readers import InputRecord, lead_key
     from connector.batch.runner import record_result, result_from_connector
-    from connector.client.keap import KeapError
+    from connector.client.errors import KeapError
 
     value = connector.deliver(lead)
     record = InputRecord(line=0, lead=lead, raw="", key=lead_key(lead, ""))

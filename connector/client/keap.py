@@ -14,20 +14,20 @@ from typing import Any
 
 import httpx
 
-from connector.client.auth import (
-    ApiKeyAuth,
-    Authenticator,
-    AuthError,
-    AuthRefreshUnavailable,
-    OAuthAuth,
-    TokenSet,
-    TokenStore,
+from connector.client.auth import Authenticator, AuthError, AuthRefreshUnavailable
+from connector.client.errors import (
+    KeapAuthFailed,
+    KeapRecovered,
+    KeapRejected,
+    KeapUnavailable,
+    error_message,
+    response_body,
 )
 from connector.client.retry import RetryPolicy
 from connector.client.throttle import QuotaExhausted, QuotaGovernor, RateBucket, TokenBucket
-from connector.config import ApiKeyCredentials, ApiVersion, KeapSettings, OAuthCredentials
+from connector.client.wiring import DEFAULT_HEADERS, authenticator, http_client, retry_policy
+from connector.config import ApiVersion, KeapSettings
 
-USER_AGENT = "keapsim-connector/0.1 (+httpx)"
 #: The v1 contact model's optional properties the connector may write (a v1 read leaves every
 #: one out unless asked; Keap refuses names outside the model's list).
 V1_CONTACT_OPTIONAL = (
@@ -40,43 +40,6 @@ V2_CONTACT_FIELDS = (
     "given_name,job_title,leadsource_id,owner_id,phone_numbers,preferred_locale,source_type,"
     "tag_ids,update_time,utm_parameters,website"
 )
-
-
-class KeapError(Exception):
-    """Base class; ``transient`` tells LeadConduit's error (True) from failure (False)."""
-
-    transient = True
-
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.body = body
-
-
-class KeapRejected(KeapError):
-    """Keap answered 4xx (other than 401/403/429): the request itself is wrong."""
-
-    transient = False
-
-
-class KeapAuthFailed(KeapError):
-    """401/403 after a refresh attempt, or credentials that cannot be refreshed."""
-
-
-class KeapUnavailable(KeapError):
-    """5xx, 429 or a transport problem that outlasted the retries."""
-
-
-class KeapRecovered(Exception):  # not an error: the request turned out to be done
-    """A request that is unsafe to repeat lost its answer, and ``recover`` found it took effect.
-
-    ``value`` is what ``recover`` returned (e.g. the id of the contact the lost create made).
-    """
-
-    def __init__(self, value: Any) -> None:
-        super().__init__("the request took effect although its response was lost")
-        self.value = value
 
 
 # Transport errors raised before the request could reach Keap; every other one (read timeout,
@@ -98,22 +61,15 @@ class RequestStats:
         self.waited += other.waited
 
 
-def error_message(response: httpx.Response) -> str:
-    """Pull the human message out of Keap's three error envelopes (v1, v2, gateway)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase or f"HTTP {response.status_code}"
-    if isinstance(body, dict):
-        fault = body.get("fault")
-        if isinstance(fault, dict):
-            code = (fault.get("detail") or {}).get("errorcode")
-            return f"{fault.get('faultstring', 'gateway fault')}" + (f" ({code})" if code else "")
-        if body.get("message"):
-            return str(body["message"])
-        if body.get("error"):
-            return str(body.get("error_description") or body["error"])
-    return response.reason_phrase or f"HTTP {response.status_code}"
+@dataclass
+class _Call:
+    """One ``request`` call across its attempts."""
+
+    url: str
+    stats: RequestStats
+    recover: Callable[[], Any] | None
+    attempt: int = 0
+    refreshed: bool = False  # a 401 already led to one credential refresh
 
 
 class KeapClient:
@@ -142,7 +98,7 @@ class KeapClient:
         self.http = http or httpx.Client(
             transport=transport,
             timeout=timeout or httpx.Timeout(30.0, connect=5.0),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers=DEFAULT_HEADERS,
         )
         self._user_id: str | None = None
         self._user_lock = threading.Lock()
@@ -157,46 +113,13 @@ class KeapClient:
         clock: Callable[[], float] = time.time,
         rng: Any = None,
     ) -> KeapClient:
-        t = settings.timeouts
-        http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
-        creds = settings.credentials
-        auth: Authenticator
-        if isinstance(creds, ApiKeyCredentials):
-            auth = ApiKeyAuth(creds.api_key.get_secret_value())
-        else:
-            assert isinstance(creds, OAuthCredentials)
-            store = TokenStore(creds.token_store)
-            _seed_store(store, creds)
-            auth = OAuthAuth(
-                store,
-                client_id=creds.client_id,
-                client_secret=creds.client_secret.get_secret_value(),
-                token_url=settings.resolved_token_url,
-                http=http,
-                refresh_margin=creds.refresh_margin_seconds,
-                clock=clock,
-            )
-        r = settings.retries
-        retry = RetryPolicy(
-            attempts=r.attempts,
-            initial_delay=r.initial_delay,
-            multiplier=r.backoff_multiplier,
-            max_delay=r.max_delay,
-            honour_retry_after=r.honour_retry_after,
-            max_retry_after=r.max_retry_after,
-        )
-        if rng is not None:
-            retry.rng = rng
+        http = http_client(settings, transport)
         rl = settings.rate_limit
         return cls(
             settings.base_url,
-            auth,
+            authenticator(settings, http, clock),
             api_version=settings.api_version,
-            retry=retry,
+            retry=retry_policy(settings, rng),
             bucket=TokenBucket(rl.requests_per_second, rl.burst, clock=clock, sleep=sleep),
             governor=QuotaGovernor(rl.low_water, clock=clock, sleep=sleep),
             http=http,
@@ -228,84 +151,103 @@ class KeapClient:
         re-send or give-up: a non-None result raises ``KeapRecovered`` with it, None means the
         request did not take effect and the usual retry rules apply.
         """
-        stats = stats if stats is not None else RequestStats()
         url = f"{self.base_url}/{path.lstrip('/')}"
-        attempt = 0
-        refreshed = False
+        call = _Call(url, stats if stats is not None else RequestStats(), recover)
         while True:
-            attempt += 1
-            stats.waited += self.bucket.acquire()
-            request = self.http.build_request(method, url, json=json, params=params)
-            try:
-                self.auth.apply(request)
-            except AuthRefreshUnavailable as exc:
-                raise KeapUnavailable(str(exc)) from None
-            except AuthError as exc:
-                raise KeapAuthFailed(str(exc)) from None
-            try:
-                # Last thing before the send: the governor's spike window starts here.
-                stats.waited += self.governor.wait()
-            except QuotaExhausted as exc:
-                raise KeapUnavailable(str(exc), status=429) from None
-            stats.attempts += 1
+            call.attempt += 1
+            request = self._prepare(method, call, json=json, params=params)
             try:
                 response = self._send(request)
             except httpx.HTTPError as exc:
-                if not self.retry.should_retry_exception(exc):
-                    raise KeapUnavailable(
-                        f"{type(exc).__name__} talking to Keap at {url}"
-                    ) from None
-                if recover is not None and not isinstance(exc, _NOT_SENT):
-                    _check_recovered(recover)
-                delay = self.retry.delay_for(attempt)
-                if delay is None:
-                    raise KeapUnavailable(
-                        f"{type(exc).__name__} talking to Keap at {url} after {attempt} attempt(s)"
-                    ) from None
-                self._backoff(delay, stats)
+                self._back_off_after_transport_error(exc, call)
                 continue
             response.read()
             self.governor.observe(response.headers)
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
-                try:
-                    resend = self.auth.on_unauthorized(request)
-                except AuthRefreshUnavailable as exc:
-                    raise KeapUnavailable(str(exc)) from None
-                except AuthError as exc:
-                    raise KeapAuthFailed(str(exc), status=401) from None
-                if resend:
-                    attempt -= 1  # a token refresh is not a retry of a failed request
-                    continue
-            if response.is_success or status in allow:
-                return response
-            if status in (401, 403):
-                raise KeapAuthFailed(
-                    f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
-                    status=status,
-                    body=_body(response),
-                )
-            if self.retry.should_retry_status(status):
-                # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
-                # refusal (the guide profile's over-limit 503), not a failure half-way.
-                if recover is not None and status >= 500 and "retry-after" not in response.headers:
-                    _check_recovered(recover)
-                delay = self.retry.delay_for(attempt, response)
-                if delay is None:
-                    raise KeapUnavailable(
-                        f"Keap answered HTTP {status} ({error_message(response)}) "
-                        f"after {attempt} attempt(s)",
-                        status=status,
-                        body=_body(response),
-                    )
-                self._backoff(delay, stats)
+            if self._resend_after_refresh(request, response, call):
                 continue
+            if response.is_success or response.status_code in allow:
+                return response
+            self._back_off_after_status(response, call)
+
+    def _prepare(
+        self, method: str, call: _Call, *, json: Any, params: dict[str, Any] | None
+    ) -> httpx.Request:
+        """One attempt's request: paced by the bucket, authenticated, cleared by the quota
+        governor (last, because its spike window starts there)."""
+        call.stats.waited += self.bucket.acquire()
+        request = self.http.build_request(method, call.url, json=json, params=params)
+        try:
+            self.auth.apply(request)
+        except AuthRefreshUnavailable as exc:
+            raise KeapUnavailable(str(exc)) from None
+        except AuthError as exc:
+            raise KeapAuthFailed(str(exc)) from None
+        try:
+            call.stats.waited += self.governor.wait()
+        except QuotaExhausted as exc:
+            raise KeapUnavailable(str(exc), status=429) from None
+        call.stats.attempts += 1
+        return request
+
+    def _back_off_after_transport_error(self, exc: httpx.HTTPError, call: _Call) -> None:
+        """Sleep before the next attempt, or raise when the error is final."""
+        if not self.retry.should_retry_exception(exc):
+            raise KeapUnavailable(f"{type(exc).__name__} talking to Keap at {call.url}") from None
+        if call.recover is not None and not isinstance(exc, _NOT_SENT):
+            _check_recovered(call.recover)
+        delay = self.retry.delay_for(call.attempt)
+        if delay is None:
+            raise KeapUnavailable(
+                f"{type(exc).__name__} talking to Keap at {call.url} "
+                f"after {call.attempt} attempt(s)"
+            ) from None
+        self._backoff(delay, call.stats)
+
+    def _resend_after_refresh(
+        self, request: httpx.Request, response: httpx.Response, call: _Call
+    ) -> bool:
+        """Whether a first 401 led the authenticator to new credentials worth a resend."""
+        if response.status_code != 401 or call.refreshed:
+            return False
+        call.refreshed = True
+        try:
+            resend = self.auth.on_unauthorized(request)
+        except AuthRefreshUnavailable as exc:
+            raise KeapUnavailable(str(exc)) from None
+        except AuthError as exc:
+            raise KeapAuthFailed(str(exc), status=401) from None
+        if resend:
+            call.attempt -= 1  # a token refresh is not a retry of a failed request
+        return resend
+
+    def _back_off_after_status(self, response: httpx.Response, call: _Call) -> None:
+        """Sleep before the next attempt after a failed status, or raise the matching error."""
+        status = response.status_code
+        if status in (401, 403):
+            raise KeapAuthFailed(
+                f"Keap refused the credentials (HTTP {status}: {error_message(response)})",
+                status=status,
+                body=response_body(response),
+            )
+        if not self.retry.should_retry_status(status):
             raise KeapRejected(
                 f"Keap rejected the request (HTTP {status}: {error_message(response)})",
                 status=status,
-                body=_body(response),
+                body=response_body(response),
             )
+        # A 5xx may come after Keap acted; one with Retry-After is a "come back later"
+        # refusal (the guide profile's over-limit 503), not a failure half-way.
+        if call.recover is not None and status >= 500 and "retry-after" not in response.headers:
+            _check_recovered(call.recover)
+        delay = self.retry.delay_for(call.attempt, response)
+        if delay is None:
+            raise KeapUnavailable(
+                f"Keap answered HTTP {status} ({error_message(response)}) "
+                f"after {call.attempt} attempt(s)",
+                status=status,
+                body=response_body(response),
+            )
+        self._backoff(delay, call.stats)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """One send, after ``governor.wait``; the governor hears when it is over, however."""
@@ -441,28 +383,4 @@ def _has_email(contact: dict[str, Any], email: str) -> bool:
         str(e.get("email", "")).lower() == wanted
         for e in contact.get("email_addresses") or []
         if isinstance(e, dict)
-    )
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _seed_store(store: TokenStore, creds: OAuthCredentials) -> None:
-    """Create the token store from seed tokens in the config, if it does not exist yet."""
-    if store.exists():
-        return
-    if not (creds.access_token and creds.refresh_token):
-        raise AuthError(
-            f"token store {store.path} does not exist and no access_token/refresh_token seed "
-            "is configured; run: keap-connector auth login --config FLOW"
-        )
-    store.save(
-        TokenSet(
-            access_token=creds.access_token.get_secret_value(),
-            refresh_token=creds.refresh_token.get_secret_value(),
-        )
     )

@@ -7,130 +7,10 @@ the same way offline, from an e-mail attachment or from a file share.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
+from connector.report.chart import Series, line_chart
 from connector.report.report import COLUMNS, Report, ReportRow, period_label
-
-WIDTH, HEIGHT = 720, 260
-PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 20, 48
-
-
-@dataclass
-class Series:
-    name: str
-    values: list[float | None]
-    color: str
-    #: an SVG stroke-dasharray: a dashed series drawn over another lets the one below show
-    dash: str | None = None
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** len(str(int(value)))
-    for step in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0):
-        if value <= magnitude * step:
-            return magnitude * step
-    return magnitude
-
-
-def line_chart(
-    chart_id: str,
-    title: str,
-    labels: list[str],
-    series: list[Series],
-    *,
-    unit: str,
-    y_max: float | None = None,
-    threshold: tuple[float, str] | None = None,
-) -> str:
-    """An SVG line chart with axes, gridlines, point markers and an optional threshold line."""
-    values = [v for s in series for v in s.values if v is not None]
-    data_max = max(values, default=0.0)
-    # Show the threshold on the scale unless it would squash the data against the axis.
-    show_threshold = threshold is not None and (
-        y_max is not None or data_max == 0 or threshold[0] <= 2.5 * data_max
-    )
-    ceiling = max(data_max, threshold[0] if threshold and show_threshold else 0.0)
-    top = y_max if y_max is not None else _nice_max(ceiling)
-    plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
-    n = len(labels)
-
-    def x(i: int) -> float:
-        return PAD_L + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
-
-    def y(v: float) -> float:
-        return PAD_T + plot_h * (1 - min(max(v / top, 0.0), 1.0))
-
-    parts = [
-        f'<svg class="chart" id="{chart_id}" data-chart="{chart_id}" data-points="{n}" '
-        f'role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for k in range(5):
-        gv = top * k / 4
-        gy = y(gv)
-        parts.append(
-            f'<line class="grid" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{gy:.1f}" y2="{gy:.1f}"/>'
-        )
-        parts.append(
-            f'<text class="tick" x="{PAD_L - 6}" y="{gy + 4:.1f}" text-anchor="end">'
-            f"{gv:g}{escape(unit)}</text>"
-        )
-    stride = max(1, n // 8)
-    for i, label in enumerate(labels):
-        if i % stride == 0 or i == n - 1:
-            anchor = (
-                "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
-            )
-            parts.append(
-                f'<text class="tick" x="{x(i):.1f}" y="{HEIGHT - PAD_B + 18}" '
-                f'text-anchor="{anchor}">{escape(label)}</text>'
-            )
-    parts.append(
-        f'<line class="axis" x1="{PAD_L}" x2="{PAD_L}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>'
-        f'<line class="axis" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{HEIGHT - PAD_B}" '
-        f'y2="{HEIGHT - PAD_B}"/>'
-    )
-    if threshold is not None and not show_threshold:
-        parts.append(
-            f'<text class="threshold-label" x="{WIDTH - PAD_R - 4}" y="{PAD_T + 10}" '
-            f'text-anchor="end">{escape(threshold[1])} (off scale, far above)</text>'
-        )
-    elif threshold is not None:
-        tv, tlabel = threshold
-        ty = y(tv)
-        parts.append(
-            f'<line class="threshold" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{ty:.1f}" '
-            f'y2="{ty:.1f}"/><text class="threshold-label" x="{WIDTH - PAD_R - 4}" '
-            f'y="{ty - 4:.1f}" text-anchor="end">{escape(tlabel)}</text>'
-        )
-    legend_x = PAD_L
-    for s in series:
-        pts = [(x(i), y(v), v, labels[i]) for i, v in enumerate(s.values) if v is not None]
-        if pts:
-            coords = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)
-            dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
-            parts.append(
-                f'<polyline class="series" data-series="{escape(s.name)}" fill="none" '
-                f'stroke="{s.color}" stroke-width="2.5"{dash} points="{coords}"/>'
-            )
-            for px, py, v, label in pts:
-                parts.append(
-                    f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="3.5" '
-                    f'fill="{s.color}"><title>{escape(label)}: {v:g}{escape(unit)}</title>'
-                    "</circle>"
-                )
-        parts.append(
-            f'<rect x="{legend_x}" y="{HEIGHT - 16}" width="12" height="4" fill="{s.color}"/>'
-            f'<text class="legend" x="{legend_x + 16}" y="{HEIGHT - 11}">{escape(s.name)}</text>'
-        )
-        legend_x += 24 + 8 * len(s.name)
-    parts.append("</svg>")
-    return "".join(parts)
-
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2933}
@@ -179,6 +59,37 @@ def _cell(row: ReportRow, column: str, report: Report) -> str:
 
 
 def render_html(report: Report, *, title: str = "Keap lead delivery report") -> str:
+    success_chart, response_chart = _charts(report)
+    since = report.since.strftime("%Y-%m-%d %H:%M UTC") if report.since else "the beginning"
+    until = report.until.strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{escape(title)}</h1>
+<div class="meta">From {escape(since)} to {escape(until)}, grouped by {escape(report.group_by)}.
+{report.total.total} deliveries.</div>
+{_period_note(report)}
+<div class="charts">
+<div class="card"><h2>Success rate</h2>{success_chart}</div>
+<div class="card"><h2>Response time</h2>{response_chart}</div>
+</div>
+<h2>Alerts</h2>
+{_alerts_html(report)}
+<table id="report-table">{_table_html(report)}</table>
+</body>
+</html>
+"""
+
+
+def _charts(report: Report) -> tuple[str, str]:
+    """The success-rate chart and the response-time chart, each with its alert threshold."""
     labels = [r.period for r in report.rows]
     t = report.thresholds
     success_chart = line_chart(
@@ -202,6 +113,11 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
         unit=" ms",
         threshold=(t.max_avg_response_ms, f"alert above {t.max_avg_response_ms:g} ms"),
     )
+    return success_chart, response_chart
+
+
+def _table_html(report: Report) -> str:
+    """The table's head and body: one row per period, then the total."""
     headings = {**_HEADINGS, "period": period_label(report.group_by).capitalize()}
     head = "".join(f"<th>{headings[c]}</th>" for c in COLUMNS)
     body = "".join(
@@ -210,46 +126,28 @@ def render_html(report: Report, *, title: str = "Keap lead delivery report") -> 
         + "</tr>"
         for r in [*report.rows, report.total]
     )
+    return f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+
+
+def _alerts_html(report: Report) -> str:
     alerts = report.alerts
     alert_html = (
         '<ul class="alerts">' + "".join(f"<li>{escape(a)}</li>" for a in alerts) + "</ul>"
         if alerts
         else '<p class="ok">No alerts: all periods within the thresholds.</p>'
     )
-    alert_html += _targets_html(report)
-    since = report.since.strftime("%Y-%m-%d %H:%M UTC") if report.since else "the beginning"
-    until = report.until.strftime("%Y-%m-%d %H:%M UTC")
-    empty = "" if report.rows else "<p>No deliveries in this period.</p>"
+    return alert_html + _targets_html(report)
+
+
+def _period_note(report: Report) -> str:
+    """Why the charts are empty or a single point, when they are."""
     if len(report.rows) == 1 and report.group_by != "all":
-        empty = (
+        return (
             f'<p class="meta">One {escape(report.group_by)} of data, so each chart has a single '
             "point: <code>--group-by hour</code> or <code>--group-by run</code> (one point per "
             "batch) draws a curve.</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<h1>{escape(title)}</h1>
-<div class="meta">From {escape(since)} to {escape(until)}, grouped by {escape(report.group_by)}.
-{report.total.total} deliveries.</div>
-{empty}
-<div class="charts">
-<div class="card"><h2>Success rate</h2>{success_chart}</div>
-<div class="card"><h2>Response time</h2>{response_chart}</div>
-</div>
-<h2>Alerts</h2>
-{alert_html}
-<table id="report-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-</body>
-</html>
-"""
+    return "" if report.rows else "<p>No deliveries in this period.</p>"
 
 
 def _targets_html(report: Report) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from connector.serve.body import (
@@ -77,71 +77,79 @@ def create_app(state: ServeState) -> Flask:
     app = Flask("keap_connector_serve")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["keap_serve"] = state
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[Response, int]:
-        # JSON for every refusal (unknown path, wrong method, too large), never an HTML page.
-        status = exc.code or 500
-        if status == 413:
-            message = f"the body is larger than {MAX_BODY_BYTES} bytes"
-        else:
-            message = exc.description or exc.name
-        response = jsonify({"error": message})
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
-        return response, status
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[Response, int]:
-        # Deliveries never raise (every lead ends with an outcome); what is left is the queue's
-        # storage failing (disk full...): the lead was not accepted, so the caller may retry.
-        app.logger.exception("unexpected error")
-        response = jsonify({"error": f"not accepted ({type(exc).__name__}); retry later"})
-        response.headers["Retry-After"] = "5"
-        return response, 503
-
-    @app.get("/healthz")
-    def healthz() -> tuple[Response, int]:
-        body: dict[str, Any] = {"status": "draining" if state.draining else "ok"}
-        body["mode"] = state.mode
-        if state.queue is not None:
-            body["queue_depth"] = state.queue.depth()
-        return jsonify(body), 503 if state.draining else 200
-
-    @app.get("/metrics")
-    def metrics() -> Response:
-        return Response(state.metrics.render(), content_type=CONTENT_TYPE)
-
-    @app.post("/leads")
-    def post_lead() -> tuple[Response, int]:
-        refused = _refuse(state)
-        if refused is not None:
-            return refused
-        try:
-            lead = _read_lead()
-        except BodyError as exc:
-            return jsonify(exc.to_dict()), exc.status
-        if state.queue is not None:
-            return _enqueue(state, lead)
-        state.track(+1)
-        try:
-            result = state.deliverer.deliver(lead, lead_id=_new_id(), source=SOURCE_SYNC)
-        finally:
-            state.track(-1)
-        return jsonify(Answer.of(result).to_dict()), 200
-
-    @app.get("/leads/<lead_id>")
-    def get_lead(lead_id: str) -> tuple[Response, int]:
-        if not state.callers.allows(request.headers.get("Authorization")):
-            return _unauthorised()
-        if state.queue is None:
-            return jsonify({"error": "leads are looked up in queue mode only"}), 404
-        found = state.queue.status(lead_id)
-        if found is None:
-            return jsonify({"error": f"no lead {lead_id} (unknown, or finished long ago)"}), 404
-        return jsonify(found), 200
-
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
+    app.add_url_rule("/leads", "post_lead", _post_lead, methods=["POST"])
+    app.add_url_rule("/leads/<lead_id>", "get_lead", _get_lead, methods=["GET"])
     return app
+
+
+def _state() -> ServeState:
+    state: ServeState = current_app.extensions["keap_serve"]
+    return state
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    # JSON for every refusal (unknown path, wrong method, too large), never an HTML page.
+    status = exc.code or 500
+    if status == 413:
+        message = f"the body is larger than {MAX_BODY_BYTES} bytes"
+    else:
+        message = exc.description or exc.name
+    response = jsonify({"error": message})
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response, status
+
+
+def _unexpected(exc: Exception) -> tuple[Response, int]:
+    # Deliveries never raise (every lead ends with an outcome); what is left is the queue's
+    # storage failing (disk full...): the lead was not accepted, so the caller may retry.
+    current_app.logger.exception("unexpected error")
+    response = jsonify({"error": f"not accepted ({type(exc).__name__}); retry later"})
+    response.headers["Retry-After"] = "5"
+    return response, 503
+
+
+def _healthz() -> tuple[Response, int]:
+    state = _state()
+    body: dict[str, Any] = {"status": "draining" if state.draining else "ok"}
+    body["mode"] = state.mode
+    if state.queue is not None:
+        body["queue_depth"] = state.queue.depth()
+    return jsonify(body), 503 if state.draining else 200
+
+
+def _metrics() -> Response:
+    return Response(_state().metrics.render(), content_type=CONTENT_TYPE)
+
+
+def _post_lead() -> tuple[Response, int]:
+    state = _state()
+    refused = _refuse(state)
+    if refused is not None:
+        return refused
+    try:
+        lead = _read_lead()
+    except BodyError as exc:
+        return jsonify(exc.to_dict()), exc.status
+    if state.queue is not None:
+        return _enqueue(state, lead)
+    return _deliver_now(state, lead)
+
+
+def _get_lead(lead_id: str) -> tuple[Response, int]:
+    state = _state()
+    if not state.callers.allows(request.headers.get("Authorization")):
+        return _unauthorised()
+    if state.queue is None:
+        return jsonify({"error": "leads are looked up in queue mode only"}), 404
+    found = state.queue.status(lead_id)
+    if found is None:
+        return jsonify({"error": f"no lead {lead_id} (unknown, or finished long ago)"}), 404
+    return jsonify(found), 200
 
 
 def _refuse(state: ServeState) -> tuple[Response, int] | None:
@@ -186,6 +194,16 @@ def _enqueue(state: ServeState, lead: dict[str, Any]) -> tuple[Response, int]:
     response = jsonify({"id": accepted.id, "status": "queued", "url": url})
     response.headers["Location"] = url
     return response, 202
+
+
+def _deliver_now(state: ServeState, lead: dict[str, Any]) -> tuple[Response, int]:
+    """Sync mode: the outcome in a 200 (counted in flight, so a graceful stop waits)."""
+    state.track(+1)
+    try:
+        result = state.deliverer.deliver(lead, lead_id=_new_id(), source=SOURCE_SYNC)
+    finally:
+        state.track(-1)
+    return jsonify(Answer.of(result).to_dict()), 200
 
 
 def _new_id() -> str:

@@ -19,7 +19,8 @@ import pytest
 from flask import Flask, jsonify, request
 
 from connector.client.auth import AuthError, OAuthAuth, TokenSet, TokenStore
-from connector.client.keap import KeapAuthFailed, KeapClient
+from connector.client.errors import KeapAuthFailed
+from connector.client.keap import KeapClient
 from connector.client.retry import RetryPolicy
 
 

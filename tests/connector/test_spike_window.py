@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from connector.client.auth import ApiKeyAuth
-from connector.client.keap import KeapClient, KeapUnavailable
+from connector.client.errors import KeapUnavailable
+from connector.client.keap import KeapClient
 from connector.client.retry import RetryPolicy
 from connector.client.throttle import QuotaGovernor, TokenBucket
 

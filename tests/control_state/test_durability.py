@@ -18,7 +18,7 @@ import pytest
 
 from keapsim.simulator import Simulator
 from keapsim.snapshots import ChangeLog, SnapshotError, StateFile, dump_state
-from keapsim.snapshots.changelog import GENERATION_KEY, read_log
+from keapsim.snapshots.log_format import GENERATION_KEY, read_log
 
 from .helpers import comparable, contact_body, populate
 
@@ -274,7 +274,7 @@ def test_a_log_that_cannot_be_written_answers_503(
     def broken(data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    changelog._write = broken  # type: ignore[method-assign]
+    changelog.writer._write = broken  # type: ignore[method-assign]
     with sim.client() as api:
         answer = api.post("/v1/contacts", json=contact_body("a@example.com"))
         assert answer.status_code == 503
@@ -321,7 +321,7 @@ def test_two_tables_sharing_an_event_noun_are_both_logged(
     sim, changelog, path = logged
     tenant = sim.tenant()
     tenant.tag_categories.table.noun = tenant.tags.table.noun  # as a new store might by mistake
-    changelog._marks[tenant.id].stores = {}  # the noun map is rebuilt when the stores change
+    changelog.tracker.marks[tenant.id].stores = {}  # the noun map is rebuilt when the stores change
     tenant.tags.create("a write, so that the log looks at the tenant")
     changelog.commit()
     tenant.tag_categories.create(name="shared noun")
