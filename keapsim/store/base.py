@@ -122,8 +122,9 @@ class Table(Generic[R]):
         fresh = {record.id: record for record in records}
         self._records.update(fresh)
         self._ids = SortedList(self._records)
+        shared: dict[object, object] = {}  # equal entries of different indexes: one object
         for index in self.indexes.values():
-            index.rebuild(self._records.values())
+            index.rebuild(self._records.values(), shared)
 
     def clear(self) -> None:
         """Forget every record (a reset frees them at once, even if something still refers
