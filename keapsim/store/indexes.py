@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import insort
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import takewhile
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -199,7 +199,9 @@ class SortedIndex(Index[R]):
             if pool is None:
                 pairs.extend((key, record.id) for key in keys)
             else:
-                pairs.extend(pool.setdefault(pair, pair) for pair in _pairs(keys, record.id))
+                for key in keys:
+                    pair = (key, record.id)
+                    pairs.append(pool.setdefault(pair, pair))
             if self.ordering and not keys:
                 missing.append(record.id)
         self._entries = SortedList(pairs)
@@ -307,7 +309,3 @@ class SortedIndex(Index[R]):
         flat = [ident for group in reversed(groups) for ident in group]
         first = count - high  # the descending position of flat[0]
         return flat[start - first : stop - first]
-
-
-def _pairs(keys: Iterable[Any], ident: int) -> Iterator[tuple[Any, int]]:
-    return ((key, ident) for key in keys)
