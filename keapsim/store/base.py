@@ -189,7 +189,8 @@ class Table(Generic[R]):
         """Ids from the most selective lookup (moved to the front of ``lookups``), ``ids``
         applied; ``None`` when nothing narrows by index."""
         if lookups:
-            lookups.sort(key=lambda lk: self.indexes[lk.index].estimate(lk))
+            if len(lookups) > 1:  # one lookup is chosen without estimating it (two bisections)
+                lookups.sort(key=lambda lk: self.indexes[lk.index].estimate(lk))
             chosen = self.indexes[lookups[0].index].lookup(lookups[0])
             if ids is not None:
                 wanted = set(ids)
