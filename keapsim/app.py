@@ -9,8 +9,10 @@ from functools import cache
 from typing import Any, cast
 
 from flask import Flask, request
+from flask import Request as FlaskRequest
 from flask.ctx import RequestContext
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as SansioResponse
@@ -67,9 +69,28 @@ class CompactJSONProvider(DefaultJSONProvider):
         return response_class(body, mimetype=self.mimetype)
 
 
+class QueryArgs(ImmutableMultiDict[str, str]):
+    """werkzeug's query (and form) mapping with a ``get`` that looks before it reads.
+
+    werkzeug's ``MultiDict.get`` reads the key and catches the ``BadRequestKeyError`` that an
+    absent key raises: building that HTTP exception costs a few µs, and a v1 list reads six to
+    nine parameters that are mostly absent (about a tenth of a search by email). Same values,
+    defaults and ``type`` conversion."""
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if not dict.__contains__(self, key):
+            return default
+        return super().get(key, default, type)
+
+
+class KeapsimRequest(FlaskRequest):
+    parameter_storage_class = QueryArgs
+
+
 class KeapsimFlask(Flask):
     url_rule_class = LazyBuilderRule
     json_provider_class = CompactJSONProvider
+    request_class = KeapsimRequest
 
     def respond(self, request: Request) -> BaseResponse:
         """The response object for ``request``: :meth:`Flask.wsgi_app` without its last step.

@@ -257,11 +257,14 @@ class Simulator:
         return self.tenant(record.tenant_id if record else None)
 
     # -- clients -----------------------------------------------------------------------------
-    def transport(self) -> httpx.WSGITransport:
-        """An httpx transport onto the whole simulator, gateway included (no socket)."""
-        import httpx  # in-process clients only: serving never loads httpx
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport onto the whole simulator, gateway included (no socket): what
+        ``httpx.WSGITransport(app=self.wsgi_app)`` does, without the WSGI calling convention
+        on the way back (``keapsim/gateway/inprocess.py``)."""
+        # in-process clients only: serving never loads httpx
+        from .gateway.inprocess import transport_for
 
-        return httpx.WSGITransport(app=self.wsgi_app)
+        return transport_for(self.wsgi_app)
 
     def client(
         self,

@@ -65,6 +65,8 @@ def json_body(*, kind: type = dict, required: bool = True) -> Any:
 def listed_param(name: str) -> set[str] | None:
     """The names in a query parameter that may repeat and may list several, comma-separated;
     ``None`` when the parameter is absent."""
+    if not request.environ.get("QUERY_STRING"):
+        return None  # no query: skip building request.args (most requests, e.g. a GET by id)
     raw = request.args.getlist(name)
     if not raw:
         return None

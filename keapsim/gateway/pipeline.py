@@ -77,11 +77,20 @@ class Gateway:
         return self._handle(request)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        app_iter, status, headers = self.wsgi_response(environ)
+        start_response(status, headers)
+        return app_iter
+
+    def wsgi_response(
+        self, environ: WSGIEnvironment
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """What the gateway passes to ``start_response`` and returns as a WSGI app (werkzeug's
+        ``Response.__call__`` in two steps), for callers that want the answer without the WSGI
+        calling convention (the in-process transport, ``inprocess.py``)."""
         environ.update(self.context)
         request = self._request_class(environ)
         try:
-            response = self.handle(request)
-            return response(environ, start_response)
+            return self.handle(request).get_wsgi_response(environ)
         finally:
             release_request(environ)
 

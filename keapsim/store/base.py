@@ -122,8 +122,9 @@ class Table(Generic[R]):
         fresh = {record.id: record for record in records}
         self._records.update(fresh)
         self._ids = SortedList(self._records)
+        shared: dict[object, object] = {}  # equal entries of different indexes: one object
         for index in self.indexes.values():
-            index.rebuild(self._records.values())
+            index.rebuild(self._records.values(), shared)
 
     def clear(self) -> None:
         """Forget every record (a reset frees them at once, even if something still refers
@@ -188,7 +189,8 @@ class Table(Generic[R]):
         """Ids from the most selective lookup (moved to the front of ``lookups``), ``ids``
         applied; ``None`` when nothing narrows by index."""
         if lookups:
-            lookups.sort(key=lambda lk: self.indexes[lk.index].estimate(lk))
+            if len(lookups) > 1:  # one lookup is chosen without estimating it (two bisections)
+                lookups.sort(key=lambda lk: self.indexes[lk.index].estimate(lk))
             chosen = self.indexes[lookups[0].index].lookup(lookups[0])
             if ids is not None:
                 wanted = set(ids)

@@ -29,6 +29,11 @@ from .resource import RecordStore
 __all__ = ["MISSING_EMAIL_OR_PHONE", "ContactStore"]
 
 
+# Text fields whose values repeat across many contacts: a bulk load keeps one string per value
+# (four: each field costs the load about 0.1 µs a contact).
+REPEATED_TEXT = ("given_name", "family_name", "company_name", "job_title")
+
+
 def _emails(contact: Contact) -> Iterable[str]:
     return [fold(e) for e in contact.emails]
 
@@ -48,8 +53,8 @@ def _folded(name: str) -> Callable[[Contact], Iterable[str]]:
 
 def contact_indexes() -> list[Any]:
     return [
-        SortedIndex[Contact]("email", _emails),
-        SortedIndex[Contact]("primary_email", _primary, ordering=True),
+        SortedIndex[Contact]("email", _emails, share_entries=True),
+        SortedIndex[Contact]("primary_email", _primary, ordering=True, share_entries=True),
         SortedIndex[Contact]("last_updated", lambda c: (c.last_updated,), ordering=True),
         HashIndex[Contact]("given_name", _folded("given_name")),
         HashIndex[Contact]("family_name", _folded("family_name")),
@@ -168,8 +173,12 @@ class ContactStore(RecordStore[Contact]):
         return self.table.replace(updated)
 
     def load(self, records: Sequence[Contact]) -> None:
-        """Replace every contact at once; empty collections become the shared empty ones."""
+        """Replace every contact at once; empty collections become the shared empty ones, and
+        equal values of the text fields that repeat across contacts (names, company, job
+        title) one string: a million contacts share a few thousand given names (about
+        60 bytes a field a contact)."""
         lists = [name for name in CONTACT_COLLECTIONS if name != "custom_fields"]
+        texts: dict[str, str] = {}
         for record in records:
             for name in lists:
                 value = getattr(record, name)
@@ -177,6 +186,10 @@ class ContactStore(RecordStore[Contact]):
                     setattr(record, name, EMPTY_LIST)
             if not record.custom_fields and record.custom_fields is not EMPTY_DICT:
                 record.custom_fields = EMPTY_DICT
+            for name in REPEATED_TEXT:
+                text = getattr(record, name)
+                if text is not None:
+                    setattr(record, name, texts.setdefault(text, text))
         super().load(records)
 
     def set_lead_score(self, contact_id: int, score: int) -> Contact:

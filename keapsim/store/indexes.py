@@ -47,7 +47,9 @@ class Index(Generic[R]):
         """Re-index a replaced record (a no-op when its keys did not change)."""
         raise NotImplementedError
 
-    def rebuild(self, records: Iterable[R]) -> None:
+    def rebuild(self, records: Iterable[R], shared: dict[Any, Any] | None = None) -> None:
+        """Index ``records`` from scratch. ``shared``: a pool that the indexes of one bulk load
+        pass around, so that equal index entries of different indexes are one object."""
         raise NotImplementedError
 
     def estimate(self, lookup: Lookup) -> int:
@@ -96,7 +98,7 @@ class HashIndex(Index[R]):
             self.discard(old)
             self.add(new)
 
-    def rebuild(self, records: Iterable[R]) -> None:
+    def rebuild(self, records: Iterable[R], shared: dict[Any, Any] | None = None) -> None:
         """Index ``records`` from scratch in one pass (a bulk load)."""
         buckets: dict[Hashable, int | list[int]] = {}
         unsorted: list[list[int]] = []
@@ -143,11 +145,20 @@ class SortedIndex(Index[R]):
     one key, and records without one are kept aside in id order."""
 
     def __init__(
-        self, name: str, keys: Callable[[R], Iterable[Any]], *, ordering: bool = False
+        self,
+        name: str,
+        keys: Callable[[R], Iterable[Any]],
+        *,
+        ordering: bool = False,
+        share_entries: bool = False,
     ) -> None:
         self.name = name
         self.keys = keys
         self.ordering = ordering
+        # Whether a bulk load gives this index the same (key, id) pair objects as another
+        # sharing index: the email and primary-email indexes hold equal pairs for every contact
+        # with one address (56 bytes a contact at a million contacts).
+        self.share_entries = share_entries
         self._entries: SortedList[tuple[Any, ...]] = SortedList()
         self._missing: SortedList[int] = SortedList()
 
@@ -179,12 +190,18 @@ class SortedIndex(Index[R]):
             self.discard(old)
             self.add(new)
 
-    def rebuild(self, records: Iterable[R]) -> None:
+    def rebuild(self, records: Iterable[R], shared: dict[Any, Any] | None = None) -> None:
         pairs: list[tuple[Any, ...]] = []
         missing: list[int] = []
+        pool = shared if self.share_entries else None
         for record in records:
             keys = list(self.keys(record))
-            pairs.extend((key, record.id) for key in keys)
+            if pool is None:
+                pairs.extend((key, record.id) for key in keys)
+            else:
+                for key in keys:
+                    pair = (key, record.id)
+                    pairs.append(pool.setdefault(pair, pair))
             if self.ordering and not keys:
                 missing.append(record.id)
         self._entries = SortedList(pairs)
