@@ -1,7 +1,7 @@
 """COM-3's figures: what subscription billing costs a request, and what a catch-up costs.
 
 Every v1/v2 request first asks whether a subscription of its tenant is due
-(``keapsim.store.subscription_billing.catch_up``). With nothing due that is one bisection of
+(``keapsim.store.due.catch_up``). With nothing due that is one bisection of
 the next-bill-date index, so its cost must not grow with the number of subscriptions: the run
 times the check on an empty tenant and on one holding ``--subscriptions`` subscriptions none of
 which is due, and prints the ratio (the target is about 1, against the ×N a scan would cost).
@@ -23,7 +23,7 @@ from decimal import Decimal
 from keapsim import Simulator
 from keapsim.store import Tenant
 from keapsim.store.memory import bulk_load
-from keapsim.store.subscription_billing import catch_up
+from keapsim.store.due import catch_up
 
 CHECKS = 20_000
 

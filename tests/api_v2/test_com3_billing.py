@@ -16,7 +16,7 @@ from keapsim.simulator import Simulator
 from keapsim.store import Tenant
 from keapsim.store.errors import Invalid
 from keapsim.store.order_items import ItemInput
-from keapsim.store.subscription_billing import catch_up
+from keapsim.store.due import catch_up
 from keapsim.store.subscriptions import Billed, Subscription
 
 from .helpers import V2, email_contact

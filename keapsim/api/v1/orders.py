@@ -342,7 +342,6 @@ def list_orders_v1() -> Response:
         raise BadInput("order must be one of order_date, update_date", field="order")
     in_window = window_test(lambda o: o.order_time)
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     orders = [
         o
         for o in store.orders.list()
@@ -375,7 +374,6 @@ def create_order_v1() -> tuple[Response, int]:
 @blueprint.get("/orders/<order_id>")
 def get_order_v1(order_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     return jsonify(order_v1(store.orders.get(path_id(order_id, KIND)), store))
 
 
@@ -413,7 +411,6 @@ def replace_payment_plan_v1(order_id: str) -> Response:
 def list_order_payments_v1(order_id: str) -> Response:
     """A bare array of ``InvoicePayment`` (the document pages nothing here)."""
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     number = path_id(order_id, KIND)
     store.orders.get(number)
     return jsonify([payment_v1(p) for p in store.payments.of_order(number)])
