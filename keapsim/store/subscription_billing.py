@@ -53,6 +53,10 @@ class OrderBilling:
             order_time=bill_date,
             source_type="INVOICE",
             promo_codes=promo,
+            # The subscription's affiliates are the invoice's, so a paid bill earns their
+            # subscription-plan commission (v2 ``lead_affiliate_id`` / ``sale_affiliate_id``).
+            lead_affiliate_id=subscription.lead_affiliate_id,
+            sales_affiliate_id=subscription.sale_affiliate_id,
         )
         if subscription.allow_tax:
             order = tenant.orders.apply_tax(order.id)

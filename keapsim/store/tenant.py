@@ -142,7 +142,9 @@ class Tenant:
         self.id = tenant_id
         # What may fail a card charge besides the card (the simulator hands its fault rules
         # in; docs/control/faults-payments.md). It outlives a reset, as fault rules do.
-        self.charge_policy: ChargePolicy = charge_policy or NoChargeFaults()
+        self.charge_policy: ChargePolicy = (
+            NoChargeFaults() if charge_policy is None else charge_policy
+        )
         self.name = name or tenant_id
         self.settings = settings or TenantSettings()
         self.events = EventBus()

@@ -412,7 +412,16 @@ def update_order_v2(order_id: str) -> Response:
     store = tenant()
     current = store.orders.get(number)
     mask = update_mask(MASK)
-    changes = order_fields_from_v2(json_body(), current)
+    body = json_body()
+    if "order_items" in (mask or ()) or "order_items" in body:
+        # The mask's enum names order_items, but UpdateOrderRequest has no such property:
+        # items change through /orders/{order_id}/items (createOrderItem, updateOrderItem,
+        # deleteOrderItem), so replacing them here is refused rather than ignored.
+        raise Invalid(
+            "order_items cannot be updated here; use /v2/orders/{order_id}/items",
+            field="order_items",
+        )
+    changes = order_fields_from_v2(body, current)
     renamed = {"order_title": ("title",), "title": ("title",)}
     changes = masked(changes, mask, renamed)
     order = store.orders.update(number, **changes) if changes else current
