@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from keapsim import Simulator
 from keapsim.store import Tenant
-from keapsim.store.memory import bulk_load
 from keapsim.store.due import catch_up
+from keapsim.store.memory import bulk_load
 
 CHECKS = 20_000
 
