@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .base import Lookup
-from .core import StoreCore
 from .errors import DomainError, Invalid
-from .order_records import PAID, Order, OrderItem
+from .order_items import OrderStorePart
+from .order_records import PAID, Order
 from .payments import (
     APPROVED,
     CAPTURE,
@@ -33,7 +33,7 @@ from .payments import (
 )
 
 if TYPE_CHECKING:
-    from .tenant import Tenant
+    pass
 
 # Charges of a payment plan that may fail in a row before keapsim stops trying (when the plan
 # names no max_charge_attempts: keapsim's choice).
@@ -82,18 +82,8 @@ class PaymentOutcome:
         return self.transaction.error
 
 
-class OrderPayments:
+class OrderPayments(OrderStorePart):
     """Money operations of :class:`~keapsim.store.orders.OrderStore`."""
-
-    if TYPE_CHECKING:  # provided by OrderStore
-        tenant: Tenant
-        core: StoreCore
-        tax_rate: Decimal
-
-        def get(self, ident: int) -> Order: ...
-        def item(self, order_id: int, item_id: int) -> OrderItem: ...
-        def _save(self, order: Order) -> Order: ...
-        def _with_discounts(self, order: Order) -> Order: ...
 
     def collect_due(self) -> list[PaymentOutcome]:
         """Charge what auto-charge payment plans have due by today (the simulator clock's date,

@@ -84,10 +84,10 @@ def _item_discount(order: Order, item: OrderItem) -> float:
     return _money(sum((d.amount for d in order.discounts if d.item_id == item.id), Decimal(0)))
 
 
-def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
-    """``EcommerceReportingOrderItem``."""
-    product = store.products.find(item.product_id)
-    body: dict[str, Any] = {
+def _item_fields(order: Order, item: OrderItem) -> dict[str, Any]:
+    """What both v1 item shapes (``EcommerceReportingOrderItem``, ``OrderItem``) say of an
+    item."""
+    return {
         "id": item.id,
         "name": item.name,
         "description": item.description,
@@ -98,6 +98,12 @@ def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str,
         "discount": _item_discount(order, item),
         "type": item.item_type,
     }
+
+
+def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
+    """``EcommerceReportingOrderItem``."""
+    product = store.products.find(item.product_id)
+    body = _item_fields(order, item)
     if product is not None:
         body["product"] = {
             "id": product.id,
@@ -114,16 +120,8 @@ def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str,
 def item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
     """``OrderItem`` (the create answers), with the item's taxes."""
     product = store.products.find(item.product_id)
-    body: dict[str, Any] = {
-        "id": item.id,
-        "name": item.name,
-        "description": item.description,
-        "notes": item.notes,
-        "quantity": item.quantity,
-        "price": _money(item.price),
-        "cost": _money(item.cost),
-        "discount": _item_discount(order, item),
-        "type": item.item_type,
+    body = {
+        **_item_fields(order, item),
         "orderItemTaxes": [
             {
                 "name": tax.name,
