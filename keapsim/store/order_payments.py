@@ -85,6 +85,12 @@ class PaymentOutcome:
 class OrderPayments(OrderStorePart):
     """Money operations of :class:`~keapsim.store.orders.OrderStore`."""
 
+    def has_due(self) -> bool:
+        """Whether a payment plan has a charge due by today: one bisection, O(log n)."""
+        today = self.core.now().date()
+        index = self.tenant.orders.table.index(COLLECTION)
+        return index.estimate(Lookup(COLLECTION, "range", high=today)) > 0
+
     def collect_due(self) -> list[PaymentOutcome]:
         """Charge what auto-charge payment plans have due by today (the simulator clock's date,
         in UTC): one charge per order for every instalment due and unpaid. A declined charge
@@ -93,6 +99,8 @@ class OrderPayments(OrderStorePart):
         due come from a sorted index on that date (:func:`next_collection`), so this is
         O(log n + due); ``keapsim.store.due.catch_up`` runs it with subscription billing
         before every API request and on the admin clock advance."""
+        if not self.has_due():
+            return []
         today = self.core.now().date()
         outcomes = []
         with self.core.write():

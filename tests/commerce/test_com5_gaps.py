@@ -264,3 +264,12 @@ def test_a_subscription_bill_paid_on_the_clock_earns_the_plan_commission(
     assert invoice.status == "PAID" and invoice.sales_affiliate_id == int(affiliate)
     [earned] = tenant.affiliate_commissions.of_affiliate(int(affiliate))
     assert earned.amount == D("3.00")  # the plan's rate, not the 10 % default
+
+
+def test_a_read_with_nothing_due_writes_nothing(api: V2, tenant: Tenant) -> None:
+    plan_order(tenant)
+    api.get("/tags")  # the first instalment is charged: a write
+    writes = tenant.core.writes
+    api.get("/tags")
+    api.get("/orders")
+    assert tenant.core.writes == writes  # the change log skips a tenant nothing was written to
