@@ -13,6 +13,7 @@ import pytest
 from api_v2.helpers import V2
 from pydantic import ValidationError
 
+from keapsim.scenarios import apply_scenario
 from keapsim.simulator import Simulator
 from keapsim.snapshots import dump_state, load_state, parse_document
 from keapsim.store import Tenant
@@ -273,3 +274,25 @@ def test_a_read_with_nothing_due_writes_nothing(api: V2, tenant: Tenant) -> None
     api.get("/tags")
     api.get("/orders")
     assert tenant.core.writes == writes  # the change log skips a tenant nothing was written to
+
+
+def test_a_scenario_file_installs_a_decline_rule_for_its_tenant(sim: Simulator) -> None:
+    applied = apply_scenario(
+        sim,
+        {
+            "name": "declines",
+            "description": "the next card charge is declined",
+            "scope_to_tenant": True,
+            "faults": [{"effect": "decline", "decline_code": "insufficient_funds", "times": 1}],
+        },
+    )
+    [rule] = applied.rules
+    assert rule.spec.tenant == applied.tenant_id
+    tenant = sim.tenant(applied.tenant_id)
+    contact = buyer(tenant)
+    widget = tenant.products.create(name="Thing", price=D("4.00"))
+    order = tenant.orders.create(contact, [ItemInput(1, widget.id)], title="Scenario")
+    paying = card(tenant, contact)
+    first = tenant.orders.add_payment(order.id, D("4.00"), card_id=paying)
+    assert first.transaction.decline_code == "insufficient_funds"
+    assert tenant.orders.add_payment(order.id, D("4.00"), card_id=paying).approved
