@@ -454,7 +454,16 @@ def seed_orders(tenant: Tenant) -> dict[str, int]:
             outcome = tenant.orders.add_payment(order.id, order.total, card_id=card.id)
             if paid == "refunded" and outcome.payment is not None:
                 tenant.orders.refund(outcome.payment.id, note="Customer returned it")
+                _restock(tenant, order.id)
     return {"orders": len(tenant.orders), "shipping_methods": len(tenant.shipping_methods)}
+
+
+def _restock(tenant: Tenant, order_id: int) -> None:
+    """The returned goods go back on the shelf by hand: paying the order in full took them off
+    the inventory, and a refund puts nothing back (docs/reference/commerce-orders.md)."""
+    for product_id, quantity in tenant.orders.get(order_id).stock_taken.items():
+        if tenant.products.get(product_id).inventory_count is not None:
+            tenant.products.adjust_inventory(product_id, "INCREASE", quantity)
 
 
 def seed_affiliates(tenant: Tenant) -> dict[str, int]:

@@ -137,7 +137,11 @@ class Simulator:
             tenant_id = tenant_id or f"ks{next(self._tenant_numbers):03d}"
             if tenant_id in self.tenants:
                 raise ValueError(f"tenant {tenant_id!r} exists")
-            tenant = Tenant(tenant_id, self.clock.now, tenant_settings, name=name)
+            # Payment fault rules decline card charges inside the store (the store never
+            # imports the gateway: docs/control/faults-payments.md).
+            tenant = Tenant(
+                tenant_id, self.clock.now, tenant_settings, name=name, charge_policy=self.faults
+            )
             self.tenants[tenant_id] = tenant
         try:
             app = self.identity.create_app(

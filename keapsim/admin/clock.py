@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..clock import LATEST
 from ..context import current_simulator
-from ..store.subscription_billing import catch_up
+from ..store.due import catch_up
 from . import admin_error, blueprint, validated_body
 
 
@@ -47,8 +47,8 @@ def advance_clock() -> Response:
     if (too_far := _past_the_latest(clock.time() + advance.seconds)) is not None:
         return too_far
     clock.advance(advance.seconds)
-    # Subscriptions whose bill dates the clock passed are billed now, not at each tenant's
-    # next request (docs/design/commerce.md, "Subscriptions and discounts").
+    # Payment plans and subscriptions whose due dates the clock passed charge and bill now,
+    # not at each tenant's next request (docs/design/commerce.md, "What is due on the clock").
     for tenant in list(current_simulator().tenants.values()):
         catch_up(tenant)
     return jsonify(clock.to_dict())

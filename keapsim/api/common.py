@@ -15,6 +15,7 @@ from flask import request
 
 from ..gateway import principal_of
 from ..store import Invalid, Tenant
+from ..store.due import catch_up
 from ..store.errors import UNCONVERTIBLE
 from ..wire import has_lone_surrogate
 
@@ -42,6 +43,14 @@ def pick(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 def tenant() -> Tenant:
     return principal_of(request).tenant
+
+
+def catch_up_clock() -> None:
+    """Before any v1 or v2 route runs (a ``before_request`` of both blueprints), the tenant
+    catches up with the clock: payment plans charge and subscriptions bill what is due, so
+    what a client reads reflects every due date passed (O(log n) when nothing is due;
+    ``keapsim/store/due.py``)."""
+    catch_up(tenant())
 
 
 def json_body(*, kind: type = dict, required: bool = True) -> Any:

@@ -22,6 +22,7 @@ import base64
 import fnmatch
 import io
 import json
+import logging
 import random
 import re
 import time
@@ -37,6 +38,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..rulebook import CountedRule, RuleBook
 from ..store.errors import UNCONVERTIBLE
+from ..store.payments import DECLINE_MESSAGES, ChargeAttempt, ChargeResult, declined
 from ..wire import INVALID_REFRESH_TOKEN, JSON, has_lone_surrogate, json_response
 from .pipeline import ADMIN_PREFIX, Handler
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
@@ -45,10 +47,28 @@ from .throttle import GUIDE_THROTTLED
 if TYPE_CHECKING:
     from ..store import IdentityStore
 
+log = logging.getLogger(__name__)
+
 FAULT_ENVIRON_KEY = "keapsim.fault"
 """The id of the rule that fired on a request (the journal records it)."""
 
-EffectKind = Literal["status", "delay", "drop", "malformed"]
+EffectKind = Literal["status", "delay", "drop", "malformed", "decline"]
+# Request matchers and effects a ``decline`` rule (it matches card charges, not requests)
+# cannot carry.
+REQUEST_ONLY = (
+    "method",
+    "path",
+    "version",
+    "headers",
+    "body",
+    "body_contains",
+    "canned",
+    "status",
+    "response",
+    "response_headers",
+    "latency",
+    "apply_then_fail",
+)
 
 ErrorRenderer = Callable[[Request, str, int], Response]
 """Renders an application error (message, status) in the request's API version's shape. The
@@ -123,6 +143,14 @@ class FaultSpec(BaseModel):
     apply_then_fail: bool = Field(
         default=False, description="serve the request (state changes), then fail the response"
     )
+    # a ``decline`` effect: card charges fail (docs/control/faults-payments.md)
+    decline_code: str | None = Field(
+        default=None, description=f"decline: one of {sorted(DECLINE_MESSAGES)} (card_declined)"
+    )
+    contact_id: int | None = Field(default=None, description="decline: the contact charged")
+    charge_source: Literal["PAYMENT", "PAYMENT_PLAN", "SUBSCRIPTION"] | None = Field(
+        default=None, description="decline: where the charge comes from"
+    )
     # trigger
     times: int | None = Field(default=None, ge=1, description="fire for this many matches")
     after: int = Field(default=0, ge=0, description="let this many matches through first")
@@ -133,6 +161,12 @@ class FaultSpec(BaseModel):
     def _consistent(self) -> FaultSpec:
         if self.canned is not None and self.canned not in CANNED:
             raise _invalid("canned", f"unknown body {self.canned!r}; known: {sorted(CANNED)}")
+        if self.effect == "decline":
+            self._check_decline()
+        elif {"decline_code", "contact_id", "charge_source"} & self.model_fields_set:
+            raise _invalid(
+                "effect", "decline_code, contact_id and charge_source go with a 'decline' effect"
+            )
         if self.effect == "status" and self.canned is None and self.status is None:
             raise _invalid(
                 "status", "a 'status' effect needs a 'status' code or a 'canned' body name"
@@ -156,6 +190,25 @@ class FaultSpec(BaseModel):
         if self.method:
             self.method = self.method.upper()
         return self
+
+    def _check_decline(self) -> None:
+        if self.decline_code is not None and self.decline_code not in DECLINE_MESSAGES:
+            raise _invalid(
+                "decline_code",
+                f"unknown code {self.decline_code!r}; known: {sorted(DECLINE_MESSAGES)}",
+            )
+        given = sorted(name for name in REQUEST_ONLY if name in self.model_fields_set)
+        if given:
+            raise _invalid(given[0], "a 'decline' rule matches card charges, not requests: drop it")
+
+    def fails_charge(self, attempt: ChargeAttempt) -> bool:
+        """Whether a ``decline`` rule matches this card charge."""
+        return (
+            self.effect == "decline"
+            and (self.tenant is None or self.tenant == attempt.tenant_id)
+            and (self.contact_id is None or self.contact_id == attempt.contact_id)
+            and (self.charge_source is None or self.charge_source == attempt.source)
+        )
 
 
 MAX_LATENCY_SECONDS = 600.0
@@ -335,10 +388,30 @@ class FaultRules(RuleBook[FaultSpec, FaultRule]):
         tenant_id = credential_tenant_id(self.identity, request) if needs_tenant else None
         with self._lock:
             for rule in self._rules:
+                if rule.spec.effect == "decline":
+                    continue  # it fails card charges, not requests
                 if rule.exhausted or not rule.matches(request, tenant_id):
                     continue
                 if rule.decide():
                     return rule
+        return None
+
+    def decide_charge(self, attempt: ChargeAttempt) -> ChargeResult | None:
+        """The tenant's charge policy (``keapsim.store.payments.ChargePolicy``): the first
+        ``decline`` rule that matches the charge and fires declines it with its code; None
+        lets the card decide. Counters move as for request rules (``times``, ``after``,
+        ``probability``), so the admin list shows what fired."""
+        if not self.enabled or not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.exhausted or not rule.spec.fails_charge(attempt):
+                    continue
+                if rule.decide():
+                    log.info(
+                        "fault rule %s declined a charge on order %s", rule.id, attempt.order_id
+                    )
+                    return declined(attempt.amount, rule.spec.decline_code or "card_declined")
         return None
 
 

@@ -221,7 +221,9 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
         settings = TenantSettings.model_validate(data.get("settings") or {})
     except ValidationError as err:
         raise SnapshotError(f"{where}: invalid settings: {err}") from None
-    tenant = Tenant(tenant_id, sim.clock.now, settings, name=data.get("name"))
+    tenant = Tenant(
+        tenant_id, sim.clock.now, settings, name=data.get("name"), charge_policy=sim.faults
+    )
     try:
         with bulk_load():
             for name, store in tenant.stores.items():

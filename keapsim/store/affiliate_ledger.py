@@ -381,15 +381,12 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
                 amount = min(cents(earned * share), held)
                 if amount <= ZERO:
                     continue
-                record = CommissionEntry(
-                    id=self.table.new_id(),
+                record = self._add_entry(
+                    sale,
                     affiliate_id=key,
                     kind="CLAWBACK",
                     amount=amount,
                     time_earned=now,
-                    order_id=sale.order_id,
-                    contact_id=sale.contact_id,
-                    sales_affiliate_id=sale.sales_affiliate_id,
                     product_id=sample.product_id,
                     product_name=sample.product_name,
                     subscription_plan_name=sample.subscription_plan_name,
@@ -397,7 +394,7 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
                     role=sample.role,
                     level=sample.level,
                 )
-                entries.append(self.table.add(record))
+                entries.append(record)
             return entries
 
     def earnings(self, sale: Sale) -> list[Earning]:
@@ -447,20 +444,29 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
         return None
 
     # -- helpers -------------------------------------------------------------------------------
+    def _add_entry(self, sale: Sale, **fields: Any) -> CommissionEntry:
+        """A new ledger entry for ``sale`` (its order, contact and sales affiliate)."""
+        return self.table.add(
+            CommissionEntry(
+                id=self.table.new_id(),
+                order_id=sale.order_id,
+                contact_id=sale.contact_id,
+                sales_affiliate_id=sale.sales_affiliate_id,
+                **fields,
+            )
+        )
+
     def _entry(
         self, sale: Sale, earning: Earning, amount: Decimal, now: datetime
     ) -> CommissionEntry:
         line = earning.line
         role = "sale" if earning.role == "SALE" else "lead"
-        record = CommissionEntry(
-            id=self.table.new_id(),
+        return self._add_entry(
+            sale,
             affiliate_id=earning.affiliate_id,
             kind="COMMISSION",
             amount=amount,
             time_earned=now,
-            order_id=sale.order_id,
-            contact_id=sale.contact_id,
-            sales_affiliate_id=sale.sales_affiliate_id,
             product_id=line.product_id,
             product_name=line.name,
             subscription_plan_name=line.subscription_plan_name,
@@ -468,7 +474,6 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
             role=earning.role,
             level=earning.level,
         )
-        return self.table.add(record)
 
     def _held_by_affiliate(
         self, order_id: int

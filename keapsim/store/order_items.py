@@ -57,8 +57,9 @@ class ItemInput:
     subscription_plan_id: int | None = None
 
 
-class OrderItems:
-    """Item operations of :class:`~keapsim.store.orders.OrderStore`."""
+class OrderStorePart:
+    """What the halves of :class:`~keapsim.store.orders.OrderStore` (items, payments) use of
+    the whole store."""
 
     if TYPE_CHECKING:  # provided by OrderStore
         tenant: Tenant
@@ -69,6 +70,10 @@ class OrderItems:
         def item(self, order_id: int, item_id: int) -> OrderItem: ...
         def _save(self, order: Order) -> Order: ...
         def _with_discounts(self, order: Order) -> Order: ...
+
+
+class OrderItems(OrderStorePart):
+    """Item operations of :class:`~keapsim.store.orders.OrderStore`."""
 
     def add_item(self, order_id: int, item: ItemInput) -> OrderItem:
         with self.core.write():

@@ -4,14 +4,14 @@ behind them (the ``OrderStore`` half that moves money; ``orders.py``, ``payments
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .base import Lookup, Query
-from .core import StoreCore
+from .base import Lookup
 from .errors import DomainError, Invalid
-from .order_records import Order, OrderItem
+from .order_items import OrderStorePart
+from .order_records import PAID, Order
 from .payments import (
     APPROVED,
     CAPTURE,
@@ -19,10 +19,13 @@ from .payments import (
     DEFAULT_MANUAL_METHOD,
     MANUAL,
     MANUAL_PAID,
+    PAYMENT,
+    PAYMENT_PLAN,
     REFUND,
     REFUNDED,
     TX_APPROVED,
     TX_FAILED,
+    ChargeAttempt,
     ChargeResult,
     Payment,
     Transaction,
@@ -30,11 +33,35 @@ from .payments import (
 )
 
 if TYPE_CHECKING:
-    from .tenant import Tenant
+    pass
 
 # Charges of a payment plan that may fail in a row before keapsim stops trying (when the plan
 # names no max_charge_attempts: keapsim's choice).
 MAX_ATTEMPTS = 3
+
+
+# The orders' sorted index of the date their payment plan next charges a card.
+COLLECTION = "next_collection"
+
+
+def next_collection(order: Order) -> tuple[date, ...]:
+    """The day ``collect_due`` next charges the order's plan: the first unpaid instalment's
+    due date, no earlier than ``days_between_retries`` (1 by default) after the last
+    attempt; none when the plan does not charge on its own, nothing is owed, or the attempts
+    in a row are used up. Only the record decides it, so an index can keep it."""
+    plan = order.payment_plan
+    if plan is None or not plan.charges_automatically or order.total_due <= 0:
+        return ()
+    if plan.failed_attempts >= (plan.max_charge_attempts or MAX_ATTEMPTS):
+        return ()
+    unpaid = [date.fromisoformat(i.due_date) for i in order.instalments() if i.status != PAID]
+    if not unpaid:
+        return ()
+    day = min(unpaid)
+    if plan.last_attempt:
+        wait = timedelta(days=plan.days_between_retries or 1)
+        day = max(day, date.fromisoformat(plan.last_attempt) + wait)
+    return (day,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,32 +82,31 @@ class PaymentOutcome:
         return self.transaction.error
 
 
-class OrderPayments:
+class OrderPayments(OrderStorePart):
     """Money operations of :class:`~keapsim.store.orders.OrderStore`."""
 
-    if TYPE_CHECKING:  # provided by OrderStore
-        tenant: Tenant
-        core: StoreCore
-        tax_rate: Decimal
-
-        def get(self, ident: int) -> Order: ...
-        def item(self, order_id: int, item_id: int) -> OrderItem: ...
-        def _save(self, order: Order) -> Order: ...
-        def _with_discounts(self, order: Order) -> Order: ...
+    def has_due(self) -> bool:
+        """Whether a payment plan has a charge due by today: one bisection, O(log n)."""
+        today = self.core.now().date()
+        index = self.tenant.orders.table.index(COLLECTION)
+        return index.estimate(Lookup(COLLECTION, "range", high=today)) > 0
 
     def collect_due(self) -> list[PaymentOutcome]:
         """Charge what auto-charge payment plans have due by today (the simulator clock's date,
         in UTC): one charge per order for every instalment due and unpaid. A declined charge
         is retried ``days_between_retries`` days later (1 by default), at most
-        ``max_charge_attempts`` times in a row (3 by default). keapsim runs no scheduler: the
-        order, payment and transaction routes call this before they answer, so a client
-        sees what Keap would have charged by then."""
+        ``max_charge_attempts`` times in a row (3 by default). The orders whose next charge is
+        due come from a sorted index on that date (:func:`next_collection`), so this is
+        O(log n + due); ``keapsim.store.due.catch_up`` runs it with subscription billing
+        before every API request and on the admin clock advance."""
+        if not self.has_due():
+            return []
         today = self.core.now().date()
         outcomes = []
         with self.core.write():
-            query: Query[Order] = Query(lookups=[Lookup("auto_charge", "eq", True)])
-            for order in list(self.tenant.orders.select(query)):
-                outcome = self._collect(order, today)
+            due = Lookup(COLLECTION, "range", high=today)
+            for order_id in self.tenant.orders.table.index(COLLECTION).lookup(due):
+                outcome = self._collect(self.get(order_id), today)
                 if outcome is not None:
                     outcomes.append(outcome)
         return outcomes
@@ -97,14 +123,15 @@ class OrderPayments:
             Decimal(0),
         )
         due = min(due, order.total_due)
-        if due <= 0 or plan.failed_attempts >= (plan.max_charge_attempts or MAX_ATTEMPTS):
-            return None
-        wait = plan.days_between_retries or 1
-        if plan.last_attempt and (today - date.fromisoformat(plan.last_attempt)).days < wait:
+        if due <= 0:
             return None
         try:
             outcome: PaymentOutcome | None = self.add_payment(
-                order.id, due, card_id=plan.card_id, merchant_id=plan.merchant_id
+                order.id,
+                due,
+                card_id=plan.card_id,
+                merchant_id=plan.merchant_id,
+                source=PAYMENT_PLAN,
             )
         except DomainError:  # the card is gone or is another contact's: a failed attempt
             outcome = None
@@ -135,10 +162,13 @@ class OrderPayments:
         pay_time: datetime | None = None,
         skip_commission: bool = False,
         merchant_id: int | None = None,
+        source: str = PAYMENT,
     ) -> PaymentOutcome:
         """Take ``amount`` towards the order: charged to ``card_id`` (a card of the order's
         contact) through the test gateway, or recorded as a manual payment (``method``: CASH,
-        CHECK ...). A declined card writes a FAILED transaction and no payment."""
+        CHECK ...). A declined card writes a FAILED transaction and no payment. ``source``
+        (PAYMENT, PAYMENT_PLAN, SUBSCRIPTION) tells the tenant's charge policy (payment fault
+        rules) where a card charge comes from."""
         _check_amount(amount)
         with self.core.write():
             order = self.get(order_id)
@@ -166,7 +196,12 @@ class OrderPayments:
                     "payment_method_id",
                 )
             merchant = self.tenant.merchants.for_charge(merchant_id)
-            result = charge(card, amount, self.core.now())
+            attempt = ChargeAttempt(
+                self.tenant.id, order.contact_id, order.id, card.id, amount, source
+            )
+            result = self.tenant.charge_policy.decide_charge(attempt) or charge(
+                card, amount, self.core.now()
+            )
             if not result.approved:
                 tx = self._transaction(
                     order, amount, TX_FAILED, CAPTURE, card_id, merchant.id, result
@@ -264,7 +299,33 @@ class OrderPayments:
         )
         tx = self.tenant.transactions.table.replace(replace(tx, payment_id=payment.id))
         order = self._save(replace(order, total_paid=order.total_paid + amount))
+        if order.status == PAID:
+            order = self._take_stock(order)
         return PaymentOutcome(order, tx, payment)
+
+    def _take_stock(self, order: Order) -> Order:
+        """A paid-in-full order takes its goods off the inventory of every product that keeps
+        a count (``inventory_count`` set); only what it has not taken before (items added
+        after an earlier full payment). The count stops at 0: the v2 document says it "must
+        be greater than or equal to 0". A refund puts nothing back (no source says it does).
+        docs/design/commerce.md, "Inventory"."""
+        wanted: dict[int, int] = {}
+        for item in order.items:
+            if item.product_id is not None:
+                wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+        taken = dict(order.stock_taken)
+        for product_id, quantity in wanted.items():
+            more = quantity - taken.get(product_id, 0)
+            if more <= 0:
+                continue
+            taken[product_id] = quantity
+            product = self.tenant.products.find(product_id)
+            if product is not None and product.inventory_count:
+                step = min(more, product.inventory_count)
+                self.tenant.products.adjust_inventory(product_id, "DECREASE", step)
+        if taken == order.stock_taken:
+            return order
+        return self._save(replace(order, stock_taken=taken))
 
     def _transaction(
         self,

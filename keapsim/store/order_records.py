@@ -180,6 +180,9 @@ class Order:
     payment_plan: PaymentPlan | None = None
     file_ids: tuple[int, ...] = ()
     custom_fields: dict[int, Any] = field(default_factory=dict)
+    # {product id: quantity} the order has already taken off the products' inventory (taken
+    # when the order is paid in full: docs/design/commerce.md, "Inventory").
+    stock_taken: dict[int, int] = field(default_factory=dict)
     invoice_number: str | None = None
     sent_time: datetime | None = None
     due_time: datetime | None = None

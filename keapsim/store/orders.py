@@ -22,7 +22,7 @@ from .custom_fields import ORDER
 from .errors import Invalid, NotFound
 from .indexes import HashIndex, SortedIndex
 from .order_items import ItemInput, OrderItems, check_amount_bound, check_choice, check_order_total
-from .order_payments import OrderPayments, PaymentOutcome
+from .order_payments import COLLECTION, OrderPayments, PaymentOutcome, next_collection
 from .order_records import (
     ORDER_TYPES,
     SOURCE_TYPES,
@@ -88,7 +88,7 @@ class OrderStore(RecordStore[Order], OrderItems, OrderPayments):
             indexes=[
                 HashIndex[Order]("contact_id", lambda o: (o.contact_id,)),
                 HashIndex[Order]("product_id", lambda o: o.product_ids),
-                HashIndex[Order]("auto_charge", _auto_charged),
+                SortedIndex[Order](COLLECTION, next_collection),
                 SortedIndex[Order]("order_time", lambda o: (o.order_time,), ordering=True),
                 SortedIndex[Order]("update_time", lambda o: (o.update_time,), ordering=True),
             ],
@@ -269,9 +269,3 @@ def _check_details(values: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(values) - allowed
     if unknown:
         raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}")
-
-
-def _auto_charged(order: Order) -> tuple[bool, ...]:
-    """The ``auto_charge`` index: orders whose plan charges a card on its own."""
-    plan = order.payment_plan
-    return (True,) if plan is not None and plan.charges_automatically else ()

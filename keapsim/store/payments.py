@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from .base import Lookup, Query, Table
 from .credit_cards import CreditCard
@@ -268,15 +268,65 @@ class ChargeResult:
     message: str | None = None
 
 
+# What a declined charge's transaction says, by Stripe's decline code (the test cards' words,
+# plus the two codes keapsim's own checks give). Fault rules that decline charges
+# (docs/control/faults-payments.md) name one of these codes.
+DECLINE_MESSAGES: dict[str, str] = {
+    **{card.decline_code: card.message or "" for card in TEST_CARDS if card.decline_code},
+    "card_inactive": "Payment method is not active",
+    "processing_error": "An error occurred while processing the card",
+}
+
+# Where a card charge comes from (a charge policy may tell them apart): a payment a client took
+# (v1 ``/orders/{id}/payments``, v2 ``:pay``, Python ``add_payment``), a payment plan's
+# automatic charge, a subscription's bill or its retry.
+PAYMENT, PAYMENT_PLAN, SUBSCRIPTION = "PAYMENT", "PAYMENT_PLAN", "SUBSCRIPTION"
+CHARGE_SOURCES = (PAYMENT, PAYMENT_PLAN, SUBSCRIPTION)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeAttempt:
+    """One card charge about to go to the gateway, as a :class:`ChargePolicy` sees it."""
+
+    tenant_id: str
+    contact_id: int
+    order_id: int
+    card_id: int
+    amount: Decimal
+    source: str  # one of CHARGE_SOURCES
+
+
+class ChargePolicy(Protocol):
+    """What may fail a card charge before the test card decides it. The store never imports
+    the gateway: the composition root (``keapsim.simulator``) hands the fault rules in as the
+    tenant's ``charge_policy``."""
+
+    def decide_charge(self, attempt: ChargeAttempt) -> ChargeResult | None:
+        """A declined :class:`ChargeResult`, or ``None`` to let the card decide."""
+        ...
+
+
+class NoChargeFaults:
+    """The default policy: the card alone decides."""
+
+    def decide_charge(self, attempt: ChargeAttempt) -> ChargeResult | None:
+        return None
+
+
+def declined(amount: Decimal, decline_code: str) -> ChargeResult:
+    """A declined charge with the transaction words of ``decline_code``."""
+    return ChargeResult(False, amount, decline_code, DECLINE_MESSAGES[decline_code])
+
+
 def charge(card: CreditCard, amount: Decimal, now: datetime) -> ChargeResult:
     """Decide a charge of ``amount`` on a stored card at time ``now`` (no state changes)."""
     if card.status in INACTIVE_CARD_STATUSES:
-        return ChargeResult(False, amount, "card_inactive", "Payment method is not active")
+        return declined(amount, "card_inactive")
     if _expired(card, now):
-        return ChargeResult(False, amount, "expired_card", "Card expired")
+        return declined(amount, "expired_card")
     test = _BY_LAST_FOUR.get(card.last_four)
     if test is not None and test.decline_code is not None:
-        return ChargeResult(False, amount, test.decline_code, test.message)
+        return declined(amount, test.decline_code)
     return ChargeResult(True, amount)
 
 

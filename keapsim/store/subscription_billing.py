@@ -7,8 +7,8 @@ subscription's). With ``auto_charge`` and a saved card the amount due is charged
 card that declines leaves the invoice unpaid with a FAILED transaction (the orders core's
 "failed charge", docs/design/commerce.md), as Keap shows a failed charge against an invoice.
 
-:func:`catch_up` is what the API calls before a tenant's request is routed and the admin clock
-advance calls for every tenant (docs/design/commerce.md, "Subscriptions and discounts").
+:func:`keapsim.store.due.catch_up` bills what is due, with the payment plans' charges, before a
+tenant's request is routed and on the admin clock advance (docs/design/commerce.md).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import DomainError
 from .order_items import ItemInput
+from .payments import SUBSCRIPTION
 from .subscriptions import Billed, Subscription
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ class OrderBilling:
             order_time=bill_date,
             source_type="INVOICE",
             promo_codes=promo,
+            # The subscription's affiliates are the invoice's, so a paid bill earns their
+            # subscription-plan commission (v2 ``lead_affiliate_id`` / ``sale_affiliate_id``).
+            lead_affiliate_id=subscription.lead_affiliate_id,
+            sales_affiliate_id=subscription.sale_affiliate_id,
         )
         if subscription.allow_tax:
             order = tenant.orders.apply_tax(order.id)
@@ -74,27 +79,20 @@ class OrderBilling:
             return None
         try:
             outcome = self.tenant.orders.add_payment(
-                order.id, order.total_due, card_id=card, pay_time=when
+                order.id, order.total_due, card_id=card, pay_time=when, source=SUBSCRIPTION
             )
         except DomainError:  # a card that is gone or not the contact's: nothing charged
             return False
         return outcome.approved
 
 
-def catch_up(tenant: Tenant) -> list[int]:
-    """Bill every cycle (and retry every declined charge) of ``tenant``'s subscriptions that
-    the clock has reached; returns the invoices made (none, at O(log n), when nothing is
-    due)."""
-    if not tenant.subscriptions.has_due():
-        return []
-    return tenant.subscriptions.bill_due(OrderBilling(tenant))
-
-
 def invoice_now(tenant: Tenant, subscription_id: int) -> int:
     """``:invoice``: "Generates invoices from all cycles of a subscription that are due.
     Returns the most recently billed invoice." A subscription that has never been billed has
-    its next cycle billed now (keapsim's reading: the document promises an invoice)."""
-    catch_up(tenant)
+    its next cycle billed now (keapsim's reading: the document promises an invoice). The
+    request has caught the tenant up already (``keapsim.store.due.catch_up``); a Python caller
+    gets the due cycles billed here."""
+    tenant.subscriptions.bill_due(OrderBilling(tenant))
     latest = tenant.subscriptions.latest_invoice(subscription_id)
     if latest is not None and latest in tenant.orders:
         return latest

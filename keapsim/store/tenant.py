@@ -45,7 +45,13 @@ from .memory import release_freed_memory
 from .notes import NoteStore
 from .opportunities import OpportunityStageStore, OpportunityStore, StageMoveStore
 from .orders import OrderStore
-from .payments import MerchantStore, PaymentStore, TransactionStore
+from .payments import (
+    ChargePolicy,
+    MerchantStore,
+    NoChargeFaults,
+    PaymentStore,
+    TransactionStore,
+)
 from .product_categories import ProductCategoryStore
 from .product_interests import ProductInterestBundleStore, ProductInterestStore
 from .product_options import ProductOptionStore
@@ -131,8 +137,14 @@ class Tenant:
         now: Callable[[], datetime],
         settings: TenantSettings | None = None,
         name: str | None = None,
+        charge_policy: ChargePolicy | None = None,
     ) -> None:
         self.id = tenant_id
+        # What may fail a card charge besides the card (the simulator hands its fault rules
+        # in; docs/control/faults-payments.md). It outlives a reset, as fault rules do.
+        self.charge_policy: ChargePolicy = (
+            NoChargeFaults() if charge_policy is None else charge_policy
+        )
         self.name = name or tenant_id
         self.settings = settings or TenantSettings()
         self.events = EventBus()

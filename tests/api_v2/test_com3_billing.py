@@ -14,9 +14,9 @@ import pytest
 
 from keapsim.simulator import Simulator
 from keapsim.store import Tenant
+from keapsim.store.due import catch_up
 from keapsim.store.errors import Invalid
 from keapsim.store.order_items import ItemInput
-from keapsim.store.subscription_billing import catch_up
 from keapsim.store.subscriptions import Billed, Subscription
 
 from .helpers import V2, email_contact

@@ -8,8 +8,11 @@ from werkzeug.exceptions import HTTPException
 from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge
 from ...wire import json_text
+from ..common import catch_up_clock
 
 blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
+# Due payment-plan charges and subscription bills first (keapsim/store/due.py).
+blueprint.before_request(catch_up_clock)
 
 
 def error(message: str, status: int, **extra: object) -> Response:

@@ -84,10 +84,10 @@ def _item_discount(order: Order, item: OrderItem) -> float:
     return _money(sum((d.amount for d in order.discounts if d.item_id == item.id), Decimal(0)))
 
 
-def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
-    """``EcommerceReportingOrderItem``."""
-    product = store.products.find(item.product_id)
-    body: dict[str, Any] = {
+def _item_fields(order: Order, item: OrderItem) -> dict[str, Any]:
+    """What both v1 item shapes (``EcommerceReportingOrderItem``, ``OrderItem``) say of an
+    item."""
+    return {
         "id": item.id,
         "name": item.name,
         "description": item.description,
@@ -98,6 +98,12 @@ def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str,
         "discount": _item_discount(order, item),
         "type": item.item_type,
     }
+
+
+def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
+    """``EcommerceReportingOrderItem``."""
+    product = store.products.find(item.product_id)
+    body = _item_fields(order, item)
     if product is not None:
         body["product"] = {
             "id": product.id,
@@ -114,16 +120,8 @@ def reporting_item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str,
 def item_v1(order: Order, item: OrderItem, store: Tenant) -> dict[str, Any]:
     """``OrderItem`` (the create answers), with the item's taxes."""
     product = store.products.find(item.product_id)
-    body: dict[str, Any] = {
-        "id": item.id,
-        "name": item.name,
-        "description": item.description,
-        "notes": item.notes,
-        "quantity": item.quantity,
-        "price": _money(item.price),
-        "cost": _money(item.cost),
-        "discount": _item_discount(order, item),
-        "type": item.item_type,
+    body = {
+        **_item_fields(order, item),
         "orderItemTaxes": [
             {
                 "name": tax.name,
@@ -342,7 +340,6 @@ def list_orders_v1() -> Response:
         raise BadInput("order must be one of order_date, update_date", field="order")
     in_window = window_test(lambda o: o.order_time)
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     orders = [
         o
         for o in store.orders.list()
@@ -375,7 +372,6 @@ def create_order_v1() -> tuple[Response, int]:
 @blueprint.get("/orders/<order_id>")
 def get_order_v1(order_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     return jsonify(order_v1(store.orders.get(path_id(order_id, KIND)), store))
 
 
@@ -413,7 +409,6 @@ def replace_payment_plan_v1(order_id: str) -> Response:
 def list_order_payments_v1(order_id: str) -> Response:
     """A bare array of ``InvoicePayment`` (the document pages nothing here)."""
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     number = path_id(order_id, KIND)
     store.orders.get(number)
     return jsonify([payment_v1(p) for p in store.payments.of_order(number)])

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ...store import Lookup, Query
-from ...store.subscription_billing import catch_up
 from ...store.subscriptions import Subscription
 from ..common import BadInput, as_bool, as_int, json_body, tenant
 from ..crud import as_decimal
@@ -71,13 +70,6 @@ def subscription_fields_from_v1(body: dict[str, Any]) -> dict[str, Any]:
     if body.get("first_bill_date") is not None:
         data["start_date"] = as_day(body["first_bill_date"], "first_bill_date")
     return data
-
-
-@blueprint.before_request
-def bill_due_subscriptions() -> None:
-    """Before any v1 route runs, the tenant's subscriptions catch up with the clock (as v2's
-    do: ``keapsim/api/v2/subscriptions.py``)."""
-    catch_up(tenant())
 
 
 @blueprint.get("/subscriptions")

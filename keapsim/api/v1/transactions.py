@@ -66,14 +66,12 @@ def _transactions_page(transactions: list[Transaction], store: Tenant) -> Respon
 @blueprint.get("/transactions")
 def list_transactions_v1() -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     return _transactions_page(store.transactions.list(), store)
 
 
 @blueprint.get("/transactions/<transaction_id>")
 def get_transaction_v1(transaction_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     tx = store.transactions.get(path_id(transaction_id, KIND))
     return jsonify(transaction_v1(tx, store))
 
@@ -81,7 +79,6 @@ def get_transaction_v1(transaction_id: str) -> Response:
 @blueprint.get("/orders/<order_id>/transactions")
 def list_order_transactions_v1(order_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     number = path_id(order_id, ORDER_KIND)
     store.orders.get(number)
     return _transactions_page(store.transactions.of_order(number), store)

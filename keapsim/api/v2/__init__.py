@@ -9,8 +9,11 @@ from werkzeug.exceptions import HTTPException
 from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge
 from ...wire import JSON, json_text
+from ..common import catch_up_clock
 
 blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
+# Due payment-plan charges and subscription bills first (keapsim/store/due.py).
+blueprint.before_request(catch_up_clock)
 
 # The document gives ``status`` as a free string and no example. Keap's v2 follows Google's API
 # design (page tokens, update_mask, ``:verb`` methods), so keapsim uses the canonical gRPC

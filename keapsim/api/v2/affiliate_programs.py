@@ -15,7 +15,7 @@ product name (a plan has none of its own). Redirect links are a declared resourc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -308,54 +308,69 @@ def update_affiliate_default_commission_v2(ident: str) -> Response:
     return jsonify(program_v2(store.affiliate_programs.set_default(program.id, rates), store))
 
 
-@blueprint.post(f"{PROGRAMS}/productCommissionPrograms/<ident>")
-def create_affiliate_product_commission_v2(ident: str) -> tuple[Response, int]:
+@dataclass(frozen=True)
+class RateKind:
+    """Product and subscription-plan commissions: the same four steps, their own names."""
+
+    id_field: str  # the body's key naming the product or plan
+    missing: str  # the NotFound kind
+    find: Callable[[Tenant, int, int], Any]  # (tenant, program id, id) -> commission | None
+    set: Callable[[Tenant, int, int, CommissionRates], CommissionProgram]
+
+
+PRODUCT_RATES = RateKind(
+    "product_id",
+    "ProductCommission",
+    lambda store, program, ident: store.affiliate_programs.product_commission(program, ident),
+    lambda store, program, ident, rates: store.affiliate_programs.set_product(
+        program, ident, rates
+    ),
+)
+SUBSCRIPTION_RATES = RateKind(
+    "subscription_id",
+    "SubscriptionCommission",
+    lambda store, program, ident: store.affiliate_programs.subscription_commission(program, ident),
+    lambda store, program, ident, rates: store.affiliate_programs.set_subscription(
+        program, ident, rates
+    ),
+)
+
+
+def _set_rates(ident: str, kind: RateKind, *, create: bool) -> Response:
+    """Create (from zero rates) or change (masked, an existing one only) a program's rates for
+    one product or plan."""
     program = _program(ident)
     body = json_body()
-    product_id = _required_id(body, "product_id")
-    rates = rates_in(body, CommissionRates(), None)
+    target = _required_id(body, kind.id_field)
     store = tenant()
-    updated = store.affiliate_programs.set_product(program.id, product_id, rates)
-    return jsonify(program_v2(updated, store)), 201
+    if create:
+        rates = rates_in(body, CommissionRates(), None)
+    else:
+        current = kind.find(store, program.id, target)
+        if current is None:
+            raise NotFound(kind.missing, target)
+        rates = rates_in(body, current.rates, mask_of(RATE_MASK))
+    return jsonify(program_v2(kind.set(store, program.id, target, rates), store))
+
+
+@blueprint.post(f"{PROGRAMS}/productCommissionPrograms/<ident>")
+def create_affiliate_product_commission_v2(ident: str) -> tuple[Response, int]:
+    return _set_rates(ident, PRODUCT_RATES, create=True), 201
 
 
 @blueprint.patch(f"{PROGRAMS}/productCommissionPrograms/<ident>")
 def update_affiliate_product_commission_v2(ident: str) -> Response:
-    program = _program(ident)
-    body = json_body()
-    product_id = _required_id(body, "product_id")
-    store = tenant()
-    current = store.affiliate_programs.product_commission(program.id, product_id)
-    if current is None:
-        raise NotFound("ProductCommission", product_id)
-    rates = rates_in(body, current.rates, mask_of(RATE_MASK))
-    updated = store.affiliate_programs.set_product(program.id, product_id, rates)
-    return jsonify(program_v2(updated, store))
+    return _set_rates(ident, PRODUCT_RATES, create=False)
 
 
 @blueprint.post(f"{PROGRAMS}/subscriptionCommissionPrograms/<ident>")
 def create_affiliate_subscription_commission_v2(ident: str) -> tuple[Response, int]:
-    program = _program(ident)
-    body = json_body()
-    plan_id = _required_id(body, "subscription_id")
-    rates = rates_in(body, CommissionRates(), None)
-    store = tenant()
-    updated = store.affiliate_programs.set_subscription(program.id, plan_id, rates)
-    return jsonify(program_v2(updated, store)), 201
+    return _set_rates(ident, SUBSCRIPTION_RATES, create=True), 201
 
 
 @blueprint.patch(f"{PROGRAMS}/subscriptionCommissionPrograms/<ident>")
 def update_affiliate_subscription_commission_v2(ident: str) -> Response:
-    program = _program(ident)
-    body = json_body()
-    plan_id = _required_id(body, "subscription_id")
-    store = tenant()
-    current = store.affiliate_programs.subscription_commission(program.id, plan_id)
-    if current is None:
-        raise NotFound("SubscriptionCommission", plan_id)
-    rates = rates_in(body, current.rates, mask_of(RATE_MASK))
-    updated = store.affiliate_programs.set_subscription(program.id, plan_id, rates)
-    return jsonify(program_v2(updated, store))
+    return _set_rates(ident, SUBSCRIPTION_RATES, create=False)
 
 
 @blueprint.post(f"{PROGRAMS}/<ident>:removeProductCommission")

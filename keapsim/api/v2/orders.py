@@ -372,7 +372,6 @@ def _time_test(name: str, value: str) -> Callable[[Order], bool]:
 @blueprint.get("/orders")
 def list_orders_v2() -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     custom = by_field_name(store.custom_fields.of_record_type(ORDER))
     tests = []
     for clause in parse_filter(FILTERS, operators(custom)):
@@ -404,7 +403,6 @@ def create_order_v2() -> tuple[Response, int]:
 @blueprint.get("/orders/<order_id>")
 def get_order_v2(order_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     return jsonify(order_v2(store.orders.get(path_id(order_id, KIND)), store))
 
 
@@ -414,7 +412,16 @@ def update_order_v2(order_id: str) -> Response:
     store = tenant()
     current = store.orders.get(number)
     mask = update_mask(MASK)
-    changes = order_fields_from_v2(json_body(), current)
+    body = json_body()
+    if "order_items" in (mask or ()) or "order_items" in body:
+        # The mask's enum names order_items, but UpdateOrderRequest has no such property:
+        # items change through /orders/{order_id}/items (createOrderItem, updateOrderItem,
+        # deleteOrderItem), so replacing them here is refused rather than ignored.
+        raise Invalid(
+            "order_items cannot be updated here; use /v2/orders/{order_id}/items",
+            field="order_items",
+        )
+    changes = order_fields_from_v2(body, current)
     renamed = {"order_title": ("title",), "title": ("title",)}
     changes = masked(changes, mask, renamed)
     order = store.orders.update(number, **changes) if changes else current
@@ -589,7 +596,6 @@ def _payment_test(clause: Clause) -> Callable[[Payment], bool]:
 @blueprint.get("/orders/<order_id>/payments")
 def list_order_payments_v2(order_id: str) -> Response:
     store = tenant()
-    store.orders.collect_due()  # what auto-charge plans have charged by now
     number = path_id(order_id, KIND)
     store.orders.get(number)
     tests = [_payment_test(c) for c in parse_filter(PAYMENT_FILTERS)]

@@ -20,7 +20,7 @@ from flask import Response, jsonify
 from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.custom_fields import SUBSCRIPTION
-from ...store.subscription_billing import catch_up, invoice_now
+from ...store.subscription_billing import invoice_now
 from ...store.subscriptions import BILLING_CYCLES, Subscription
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, json_body, path_id, tenant
 from ..crud import as_decimal
@@ -233,13 +233,6 @@ def _clause_test(clause: Clause, custom: dict[str, Any]) -> Callable[[Subscripti
         wanted_active = STATUSES[value.casefold()]
         return lambda s: s.active is wanted_active
     return custom_field_test(custom[name], op, value)
-
-
-@blueprint.before_request
-def bill_due_subscriptions() -> None:
-    """Before any v2 route runs, the tenant's subscriptions catch up with the clock (O(log n)
-    when nothing is due), so what a client reads reflects every bill date passed."""
-    catch_up(tenant())
 
 
 @blueprint.get("/subscriptions")

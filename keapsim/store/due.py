@@ -1,0 +1,36 @@
+"""What is due on the simulator clock, caught up in one step: payment plans' automatic charges
+(``tenant.orders.collect_due``) and subscriptions' bills and retries
+(``tenant.subscriptions.bill_due``).
+
+The clock is a leaf and has no listeners, so nothing runs at a due time; instead
+:func:`catch_up` runs when something can observe the result: before every v1 and v2 request of
+a tenant is routed (``keapsim/api/v1/__init__.py``, ``api/v2/__init__.py``) and, for every
+tenant, on the admin clock advance (``keapsim/admin/clock.py``). Each schedule keeps a sorted
+index on its due date, so a step with nothing due is two bisections, O(log n), and one with
+work is O(log n + due). docs/design/commerce.md, "What is due on the clock".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .subscription_billing import OrderBilling
+
+if TYPE_CHECKING:
+    from .tenant import Tenant
+
+
+def catch_up(tenant: Tenant) -> list[int]:
+    """Charge every payment-plan instalment and bill every subscription cycle (and retry every
+    declined charge) that the clock has reached, in one write of the tenant. Plans go first,
+    then subscriptions in bill-date order, so the order of charges (and of any payment fault
+    rule's count) is the same whatever the size of the clock's step. Returns the ids of the
+    orders it touched: the plans' orders charged, then the invoices made."""
+    plans_due, bills_due = tenant.orders.has_due(), tenant.subscriptions.has_due()
+    if not (plans_due or bills_due):
+        return []  # no write at all: a read stays a read (the change log skips the tenant)
+    with tenant.core.write():
+        charged = [outcome.order.id for outcome in tenant.orders.collect_due()]
+        if not bills_due:
+            return charged
+        return charged + tenant.subscriptions.bill_due(OrderBilling(tenant))
