@@ -19,6 +19,7 @@ from flask import Response, render_template, request
 from ..context import current_simulator
 from ..gateway.faults import CANNED
 from ..store import NotFound
+from ..store.payments import CHARGE_SOURCES, DECLINE_MESSAGES
 from . import admin_error, blueprint
 from .records import PAGE_SIZE, columns_of, display_name, newest_records, row_cells, store_rows
 
@@ -112,6 +113,8 @@ def _faults_panel(sim: Simulator) -> dict[str, Any]:
     return {
         "faults": [rule.to_dict() for rule in sim.faults.list()],
         "canned": sorted(CANNED),
+        "decline_codes": sorted(DECLINE_MESSAGES),
+        "charge_sources": CHARGE_SOURCES,
         "tenants": list(sim.tenants.values()),
     }
 

@@ -367,3 +367,38 @@ def test_the_records_panel_shows_a_company_created_through_v2(
     expect(row).to_contain_text("Initech")
     page.locator("a", has_text="dashboard").click()
     expect(page.locator("#records tr[data-store='companies'] td.num")).to_have_text("1")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_decline_rule_added_in_the_dashboard_fails_card_charges(
+    own_server: SimulatorServer, browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    sim = own_server.simulator
+    page.goto(f"{own_server.url}/_keapsim/ui")
+
+    form = page.locator("#fault-form")
+    form.locator("select[name=effect]").select_option("decline")
+    form.locator("select[name=decline_code]").select_option("insufficient_funds")
+    form.locator("select[name=charge_source]").select_option("SUBSCRIPTION")
+    form.locator("input[name=contact_id]").fill("7")
+    form.locator("input[name=times]").fill("2")
+    form.locator("input[name=name]").fill("broke subscriber")
+    form.locator("button[type=submit]").click()
+
+    expect(page.locator("#faults tbody")).to_contain_text("broke subscriber")
+    [rule] = sim.faults.list()
+    spec = rule.spec
+    assert (spec.effect, spec.decline_code, spec.charge_source, spec.contact_id, spec.times) == (
+        "decline",
+        "insufficient_funds",
+        "SUBSCRIPTION",
+        7,
+        2,
+    )
+    row = page.locator(f"#faults tr[data-fault-id='{rule.id}']")
+    expect(row).to_contain_text("card charges of SUBSCRIPTION")
+    expect(row).to_contain_text("decline insufficient_funds")

@@ -108,11 +108,11 @@ async function act(description, action, form) {
 function faultFromForm(form) {
   const data = new FormData(form);
   const rule = {};
-  for (const key of ["method", "path", "tenant", "effect", "canned", "name"]) {
+  for (const key of ["method", "path", "tenant", "effect", "canned", "name", "decline_code", "charge_source"]) {
     const value = (data.get(key) || "").trim();
     if (value) rule[key] = value;
   }
-  for (const key of ["status", "times", "latency"]) {
+  for (const key of ["status", "times", "latency", "contact_id"]) {
     const value = (data.get(key) || "").trim();
     if (value) rule[key] = Number(value);
   }
