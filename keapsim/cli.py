@@ -9,15 +9,16 @@ import os
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from .server import DEFAULT_THREADS
 
-# The serve path imports the simulator (Flask, pydantic) inside the command, so that
+# The serve path imports the simulator (Flask) inside the command, so that
 # ``keapsim --help`` and the other commands start without them (bench/bench_startup.py).
 if TYPE_CHECKING:
+    from .config import Profile
     from .server import SimulatorServer
     from .simulator import Simulator
 
@@ -162,18 +163,17 @@ def serve(
     as_json: bool,
 ) -> None:
     """Run the simulator on HOST:PORT with a default tenant."""
-    # pydantic looks for its plugins (validation observers such as logfire) by scanning the
-    # entry points of every installed distribution: ~35 ms of a ~200 ms start in a full dev
-    # environment. The server process has no use for them; PYDANTIC_DISABLE_PLUGINS= (empty)
-    # keeps them.
+    # pydantic (loaded later, by the first admin or scenario input) looks for its plugins
+    # (validation observers such as logfire) by scanning the entry points of every installed
+    # distribution: ~35 ms in a full dev environment. The server process has no use for them;
+    # PYDANTIC_DISABLE_PLUGINS= (empty) keeps them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    from .config import TenantSettings
     from .server import LOOPBACK_NAMES, SimulatorServer
     from .simulator import Simulator
 
-    settings = TenantSettings(profile=profile, throttle=throttle == "on")
     sim = Simulator(
-        settings=settings,
+        profile=cast("Profile", profile),  # a click.Choice of the profiles
+        throttle=throttle == "on",
         api_key=api_key,
         admin_token=admin_token,
         hook_hosts=[h for h in hook_hosts.split(",") if h.strip()],

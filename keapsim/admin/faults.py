@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 
 from flask import Response, jsonify
-from pydantic import ValidationError
 
 from ..context import current_simulator
 from ..gateway.faults import CANNED
@@ -35,6 +34,8 @@ def list_faults() -> Response:
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
+    from pydantic import ValidationError  # on this input path only, not at start
+
     body = json_object()
     if isinstance(body, Response):
         return body
