@@ -16,7 +16,7 @@ import json
 from flask import Response, jsonify
 
 from ..context import current_simulator
-from ..gateway.faults import CANNED
+from ..gateway.canned import CANNED
 from . import admin_error, blueprint, json_object, validation_error
 
 

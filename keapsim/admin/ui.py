@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, render_template, request
 
 from ..context import current_simulator
-from ..gateway.faults import CANNED
+from ..gateway.canned import CANNED
 from ..store import NotFound
 from . import admin_error, blueprint
 from .records import PAGE_SIZE, columns_of, display_name, newest_records, row_cells, store_rows

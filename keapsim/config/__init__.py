@@ -66,7 +66,7 @@ class Settings:
 
     def model_dump(self, mode: str = "python") -> dict[str, Any]:
         """A plain dict of the settings (every value is JSON-ready in either ``mode``)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
 
     def model_copy(self: S, update: dict[str, Any] | None = None) -> S:
         """A copy with ``update`` applied (not validated: :meth:`model_validate` checks)."""

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from functools import cache
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from . import Settings
+# The settings classes call into this module; it knows them only as dataclasses (no import
+# back: keapsim has no import cycles, tests/architecture/test_layers.py).
+if TYPE_CHECKING:
+    from . import Settings
 
-S = TypeVar("S", bound=Settings)
+S = TypeVar("S", bound="Settings")
 
 
 def validate(kind: type[S], data: Any) -> S:
@@ -29,7 +40,7 @@ def validate(kind: type[S], data: Any) -> S:
 
 def _as_data(data: Any) -> Any:
     """Settings objects among the input (``limits=Limits(...)``) as the dicts the models read."""
-    if isinstance(data, Settings):
+    if _is_settings(type(data)):
         return data.model_dump()
     if isinstance(data, dict):
         return {key: _as_data(value) for key, value in data.items()}
@@ -46,16 +57,26 @@ def to_plain(kind: type[S], model: BaseModel) -> S:
     return kind(**values)
 
 
-@cache
+_MODELS: dict[type[Settings], type[BaseModel]] = {}
+
+
 def model_of(kind: type[Settings]) -> type[BaseModel]:
-    """The pydantic model of a settings dataclass: same name, fields, defaults and bounds."""
+    """The pydantic model of a settings dataclass: same name, fields, defaults and bounds
+    (built once; a race builds it twice, harmlessly)."""
+    model = _MODELS.get(kind)
+    if model is None:
+        model = _MODELS[kind] = _derive(kind)
+    return model
+
+
+def _derive(kind: type[Settings]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for spec in dataclasses.fields(kind):  # type: ignore[arg-type]
         hint = _hints(kind)[spec.name]
         nested = _settings_class(hint)
         annotation = model_of(nested) if nested is not None else _bounded(hint, spec.metadata)
         fields[spec.name] = (annotation, _field(spec, nested))
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         kind.__name__,
         __config__=ConfigDict(extra="forbid"),
         __doc__=kind.__doc__,
@@ -71,8 +92,12 @@ def _hints(kind: type[Settings]) -> dict[str, Any]:
     }
 
 
+def _is_settings(kind: type[Any]) -> bool:
+    return dataclasses.is_dataclass(kind) and hasattr(kind, "model_dump")
+
+
 def _settings_class(hint: Any) -> type[Settings] | None:
-    return hint if isinstance(hint, type) and issubclass(hint, Settings) else None
+    return hint if isinstance(hint, type) and _is_settings(hint) else None
 
 
 def _bounded(hint: Any, metadata: Any) -> Any:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..wire import has_lone_surrogate
-from .faults import CANNED, EffectKind
+from .canned import CANNED, EffectKind
 
 
 # -- the rule's declaration (validated: admin API and scenario files) ------------------------

@@ -27,17 +27,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from werkzeug.wrappers import Request, Response
 
 from ..rulebook import CountedRule, RuleBook
-from ..store.errors import UNCONVERTIBLE
-from ..wire import INVALID_REFRESH_TOKEN, JSON, json_response
+from ..wire import JSON, json_response
+from .canned import CANNED
 from .pipeline import ADMIN_PREFIX, Handler
-from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
-from .throttle import GUIDE_THROTTLED
 
 if TYPE_CHECKING:
     from ..store import IdentityStore
@@ -45,8 +43,6 @@ if TYPE_CHECKING:
 
 FAULT_ENVIRON_KEY = "keapsim.fault"
 """The id of the rule that fired on a request (the journal records it)."""
-
-EffectKind = Literal["status", "delay", "drop", "malformed"]
 
 ErrorRenderer = Callable[[Request, str, int], Response]
 """Renders an application error (message, status) in the request's API version's shape. The
@@ -58,32 +54,6 @@ def plain_application_error(request: Request, message: str, status: int) -> Resp
     """The renderer of rules built without the adapters' (a bare gateway in a benchmark):
     v1's ``{"message"}`` shape for every path."""
     return json_response({"message": message}, status)
-
-
-# -- canned bodies ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Canned:
-    status: int
-    body: Any
-    # Application errors answer in the version's own shape (v1 ``{"message"}``, v2 ``Error``);
-    # gateway errors (Apigee faults, the 429) are the same for both versions.
-    application_message: str | None = None
-
-
-# bad_request: observed v1 text (facts §5.2). duplicate_409: the guide profile's message (no
-# source gives a body, see api/v1/__init__.py). unavailable_503: the guide profile's over-limit
-# body (throttle.py; the guide gives none, and no source shows Keap answering 503).
-# invalid_grant: Keap's reused-refresh-token body (facts §2.1, oauth/views.py).
-CANNED: dict[str, Canned] = {
-    "expired_token": Canned(401, EXPIRED_TOKEN),
-    "invalid_token": Canned(401, INVALID_TOKEN),
-    "missing_token": Canned(401, MISSING_TOKEN),
-    "throttled": Canned(429, THROTTLED),
-    "duplicate_409": Canned(409, None, "A contact with this email address already exists"),
-    "unavailable_503": Canned(503, GUIDE_THROTTLED),
-    "bad_request": Canned(400, None, UNCONVERTIBLE),
-    "invalid_grant": Canned(400, INVALID_REFRESH_TOKEN),
-}
 
 
 @dataclass

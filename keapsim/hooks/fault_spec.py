@@ -4,10 +4,12 @@ pydantic (docs/design/index.md, "Start-up")."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .faults import HookEffect
+HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
 
 
 class HookFaultSpec(BaseModel):

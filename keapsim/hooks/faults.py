@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ..rulebook import CountedRule, RuleBook
 from .models import Delivery
@@ -29,7 +29,6 @@ from .models import Delivery
 if TYPE_CHECKING:
     from .fault_spec import HookFaultSpec
 
-HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
 DEFAULT_LONGEST_HOLD = 300.0
 
 
