@@ -125,7 +125,9 @@ class Simulator:
 
         ``overrides`` are :class:`TenantSettings` fields (``profile="guide"``, ``limits=...``).
         """
-        tenant_settings = self.defaults
+        # Each tenant owns its settings: they may be changed in place
+        # (docs/reference/crm-files-account-settings.md), never for all tenants at once.
+        tenant_settings = self.defaults.model_copy(deep=True)
         if settings is not None or overrides:
             # Settings from the caller are checked (pydantic, loaded on this path only).
             base = (settings or self.defaults).model_dump()

@@ -1,6 +1,6 @@
 """Per-tenant settings: profile, limits, token lifetimes, hook timing, file storage.
 
-The settings the store and the simulator carry are plain frozen dataclasses, built without
+The settings the store and the simulator carry are plain dataclasses, built without
 pydantic: the serve path never pays for it (docs/design/index.md, "Start-up"). Each field
 declares its default, its bounds and its description once, here, in its ``metadata``;
 :mod:`keapsim.config.validation` derives the pydantic models that check untrusted input (admin
@@ -14,6 +14,7 @@ replaced runs unchanged.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_args
@@ -68,9 +69,12 @@ class Settings:
         """A plain dict of the settings (every value is JSON-ready in either ``mode``)."""
         return dataclasses.asdict(self)  # type: ignore[call-overload]
 
-    def model_copy(self: S, update: dict[str, Any] | None = None) -> S:
-        """A copy with ``update`` applied (not validated: :meth:`model_validate` checks)."""
-        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+    def model_copy(self: S, update: dict[str, Any] | None = None, *, deep: bool = False) -> S:
+        """A copy with ``update`` applied (not validated: :meth:`model_validate` checks);
+        ``deep``: nested settings copied too, so that changing the copy in place (as
+        ``tenant.settings.file_storage_bytes = 4`` does) leaves the original alone."""
+        source = copy.deepcopy(self) if deep else self
+        return dataclasses.replace(source, **(update or {}))  # type: ignore[type-var]
 
 
 def _nested(value: Any, kind: type[Any]) -> Any:
@@ -79,7 +83,7 @@ def _nested(value: Any, kind: type[Any]) -> Any:
     return kind(**value) if isinstance(value, dict) else value
 
 
-@dataclass(frozen=True)
+@dataclass
 class Window(Settings):
     """A request allowance over a window; ``None`` means unlimited."""
 
@@ -88,7 +92,7 @@ class Window(Settings):
     per_day: int | None = bounded(None, ge=0)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Limits(Settings):
     """Keap's documented limits (keap-facts.md §6.1): per OAuth app, per PAT/SAK key, per tenant."""
 
@@ -98,10 +102,10 @@ class Limits(Settings):
 
     def __post_init__(self) -> None:
         for name in ("oauth_app", "api_key", "tenant"):
-            object.__setattr__(self, name, _nested(getattr(self, name), Window))
+            setattr(self, name, _nested(getattr(self, name), Window))
 
 
-@dataclass(frozen=True)
+@dataclass
 class HookSettings(Settings):
     """REST hook timing (keap-facts.md §3.7). ``delay``: when the first delivery attempt of a
     change is due: ``keap`` (30-60 s after it, 5-10 min for contactGroup.applied/.delete),
@@ -112,7 +116,7 @@ class HookSettings(Settings):
     timeout: float = bounded(30.0, "seconds a receiver has to answer (Keap: 30 s)", gt=0, le=300)
 
 
-@dataclass(frozen=True)
+@dataclass
 class TenantSettings(Settings):
     profile: Profile = "keap"
     throttle: bool = True
@@ -130,8 +134,8 @@ class TenantSettings(Settings):
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "limits", _nested(self.limits, Limits))
-        object.__setattr__(self, "hooks", _nested(self.hooks, HookSettings))
+        self.limits = _nested(self.limits, Limits)
+        self.hooks = _nested(self.hooks, HookSettings)
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -98,8 +98,20 @@ def test_nested_settings_may_be_given_as_dicts_and_copied() -> None:
     assert settings.hooks == HookSettings(delay="immediate")
     copy = settings.model_copy(update={"throttle": True})
     assert (copy.throttle, settings.throttle) == (True, False)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        settings.throttle = True  # type: ignore[misc]
+    deep = settings.model_copy(deep=True)
+    deep.hooks.delay = 5.0
+    assert settings.hooks.delay == "immediate"
+
+
+def test_each_tenant_owns_its_settings() -> None:
+    sim = Simulator(throttle=False)
+    first = sim.tenant()
+    second = sim.tenant(sim.create_tenant().tenant_id)
+    first.settings.file_storage_bytes = 4
+    first.settings.limits.api_key.per_minute = 1
+    assert second.settings.file_storage_bytes == TenantSettings().file_storage_bytes
+    assert second.settings.limits.api_key == Limits().api_key
+    assert sim.defaults == TenantSettings(throttle=False)
 
 
 def test_the_simulator_checks_settings_handed_in_from_python() -> None:
