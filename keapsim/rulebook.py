@@ -3,7 +3,8 @@ up, removed and listed by id, in the order they were added (the first rule that 
 
 One implementation for the request fault rules (:mod:`keapsim.gateway.faults`) and the hook
 delivery controls (:mod:`keapsim.hooks.faults`); each supplies its spec model and how a rule is
-built from a spec. A leaf: pydantic only.
+built from a spec. A leaf. The spec model (pydantic) is asked for when the first rule is added,
+so that a rule book costs nothing at start.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class Trigger(Protocol):
@@ -63,16 +66,17 @@ class CountedRule(Generic[TriggerT]):
         return True
 
 
-SpecT = TypeVar("SpecT", bound=BaseModel)
+SpecT = TypeVar("SpecT", bound="BaseModel")
 RuleT = TypeVar("RuleT", bound=CountedRule[Any])
 
 
 class RuleBook(Generic[SpecT, RuleT]):
-    """Thread-safe; ``noun`` names a rule in errors (``KeyError: no fault rule 'fault-9'``)."""
+    """Thread-safe; ``noun`` names a rule in errors (``KeyError: no fault rule 'fault-9'``);
+    ``spec_type`` returns the spec model (imported on first use)."""
 
     def __init__(
         self,
-        spec_type: type[SpecT],
+        spec_type: Callable[[], type[SpecT]],
         rule_type: type[RuleT],
         *,
         id_prefix: str,
@@ -89,12 +93,13 @@ class RuleBook(Generic[SpecT, RuleT]):
     def add(self, spec: SpecT | dict[str, Any] | None = None, /, **fields: Any) -> RuleT:
         """Install a rule from a spec, a dict or keyword fields; returns it with its ``id``.
         Raises ``pydantic.ValidationError`` naming the bad key."""
+        spec_type = self._spec_type()
         if spec is None:
-            spec = self._spec_type.model_validate(fields)
+            spec = spec_type.model_validate(fields)
         elif isinstance(spec, dict):
-            spec = self._spec_type.model_validate({**spec, **fields})
+            spec = spec_type.model_validate({**spec, **fields})
         elif fields:
-            spec = self._spec_type.model_validate({**spec.model_dump(), **fields})
+            spec = spec_type.model_validate({**spec.model_dump(), **fields})
         with self._lock:
             rule_id = f"{self._id_prefix}-{next(self._ids)}"
             seed = getattr(spec, "seed", None)

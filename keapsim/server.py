@@ -97,7 +97,7 @@ class SimulatorServer:
         threads: int = DEFAULT_THREADS,
     ) -> None:
         self.simulator = sim
-        # Imported here: the store package pulls in pydantic, which `import keapsim.cli` avoids.
+        # Imported here: `import keapsim.cli` avoids the store package (~60 ms of dataclasses).
         from .store.memory import apply_gc_policy
 
         if sim.allowed_hosts is None:
@@ -182,7 +182,7 @@ def close_dropped_connections(app: WSGIApp) -> WSGIApp:
     the socket. In the other order a client could see the drop, retry, and read the journal
     before the dropped request's entry was written.
     """
-    # Imported here: the fault rules' module loads pydantic, which `import keapsim.cli` avoids.
+    # Imported here: the fault rules' module loads werkzeug, which `import keapsim.cli` avoids.
     from .gateway.faults import ConnectionDropped
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

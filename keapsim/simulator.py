@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .app import application_error, shared_app
 from .clock import Clock
-from .config import DEFAULT_REDIRECT_URI, TENANT_ID_PATTERN, Profile, TenantSettings
+from .config import DEFAULT_REDIRECT_URI, PROFILES, TENANT_ID_PATTERN, Profile, TenantSettings
 from .context import SIMULATOR
 from .gateway.auth import Authenticate
 from .gateway.faults import ApplyFaults, FaultRules
@@ -64,7 +64,7 @@ class Simulator:
         self.allowed_hosts = allowed_hosts
         self.base_url = base_url.rstrip("/")
         self.admin_token = admin_token
-        self.defaults = settings or TenantSettings(profile=profile, throttle=throttle)
+        self.defaults = default_settings(settings, profile, throttle)
         self.identity = IdentityStore()
         self.tenants: dict[str, Tenant] = {}
         self._lock = threading.RLock()
@@ -125,9 +125,13 @@ class Simulator:
 
         ``overrides`` are :class:`TenantSettings` fields (``profile="guide"``, ``limits=...``).
         """
-        base = settings or self.defaults
-        tenant_settings = base.model_copy(update=overrides) if overrides else base.model_copy()
-        tenant_settings = TenantSettings.model_validate(tenant_settings.model_dump())
+        # Each tenant owns its settings: they may be changed in place
+        # (docs/reference/crm-files-account-settings.md), never for all tenants at once.
+        tenant_settings = self.defaults.model_copy(deep=True)
+        if settings is not None or overrides:
+            # Settings from the caller are checked (pydantic, loaded on this path only).
+            base = (settings or self.defaults).model_dump()
+            tenant_settings = TenantSettings.model_validate({**base, **overrides})
         if tenant_id is not None and not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
             raise ValueError(
                 f"tenant id {tenant_id!r} is not a host-name label (lowercase letters, digits, "
@@ -296,3 +300,15 @@ class Simulator:
             headers=headers,
             **kwargs,
         )
+
+
+def default_settings(
+    settings: TenantSettings | None, profile: Profile, throttle: bool
+) -> TenantSettings:
+    """The settings new tenants start from. Built without pydantic on the serve path (a known
+    profile, a bool); settings or values from the caller that are not plainly right go through
+    validation, which names what is wrong."""
+    if settings is None and profile in PROFILES and isinstance(throttle, bool):
+        return TenantSettings(profile=profile, throttle=throttle)
+    given = settings.model_dump() if settings is not None else {}
+    return TenantSettings.model_validate(given or {"profile": profile, "throttle": throttle})

@@ -8,15 +8,15 @@ own. Settings come from the environment: ``KEAPSIM_API_KEY``, ``KEAPSIM_PROFILE`
 from __future__ import annotations
 
 import os
+from typing import cast
 
-from .config import TenantSettings
+from .config import Profile
 from .simulator import Simulator
 
 simulator = Simulator(
-    settings=TenantSettings(
-        profile=os.environ.get("KEAPSIM_PROFILE", "keap"),
-        throttle=os.environ.get("KEAPSIM_THROTTLE", "on") != "off",
-    ),
+    # An unknown profile is refused with pydantic's message (simulator.default_settings).
+    profile=cast(Profile, os.environ.get("KEAPSIM_PROFILE", "keap")),
+    throttle=os.environ.get("KEAPSIM_THROTTLE", "on") != "off",
     api_key=os.environ.get("KEAPSIM_API_KEY"),
 )
 app = simulator.wsgi_app

@@ -17,14 +17,18 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
-from pydantic import BaseModel, ValidationError
 
 from ..context import current_simulator
 from ..wire import has_lone_surrogate, nesting_depth
+
+# pydantic is imported where a body is validated, not at start: the serve path never loads it
+# (docs/design/index.md, "Start-up"; tests/architecture/test_startup.py).
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 # The dashboard (ui.py) renders from templates/ and serves static/ under /_keapsim/static.
 blueprint = Blueprint(
@@ -43,7 +47,7 @@ def is_loopback(address: str) -> bool:
     return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-Body = TypeVar("Body", bound=BaseModel)
+Body = TypeVar("Body", bound="BaseModel")
 
 MAX_BODY_DEPTH = 64
 """How deeply an admin body may nest (the deepest real one, a fault rule's custom Keap body,
@@ -91,6 +95,8 @@ def json_object() -> dict[str, Any] | Response:
 
 def validated_body(model: type[Body]) -> Body | Response:
     """The request body as a ``model``, or the 400 that says what is wrong with it."""
+    from pydantic import ValidationError
+
     body = json_object()
     if isinstance(body, Response):
         return body

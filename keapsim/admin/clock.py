@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..clock import LATEST
 from ..context import current_simulator
@@ -23,16 +22,6 @@ def _past_the_latest(epoch: float) -> Response | None:
     return None
 
 
-class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    seconds: float = Field(ge=0, allow_inf_nan=False)
-
-
-class Freeze(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    at: float | None = Field(default=None, allow_inf_nan=False)
-
-
 @blueprint.get("/clock")
 def get_clock() -> Response:
     return jsonify(current_simulator().clock.to_dict())
@@ -40,6 +29,8 @@ def get_clock() -> Response:
 
 @blueprint.post("/clock/advance")
 def advance_clock() -> Response:
+    from .bodies import Advance
+
     advance = validated_body(Advance)
     if isinstance(advance, Response):
         return advance
@@ -56,6 +47,8 @@ def advance_clock() -> Response:
 
 @blueprint.post("/clock/freeze")
 def freeze_clock() -> Response:
+    from .bodies import Freeze
+
     freeze = validated_body(Freeze)
     if isinstance(freeze, Response):
         return freeze

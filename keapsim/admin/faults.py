@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 
 from flask import Response, jsonify
-from pydantic import ValidationError
 
 from ..context import current_simulator
-from ..gateway.faults import CANNED
+from ..gateway.canned import CANNED
 from . import admin_error, blueprint, json_object, validation_error
 
 
@@ -35,6 +34,8 @@ def list_faults() -> Response:
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
+    from pydantic import ValidationError  # on this input path only, not at start
+
     body = json_object()
     if isinstance(body, Response):
         return body

@@ -15,7 +15,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request
-from pydantic import ValidationError
 
 from ..context import current_simulator
 from . import admin_error, blueprint, json_object, validation_error
@@ -64,6 +63,8 @@ def list_hook_faults() -> Response:
 
 @blueprint.post("/hooks/faults")
 def add_hook_fault() -> Response:
+    from pydantic import ValidationError  # on this input path only, not at start
+
     body = json_object()
     if isinstance(body, Response):
         return body

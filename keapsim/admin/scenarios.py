@@ -14,12 +14,15 @@ import json
 from flask import Response, jsonify
 
 from ..context import current_simulator
-from ..scenarios import ScenarioError, apply_scenario, library, load_scenario
 from . import admin_error, blueprint, json_object
+
+# keapsim.scenarios (pydantic, YAML) is imported in the routes: serving never loads it.
 
 
 @blueprint.get("/scenarios")
 def list_scenarios() -> Response:
+    from ..scenarios import library, load_scenario
+
     shipped = [load_scenario(path) for path in library().values()]
     return jsonify(
         scenarios=[
@@ -34,6 +37,8 @@ def list_scenarios() -> Response:
 
 
 def _applied(source: object) -> Response:
+    from ..scenarios import ScenarioError, apply_scenario
+
     try:
         applied = apply_scenario(current_simulator(), source)  # type: ignore[arg-type]
     except ScenarioError as err:
@@ -51,6 +56,8 @@ def post_scenario() -> Response:
 
 @blueprint.post("/scenarios/<name>")
 def post_shipped_scenario(name: str) -> Response:
+    from ..scenarios import library
+
     if name not in library():
         return admin_error(f"no shipped scenario {name!r}; shipped: {', '.join(library())}", 404)
     return _applied(name)

@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import DEFAULT_REDIRECT_URI, TENANT_ID_PATTERN, TenantSettings, deep_merge
+from ..config import DEFAULT_REDIRECT_URI, TenantSettings, deep_merge
 from ..context import current_simulator
 from . import admin_error, blueprint, json_object, validated_body, validation_error
 
@@ -28,52 +26,6 @@ if TYPE_CHECKING:
     from ..simulator import Simulator
     from ..store import Tenant
     from ..store.identity import OAuthApp
-
-
-class AppFields(BaseModel):
-    """An OAuth app's credentials; any left out are generated."""
-
-    client_id: str | None = Field(default=None, min_length=4)
-    client_secret: str | None = Field(default=None, min_length=8)
-    redirect_uris: list[str] | None = Field(default=None, min_length=1)
-
-    @field_validator("redirect_uris")
-    @classmethod
-    def _absolute_uris(cls, uris: list[str] | None) -> list[str] | None:
-        # RFC 6749 §3.1.2: absolute, without a fragment. Keap requires HTTPS (facts §2.1);
-        # keapsim also accepts http so that a local test app can receive the redirect.
-        for uri in uris or []:
-            parts = urlsplit(uri)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
-                raise ValueError(f"{uri!r} is not an absolute http(s) URI without a fragment")
-        return uris
-
-
-class NewTenant(AppFields):
-    """The body of ``POST /_keapsim/tenants``; settings fields may also be given (merged over
-    the simulator's defaults)."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-    tenant_id: str | None = Field(
-        default=None,
-        pattern=TENANT_ID_PATTERN,
-        description="becomes the host <id>.infusionsoft.com",
-    )
-    name: str | None = None
-    api_key: str | None = Field(default=None, min_length=8)
-
-
-class NewApp(AppFields):
-    """The body of ``POST /_keapsim/tenants/<id>/apps``: another OAuth app of the tenant."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    name: str = Field(default="keapsim app", min_length=1)
-
-
-class NewToken(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    kind: Literal["oauth", "PAT", "SAK"] = "oauth"
-    client_id: str | None = None
 
 
 def _sim() -> Simulator:
@@ -116,16 +68,20 @@ def tenant_summary(sim: Simulator, tenant: Tenant) -> dict[str, Any]:
 
 @blueprint.post("/tenants")
 def create_tenant() -> Response | tuple[Response, int]:
+    from pydantic import ValidationError
+
+    from .bodies import NewTenant
+
     sim = _sim()
     request_fields = validated_body(NewTenant)
     if isinstance(request_fields, Response):
         return request_fields
     given_settings = request_fields.model_extra or {}
-    unknown = set(given_settings) - set(TenantSettings.model_fields)
+    unknown = set(given_settings) - set(TenantSettings.field_names())
     if unknown:
         return admin_error(
             f"unknown field(s): {', '.join(sorted(unknown))}; settings fields "
-            f"are {', '.join(TenantSettings.model_fields)}"
+            f"are {', '.join(TenantSettings.field_names())}"
         )
     try:
         settings = TenantSettings.model_validate(
@@ -193,6 +149,8 @@ def patch_settings(tenant_id: str) -> Response:
     tenant = _tenant_or_404(tenant_id)
     if isinstance(tenant, Response):
         return tenant
+    from pydantic import ValidationError
+
     body = json_object()
     if isinstance(body, Response):
         return body
@@ -211,6 +169,8 @@ def create_app(tenant_id: str) -> Response | tuple[Response, int]:
     tenant = _tenant_or_404(tenant_id)
     if isinstance(tenant, Response):
         return tenant
+    from .bodies import NewApp
+
     fields = validated_body(NewApp)
     if isinstance(fields, Response):
         return fields
@@ -235,6 +195,8 @@ def mint_token(tenant_id: str) -> Response | tuple[Response, int]:
     tenant = _tenant_or_404(tenant_id)
     if isinstance(tenant, Response):
         return tenant
+    from .bodies import NewToken
+
     wanted = validated_body(NewToken)
     if isinstance(wanted, Response):
         return wanted

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, render_template, request
 
 from ..context import current_simulator
-from ..gateway.faults import CANNED
+from ..gateway.canned import CANNED
 from ..store import NotFound
 from ..store.payments import CHARGE_SOURCES, DECLINE_MESSAGES
 from . import admin_error, blueprint

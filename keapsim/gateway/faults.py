@@ -24,51 +24,29 @@ import io
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
 from werkzeug.wrappers import Request, Response
 
 from ..rulebook import CountedRule, RuleBook
-from ..store.errors import UNCONVERTIBLE
-from ..store.payments import DECLINE_MESSAGES, ChargeAttempt, ChargeResult, declined
-from ..wire import INVALID_REFRESH_TOKEN, JSON, has_lone_surrogate, json_response
+from ..store.payments import ChargeAttempt, ChargeResult, declined
+from ..wire import JSON, json_response
+from .canned import CANNED
 from .pipeline import ADMIN_PREFIX, Handler
-from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
-from .throttle import GUIDE_THROTTLED
 
 if TYPE_CHECKING:
     from ..store import IdentityStore
+    from .fault_spec import FaultSpec
 
 log = logging.getLogger(__name__)
 
 FAULT_ENVIRON_KEY = "keapsim.fault"
 """The id of the rule that fired on a request (the journal records it)."""
-
-EffectKind = Literal["status", "delay", "drop", "malformed", "decline"]
-# Request matchers and effects a ``decline`` rule (it matches card charges, not requests)
-# cannot carry.
-REQUEST_ONLY = (
-    "method",
-    "path",
-    "version",
-    "headers",
-    "body",
-    "body_contains",
-    "canned",
-    "status",
-    "response",
-    "response_headers",
-    "latency",
-    "apply_then_fail",
-)
 
 ErrorRenderer = Callable[[Request, str, int], Response]
 """Renders an application error (message, status) in the request's API version's shape. The
@@ -82,163 +60,8 @@ def plain_application_error(request: Request, message: str, status: int) -> Resp
     return json_response({"message": message}, status)
 
 
-# -- canned bodies ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Canned:
-    status: int
-    body: Any
-    # Application errors answer in the version's own shape (v1 ``{"message"}``, v2 ``Error``);
-    # gateway errors (Apigee faults, the 429) are the same for both versions.
-    application_message: str | None = None
-
-
-# bad_request: observed v1 text (facts §5.2). duplicate_409: the guide profile's message (no
-# source gives a body, see api/v1/__init__.py). unavailable_503: the guide profile's over-limit
-# body (throttle.py; the guide gives none, and no source shows Keap answering 503).
-# invalid_grant: Keap's reused-refresh-token body (facts §2.1, oauth/views.py).
-CANNED: dict[str, Canned] = {
-    "expired_token": Canned(401, EXPIRED_TOKEN),
-    "invalid_token": Canned(401, INVALID_TOKEN),
-    "missing_token": Canned(401, MISSING_TOKEN),
-    "throttled": Canned(429, THROTTLED),
-    "duplicate_409": Canned(409, None, "A contact with this email address already exists"),
-    "unavailable_503": Canned(503, GUIDE_THROTTLED),
-    "bad_request": Canned(400, None, UNCONVERTIBLE),
-    "invalid_grant": Canned(400, INVALID_REFRESH_TOKEN),
-}
-
-
-# -- the rule's declaration (validated: admin API and scenario files) ------------------------
-class FaultSpec(BaseModel):
-    """What a rule matches, what it does and when it fires. Unknown keys are rejected."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    name: str | None = Field(default=None, description="a label for lists and the journal")
-    # match (every given condition must hold)
-    method: str | None = Field(default=None, description="HTTP method, e.g. POST")
-    path: str | None = Field(
-        default=None, description="glob on the path, e.g. /crm/rest/v1/contacts*"
-    )
-    version: Literal["v1", "v2"] | None = None
-    tenant: str | None = Field(default=None, description="tenant id the credential belongs to")
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="header name -> value glob ('*': present)"
-    )
-    body: dict[str, Any] = Field(
-        default_factory=dict,
-        description="dotted key in the JSON or form body -> expected value (strings are globs)",
-    )
-    body_contains: str | None = Field(default=None, description="substring of the raw body")
-    # effect
-    effect: EffectKind = "status"
-    canned: str | None = Field(default=None, description=f"one of {sorted(CANNED)}")
-    # 1xx codes are interim answers, never a response's final status (RFC 9110 §15.2).
-    status: int | None = Field(default=None, ge=200, le=599)
-    response: Any = Field(default=None, description="custom body: JSON value, or raw text")
-    response_headers: dict[str, str] = Field(default_factory=dict)
-    latency: float | tuple[float, float] | None = Field(
-        default=None, description="seconds, or [min, max] for a uniform random delay"
-    )
-    apply_then_fail: bool = Field(
-        default=False, description="serve the request (state changes), then fail the response"
-    )
-    # a ``decline`` effect: card charges fail (docs/control/faults-payments.md)
-    decline_code: str | None = Field(
-        default=None, description=f"decline: one of {sorted(DECLINE_MESSAGES)} (card_declined)"
-    )
-    contact_id: int | None = Field(default=None, description="decline: the contact charged")
-    charge_source: Literal["PAYMENT", "PAYMENT_PLAN", "SUBSCRIPTION"] | None = Field(
-        default=None, description="decline: where the charge comes from"
-    )
-    # trigger
-    times: int | None = Field(default=None, ge=1, description="fire for this many matches")
-    after: int = Field(default=0, ge=0, description="let this many matches through first")
-    probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    seed: int | None = Field(default=None, description="seed of the rule's random generator")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FaultSpec:
-        if self.canned is not None and self.canned not in CANNED:
-            raise _invalid("canned", f"unknown body {self.canned!r}; known: {sorted(CANNED)}")
-        if self.effect == "decline":
-            self._check_decline()
-        elif {"decline_code", "contact_id", "charge_source"} & self.model_fields_set:
-            raise _invalid(
-                "effect", "decline_code, contact_id and charge_source go with a 'decline' effect"
-            )
-        if self.effect == "status" and self.canned is None and self.status is None:
-            raise _invalid(
-                "status", "a 'status' effect needs a 'status' code or a 'canned' body name"
-            )
-        if isinstance(self.latency, tuple):
-            low, high = self.latency
-            # Written so that NaN fails too (every comparison with NaN is false).
-            if not 0 <= low <= high <= MAX_LATENCY_SECONDS:
-                raise _invalid(
-                    "latency", f"[min, max] needs 0 <= min <= max <= {MAX_LATENCY_SECONDS:g}"
-                )
-        elif self.latency is not None and not 0 <= self.latency <= MAX_LATENCY_SECONDS:
-            raise _invalid("latency", f"must be 0 to {MAX_LATENCY_SECONDS:g} seconds")
-        _check_response_headers(self.response_headers)
-        if has_lone_surrogate(self.response):
-            raise _invalid("response", "holds a lone UTF-16 surrogate: it cannot be sent")
-        if self.effect == "delay" and self.latency is None:
-            raise _invalid("latency", "a 'delay' effect needs 'latency'")
-        if self.effect == "delay" and self.apply_then_fail:
-            raise _invalid("apply_then_fail", "a 'delay' effect does not fail")
-        if self.method:
-            self.method = self.method.upper()
-        return self
-
-    def _check_decline(self) -> None:
-        if self.decline_code is not None and self.decline_code not in DECLINE_MESSAGES:
-            raise _invalid(
-                "decline_code",
-                f"unknown code {self.decline_code!r}; known: {sorted(DECLINE_MESSAGES)}",
-            )
-        given = sorted(name for name in REQUEST_ONLY if name in self.model_fields_set)
-        if given:
-            raise _invalid(given[0], "a 'decline' rule matches card charges, not requests: drop it")
-
-    def fails_charge(self, attempt: ChargeAttempt) -> bool:
-        """Whether a ``decline`` rule matches this card charge."""
-        return (
-            self.effect == "decline"
-            and (self.tenant is None or self.tenant == attempt.tenant_id)
-            and (self.contact_id is None or self.contact_id == attempt.contact_id)
-            and (self.charge_source is None or self.charge_source == attempt.source)
-        )
-
-
-MAX_LATENCY_SECONDS = 600.0
-"""The longest injected delay: each delayed request holds a server thread while it sleeps."""
-
-# RFC 9110 §5.6.2: a header name is a token; a value is visible characters, spaces and tabs
-# (no CR/LF, which would split the response), and WSGI carries it as Latin-1.
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-
-
-def _check_response_headers(headers: dict[str, str]) -> None:
-    for name, value in headers.items():
-        if not _HEADER_NAME.fullmatch(name):
-            raise _invalid("response_headers", f"{name!r} is not a header name (RFC 9110 token)")
-        if not _HEADER_VALUE.fullmatch(value):
-            raise _invalid(
-                "response_headers",
-                f"the value of {name!r} holds a control character or non-Latin-1 text",
-            )
-
-
-def _invalid(key: str, problem: str) -> PydanticCustomError:
-    # A custom error keeps pydantic's "Value error, " prefix out of the message that the admin
-    # API, the dashboard and scenario files show; the message starts with the key at fault.
-    return PydanticCustomError("fault_rule", "{key}: {problem}", {"key": key, "problem": problem})
-
-
 @dataclass
-class FaultRule(CountedRule[FaultSpec]):
+class FaultRule(CountedRule["FaultSpec"]):
     """An installed request fault rule: its declaration, an id and its counters."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -360,7 +183,14 @@ def credential_tenant_id(identity: IdentityStore | None, request: Request) -> st
 
 
 # -- the rules -------------------------------------------------------------------------------
-class FaultRules(RuleBook[FaultSpec, FaultRule]):
+def _fault_spec() -> type[FaultSpec]:
+    """The validating model, loaded with the first rule: serving needs no pydantic."""
+    from .fault_spec import FaultSpec
+
+    return FaultSpec
+
+
+class FaultRules(RuleBook["FaultSpec", FaultRule]):
     """The installed rules, in the order they were added (the first firing rule wins).
 
     ``identity`` lets rules match on ``tenant`` before authentication; ``enabled=False`` makes
@@ -375,7 +205,7 @@ class FaultRules(RuleBook[FaultSpec, FaultRule]):
         enabled: bool = True,
         render_error: ErrorRenderer = plain_application_error,
     ) -> None:
-        super().__init__(FaultSpec, FaultRule, id_prefix="fault", noun="fault rule")
+        super().__init__(_fault_spec, FaultRule, id_prefix="fault", noun="fault rule")
         self.identity = identity
         self.enabled = enabled
         self.render_error = render_error

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .catalogue import EVENT_KEYS
-    from .faults import HookFaultRule, HookFaultRules, HookFaultSpec
+    from .fault_spec import HookFaultSpec
+    from .faults import HookFaultRule, HookFaultRules
     from .models import Delivery, HookStatus, Subscription
     from .receiver import HookReceiver, ReceivedHook
     from .safety import HostPolicy, RefusedHookUrl
@@ -39,7 +40,7 @@ _HOMES = {
     "Delivery": ".models",
     "HookFaultRule": ".faults",
     "HookFaultRules": ".faults",
-    "HookFaultSpec": ".faults",
+    "HookFaultSpec": ".fault_spec",
     "HookReceiver": ".receiver",
     "HookService": ".service",
     "HookStatus": ".models",

@@ -21,51 +21,19 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Any
 
 from ..rulebook import CountedRule, RuleBook
 from .models import Delivery
 
-HookEffect = Literal["duplicate", "reorder", "delay", "drop"]
+if TYPE_CHECKING:
+    from .fault_spec import HookFaultSpec
+
 DEFAULT_LONGEST_HOLD = 300.0
 
 
-class HookFaultSpec(BaseModel):
-    """What a rule matches, what it does to a delivery and when it fires."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, description="a label for lists and the journal")
-    event_key: str | None = Field(default=None, description="glob, e.g. contact.*")
-    tenant: str | None = None
-    subscription: str | None = Field(default=None, description="the subscription's key")
-    hook_url: str | None = Field(default=None, description="glob on the hook URL")
-    effect: HookEffect
-    seconds: float | None = Field(
-        default=None,
-        ge=0,
-        allow_inf_nan=False,
-        description="delay: how much later (simulator clock); reorder: the longest hold",
-    )
-    times: int | None = Field(default=None, ge=1, description="fire for this many matches")
-    after: int = Field(default=0, ge=0, description="let this many matches through first")
-    probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    seed: int | None = Field(default=None, description="seed of the rule's random generator")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> HookFaultSpec:
-        if self.effect == "delay" and self.seconds is None:
-            raise PydanticCustomError(
-                "hook_fault_rule", "seconds: a 'delay' effect needs 'seconds'", {}
-            )
-        return self
-
-
 @dataclass
-class HookFaultRule(CountedRule[HookFaultSpec]):
+class HookFaultRule(CountedRule["HookFaultSpec"]):
     """An installed hook delivery control: its declaration, an id and its counters."""
 
     @property
@@ -86,12 +54,19 @@ class HookFaultRule(CountedRule[HookFaultSpec]):
         )
 
 
-class HookFaultRules(RuleBook[HookFaultSpec, HookFaultRule]):
+def _hook_fault_spec() -> type[HookFaultSpec]:
+    """The validating model, loaded with the first rule: serving needs no pydantic."""
+    from .fault_spec import HookFaultSpec
+
+    return HookFaultSpec
+
+
+class HookFaultRules(RuleBook["HookFaultSpec", HookFaultRule]):
     """The installed rules in the order they were added (the first that fires wins)."""
 
     def __init__(self) -> None:
         super().__init__(
-            HookFaultSpec, HookFaultRule, id_prefix="hookfault", noun="hook fault rule"
+            _hook_fault_spec, HookFaultRule, id_prefix="hookfault", noun="hook fault rule"
         )
 
     def select(self, delivery: Delivery, hook_url: str) -> HookFaultRule | None:

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..clock import LATEST
 from ..config import TenantSettings, deep_merge
-from ..gateway.faults import FaultRule, FaultSpec
+from ..gateway.fault_spec import FaultSpec
+from ..gateway.faults import FaultRule
 from ..store import DomainError
 from ..store.campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from ..store.resource import DeclaredStore

@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from ..config import TENANT_ID_PATTERN, TenantSettings
 from ..hooks.models import Subscription
 from ..hooks.snapshot import dump_hooks, parse_hooks, restore_hooks
@@ -217,6 +215,8 @@ def build_tenant(sim: Simulator, data: Any) -> RestoredTenant:
     if not re.fullmatch(TENANT_ID_PATTERN, tenant_id):
         # It becomes a host name and an admin path segment: no "/", CR/LF or spaces.
         raise SnapshotError(f"{where}: a tenant id is one host-name label ({TENANT_ID_PATTERN})")
+    from pydantic import ValidationError  # loading a document validates; serving does not
+
     try:
         settings = TenantSettings.model_validate(data.get("settings") or {})
     except ValidationError as err:

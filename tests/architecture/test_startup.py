@@ -45,6 +45,35 @@ def test_the_simulator_serves_without_httpx_or_yaml() -> None:
     assert "rich" not in loaded
 
 
+def test_serving_loads_no_pydantic() -> None:
+    """What ``keapsim serve`` builds (a simulator, its app, the server module) and a first
+    answer: pydantic is loaded only by input that needs validating (admin bodies, fault rules,
+    scenarios, state documents, settings from the caller) - docs/design/index.md, "Start-up"."""
+    loaded = loaded_after(
+        "from keapsim.server import SimulatorServer\n"
+        "from keapsim.simulator import Simulator\n"
+        "from werkzeug.test import Client\n"
+        "sim = Simulator(api_key='k', profile='keap', throttle=False)\n"
+        "client = Client(sim.wsgi_app)\n"
+        "assert client.get('/crm/rest/v1/contacts', "
+        "headers={'X-Keap-API-Key': 'k'}).status_code == 200\n"
+        "assert client.get('/crm/rest/v2/contacts', "
+        "headers={'X-Keap-API-Key': 'k'}).status_code == 200\n"
+        "assert client.get('/_keapsim/tenants', "
+        "environ_overrides={'REMOTE_ADDR': '127.0.0.1'}).status_code == 200"
+    )
+    assert "pydantic" not in loaded
+
+
+def test_the_first_fault_rule_loads_pydantic_to_validate_it() -> None:
+    loaded = loaded_after(
+        "from keapsim.simulator import Simulator\n"
+        "sim = Simulator(api_key='k')\n"
+        "sim.faults.add(path='/crm/rest/v1/contacts', canned='throttled')"
+    )
+    assert "pydantic" in loaded
+
+
 def test_the_exported_names_resolve_lazily() -> None:
     import keapsim
     from keapsim.simulator import Simulator

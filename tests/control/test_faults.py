@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 from support.contacts import new_contact
 
-from keapsim.gateway.faults import CANNED, DroppedConnection
+from keapsim.gateway.canned import CANNED
+from keapsim.gateway.faults import DroppedConnection
 from keapsim.gateway.journal import JournalEntry
 from keapsim.gateway.responses import EXPIRED_TOKEN, INVALID_TOKEN, THROTTLED
 from keapsim.server import SimulatorServer
