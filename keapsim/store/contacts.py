@@ -23,7 +23,14 @@ from .contact_rules import (
 from .custom_fields import CONTACT
 from .errors import Conflict, Invalid
 from .indexes import HashIndex, SortedIndex
-from .models import CONTACT_COLLECTIONS, EMPTY_DICT, Contact, compact_collections, compact_items
+from .models import (
+    CONTACT_COLLECTIONS,
+    EMPTY_DICT,
+    EMPTY_LIST,
+    Contact,
+    compact_collections,
+    compact_items,
+)
 from .resource import RecordStore
 
 __all__ = ["MISSING_EMAIL_OR_PHONE", "ContactStore"]
@@ -183,6 +190,8 @@ class ContactStore(RecordStore[Contact]):
         for record in records:
             for name in lists:
                 value = getattr(record, name)
+                if value is EMPTY_LIST:
+                    continue
                 compact = compact_items(value)
                 if compact is not value:
                     setattr(record, name, compact)

@@ -223,9 +223,10 @@ def compact_items(items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     the shared empty list when there are none."""
     if not items:
         return EMPTY_LIST
-    if all(type(item).__base__ is Item for item in items):
-        return items
-    return [item_of(item) for item in items]
+    for item in items:  # a loop, not all(...): the bulk load calls this twice a contact
+        if type(item).__base__ is not Item:
+            return [item_of(each) for each in items]
+    return items
 
 
 def compact_collections(fields: dict[str, Any]) -> dict[str, Any]:
