@@ -192,30 +192,37 @@ _item_kinds: dict[tuple[str, ...], type[Item]] = {}
 
 
 def _item_kind(keys: tuple[str, ...]) -> type[Item] | None:
+    """The :class:`Item` class for ``keys``, made on first sight (``None`` past the cap or for
+    keys that are not all strings)."""
     kind = _item_kinds.get(keys)
-    if kind is None and len(_item_kinds) < _MAX_ITEM_KINDS:
-        slots = tuple(f"_{i}" for i in range(len(keys)))
-        namespace = {
-            "__slots__": slots,
-            "_keys": keys,
-            "_slot_of": dict(zip(keys, slots, strict=True)),
-        }
-        kind = _item_kinds[keys] = type("Item", (Item,), namespace)
+    if kind is not None or len(_item_kinds) >= _MAX_ITEM_KINDS:
+        return kind
+    if not all(type(key) is str for key in keys):
+        return None
+    slots = tuple(f"_{i}" for i in range(len(keys)))
+    # A generated __init__ stores the values straight into the slots: building items is most of
+    # the cost of loading a state document (dataclasses generate theirs the same way).
+    arguments = ", ".join(slots)
+    body = "".join(f"\n    self.{slot} = {slot}" for slot in slots) or "\n    pass"
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {arguments}):{body}", namespace)  # slot names only, never keys
+    attributes = {
+        "__module__": __name__,
+        "__slots__": slots,
+        "__init__": namespace["__init__"],
+        "_keys": keys,
+        "_slot_of": dict(zip(keys, slots, strict=True)),
+    }
+    kind = _item_kinds[keys] = type("Item", (Item,), attributes)
     return kind
 
 
 def item_of(values: Mapping[str, Any]) -> Mapping[str, Any]:
     """``values`` as an :class:`Item` (itself when it is one already)."""
-    if isinstance(values, Item):
+    if type(values).__base__ is Item:
         return values
-    keys = tuple(values)
-    kind = _item_kind(keys) if all(type(k) is str for k in keys) else None
-    if kind is None:
-        return dict(values)
-    item = object.__new__(kind)
-    for slot, value in zip(kind._slot_of.values(), values.values(), strict=True):
-        object.__setattr__(item, slot, value)
-    return item
+    kind = _item_kind(tuple(values))
+    return dict(values) if kind is None else kind(*values.values())
 
 
 def compact_items(items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
