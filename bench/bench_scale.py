@@ -35,7 +35,7 @@ from keapsim.simulator import TenantCredentials
 from keapsim.snapshots.codec import from_json, to_json
 from keapsim.store import Tenant
 from keapsim.store.memory import apply_gc_policy, bulk_load
-from keapsim.store.models import EMPTY_DICT, EMPTY_LIST, Contact
+from keapsim.store.models import EMPTY_DICT, EMPTY_LIST, Contact, item_of
 
 BASELINE = 1000
 MARKED = 10  # contacts whose email starts with the prefix the filter asks for
@@ -61,8 +61,8 @@ def records(count: int, start: datetime) -> list[Contact]:
                 last_updated=moment,
                 given_name=f"Given{i % 4999}",
                 family_name=f"Family{i % 7001}",
-                email_addresses=[{"email": email, "field": "EMAIL1"}],
-                phone_numbers=[{"number": f"+1415555{i % 10000:04d}", "field": "PHONE1"}],
+                email_addresses=[item_of({"email": email, "field": "EMAIL1"})],
+                phone_numbers=[item_of({"number": f"+1415555{i % 10000:04d}", "field": "PHONE1"})],
                 fax_numbers=EMPTY_LIST,
                 addresses=EMPTY_LIST,
                 social_accounts=EMPTY_LIST,

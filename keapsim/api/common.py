@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +37,7 @@ def compact(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def pick(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def pick(item: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """The ``keys`` of ``item`` that have a value (not ``None``)."""
     return {k: item[k] for k in keys if item.get(k) is not None}
 

@@ -15,7 +15,7 @@ import binascii
 import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
@@ -34,7 +34,7 @@ def to_json(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):  # file contents
         return base64.b64encode(value).decode("ascii")
-    if isinstance(value, dict):
+    if isinstance(value, dict | Mapping):  # a Mapping: a contact's items (store.models.Item)
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]

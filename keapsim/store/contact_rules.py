@@ -3,6 +3,7 @@ duplicate matching. Messages are Keap's own where keap-facts.md quotes them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import UNCONVERTIBLE, Invalid
@@ -72,7 +73,7 @@ def _phone_limit(field: str) -> int:
 
 def _copied_items(items: Any, name: str) -> list[dict[str, Any]]:
     """A copy of a collection (a list of objects) that normalising may change in place."""
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, dict | Mapping) for i in items):
         raise unconvertible(name)
     return [dict(i) for i in items]
 

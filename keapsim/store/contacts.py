@@ -23,7 +23,14 @@ from .contact_rules import (
 from .custom_fields import CONTACT
 from .errors import Conflict, Invalid
 from .indexes import HashIndex, SortedIndex
-from .models import CONTACT_COLLECTIONS, EMPTY_DICT, EMPTY_LIST, Contact, shared_empties
+from .models import (
+    CONTACT_COLLECTIONS,
+    EMPTY_DICT,
+    EMPTY_LIST,
+    Contact,
+    compact_collections,
+    compact_items,
+)
 from .resource import RecordStore
 
 __all__ = ["MISSING_EMAIL_OR_PHONE", "ContactStore"]
@@ -117,7 +124,7 @@ class ContactStore(RecordStore[Contact]):
 
     def _insert(self, clean: dict[str, Any]) -> Contact:
         now = self.core.now()
-        fields = shared_empties({k: v for k, v in clean.items() if v is not None})
+        fields = compact_collections({k: v for k, v in clean.items() if v is not None})
         contact = Contact(id=self.table.new_id(), date_created=now, last_updated=now, **fields)
         return self.table.add(contact)
 
@@ -158,7 +165,7 @@ class ContactStore(RecordStore[Contact]):
                 else:
                     value = list(value or [])
             changes[name] = value
-        updated = replace(contact, last_updated=self.core.now(), **shared_empties(changes))
+        updated = replace(contact, last_updated=self.core.now(), **compact_collections(changes))
         # An update may not leave a contact with nothing to reach it by (an address counts:
         # v2 creates contacts that have only an address).
         if not has_required_identity(
@@ -173,7 +180,8 @@ class ContactStore(RecordStore[Contact]):
         return self.table.replace(updated)
 
     def load(self, records: Sequence[Contact]) -> None:
-        """Replace every contact at once; empty collections become the shared empty ones, and
+        """Replace every contact at once, kept compactly: collection items become
+        :class:`~keapsim.store.models.Item` s, empty collections the shared empty ones, and
         equal values of the text fields that repeat across contacts (names, company, job
         title) one string: a million contacts share a few thousand given names (about
         60 bytes a field a contact)."""
@@ -182,8 +190,11 @@ class ContactStore(RecordStore[Contact]):
         for record in records:
             for name in lists:
                 value = getattr(record, name)
-                if not value and value is not EMPTY_LIST:
-                    setattr(record, name, EMPTY_LIST)
+                if value is EMPTY_LIST:
+                    continue
+                compact = compact_items(value)
+                if compact is not value:
+                    setattr(record, name, compact)
             if not record.custom_fields and record.custom_fields is not EMPTY_DICT:
                 record.custom_fields = EMPTY_DICT
             for name in REPEATED_TEXT:
@@ -207,4 +218,6 @@ class ContactStore(RecordStore[Contact]):
         with self.core.write():
             for contact in self.table.scan(lambda c: field_id in c.custom_fields):
                 values = {k: v for k, v in contact.custom_fields.items() if k != field_id}
-                self.table.replace(replace(contact, **shared_empties({"custom_fields": values})))
+                self.table.replace(
+                    replace(contact, **compact_collections({"custom_fields": values}))
+                )

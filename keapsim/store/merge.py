@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import Invalid
-from .models import CONTACT_COLLECTIONS, Contact, shared_empties
+from .models import CONTACT_COLLECTIONS, Contact, compact_collections
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -36,7 +36,9 @@ def merge_contacts(tenant: Tenant, primary_id: int, duplicate_id: int) -> Contac
         primary = tenant.contacts.get(primary_id)
         duplicate = tenant.contacts.get(duplicate_id)
         merged = replace(
-            primary, last_updated=tenant.core.now(), **shared_empties(_filled(primary, duplicate))
+            primary,
+            last_updated=tenant.core.now(),
+            **compact_collections(_filled(primary, duplicate)),
         )
         tenant.contacts.table.replace(merged)
         tenant.tags.apply(primary_id, tenant.tags.ids_of(duplicate_id))

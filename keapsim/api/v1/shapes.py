@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,7 +160,7 @@ _OPTIONAL_VALUES: dict[str, Callable[[Contact, Tenant], Any]] = {
 }
 
 
-def _phone(p: dict[str, Any]) -> dict[str, Any]:
+def _phone(p: Mapping[str, Any]) -> dict[str, Any]:
     return {k: p[k] for k in PHONE_KEYS if p.get(k)}
 
 

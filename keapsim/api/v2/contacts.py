@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, jsonify, request
 
@@ -82,11 +83,11 @@ def _guide_profile() -> bool:
     return tenant().settings.profile == "guide"
 
 
-def _address(contact: Contact, field: str) -> dict:
+def _address(contact: Contact, field: str) -> Mapping[str, Any]:
     return next((a for a in contact.addresses if a.get("field") == field), {})
 
 
-def _primary_address(contact: Contact) -> dict:
+def _primary_address(contact: Contact) -> Mapping[str, Any]:
     return _address(contact, "BILLING") or (contact.addresses[0] if contact.addresses else {})
 
 

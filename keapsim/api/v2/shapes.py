@@ -8,6 +8,7 @@ in the store and strings on the v2 wire. Every translation between the two lives
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ...clock import iso
@@ -233,7 +234,7 @@ def contact_v2(contact: Contact, tenant: Tenant, fields: set[str] | None = None)
     return compact({k: v for k, v in body.items() if k in wanted or k == "id"})
 
 
-def _email_v2(item: dict[str, Any], contact: Contact, tenant: Tenant) -> dict[str, Any]:
+def _email_v2(item: Mapping[str, Any], contact: Contact, tenant: Tenant) -> dict[str, Any]:
     # The store models opt-in per contact (v1's opt_in_reason) and per email (v2's
     # email_addresses[].opt_in_reason); either makes that address marketable, unless the
     # address's status was set through emailAddresses (keapsim/store/emails.py).
@@ -250,7 +251,7 @@ def _email_v2(item: dict[str, Any], contact: Contact, tenant: Tenant) -> dict[st
     )
 
 
-def _address_v2(item: dict[str, Any]) -> dict[str, Any]:
+def _address_v2(item: Mapping[str, Any]) -> dict[str, Any]:
     body = pick(item, ADDRESS_KEYS)
     region = item.get("region")
     if region:
