@@ -105,6 +105,8 @@ def contact_v1(
         "middle_name": contact.middle_name,
         "owner_id": contact.owner_id,
     }
+    if not optional_properties:
+        return body  # most reads ask for none: skip the walk over the optional names
     wanted = [
         name
         for name in V1_OPTIONAL_PROPERTIES
