@@ -8,7 +8,8 @@ a tenant is routed (``keapsim/api/v1/__init__.py``, ``api/v2/__init__.py``) and,
 tenant, on the admin clock advance (``keapsim/admin/clock.py``). Each schedule keeps a sorted
 index on its due date, so a step with nothing due is two bisections, O(log n), and one with
 work is O(log n + due); a step on the same day as one that found nothing due, with no write
-between them, is O(1) (``StoreCore.nothing_due``). docs/design/commerce.md, "What is due on the clock".
+between them, is O(1) (``StoreCore.nothing_due``). docs/design/commerce.md, "What is due on
+the clock".
 """
 
 from __future__ import annotations
