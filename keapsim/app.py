@@ -6,15 +6,16 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, request
 from flask import Request as FlaskRequest
 from flask.ctx import RequestContext
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Rule
+from werkzeug.routing import MapAdapter, Rule
 from werkzeug.sansio.response import Response as SansioResponse
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
@@ -28,6 +29,9 @@ from .context import SIMULATOR, current_simulator
 from .home import blueprint as home_blueprint
 from .oauth import blueprint as oauth_blueprint
 from .wire import dumps_compact, json_response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = ["SIMULATOR", "application_error", "create_app", "current_simulator", "shared_app"]
 
@@ -87,10 +91,58 @@ class KeapsimRequest(FlaskRequest):
     parameter_storage_class = QueryArgs
 
 
+class NoSessions(SecureCookieSessionInterface):
+    """Flask's session handling for an app without sessions: keapsim sets no secret key and
+    keeps no cookie, so every request gets Flask's null session; this hands out one shared
+    empty ``NullSession`` (it refuses every write) instead of asking for a signing serializer
+    and building a new one per request."""
+
+    _null = NullSession()
+
+    def open_session(self, app: Flask, request: FlaskRequest) -> NullSession:
+        return self._null
+
+
+def _wsgi_text(environ: WSGIEnvironment, name: str) -> str | None:
+    """A WSGI string variable as text (werkzeug's ``_wsgi_decoding_dance``)."""
+    value = environ.get(name)
+    return None if value is None else value.encode("latin1").decode(errors="replace")
+
+
 class KeapsimFlask(Flask):
     url_rule_class = LazyBuilderRule
     json_provider_class = CompactJSONProvider
     request_class = KeapsimRequest
+    session_interface = NoSessions()
+
+    def create_url_adapter(self, request: FlaskRequest | None) -> MapAdapter | None:
+        """Flask's URL adapter for a request, bound without reading the host twice.
+
+        Flask computes the request's host, then ``Map.bind_to_environ`` computes it again and
+        works out a subdomain that Flask has already fixed to ``""``. With keapsim's settings
+        (no ``SERVER_NAME``, no trusted hosts, no host or subdomain matching) this binds the
+        same map to the same server name, scheme, method, script name, path and query. Any
+        other setting, and WebSocket upgrades, take Flask's own path."""
+        if (
+            request is None
+            or self.url_map.host_matching
+            or self.subdomain_matching
+            or self.config["SERVER_NAME"] is not None
+            or self.config["TRUSTED_HOSTS"] is not None
+        ):
+            return super().create_url_adapter(request)
+        environ = request.environ
+        if "HTTP_UPGRADE" in environ:
+            return super().create_url_adapter(request)
+        return self.url_map.bind(
+            request.host.lower(),
+            _wsgi_text(environ, "SCRIPT_NAME"),
+            self.url_map.default_subdomain or "",
+            environ["wsgi.url_scheme"],
+            environ["REQUEST_METHOD"],
+            _wsgi_text(environ, "PATH_INFO"),
+            query_args=_wsgi_text(environ, "QUERY_STRING"),
+        )
 
     def respond(self, request: Request) -> BaseResponse:
         """The response object for ``request``: :meth:`Flask.wsgi_app` without its last step.

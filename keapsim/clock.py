@@ -83,6 +83,7 @@ class Clock:
 
 def iso(dt: datetime) -> str:
     """Keap's timestamp format: ISO 8601 in UTC with milliseconds and a trailing Z."""
-    utc = dt.astimezone(UTC)
-    # strftime("%Y") does not zero-pad years before 1000; RFC 3339 needs four digits.
-    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat pads the year to four digits (RFC 3339) and cuts microseconds down to
+    # milliseconds, as Keap shows them; in UTC it ends in "+00:00", which becomes "Z". About a
+    # third of strftime's cost, and every shape writes two or more times (issue 18).
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

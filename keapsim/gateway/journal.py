@@ -548,7 +548,7 @@ class RecordJournal:
             self._finish(entry, request, started)
             raise
         entry.status = response.status_code
-        raw.response_headers = list(response.headers.items())
+        raw.response_headers = response.headers.to_wsgi_list()  # the pairs, no lookups
         if not response.is_streamed:
             answer = response.get_data()
             raw.response_type = response.content_type

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from .events import ChangeEvent, EventBus
 
@@ -23,6 +23,10 @@ class StoreCore:
         # Outermost writes completed: a watcher (the change log of ``--durability log``)
         # compares it with the count it last saw to skip tenants nothing was written to.
         self.writes = 0
+        # (writes, UTC date) at which keapsim.store.due.catch_up last found nothing due: what
+        # is due depends only on the records and the date, and records change only in writes,
+        # so the same pair means nothing is due still (an O(1) check before every request).
+        self.nothing_due: tuple[int, date] | None = None
 
     def next_id(self, kind: str) -> int:
         """Ids grow per tenant and per kind, as Keap's do."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import Response, jsonify, request
@@ -86,13 +85,19 @@ def list_contacts() -> Response:
         high = None if until is None else until + timedelta(milliseconds=1)
         lookups.append(Lookup("last_updated", "range", low=since, high=high))
     filtered = any(v is not None for v in (given, family, since, until))
-    query: Query[Contact] = Query(lookups=lookups, predicate=wanted if filtered else None)
+    predicate = wanted if filtered else None
     if order in ORDER_INDEXES:
         # v1 sorts an absent email as "" (first ascending, last descending).
-        query = replace(query, order=ORDER_INDEXES[order], descending=descending, nulls_low=True)
-        matches: Sequence[Contact] = the_tenant.contacts.select(query)
+        ordered: Query[Contact] = Query(
+            lookups=lookups,
+            predicate=predicate,
+            order=ORDER_INDEXES[order],
+            descending=descending,
+            nulls_low=True,
+        )
+        matches: Sequence[Contact] = the_tenant.contacts.select(ordered)
     else:
-        matches = list(the_tenant.contacts.select(query))
+        matches = list(the_tenant.contacts.select(Query(lookups=lookups, predicate=predicate)))
         matches.sort(key=ORDERS[order], reverse=descending)
     page, meta = v1_window(matches)
     props = optional_properties()

@@ -61,7 +61,7 @@ def v1_time(moment: datetime) -> str:
     """How v1 writes a time: UTC, milliseconds and a ``+0000`` offset without a colon
     (``2024-11-12T21:45:54.000+0000``, captured bodies, keap-facts.md §9.1). v2 writes
     ``...Z`` (:func:`keapsim.clock.iso`). The one home of v1's form: every v1 shape uses it."""
-    return iso(moment).removesuffix("Z") + "+0000"
+    return iso(moment)[:-1] + "+0000"  # iso's text always ends in "Z"
 
 
 def utc_millis(moment: datetime) -> int:
@@ -105,6 +105,8 @@ def contact_v1(
         "middle_name": contact.middle_name,
         "owner_id": contact.owner_id,
     }
+    if not optional_properties:
+        return body  # most reads ask for none: skip the walk over the optional names
     wanted = [
         name
         for name in V1_OPTIONAL_PROPERTIES
