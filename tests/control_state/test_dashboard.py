@@ -371,7 +371,7 @@ def test_the_records_panel_shows_a_company_created_through_v2(
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_a_decline_rule_added_in_the_dashboard_fails_card_charges(
+def test_a_decline_rule_added_in_the_dashboard_is_stored_and_listed(
     own_server: SimulatorServer, browser_page
 ) -> None:
     from playwright.sync_api import expect
