@@ -188,29 +188,8 @@ def _tab_views(kind: ModelType) -> dict[str, View]:
         )
         return jsonify(tab_v2(tab)), 201
 
-    def get_tab(tab_id: str) -> Response:
-        ident = path_id(tab_id, "Custom Field Tab")
-        return jsonify(tab_v2(tenant().custom_field_tabs.of_type(kind.record_type, ident)))
-
-    def update_tab(tab_id: str) -> Response:
-        ident = path_id(tab_id, "Custom Field Tab")
-        mask = _required_mask(TAB_MASK)
-        changes = _layout_changes(json_body(), mask)
-        tab = tenant().custom_field_tabs.update_of_type(kind.record_type, ident, **changes)
-        return jsonify(tab_v2(tab))
-
-    def delete_tab(tab_id: str) -> tuple[str, int]:
-        ident = path_id(tab_id, "Custom Field Tab")
-        tenant().custom_field_tabs.delete_of_type(kind.record_type, ident)
-        return "", 204
-
-    return {
-        "list": list_tabs,
-        "create": create_tab,
-        "get": get_tab,
-        "update": update_tab,
-        "delete": delete_tab,
-    }
+    by_id = _layout_item_views(kind, "custom_field_tabs", "Custom Field Tab", tab_v2, TAB_MASK)
+    return {"list": list_tabs, "create": create_tab, **by_id}
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -230,29 +209,38 @@ def _group_views(kind: ModelType) -> dict[str, View]:
         )
         return jsonify(group_v2(group)), 201
 
-    def get_group(group_id: str) -> Response:
-        ident = path_id(group_id, "Custom Field Group")
-        return jsonify(group_v2(tenant().custom_field_groups.of_type(kind.record_type, ident)))
+    by_id = _layout_item_views(
+        kind, "custom_field_groups", "Custom Field Group", group_v2, GROUP_MASK
+    )
+    return {"list": list_groups, "create": create_group, **by_id}
 
-    def update_group(group_id: str) -> Response:
-        ident = path_id(group_id, "Custom Field Group")
-        mask = _required_mask(GROUP_MASK)
-        changes = _layout_changes(json_body(), mask)
-        group = tenant().custom_field_groups.update_of_type(kind.record_type, ident, **changes)
-        return jsonify(group_v2(group))
 
-    def delete_group(group_id: str) -> tuple[str, int]:
-        ident = path_id(group_id, "Custom Field Group")
-        tenant().custom_field_groups.delete_of_type(kind.record_type, ident)
+def _layout_item_views(
+    kind: ModelType,
+    store_name: str,
+    label: str,
+    shape: Callable[[Any], dict[str, Any]],
+    mask_names: tuple[str, ...],
+) -> dict[str, View]:
+    """Get, update and delete of one tab or group: both live in a ``_LayoutStore``."""
+
+    def layouts() -> Any:
+        return getattr(tenant(), store_name)
+
+    def get_item(item_id: str) -> Response:
+        ident = path_id(item_id, label)
+        return jsonify(shape(layouts().of_type(kind.record_type, ident)))
+
+    def update_item(item_id: str) -> Response:
+        ident = path_id(item_id, label)
+        changes = _layout_changes(json_body(), _required_mask(mask_names))
+        return jsonify(shape(layouts().update_of_type(kind.record_type, ident, **changes)))
+
+    def delete_item(item_id: str) -> tuple[str, int]:
+        layouts().delete_of_type(kind.record_type, path_id(item_id, label))
         return "", 204
 
-    return {
-        "list": list_groups,
-        "create": create_group,
-        "get": get_group,
-        "update": update_group,
-        "delete": delete_group,
-    }
+    return {"get": get_item, "update": update_item, "delete": delete_item}
 
 
 # -- registration ------------------------------------------------------------------------------
@@ -263,7 +251,7 @@ def _add(rule: str, endpoint: str, view: View, method: str) -> None:
 def _register_layout(kind: ModelType, noun: str, views: dict[str, View]) -> None:
     """``/<segment>/model/customFields/<noun>`` and ``…/<noun>/<id>`` (tabs, groups)."""
     base = f"/{kind.segment}/model/customFields/{noun}"
-    one = f"{base}/<{noun[:-1]}_id>"
+    one = f"{base}/<item_id>"
     name = f"{kind.segment}_custom_field_{noun}"
     _add(base, f"{name}_list", views["list"], "GET")
     _add(base, f"{name}_create", views["create"], "POST")
