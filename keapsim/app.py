@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, request
+from flask import Flask, request_finished
 from flask import Request as FlaskRequest
 from flask.ctx import RequestContext
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import NullSession, SecureCookieSessionInterface
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, Rule
 from werkzeug.sansio.response import Response as SansioResponse
@@ -25,7 +25,7 @@ from .api import v1, v2
 from .api.openapi import blueprint as openapi_blueprint
 from .api.v1.routes import blueprint as v1_blueprint
 from .api.v2.routes import blueprint as v2_blueprint
-from .context import SIMULATOR, current_simulator
+from .context import SIMULATOR, begin_serving, current_simulator, end_serving, request
 from .home import blueprint as home_blueprint
 from .oauth import blueprint as oauth_blueprint
 from .wire import dumps_compact, json_response
@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 __all__ = ["SIMULATOR", "application_error", "create_app", "current_simulator", "shared_app"]
 
 log = logging.getLogger("keapsim")
+
+DIRECT_BLUEPRINTS = frozenset({"v1", "v2"})
+"""The API adapters, which answer without Flask's request and app contexts (``respond``)."""
+
+DIRECT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 class LazyBuilderRule(Rule):
@@ -145,18 +150,97 @@ class KeapsimFlask(Flask):
         )
 
     def respond(self, request: Request) -> BaseResponse:
-        """The response object for ``request``: :meth:`Flask.wsgi_app` without its last step.
+        """The response object for ``request`` (the gateway's own request object, an instance
+        of ``request_class``, so that what the stages parsed is not parsed again).
 
-        The gateway decorates and records responses as objects; going through WSGI in between
-        (the app serialising its response, ``Response.from_app`` collecting it into a new one)
-        cost about a tenth of an in-process call. Same contexts, error handling and teardown
-        as ``wsgi_app``; the response is complete when returned (keapsim streams nothing).
-        ``request`` is the gateway's own request object (an instance of ``request_class``), so
-        what the stages parsed — headers, query, the body they read — is not parsed again.
-        """
+        The v1 and v2 adapters answer directly (:meth:`_respond_directly`); everything else —
+        the admin API, OAuth pages, the start page, and requests the API routes do not match
+        (Flask answers 404/405 and redirects in the versions' shapes) — goes through Flask's
+        full dispatch (:meth:`_respond_through_flask`). Both make ``request`` the one
+        :data:`keapsim.context.request` reads."""
         if not isinstance(request, self.request_class):
             request = self.request_class(request.environ)
         request.json_module = self.json
+        token = begin_serving(request)
+        try:
+            route = self._direct_route(request)
+            if route is None:
+                return self._respond_through_flask(request)
+            request.url_rule, request.view_args = route
+            response = self._respond_directly(*route)
+            if request_finished.receivers:  # Flask's signal, for whoever listens to it
+                request_finished.send(self, response=response)
+            return response
+        finally:
+            end_serving(token)
+
+    @cached_property
+    def _api_routes(self) -> MapAdapter:
+        """The URL map bound once for matching paths (keapsim matches no host or scheme)."""
+        return self.url_map.bind("keapsim.local")
+
+    def _direct_route(self, request: Request) -> tuple[Rule, dict[str, Any]] | None:
+        """The API rule and arguments ``request`` matches, or ``None`` for Flask's path."""
+        if request.method not in DIRECT_METHODS:
+            return None  # HEAD drops the body, OPTIONS is answered by Flask itself
+        try:
+            rule, args = self._api_routes.match(request.path, request.method, return_rule=True)
+        except HTTPException:
+            return None
+        if rule.endpoint.partition(".")[0] not in DIRECT_BLUEPRINTS:
+            return None
+        return rule, dict(args)
+
+    def _respond_directly(self, rule: Rule, args: Mapping[str, Any]) -> BaseResponse:
+        """What Flask's dispatch does for an API route, without its request and app contexts
+        (pushing and popping them was about a third of a GET's CPU): the blueprint's
+        ``before_request`` functions, the view, its error handlers, the response.
+        :func:`check_direct_blueprints` makes sure nothing else was registered for them."""
+        blueprint = rule.endpoint.partition(".")[0]
+        try:
+            for before in self.before_request_funcs.get(blueprint, ()):
+                early = before()
+                if early is not None:
+                    return self._direct_response(early)
+            return self._direct_response(self.view_functions[rule.endpoint](**args))
+        except Exception as error:
+            handler = self._error_handler(error, blueprint)
+            if handler is None:
+                raise
+            return self._direct_response(handler(error))
+
+    def _error_handler(self, error: Exception, blueprint: str) -> Callable[..., Any] | None:
+        """The handler Flask would pick for ``error`` raised by a ``blueprint`` view: the
+        blueprint's before the app's, by status code before by class, nearest class first."""
+        code = error.code if isinstance(error, HTTPException) else None
+        for scope in (blueprint, None):
+            by_code = self.error_handler_spec.get(scope, {})
+            for key in (code, None) if code is not None else (None,):
+                handlers = by_code.get(key, {})
+                for cls in type(error).__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def _direct_response(self, returned: Any) -> BaseResponse:
+        """Flask's ``make_response`` for what the API views return. A response object (what
+        :func:`keapsim.wire.jsonify` makes), alone or with a status and headers, is used as
+        it is: Flask would convert it to its own class, which needs a request context."""
+        body = returned[0] if isinstance(returned, tuple) else returned
+        if not isinstance(body, BaseResponse):
+            return self.make_response(returned)  # text and bytes need no request context
+        status, headers = _status_and_headers(returned)
+        if status is not None:
+            body.status_code = status
+        if headers:
+            body.headers.update(headers)
+        return body
+
+    def _respond_through_flask(self, request: FlaskRequest) -> BaseResponse:
+        """:meth:`Flask.wsgi_app` without its last step: the response as an object (going
+        through WSGI and collecting it again cost about a tenth of an in-process call). Same
+        contexts, error handling and teardown as ``wsgi_app``."""
         ctx = RequestContext(self, request.environ, request=request)
         error: BaseException | None = None
         try:
@@ -174,6 +258,37 @@ class KeapsimFlask(Flask):
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
+
+
+def _status_and_headers(returned: Any) -> tuple[int | None, Any]:
+    """The status and headers of a view's ``(body, status, headers)``, ``(body, status)`` or
+    ``(body, headers)`` tuple, as Flask reads them."""
+    if not isinstance(returned, tuple):
+        return None, None
+    if len(returned) == 3:
+        return returned[1], returned[2]
+    if len(returned) == 2:
+        if isinstance(returned[1], Headers | dict | tuple | list):
+            return None, returned[1]
+        return returned[1], None
+    raise TypeError("a view returned a tuple that is not (body, status[, headers])")
+
+
+def check_direct_blueprints(app: Flask) -> None:
+    """The API blueprints answer without Flask's dispatch (:meth:`KeapsimFlask.respond`),
+    which runs their ``before_request`` functions and error handlers and nothing else:
+    refuse to build an app where anything else was registered for them or for every route."""
+    skipped: dict[str, Mapping[str | None, Any]] = {
+        "before_request": {None: app.before_request_funcs.get(None)},
+        "after_request": app.after_request_funcs,
+        "teardown_request": app.teardown_request_funcs,
+        "url_value_preprocessor": app.url_value_preprocessors,
+    }
+    for kind, registry in skipped.items():
+        for scope in (*DIRECT_BLUEPRINTS, None):
+            if registry.get(scope):
+                where = f"blueprint {scope}" if scope else "the app"
+                raise RuntimeError(f"{kind} on {where}: the direct API path would skip it")
 
 
 @cache
@@ -207,6 +322,7 @@ def create_app() -> Flask:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(home_blueprint)  # GET /: the start page
+    check_direct_blueprints(app)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> BaseResponse:

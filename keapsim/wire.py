@@ -16,12 +16,17 @@ readers; keapsim's shapes carry money as ``Decimal`` strings, never small floats
 
 from __future__ import annotations
 
+import dataclasses
+import decimal
 import json
 import re
+import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import orjson
+from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
 JSON = "application/json"
@@ -102,6 +107,30 @@ def json_response(
 ) -> Response:
     """Compact JSON, as Keap sends it (its 61-byte malformed-JSON body has no spaces)."""
     return Response(dumps_compact(body), status=status, headers=headers, content_type=content_type)
+
+
+def flask_default(value: object) -> Any:
+    """What Flask's JSON provider writes for values JSON has no type for (its ``_default``):
+    the API adapters' bodies came out of ``flask.jsonify`` and keep its renderings."""
+    if isinstance(value, date):
+        return http_date(value)
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """``flask.jsonify`` without an app: the API adapters answer outside Flask's contexts
+    (``keapsim/app.py``). Same bytes as Flask's compact, unsorted output (and its trailing
+    newline); one argument is the body, several a list, keywords an object."""
+    if args and kwargs:
+        raise TypeError("jsonify() takes either positional or keyword arguments, not both")
+    body = args[0] if len(args) == 1 else args or kwargs
+    return Response(dumps_compact(body, flask_default) + b"\n", mimetype=JSON)
 
 
 def json_text(body: object) -> str:

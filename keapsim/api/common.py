@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
-
+from ..context import request
 from ..gateway import principal_of
 from ..store import Invalid, Tenant
 from ..store.due import catch_up

@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from flask import request
 from werkzeug.sansio.utils import get_current_url
 
+from ..context import request
 from .common import UNCONVERTIBLE, BadInput, query_int
 
 T = TypeVar("T")

@@ -5,7 +5,8 @@ operation (``keapsim coverage``) got none.
 Only the project's suite loads it (``tests/conftest.py`` registers it); the user-facing pytest
 plugin (:mod:`keapsim.pytest_plugin`) knows nothing of it.
 
-Recording: a receiver on Flask's ``request_finished`` signal keeps the ``(method, rule)`` of each
+Recording: a receiver on Flask's ``request_finished`` signal (which keapsim also sends for the
+API routes it answers without Flask's dispatch) keeps the ``(method, rule)`` of each
 2xx answer in a set, while a test under ``tests/`` runs (the contract suites in ``contracts/``
 fuzz every route and are not tests of an operation's behaviour). Per request that is a flag
 test, a status compare and a set insert.
@@ -27,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import request, request_finished
+from flask import request_finished
+
+from keapsim.app import shared_app
+from keapsim.context import request
 
 HITS_KEY = "keapsim_operation_hits"
 OPTION = "operation_tests"
@@ -54,7 +58,8 @@ class OperationHits:
         self.recording = False
         self.checked: int | None = None  # how many implemented operations were checked
         self.unexercised: list[str] = []
-        request_finished.connect(self._on_request_finished, weak=False)
+        # keapsim's app only: the connector's own Flask app sends the signal too.
+        request_finished.connect(self._on_request_finished, sender=shared_app(), weak=False)
 
     # -- recording ----------------------------------------------------------------------------
     def _on_request_finished(self, sender: object, response: Any, **_: object) -> None:

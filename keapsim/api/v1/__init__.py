@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge

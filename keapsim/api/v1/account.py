@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import NotFound
 from ...store.account import (
@@ -18,6 +18,7 @@ from ...store.account import (
 )
 from ...store.credit_cards import CreditCard
 from ...store.regions import countries, find_country, provinces
+from ...wire import jsonify
 from ..common import BadInput, as_str, compact, json_body, path_id, tenant
 from ..settings import application_configuration, signature_html
 from . import blueprint

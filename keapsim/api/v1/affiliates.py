@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid
 from ...store.affiliate_ledger import AffiliatePayment, CommissionEntry
 from ...store.affiliate_programs import CommissionProgram
 from ...store.affiliate_redirects import RedirectLink
 from ...store.affiliates import Affiliate
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import (
     BadInput,
     as_bool,

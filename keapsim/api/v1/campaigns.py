@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store.records import Campaign, Goal, Sequence
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, compact, json_body, path_id, tenant
 from ..paging import v1_order, v1_window
 from . import blueprint, no_content

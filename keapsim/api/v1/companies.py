@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Lookup, Query, Tenant
 from ...store.companies import Company
 from ...store.custom_fields import COMPANY
+from ...wire import jsonify
 from ..common import (
     UNCONVERTIBLE,
     BadInput,

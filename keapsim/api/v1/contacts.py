@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid, Lookup, Query
 from ...store.base import fold
 from ...store.models import Contact
+from ...wire import jsonify
 from ..common import (
     BadInput,
     as_str,

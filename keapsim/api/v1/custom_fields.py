@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.records import CUSTOM_FIELD_TYPES, CustomField
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, tenant
 from ..custom_models import CREATE, MODEL, MODEL_TYPES, ModelType
 from . import blueprint

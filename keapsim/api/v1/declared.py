@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
+from ...wire import jsonify
 from ..common import json_body, path_id
 from ..crud import ApiResource, Operation, add_operations, body_in, declared_store, record_out
 from ..paging import v1_window

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid
 from ...store.email_statuses import MARKETABLE as MARKETABLE_SET
 from ...store.email_statuses import STATUS_LABELS
 from ...store.emails import EmailRecord, Outgoing
+from ...wire import jsonify
 from ..common import (
     UNCONVERTIBLE,
     BadInput,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store.files import StoredFile
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, as_str, json_body, path_id, query_int, tenant
 from ..files import decode_base64, from_v1_enum, name_matches, to_v1_enum
 from ..paging import v1_window

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import request
 from werkzeug.wrappers import Response
 
-from ...context import current_simulator
+from ...context import current_simulator, request
 from ...hooks import EVENT_KEYS
 from ...wire import json_response
 from ..common import BadInput, as_str, json_body, tenant

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, path_id, query_int, tenant
 from ..paging import v1_window
 from . import blueprint, no_content

@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid, Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
 from ...store.opportunities import OPPORTUNITY_SPEC, Opportunity, OpportunityStage
+from ...wire import jsonify
 from ..common import (
     UNCONVERTIBLE,
     BadInput,

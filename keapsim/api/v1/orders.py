@@ -18,11 +18,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid, Tenant
 from ...store.order_records import Order, OrderItem, PaymentPlan
 from ...store.payments import Payment
+from ...wire import jsonify
 from ..commerce import address_in, declined, item_in, plan_in
 from ..common import (
     UNCONVERTIBLE,

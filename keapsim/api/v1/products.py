@@ -15,12 +15,14 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid
 from ...store.products import Product
 from ...store.subscription_plans import SubscriptionPlan
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import (
     UNCONVERTIBLE,
     BadInput,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Lookup, Query
 from ...store.subscriptions import Subscription
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, json_body, tenant
 from ..crud import as_decimal
 from ..paging import v1_window

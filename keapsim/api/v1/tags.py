@@ -6,8 +6,10 @@ CONTACT_NOT_FOUND, TAG_ID_NOT_FOUND); an id in the *path* that does not exist is
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, id_list, json_body, path_id, tenant
 from ..paging import v1_window
 from . import blueprint, no_content

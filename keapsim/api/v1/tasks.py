@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid
 from ...store.tasks import Appointment, Task
+from ...wire import jsonify
 from ..common import (
     BadInput,
     as_bool,

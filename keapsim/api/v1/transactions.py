@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Tenant
 from ...store.payments import CAPTURE, MANUAL, REFUND, Transaction
+from ...wire import jsonify
 from ..common import path_id, query_int, tenant
 from ..paging import v1_window
 from . import blueprint

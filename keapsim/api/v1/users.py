@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
+from ...wire import jsonify
 from ..common import as_bool, as_str, compact, json_body, tenant
 from ..paging import v1_window
 from . import blueprint

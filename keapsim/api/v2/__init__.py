@@ -3,8 +3,9 @@ details}`` errors (the ``Error`` schema of the v2 SDK document)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge

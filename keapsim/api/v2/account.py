@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import NotFound
 from ...store.account import AccountProfile
 from ...store.regions import Country, Province, countries, find_country, find_province, provinces
+from ...wire import jsonify
 from ..common import BadInput, as_str, compact, json_body, listed_param, path_id, tenant
 from ..settings import MODULES, application_configuration, signature_html
 from . import blueprint

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid, NotFound
@@ -31,6 +31,7 @@ from ...store.affiliate_programs import (
     ProgramResource,
 )
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..paging import v2_window

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid
@@ -25,6 +25,7 @@ from ...store.base import Lookup, Query
 from ...store.custom_fields import REFERRAL_PARTNER
 from ...store.referrals import Referral
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import as_bool, as_int, as_str, json_body, path_id, tenant
 from ..crud import record_out
 from ..custom_values import custom_values_in, custom_values_out

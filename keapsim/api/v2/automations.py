@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...context import request
 from ...store import Invalid
 from ...store.automations import AutomationCategory
 from ...store.records import Campaign
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import BadInput, as_bool, compact, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
+from ...wire import jsonify
 from ..common import BadInput, as_int, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Lookup, Query, Tenant
@@ -19,6 +19,7 @@ from ...store.companies import ADDRESS_KEYS, DATES, PERSON_TEXT, Company
 from ...store.custom_fields import COMPANY
 from ...store.records import Tag
 from ...store.regions import us_state_code
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, pick, tenant
 from ..custom_values import custom_values_in, custom_values_out
 from ..paging import v2_window

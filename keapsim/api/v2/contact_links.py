@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Tenant
 from ...store.contact_links import ContactLink
 from ...store.merge import merge_contacts
+from ...wire import jsonify
 from ..common import BadInput, json_body, path_id, tenant
 from . import blueprint
 from .filters import requested_fields

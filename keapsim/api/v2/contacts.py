@@ -7,13 +7,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Lookup, Query
 from ...store.base import fold
 from ...store.custom_fields import CONTACT
 from ...store.models import Contact
 from ...store.records import CustomField
+from ...wire import jsonify
 from ..common import BadInput, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
+from ...context import request
 from ...store import Invalid, Tenant
 from ...store.custom_fields import CustomFieldGroup, CustomFieldTab
 from ...store.records import CustomField
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, tenant
 from ..custom_models import CREATE, DELETE, GROUPS, MODEL, MODEL_TYPES, TABS, UPDATE, ModelType
 from . import blueprint

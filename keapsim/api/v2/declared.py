@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, json_body, path_id
 from ..crud import (
     ApiResource,

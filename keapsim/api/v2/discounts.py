@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store.discounts import (
@@ -33,6 +33,7 @@ from ...store.discounts import (
     Criterion,
     Discount,
 )
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, json_body, path_id, tenant
 from ..crud import as_datetime, as_decimal
 from ..paging import v2_window

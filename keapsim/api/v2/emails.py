@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid
 from ...store.email_statuses import MARKETABLE, STATUS_LABELS, EmailAddressStatus
 from ...store.emails import EmailRecord, Outgoing
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_str, compact, json_body, path_id, tenant
 from ..crud import body_in, record_out
 from ..email_resources import (

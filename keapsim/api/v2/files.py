@@ -7,10 +7,12 @@ import base64
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...context import request
 from ...store.files import StoredFile
+from ...wire import jsonify
 from ..common import BadInput, as_bool, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

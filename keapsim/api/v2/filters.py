@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import request
-
+from ...context import request
 from ..common import BadInput, listed_param
 
 T = TypeVar("T")

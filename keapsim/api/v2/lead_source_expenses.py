@@ -20,12 +20,13 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid
 from ...store.lead_sources import LeadSourceExpense, LeadSourceRecurringExpense
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_datetime, as_int, json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid, NotFound
 from ...store.records import LeadSource
+from ...wire import jsonify
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

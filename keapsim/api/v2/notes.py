@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid, NotFound
 from ...store.records import Note
+from ...wire import jsonify
 from ..common import as_bool, json_body, path_id, tenant
 from ..crud import record_out
 from ..email_resources import NOTE_TEMPLATES

@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.custom_fields import OPPORTUNITY
 from ...store.models import Contact
 from ...store.opportunities import Opportunity, OpportunityStage, StageMove
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_datetime, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out

@@ -16,13 +16,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid, Tenant
 from ...store.custom_fields import ORDER
 from ...store.order_records import Commission, Order, OrderItem, iso_date
 from ...store.payments import Payment
+from ...wire import jsonify
 from ..commerce import address_in, declined, item_in, items_in, plan_in
 from ..common import as_bool, as_datetime, as_str, json_body, path_id, tenant
 from ..crud import as_decimal

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.product_categories import ProductCategory
+from ...wire import jsonify
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

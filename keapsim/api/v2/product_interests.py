@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.product_interests import INTEREST_TYPES, ProductInterest, ProductInterestBundle
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..paging import v2_window

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.product_options import OptionItem, ProductOption, TextRules
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
 from . import blueprint

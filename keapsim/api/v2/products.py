@@ -14,15 +14,17 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...context import request
 from ...store import Invalid, NotFound
 from ...store.images import MAX_IMAGE_BYTES
 from ...store.product_options import ProductOption
 from ...store.products import Product
 from ...store.subscription_plans import CYCLES, SubscriptionPlan
 from ...store.tenant import Tenant
+from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..paging import v2_window

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, jsonify, request
+from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...context import request
 from ...store.reports import CONTACT_COLUMNS, Report
 from ...store.webforms import WEBFORM_TYPES, Webform
+from ...wire import jsonify
 from ..common import BadInput, compact, path_id, query_int, tenant
 from ..paging import decode_token, encode_token, v2_window
 from . import blueprint

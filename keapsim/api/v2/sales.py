@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid, NotFound, Tenant
@@ -31,6 +31,7 @@ from ...store.payments import (
     Payment,
     Transaction,
 )
+from ...wire import jsonify
 from ..common import as_bool, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..paging import v2_window

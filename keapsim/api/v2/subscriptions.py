@@ -15,13 +15,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.custom_fields import SUBSCRIPTION
 from ...store.subscription_billing import invoice_now
 from ...store.subscriptions import BILLING_CYCLES, Subscription
+from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out

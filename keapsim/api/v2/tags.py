@@ -11,12 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...clock import iso
 from ...store import Invalid
 from ...store.models import Contact
 from ...store.records import Tag
+from ...wire import jsonify
 from ..common import json_body, path_id, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.tasks import Task
+from ...wire import jsonify
 from ..common import as_bool, json_body, tenant
 from ..crud import body_in, record_out
 from ..paging import v2_window

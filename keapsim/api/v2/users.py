@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store.records import User
+from ...wire import jsonify
 from ..common import BadInput, as_bool, compact, path_id, query_int, tenant
 from ..paging import v2_window
 from . import blueprint

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from werkzeug.wrappers import Response
 
 from ...store import Invalid
 from ...store.wordpress import WordPressOptInOption
+from ...wire import jsonify
 from ..common import json_body, tenant
 from ..paging import v2_window
 from . import blueprint
