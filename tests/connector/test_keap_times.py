@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connector.delivery import _contact_time
+from connector.delivery.times import contact_time as _contact_time
 from contracts.compare import normalise_timestamps
 
 V1_TIME = "2024-11-12T21:46:01.341+0000"
