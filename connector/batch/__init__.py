@@ -2,7 +2,8 @@
 
 from connector.batch.ledger import LeadResult, ResultsLedger, load_results, write_dead_letter
 from connector.batch.readers import InputFileError, InputRecord, LeadFile, read_leads
-from connector.batch.runner import BatchOptions, BatchRunner, BatchStats, BatchSummary
+from connector.batch.runner import BatchRunner
+from connector.batch.state import BatchOptions, BatchStats, BatchSummary
 
 __all__ = [
     "BatchOptions",

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from connector.batch.ledger import LeadResult
-from connector.batch.runner import BatchStats, BatchSummary
+from connector.batch.state import BatchStats, BatchSummary
 
 OUTCOMES = ("success", "failure", "error", "skip", "not_delivered")
 OUTCOME_STYLE = {

@@ -289,7 +289,7 @@ class TestLeadOutcome:
 def send_test(connector: Any, lead: dict[str, Any], *, log: Any = None) -> TestLeadOutcome:
     """Deliver ``lead`` and read the contact back from Keap."""
     from connector.batch.readers import InputRecord, lead_key
-    from connector.batch.runner import record_result, result_from_connector
+    from connector.batch.results import record_result, result_from_connector
     from connector.client.errors import KeapError
 
     value = connector.deliver(lead)

@@ -27,7 +27,7 @@ import httpx
 from connector import Connector, ConnectorConfig
 from connector.batch.ledger import LeadResult
 from connector.batch.readers import InputRecord
-from connector.batch.runner import record_result, result_from_connector
+from connector.batch.results import record_result, result_from_connector
 from connector.batch.timing import WaitMeter
 from connector.client.auth import TokenStore
 from connector.config import ApiKeyCredentials, DuplicateMode, OAuthCredentials
