@@ -6,7 +6,7 @@ most the leads that were in flight. Before a lead is handed to the connector its
 appended (and fsync'd) to a small *in-flight journal* next to the results file, with the time
 it started (this machine's clock, UTC); on resume a key that was started but never finished is
 "in doubt": it may or may not have reached Keap. Its earliest start time is kept so that the
-runner can ask Keap whether the contact was written since (see runner.py).
+runner can ask Keap whether the contact was written since (see triage.py).
 
 At the end of a run (finished, stopped or interrupted) the results file is rewritten atomically
 with exactly one line per input lead, in input order, and the journal is removed.
@@ -26,7 +26,7 @@ from typing import Any
 
 from connector.batch.readers import InputRecord, LeadFile
 
-#: Reason prefix of a lead that was in flight when a run died (see runner.py).
+#: Reason prefix of a lead that was in flight when a run died (see triage.py).
 IN_DOUBT = "in doubt:"
 
 

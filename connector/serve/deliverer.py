@@ -175,7 +175,7 @@ class LeadDeliverer:
     @property
     def redeliver_in_doubt(self) -> bool:
         """Whether a lead that may have reached Keap can be sent again: only where the contact
-        step is an upsert (the batch runner's rule, connector/batch/runner.py)."""
+        step is an upsert (the batch runner's rule, connector/batch/triage.py)."""
         mode = self.connector.config.duplicates.mode
         return mode in (DuplicateMode.UPDATE_EXISTING, DuplicateMode.SKIP_EXISTING)
 

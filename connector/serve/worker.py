@@ -6,7 +6,7 @@ each delivery (``keap.retries``: 429, 5xx and lost connections are retried by th
 a lead that still ends in ``error`` keeps that outcome, as a batch lead does, rather than being
 re-sent blindly: its contact may already be saved.
 
-Leads in doubt after a crash follow ``--resume``'s rules (connector/batch/runner.py):
+Leads in doubt after a crash follow ``--resume``'s rules (connector/batch/triage.py):
 
 1. **checked first** with ``Connector.deliver_in_doubt`` when the lead has an e-mail address
    that no other lead finished with around the time it started: Keap is asked whether the
