@@ -14,8 +14,9 @@ The package reads in that order:
 """
 
 from connector.delivery.connector import Connector
+from connector.delivery.follow_ups import SEQUENCE_OK, TAG_OK
 from connector.delivery.run import FlowProblem
 from connector.delivery.times import CLOCK_SKEW_MARGIN
 from connector.lookups import MISS_TTL
 
-__all__ = ["CLOCK_SKEW_MARGIN", "MISS_TTL", "Connector", "FlowProblem"]
+__all__ = ["CLOCK_SKEW_MARGIN", "MISS_TTL", "SEQUENCE_OK", "TAG_OK", "Connector", "FlowProblem"]
