@@ -130,7 +130,9 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     if args and kwargs:
         raise TypeError("jsonify() takes either positional or keyword arguments, not both")
     body = args[0] if len(args) == 1 else args or kwargs
-    return Response(dumps_compact(body, flask_default) + b"\n", mimetype=JSON)
+    # content_type, not mimetype: the same header (werkzeug adds no charset to JSON) without
+    # working it out per response.
+    return Response(dumps_compact(body, flask_default) + b"\n", content_type=JSON)
 
 
 def json_text(body: object) -> str:

@@ -73,10 +73,14 @@ class Authenticate:
 
     def resolve(self, request: Request) -> Principal:
         identity = self.identity
-        api_key = request.headers.get("X-Keap-API-Key")
+        # The environ's variables, as werkzeug's EnvironHeaders reads them (HTTP_ + the name
+        # upper-cased, dashes as underscores), without its KeyError for an absent header:
+        # every bearer request lacks the API-key header (issue 18).
+        environ = request.environ
+        api_key = environ.get("HTTP_X_KEAP_API_KEY")
         if api_key:
             return self._from_key(api_key)
-        authorization = request.headers.get("Authorization", "")
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError(MISSING_TOKEN)

@@ -117,3 +117,32 @@ def test_the_environ_matches_wsgi_transport() -> None:
     assert seen[0] == seen[1]
     assert seen[0]["REMOTE_ADDR"] == "127.0.0.1"
     assert seen[0]["HTTP_X_CUSTOM_THING"] == "v"
+
+
+def test_header_names_are_translated_as_wsgi_transport_does_however_many() -> None:
+    """The transport remembers each header name's environ variable; names past what it keeps
+    start it afresh, and every request still gets WSGITransport's variables."""
+    from keapsim.gateway import inprocess
+
+    seen: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        seen.append({k: v for k, v in environ.items() if k.startswith(("HTTP_", "CONTENT_"))})
+        start_response("204 No Content", [])
+        return []
+
+    from keapsim.gateway.pipeline import Gateway
+
+    gateway = Gateway(app, stages=[])
+    with (
+        httpx.Client(transport=InProcessTransport(gateway)) as fast,
+        httpx.Client(transport=httpx.WSGITransport(app=gateway)) as wsgi,
+    ):
+        for n in range(inprocess.NAMES_KEPT + 20):
+            headers = {f"X-Name-{n}": str(n), "content-length": "0", "x-keap-api-key": "k"}
+            fast.get("http://h.invalid/", headers=headers)
+            wsgi.get("http://h.invalid/", headers=headers)
+            assert seen[-2] == seen[-1]
+            assert seen[-1][f"HTTP_X_NAME_{n}"] == str(n)
+            assert len(inprocess._VARIABLE_NAMES) <= inprocess.NAMES_KEPT
+    assert seen[-1]["CONTENT_LENGTH"] == "0"
