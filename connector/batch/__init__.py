@@ -1,4 +1,8 @@
-"""Batch delivery: readers, runner, results/dead-letter writers and the resume ledger."""
+"""Batch delivery: readers, runner, results/dead-letter writers and the resume ledger.
+
+``file_run.py`` is the body of ``keap-connector deliver``; ``preflight/`` checks a flow against
+the account and sends a test lead.
+"""
 
 from connector.batch.ledger import LeadResult, ResultsLedger, load_results, write_dead_letter
 from connector.batch.readers import InputFileError, InputRecord, LeadFile, read_leads

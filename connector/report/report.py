@@ -16,180 +16,51 @@ Alerts use these thresholds unless the flow's ``monitoring.alerts`` or the repor
 otherwise: success rate below 90 %, average response time above 1000 ms, duplicates above 50 %.
 Targets (``monitoring.targets``; the guide's: success above 95 %, responses under 500 ms) are
 shown as met or missed beside the alerts.
+
+``periods.py`` reads ``--since`` and names each delivery's period; ``figures.py`` sums one
+period up (:class:`ReportRow`, thresholds, targets); ``exports.py`` writes CSV and JSON. This
+module groups the deliveries and builds the :class:`Report`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connector.report.log import DeliveryLog, LogEntry
-
-GROUP_CHOICES: tuple[str, ...] = ("hour", "day", "week", "month", "run", "all")
-
-_SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    min_success_rate: float = 90.0
-    max_avg_response_ms: float = 1000.0
-    max_duplicate_pct: float = 50.0
-
-
-@dataclass(frozen=True)
-class Targets:
-    """What the integration aims for; the guide's: more than 95 % success, under 500 ms."""
-
-    min_success_rate: float | None = 95.0
-    max_avg_response_ms: float | None = 500.0
-    max_duplicate_pct: float | None = None
-
-
-def target_status(row: ReportRow, targets: Targets) -> list[dict[str, Any]]:
-    """Each target with the period's value and whether it was met (None: no data)."""
-    checks = [
-        ("success rate", row.success_rate, targets.min_success_rate, "%", True),
-        ("avg response", row.avg_response_ms, targets.max_avg_response_ms, " ms", False),
-        ("duplicates", row.duplicate_pct, targets.max_duplicate_pct, "%", False),
-    ]
-    out = []
-    for name, value, target, unit, at_least in checks:
-        if target is None:
-            continue
-        met = None if value is None else (value >= target if at_least else value <= target)
-        bound = ">=" if at_least else "<="
-        out.append(
-            {"name": name, "target": f"{bound} {target:g}{unit}", "value": value, "met": met}
-        )
-    return out
-
-
-def parse_since(value: str, now: datetime | None = None) -> datetime | None:
-    """``30d``, ``12h``, ``2w``, ``90m``, an ISO date/time, or ``all`` (no lower bound)."""
-    now = now or datetime.now(UTC)
-    text = value.strip()
-    if text.lower() in {"all", ""}:
-        return None
-    match = _SINCE.match(text)
-    if match:
-        amount, unit = float(match.group(1)), match.group(2).lower()
-        return now - timedelta(**{_UNITS[unit]: amount})
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            f"cannot read --since {value!r}: use 30d, 12h, 2w, 90m, a date (2026-11-01) or all"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def period_of(entry: LogEntry, group_by: str) -> str:
-    when = entry.when
-    if group_by == "hour":
-        return when.strftime("%Y-%m-%d %H:00")
-    if group_by == "day":
-        return when.strftime("%Y-%m-%d")
-    if group_by == "week":
-        year, week, _ = when.isocalendar()
-        return f"{year}-W{week:02d}"
-    if group_by == "month":
-        return when.strftime("%Y-%m")
-    if group_by == "run":
-        return entry.run_id or "(no run)"
-    return "all"
-
-
-def period_label(group_by: str) -> str:
-    """The first column's name: the guide's "date" for daily reports, else the grouping."""
-    return "date" if group_by == "day" else group_by
-
-
-def p95(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(0.95 * len(ordered)))
-    return ordered[rank - 1]
-
-
-@dataclass
-class ReportRow:
-    period: str
-    total: int = 0
-    successes: int = 0
-    failures: int = 0
-    errors: int = 0
-    skips: int = 0
-    duplicates: int = 0
-    success_rate: float | None = None
-    avg_response_ms: float | None = None
-    p95_response_ms: float | None = None
-    duplicate_pct: float | None = None
-    alerts: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-COLUMNS = (
-    "period",
-    "total",
-    "successes",
-    "failures",
-    "errors",
-    "skips",
-    "success_rate",
-    "avg_response_ms",
-    "p95_response_ms",
-    "duplicate_pct",
-    "alerts",
+from connector.report.exports import to_csv, to_json
+from connector.report.figures import (
+    COLUMNS,
+    ReportRow,
+    Targets,
+    Thresholds,
+    p95,
+    summarise,
+    target_status,
 )
+from connector.report.log import DeliveryLog, LogEntry
+from connector.report.periods import GROUP_CHOICES, parse_since, period_label, period_of
 
-
-def summarise(period: str, entries: list[LogEntry], thresholds: Thresholds) -> ReportRow:
-    row = ReportRow(period=period, total=len(entries))
-    latencies: list[float] = []
-    for e in entries:
-        if e.outcome == "success":
-            row.successes += 1
-        elif e.outcome == "failure":
-            row.failures += 1
-        elif e.outcome == "error":
-            row.errors += 1
-        elif e.outcome == "skip":
-            row.skips += 1
-        if e.duplicate:
-            row.duplicates += 1
-        # Only deliveries that asked Keap something have a response time: a lead refused by
-        # validation or skipped before any request would pull the average towards 0 ms.
-        if e.attempts and e.response_time_ms is not None:
-            latencies.append(e.response_time_ms)
-    attempted = row.total - row.skips
-    if attempted:
-        row.success_rate = round(100.0 * row.successes / attempted, 1)
-    if latencies:
-        row.avg_response_ms = round(sum(latencies) / len(latencies), 1)
-        row.p95_response_ms = round(p95(latencies) or 0.0, 1)
-    if row.total:
-        row.duplicate_pct = round(100.0 * row.duplicates / row.total, 1)
-    if row.success_rate is not None and row.success_rate < thresholds.min_success_rate:
-        row.alerts.append(f"success rate {row.success_rate}% < {thresholds.min_success_rate:g}%")
-    if row.avg_response_ms is not None and row.avg_response_ms > thresholds.max_avg_response_ms:
-        row.alerts.append(
-            f"response time {row.avg_response_ms:g} ms > {thresholds.max_avg_response_ms:g} ms"
-        )
-    if row.duplicate_pct is not None and row.duplicate_pct > thresholds.max_duplicate_pct:
-        row.alerts.append(f"duplicates {row.duplicate_pct}% > {thresholds.max_duplicate_pct:g}%")
-    return row
+#: What this module held before periods.py, figures.py and exports.py: still importable here.
+__all__ = [
+    "COLUMNS",
+    "GROUP_CHOICES",
+    "Report",
+    "ReportRow",
+    "Targets",
+    "Thresholds",
+    "build_report",
+    "p95",
+    "parse_since",
+    "period_label",
+    "period_of",
+    "report_from_log",
+    "summarise",
+    "target_status",
+    "to_csv",
+    "to_json",
+]
 
 
 @dataclass
@@ -276,27 +147,3 @@ def report_from_log(
         thresholds=thresholds,
         targets=targets,
     )
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "; ".join(value)
-    return str(value)
-
-
-def to_csv(report: Report) -> str:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([period_label(report.group_by), *COLUMNS[1:]])
-    for row in [*report.rows, report.total]:
-        data = row.as_dict()
-        writer.writerow([_fmt(data[c]) for c in COLUMNS])
-    return buf.getvalue()
-
-
-def to_json(report: Report) -> str:
-    return json.dumps(report.as_dict(), indent=2)

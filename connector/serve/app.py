@@ -45,7 +45,7 @@ MAX_IDEMPOTENCY_KEY = 200
 
 @dataclass
 class ServeState:
-    """What the routes work with; the command line builds it (connector/serve/command.py)."""
+    """What the routes work with; the command line builds it (connector/serve/runtime.py)."""
 
     deliverer: LeadDeliverer
     metrics: ServeMetrics

@@ -111,7 +111,7 @@ class ServeMetrics:
 
 
 class _Rates(Collector):
-    """The report's two ratios (connector/report/report.py), over this instance's life."""
+    """The report's two ratios (connector/report/figures.py), over this instance's life."""
 
     def __init__(self, metrics: ServeMetrics) -> None:
         self.metrics = metrics
