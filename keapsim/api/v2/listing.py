@@ -132,3 +132,20 @@ def _indexed_matches(
         index = source.order_indexes[name]
         return source.select(replace(query, order=index, descending=descending))
     return ordered(source.select(query), orders)
+
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def on_pairs(
+    test: Callable[[Clause], Callable[[A, B], bool]],
+) -> Callable[[Clause], Callable[[tuple[A, B]], bool]]:
+    """A clause test taking two values (a record and the time it was linked) as a test of the
+    pair, the records of a list of links."""
+
+    def pair_test(clause: Clause) -> Callable[[tuple[A, B]], bool]:
+        check = test(clause)  # built once per clause: a malformed value is a 400 here
+        return lambda pair: check(*pair)
+
+    return pair_test
