@@ -7,7 +7,7 @@ store is shared with v1 (``keapsim/api/v1/companies.py``): a company made here r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,6 @@ from ...store.regions import us_state_code
 from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, pick, tenant
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -31,8 +30,6 @@ from .filters import (
     Clause,
     compare,
     masked,
-    order_by,
-    parse_filter,
     positive_int,
     requested_fields,
     text_matches,
@@ -40,8 +37,8 @@ from .filters import (
     to_millis,
     update_mask,
 )
-from .listing import filtered_page, on_pairs
-from .shapes import page_of, sid, string_id, text
+from .listing import Indexed, filtered_page, on_pairs
+from .shapes import sid, string_id, text
 
 # a company's tags filter, order and look as a contact's do
 from .tags import CONTACT_TAG_FILTERS, TAG_LINK_ORDERS, _tag_test, tag_link_v2
@@ -279,19 +276,23 @@ def list_companies() -> Response:
     the_tenant = tenant()
     fields = requested_fields(PROPERTIES)
     custom = by_field_name(the_tenant.custom_fields.of_record_type(COMPANY))
-    clauses = parse_filter(FILTERS, operators(custom))
-    tests = [_clause_test(c, custom) for c in clauses]
-    order, descending = order_by(ORDER_INDEXES) or ("id", False)
-    query: Query[Company] = Query(
-        lookups=_lookups(clauses),
-        predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
-        order=ORDER_INDEXES[order],
-        descending=descending,
+
+    def query(clauses: list[Clause]) -> Query[Company]:
+        tests = [_clause_test(c, custom) for c in clauses]
+        return Query(
+            lookups=_lookups(clauses),
+            predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
+        )
+
+    # Every order is an index's, so order_by takes ORDER_INDEXES' names.
+    body = filtered_page(
+        "companies",
+        Indexed(the_tenant.companies.select, query, ORDER_INDEXES),
+        lambda c: company_v2(c, the_tenant, fields),
+        filters=FILTERS,
+        any_case=operators(custom),
     )
-    matches: Sequence[Company] = the_tenant.companies.select(query)
-    page, token = v2_window(matches)
-    items = [company_v2(c, the_tenant, fields) for c in page]
-    return jsonify(page_of("companies", items, token))
+    return jsonify(body)
 
 
 @blueprint.post("/companies")

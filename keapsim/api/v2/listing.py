@@ -38,6 +38,8 @@ class Indexed(Generic[T]):
     order_indexes: Mapping[str, str | None]
 
 
+NO_INDEX: Mapping[str, str | None] = {}  # a table whose indexes serve no order (ids aside)
+
 # The records of a list: all of them (each clause's ``test`` keeps the matching ones), a
 # function choosing them from all the clauses at once (a filter whose clauses work together),
 # or an indexed table.
