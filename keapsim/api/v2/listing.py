@@ -2,9 +2,9 @@
 (``page_size``/``page_token``) → the page body. A list handler says only what differs: its
 records, its filter and order names, its record shape and its collection key.
 
-Every check keeps its place in that sequence (filter, then the tests a clause builds, then
-``order_by``, then ``page_size``/``page_token``), so that a request with more than one bad
-parameter is told about the same one whatever handler serves it.
+The checks run in that sequence (``filter``, the tests its clauses build, ``order_by``,
+``page_size``/``page_token``): the order the handlers always ran them in, so a request with
+more than one bad parameter is told about the same one as before.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ def filtered_page(
 
     ``filters`` (field → operators, ``any_case`` for custom fields) and ``orders`` (order_by
     name → sort key) are the parameters the operation takes; ``None`` means it takes no such
-    parameter and ignores it. ``default_order`` orders the records when ``order_by`` is absent
-    (records stay as they come when it is not one of ``orders``). ``page_size`` is both the
-    default and the largest page.
+    parameter and ignores it (an :class:`Indexed` source without ``orders`` takes the names of
+    its ``order_indexes``). ``test`` builds the test of one clause (from plain records only).
+    ``default_order`` orders the records when ``order_by`` is absent (records stay as they come
+    when it is not one of ``orders``). ``page_size`` is both the default and the largest page.
     """
     page, token = filtered_window(
         records,
@@ -108,8 +109,8 @@ def _matching(
         return found if isinstance(found, Sequence) else list(found)
     if not clauses:
         return records if isinstance(records, Sequence) else list(records)
-    if test is None:
-        raise TypeError("a filtered list needs a clause test (or a function of the clauses)")
+    if test is None:  # a wiring mistake (the operation lists its filters without a test)
+        raise TypeError("a filter over plain records needs a clause test")
     tests = [test(clause) for clause in clauses]
     return [record for record in records if all(t(record) for t in tests)]
 
