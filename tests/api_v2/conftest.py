@@ -4,30 +4,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.shared_simulator import shared_simulator_fixtures
 
 from keapsim.simulator import Simulator
-from keapsim.store import Tenant
 
 from .helpers import V2
 
-
-@pytest.fixture(scope="session")
-def _shared_sim() -> Simulator:
-    # Building the Flask app costs ~0.1 s (route compilation); one simulator, reset before
-    # every test, keeps the suite fast. Throttling is the gateway's concern (tested
-    # elsewhere); these tests send bursts.
-    return Simulator(throttle=False)
-
-
-@pytest.fixture
-def sim(_shared_sim: Simulator) -> Simulator:
-    _shared_sim.reset()
-    return _shared_sim
-
-
-@pytest.fixture
-def tenant(sim: Simulator) -> Tenant:
-    return sim.tenant()
+_shared_sim, sim, tenant = shared_simulator_fixtures()
 
 
 @pytest.fixture

@@ -5,27 +5,11 @@ from collections.abc import Iterator
 import pytest
 from api_v1.helpers import V1
 from api_v2.helpers import V2
+from support.shared_simulator import shared_simulator_fixtures
 
 from keapsim.simulator import Simulator
-from keapsim.store import Tenant
 
-
-@pytest.fixture(scope="session")
-def _shared_sim() -> Simulator:
-    # One simulator, reset before every test (as tests/api_v2 does); throttling is tested
-    # elsewhere and these tests send bursts.
-    return Simulator(throttle=False)
-
-
-@pytest.fixture
-def sim(_shared_sim: Simulator) -> Simulator:
-    _shared_sim.reset()
-    return _shared_sim
-
-
-@pytest.fixture
-def tenant(sim: Simulator) -> Tenant:
-    return sim.tenant()
+_shared_sim, sim, tenant = shared_simulator_fixtures()
 
 
 @pytest.fixture

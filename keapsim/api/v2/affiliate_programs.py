@@ -34,11 +34,11 @@ from ...store.tenant import Tenant
 from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
-from ..paging import v2_window
 from . import blueprint
-from .filters import EQ, Clause, masked, ordered, parse_filter, positive_int, text_matches
+from .filters import EQ, Clause, masked, positive_int, text_matches
 from .filters import update_mask as mask_of
-from .shapes import page_of, string_id, string_ids
+from .listing import filtered_page
+from .shapes import string_id, string_ids
 
 KIND, RESOURCE_KIND = "CommissionProgram", "ProgramResource"
 PROGRAMS = "/affiliates/commissionPrograms"
@@ -248,11 +248,15 @@ PROGRAM_ORDERS: dict[str, Callable[[CommissionProgram], Any]] = {
 @blueprint.get(PROGRAMS)
 def list_affiliate_programs_v2() -> Response:
     store = tenant()
-    tests = [_program_test(c, store) for c in parse_filter({"name": EQ, "affiliate_id": EQ})]
-    matches = store.affiliate_programs.table.scan(lambda p: all(t(p) for t in tests))
-    page, token = v2_window(ordered(list(matches), PROGRAM_ORDERS))
-    items = [program_summary_v2(p, store) for p in page]
-    return jsonify(page_of("commission_programs", items, token))
+    body = filtered_page(
+        "commission_programs",
+        store.affiliate_programs.table.scan(),
+        lambda p: program_summary_v2(p, store),
+        filters={"name": EQ, "affiliate_id": EQ},
+        test=lambda c: _program_test(c, store),
+        orders=PROGRAM_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post(PROGRAMS)
@@ -421,8 +425,7 @@ def _resource_values(body: dict[str, Any]) -> dict[str, Any]:
 def list_affiliate_program_resources_v2(ident: str) -> Response:
     program = _program(ident)
     resources = tenant().affiliate_program_resources.of_program(program.id)
-    page, token = v2_window(resources)
-    return jsonify(page_of("resources", [resource_v2(r) for r in page], token))
+    return jsonify(filtered_page("resources", resources, resource_v2))
 
 
 @blueprint.post(RESOURCES)

@@ -10,7 +10,7 @@ it as a double).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,7 +29,6 @@ from ...wire import jsonify
 from ..common import as_bool, as_int, as_str, json_body, path_id, tenant
 from ..crud import record_out
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from ..resources import REFERRALS
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
@@ -40,14 +39,14 @@ from .filters import (
     compare,
     id_set,
     masked,
-    ordered,
     parse_filter,
     positive_int,
     text_matches,
     timestamp,
     update_mask,
 )
-from .shapes import page_of, sid, string_id
+from .listing import filtered_page
+from .shapes import sid, string_id
 
 KIND = "Affiliate"
 BASE = "/affiliates"
@@ -200,10 +199,16 @@ AFFILIATE_ORDERS: dict[str, Callable[[Affiliate], Any]] = {
 def list_affiliates_v2() -> Response:
     store = tenant()
     custom = by_field_name(store.custom_fields.of_record_type(REFERRAL_PARTNER))
-    tests = [_affiliate_test(c, store, custom) for c in parse_filter(FILTERS, operators(custom))]
-    matches = store.affiliates.table.scan(lambda a: all(t(a) for t in tests))
-    page, token = v2_window(ordered(list(matches), AFFILIATE_ORDERS))
-    return jsonify(page_of("affiliates", [affiliate_v2(a, store) for a in page], token))
+    body = filtered_page(
+        "affiliates",
+        store.affiliates.table.scan(),
+        lambda a: affiliate_v2(a, store),
+        filters=FILTERS,
+        any_case=operators(custom),
+        test=lambda c: _affiliate_test(c, store, custom),
+        orders=AFFILIATE_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post(BASE)
@@ -292,9 +297,15 @@ def list_affiliate_commissions_v2(ident: str) -> Response:
     since, until = time_window()
     entries = store.affiliate_commissions.of_affiliate(affiliate.id, since=since, until=until)
     earned = [e for e in entries if e.kind == "COMMISSION"]
-    page, token = v2_window(ordered(earned, COMMISSION_ORDERS, "time_earned"))
+    # time_window() has read the filter: the page takes the chosen commissions as they are.
+    body = filtered_page(
+        "affiliate_commissions",
+        earned,
+        lambda e: commission_v2(e, store),
+        orders=COMMISSION_ORDERS,
+        default_order="time_earned",
+    )
     summary = store.affiliate_commissions.summary(affiliate.id, since, until)
-    body = page_of("affiliate_commissions", [commission_v2(e, store) for e in page], token)
     body.update(
         clawbacks=money(summary.clawbacks),
         commission_total=money(summary.amount_earned - summary.clawbacks),
@@ -325,8 +336,10 @@ def list_affiliate_payments_v2(ident: str) -> Response:
         for p in tenant().affiliate_payments.of_affiliate(affiliate.id)
         if _in_window(p.pay_date, since, until)
     ]
-    page, token = v2_window(ordered(payments, PAYMENT_ORDERS, "pay_date"))
-    return jsonify(page_of("affiliate_payments", [payment_v2(p) for p in page], token))
+    body = filtered_page(
+        "affiliate_payments", payments, payment_v2, orders=PAYMENT_ORDERS, default_order="pay_date"
+    )
+    return jsonify(body)
 
 
 @blueprint.get(f"{BASE}/<ident>/commissionTotal")
@@ -347,16 +360,19 @@ REFERRAL_ORDERS: dict[str, Callable[[Referral], Any]] = {
 def list_affiliate_referrals_v2(ident: str) -> Response:
     """The referrals whose ``referral_partner_id`` is the affiliate (v2 ``/referrals``)."""
     affiliate = _affiliate(ident)
-    tests = [
-        (lambda r, wanted=c.value: text_matches(r.source, wanted))
-        for c in parse_filter({"source": EQ})
-    ]
-    referrals = tenant().referrals.table.scan(
-        lambda r: r.referral_partner_id == affiliate.id and all(t(r) for t in tests)
+    body = filtered_page(
+        "referrals",
+        tenant().referrals.table.scan(lambda r: r.referral_partner_id == affiliate.id),
+        lambda r: record_out(REFERRALS, r, "v2"),
+        filters={"source": EQ},
+        test=_source_test,
+        orders=REFERRAL_ORDERS,
     )
-    page, token = v2_window(ordered(list(referrals), REFERRAL_ORDERS))
-    items = [record_out(REFERRALS, r, "v2") for r in page]
-    return jsonify(page_of("referrals", items, token))
+    return jsonify(body)
+
+
+def _source_test(clause: Clause) -> Callable[[Referral], bool]:
+    return lambda r: text_matches(r.source, clause.value)
 
 
 SUMMARY_ORDERS: dict[str, Callable[[Summary], Any]] = {
@@ -378,7 +394,20 @@ def summaries(
 
 @blueprint.get(f"{BASE}/summaries")
 def list_affiliate_summaries_v2() -> Response:
-    clauses = parse_filter({"affiliate_ids": EQ, **WINDOW_FILTERS})
+    body = filtered_page(
+        "affiliate_summaries",
+        _chosen_summaries,
+        summary_v2,
+        filters={"affiliate_ids": EQ, **WINDOW_FILTERS},
+        orders=SUMMARY_ORDERS,
+        default_order="affiliate_id",
+    )
+    return jsonify(body)
+
+
+def _chosen_summaries(clauses: list[Clause]) -> list[Summary]:
+    """The summaries of ``affiliate_ids`` (all without it) over the ``since_time`` /
+    ``until_time`` window: the clauses work together, not as one test each."""
     ids: set[int] | None = None
     bounds: dict[str, datetime] = {}
     for clause in clauses:
@@ -386,6 +415,4 @@ def list_affiliate_summaries_v2() -> Response:
             ids = id_set(clause.value, clause.field)
         else:
             bounds[clause.field] = timestamp(clause.value, clause.field)
-    found: Sequence[Summary] = summaries(ids, bounds.get("since_time"), bounds.get("until_time"))
-    page, token = v2_window(ordered(found, SUMMARY_ORDERS, "affiliate_id"))
-    return jsonify(page_of("affiliate_summaries", [summary_v2(s) for s in page], token))
+    return summaries(ids, bounds.get("since_time"), bounds.get("until_time"))

@@ -34,7 +34,8 @@ from .filters import (
     positive_int,
     text_matches,
 )
-from .shapes import page_of, string_ids, text
+from .listing import filtered_page
+from .shapes import string_ids, text
 
 AUTOMATION = "Automation"
 # "page_size ... maximum: 25" (GET /automations and /automations/ids).
@@ -115,15 +116,23 @@ def _matching_automations(the_tenant: Tenant) -> list[Campaign]:
 @blueprint.get("/automations")
 def list_automations() -> Response:
     the_tenant = tenant()
+    # Filtered and ordered here rather than by filtered_page: the body counts every match, and
+    # /automations/ids lists the same matches.
     campaigns = _matching_automations(the_tenant)
-    page, token = v2_window(campaigns, default_size=AUTOMATION_PAGE, max_size=AUTOMATION_PAGE)
-    body = page_of("automations", [automation_v2(c, the_tenant) for c in page], token)
+    body = filtered_page(
+        "automations",
+        campaigns,
+        lambda c: automation_v2(c, the_tenant),
+        page_size=AUTOMATION_PAGE,
+    )
     return jsonify({**body, "automation_count": len(campaigns)})
 
 
 @blueprint.get("/automations/ids")
 def list_automation_ids() -> Response:
     campaigns = _matching_automations(tenant())
+    # Not filtered_page: the body is two id lists (one of them a subset), not one list of
+    # records, so only the window is shared.
     page, token = v2_window(campaigns, default_size=AUTOMATION_PAGE, max_size=AUTOMATION_PAGE)
     body: dict[str, Any] = {
         "automation_ids": [str(c.id) for c in page],
@@ -220,9 +229,12 @@ def rename_easy_automation(automation_id: str) -> tuple[str, int]:
 @blueprint.get("/automationCategory")
 def list_categories() -> Response:
     the_tenant = tenant()
-    page, token = v2_window(the_tenant.automation_categories.list())
-    items = [category_v2(c, the_tenant) for c in page]
-    return jsonify(page_of("automation_categories", items, token))
+    body = filtered_page(
+        "automation_categories",
+        the_tenant.automation_categories.list(),
+        lambda c: category_v2(c, the_tenant),
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/automationCategory")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -9,24 +10,28 @@ from werkzeug.wrappers import Response
 from ...store import Invalid
 from ...wire import jsonify
 from ..common import BadInput, as_int, json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
-from .filters import EQ, ordered, parse_filter, text_matches
-from .shapes import campaign_v2, page_of, sequence_v2, string_ids, text
+from .filters import EQ, Clause, text_matches
+from .listing import filtered_page
+from .shapes import campaign_v2, sequence_v2, string_ids, text
 
 
 @blueprint.get("/campaigns")
 def list_campaigns() -> Response:
     the_tenant = tenant()
-    # "The search will look for the text anywhere in the campaign name" (v2 document).
-    clauses = parse_filter({"name": EQ})
-    with the_tenant.lock:
-        campaigns = sorted(the_tenant.campaigns.values(), key=lambda c: c.id)
-    campaigns = [
-        c for c in campaigns if all(text_matches(c.name, cl.value, contains=True) for cl in clauses)
-    ]
-    bodies = [campaign_v2(c, the_tenant) for c in campaigns]
-    orders = {
+
+    def matching_bodies(clauses: list[Clause]) -> list[dict[str, Any]]:
+        """The matching campaigns already shaped: the orders read the shapes' counts."""
+        with the_tenant.lock:
+            campaigns = sorted(the_tenant.campaigns.values(), key=lambda c: c.id)
+        # "The search will look for the text anywhere in the campaign name" (v2 document).
+        return [
+            campaign_v2(c, the_tenant)
+            for c in campaigns
+            if all(text_matches(c.name, cl.value, contains=True) for cl in clauses)
+        ]
+
+    orders: dict[str, Callable[[dict[str, Any]], Any]] = {
         "id": lambda b: int(b["id"]),
         "name": lambda b: b["name"].casefold(),
         "publisheddate": lambda b: b.get("published_date"),
@@ -36,8 +41,10 @@ def list_campaigns() -> Response:
         "activeContacts": lambda b: b["active_contact_count"],
         "completedContactCount": lambda b: b["completed_contact_count"],
     }
-    page, token = v2_window(ordered(bodies, orders))
-    return jsonify(page_of("campaigns", page, token))
+    body = filtered_page(
+        "campaigns", matching_bodies, lambda b: b, filters={"name": EQ}, orders=orders
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/campaigns/<campaign_id>")

@@ -7,7 +7,7 @@ store is shared with v1 (``keapsim/api/v1/companies.py``): a company made here r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +17,10 @@ from ...clock import iso
 from ...store import Lookup, Query, Tenant
 from ...store.companies import ADDRESS_KEYS, DATES, PERSON_TEXT, Company
 from ...store.custom_fields import COMPANY
-from ...store.records import Tag
 from ...store.regions import us_state_code
 from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, json_body, path_id, pick, tenant
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -32,9 +30,6 @@ from .filters import (
     Clause,
     compare,
     masked,
-    order_by,
-    ordered,
-    parse_filter,
     positive_int,
     requested_fields,
     text_matches,
@@ -42,8 +37,11 @@ from .filters import (
     to_millis,
     update_mask,
 )
-from .shapes import page_of, sid, string_id, tag_v2, text
-from .tags import CONTACT_TAG_FILTERS, _tag_test  # a company's tags filter as a contact's do
+from .listing import Indexed, filtered_page, on_pairs
+from .shapes import sid, string_id, text
+
+# a company's tags filter, order and look as a contact's do
+from .tags import CONTACT_TAG_FILTERS, TAG_LINK_ORDERS, _tag_test, tag_link_v2
 
 KIND = "Company"
 # "Fields such as notes, fax_number, address, email_address, phone_number, update_time,
@@ -278,19 +276,23 @@ def list_companies() -> Response:
     the_tenant = tenant()
     fields = requested_fields(PROPERTIES)
     custom = by_field_name(the_tenant.custom_fields.of_record_type(COMPANY))
-    clauses = parse_filter(FILTERS, operators(custom))
-    tests = [_clause_test(c, custom) for c in clauses]
-    order, descending = order_by(ORDER_INDEXES) or ("id", False)
-    query: Query[Company] = Query(
-        lookups=_lookups(clauses),
-        predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
-        order=ORDER_INDEXES[order],
-        descending=descending,
+
+    def query(clauses: list[Clause]) -> Query[Company]:
+        tests = [_clause_test(c, custom) for c in clauses]
+        return Query(
+            lookups=_lookups(clauses),
+            predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
+        )
+
+    # Every order is an index's, so order_by takes ORDER_INDEXES' names.
+    body = filtered_page(
+        "companies",
+        Indexed(the_tenant.companies.select, query, ORDER_INDEXES),
+        lambda c: company_v2(c, the_tenant, fields),
+        filters=FILTERS,
+        any_case=operators(custom),
     )
-    matches: Sequence[Company] = the_tenant.companies.select(query)
-    page, token = v2_window(matches)
-    items = [company_v2(c, the_tenant, fields) for c in page]
-    return jsonify(page_of("companies", items, token))
+    return jsonify(body)
 
 
 @blueprint.post("/companies")
@@ -330,19 +332,16 @@ def delete_company(company_id: str) -> tuple[str, int]:
 # -- a company's tags ------------------------------------------------------------------------
 @blueprint.get("/companies/<company_id>/tags")
 def list_company_tags(company_id: str) -> Response:
-    links = tenant().companies.tags_of(path_id(company_id, KIND))
-    tests = [_tag_test(c) for c in parse_filter(CONTACT_TAG_FILTERS)]
-    links = [(t, at) for t, at in links if all(test(t, at) for test in tests)]
-    orders: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
-        "name": lambda link: link[0].name.casefold(),
-        "create_time": lambda link: link[0].create_time,
-        "update_time": lambda link: link[0].update_time,
-        "applied_time": lambda link: link[1],
-        "category_id": lambda link: link[0].category_id,
-    }
-    page, token = v2_window(ordered(links, orders, default="applied_time"))
-    items = [{"tag": tag_v2(t), "applied_time": iso(at)} for t, at in page]
-    return jsonify(page_of("tags", items, token))
+    body = filtered_page(
+        "tags",
+        tenant().companies.tags_of(path_id(company_id, KIND)),
+        tag_link_v2,
+        filters=CONTACT_TAG_FILTERS,
+        test=on_pairs(_tag_test),
+        orders=TAG_LINK_ORDERS,
+        default_order="applied_time",
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/companies/<company_id>/tags/<tag_id>")
@@ -388,9 +387,18 @@ def _tagged_test(clause: Clause) -> Callable[[Company, datetime], bool]:
 @blueprint.get("/tags/<tag_id>/companies")
 def list_tagged_companies(tag_id: str) -> Response:
     the_tenant = tenant()
-    links = the_tenant.companies.with_tag(path_id(tag_id, "Tag"))
-    tests = [_tagged_test(c) for c in parse_filter(TAGGED_FILTERS)]
-    links = [(c, at) for c, at in links if all(test(c, at) for test in tests)]
-    page, token = v2_window(ordered(links, TAGGED_ORDERS, default="applied_time"))
-    items = [{"company": company_v2(c, the_tenant), "applied_time": iso(at)} for c, at in page]
-    return jsonify(page_of("tagged_companies", items, token))
+
+    def tagged_company_v2(link: tuple[Company, datetime]) -> dict[str, Any]:
+        company, applied = link
+        return {"company": company_v2(company, the_tenant), "applied_time": iso(applied)}
+
+    body = filtered_page(
+        "tagged_companies",
+        the_tenant.companies.with_tag(path_id(tag_id, "Tag")),
+        tagged_company_v2,
+        filters=TAGGED_FILTERS,
+        test=on_pairs(_tagged_test),
+        orders=TAGGED_ORDERS,
+        default_order="applied_time",
+    )
+    return jsonify(body)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from ...store.models import Contact
 from ...store.records import CustomField
 from ...wire import jsonify
 from ..common import BadInput, json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -28,9 +26,6 @@ from .filters import (
     compare,
     id_set,
     masked,
-    order_by,
-    ordered,
-    parse_filter,
     positive_int,
     requested_fields,
     text_matches,
@@ -38,6 +33,7 @@ from .filters import (
     to_millis,
     update_mask,
 )
+from .listing import Indexed, filtered_window
 from .shapes import (
     CONTACT_FIELDS_V2,
     CONTACT_MASK_V2,
@@ -190,30 +186,33 @@ def _id_filter(clauses: list[Clause]) -> set[int] | None:
     return wanted
 
 
-@blueprint.get("/contacts")
-def list_contacts() -> Response:
-    the_tenant = tenant()
-    custom = by_field_name(the_tenant.custom_fields.of_record_type(CONTACT))
-    clauses = parse_filter(FILTER_FIELDS, operators(custom))
+def _query(clauses: list[Clause], custom: dict[str, CustomField]) -> Query[Contact]:
+    """The store query of a filter: index lookups narrow, the clause tests decide."""
     tests = [
         _clause_test(c, custom) for c in clauses if c.field not in ("phone_number", "phone_fields")
     ]
     phone = _phone_test(clauses)
     if phone is not None:
         tests.append(phone)
-    query: Query[Contact] = Query(
+    return Query(
         lookups=_index_lookups(clauses),
         ids=_id_filter(clauses),
         predicate=(lambda c: all(test(c) for test in tests)) if tests else None,
     )
-    requested = order_by(ORDERS)
-    if requested is None or requested[0] in ORDER_INDEXES:
-        name, descending = requested or ("id", False)
-        query = replace(query, order=ORDER_INDEXES[name], descending=descending)
-        matches: Sequence[Contact] = the_tenant.contacts.select(query)
-    else:
-        matches = ordered(the_tenant.contacts.select(query), ORDERS)
-    page, token = v2_window(matches)
+
+
+@blueprint.get("/contacts")
+def list_contacts() -> Response:
+    the_tenant = tenant()
+    custom = by_field_name(the_tenant.custom_fields.of_record_type(CONTACT))
+    page, token = filtered_window(
+        Indexed(the_tenant.contacts.select, lambda c: _query(c, custom), ORDER_INDEXES),
+        filters=FILTER_FIELDS,
+        any_case=operators(custom),
+        orders=ORDERS,
+    )
+    # ``fields`` is checked after paging (not by filtered_page): a request with a bad page
+    # size and bad fields is told about the page size, as it always was.
     fields = requested_fields(CONTACT_FIELDS_V2)
     return jsonify(page_of("contacts", [contact_v2(c, the_tenant, fields) for c in page], token))
 

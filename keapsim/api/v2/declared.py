@@ -21,22 +21,19 @@ from ..crud import (
     declared_store,
     record_out,
 )
-from ..paging import v2_window
 from ..resources import DECLARED
 from . import blueprint
 from .filters import (
     Clause,
     compare,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     to_millis,
     update_mask,
 )
-from .shapes import page_of
+from .listing import filtered_page
 
 
 def _clause_test(resource: ApiResource, clause: Clause) -> Callable[[Any], bool]:
@@ -90,11 +87,16 @@ def register(resource: ApiResource) -> None:
     renames = {wire: (f.name,) for wire, f in resource.wire_fields("v2")}
 
     def list_records() -> Response:
-        tests = [_clause_test(resource, c) for c in parse_filter(filters)]
-        matches = declared_store(resource).table.scan(lambda r: all(test(r) for test in tests))
-        page, token = v2_window(ordered(list(matches), _orders(resource), resource.default_order))
-        items = [record_out(resource, r, "v2") for r in page]
-        return jsonify(page_of(routes.collection, items, token))
+        body = filtered_page(
+            routes.collection,
+            declared_store(resource).table.scan(),
+            lambda r: record_out(resource, r, "v2"),
+            filters=filters,
+            test=lambda c: _clause_test(resource, c),
+            orders=_orders(resource),
+            default_order=resource.default_order,
+        )
+        return jsonify(body)
 
     def create_record() -> tuple[Response, int]:
         record = declared_store(resource).create(**body_in(resource, json_body(), "v2"))

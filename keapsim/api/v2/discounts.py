@@ -36,7 +36,6 @@ from ...store.discounts import (
 from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, json_body, path_id, tenant
 from ..crud import as_datetime, as_decimal
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     COMPARE,
@@ -45,13 +44,12 @@ from .filters import (
     compare,
     id_set,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     update_mask,
 )
-from .shapes import page_of, sid, string_id, string_ids, text
+from .listing import filtered_page
+from .shapes import sid, string_id, string_ids, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,10 +308,15 @@ def _views(api: DiscountApi) -> dict[str, Callable[..., Any]]:
     orders = {name: _order_key(name) for name in api.orders}
 
     def list_discounts() -> Response:
-        tests = [_clause_test(c) for c in parse_filter(api.filters)]
-        matches = [d for d in tenant().discounts.of_kind(kind) if all(t(d) for t in tests)]
-        page, token = v2_window(ordered(matches, orders))
-        return jsonify(page_of("discounts", [discount_v2(api, d) for d in page], token))
+        body = filtered_page(
+            "discounts",
+            tenant().discounts.of_kind(kind),
+            lambda d: discount_v2(api, d),
+            filters=api.filters,
+            test=_clause_test,
+            orders=orders,
+        )
+        return jsonify(body)
 
     def create_discount() -> tuple[Response, int]:
         values = discount_fields_from_v2(api, json_body())

@@ -25,18 +25,16 @@ from ..email_resources import (
     email_out,
 )
 from ..email_sending import attachment_names, record_send
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     EQ,
     Clause,
-    ordered,
-    parse_filter,
     positive_int,
     timestamp,
     to_millis,
 )
-from .shapes import page_of, string_id, string_ids, upper_snake
+from .listing import filtered_page
+from .shapes import string_id, string_ids, upper_snake
 
 EMAIL_FILTERS = {
     "contact_id": EQ,
@@ -72,10 +70,15 @@ def _create(body: Any) -> EmailRecord:
 
 @blueprint.get("/emails")
 def list_emails() -> Response:
-    tests = [_email_test(c) for c in parse_filter(EMAIL_FILTERS)]
-    matches = list(tenant().emails.table.scan(lambda e: all(t(e) for t in tests)))
-    page, token = v2_window(ordered(matches, EMAIL_ORDERS))
-    return jsonify(page_of("emails", [email_out(e, "v2", content=False) for e in page], token))
+    body = filtered_page(
+        "emails",
+        tenant().emails.table.scan(),
+        lambda e: email_out(e, "v2", content=False),
+        filters=EMAIL_FILTERS,
+        test=_email_test,
+        orders=EMAIL_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/emails")
@@ -141,11 +144,15 @@ def send_email() -> tuple[str, int]:
 def list_email_templates() -> Response:
     """The document names no filter fields ("Search filter to apply to results"): keapsim
     takes ``piece_title==`` (a trailing ``*`` matches a prefix) and ``category==``."""
-    tests = [_template_test(c) for c in parse_filter({"piece_title": EQ, "category": EQ})]
-    templates = [t for t in tenant().email_templates.list() if all(test(t) for test in tests)]
-    page, token = v2_window(ordered(templates, {"id": lambda t: t.id}))
-    items = [_template_out(t, summary=True) for t in page]
-    return jsonify(page_of("email_templates", items, token))
+    body = filtered_page(
+        "email_templates",
+        tenant().email_templates.list(),
+        lambda t: _template_out(t, summary=True),
+        filters={"piece_title": EQ, "category": EQ},
+        test=_template_test,
+        orders={"id": lambda t: t.id},
+    )
+    return jsonify(body)
 
 
 def _template_test(clause: Clause) -> Callable[[Any], bool]:
@@ -255,11 +262,16 @@ def _address_test(clause: Clause) -> Callable[[EmailAddressStatus], bool]:
 
 @blueprint.get("/emailAddresses")
 def list_email_addresses() -> Response:
-    filters = {"emails": EQ, "statuses": EQ, "opted_in": EQ}
-    tests = [_address_test(c) for c in parse_filter(filters)]
-    statuses = [s for s in tenant().email_statuses.statuses() if all(t(s) for t in tests)]
-    page, token = v2_window(ordered(statuses, ADDRESS_ORDERS, default="email"))
-    return jsonify(page_of("email_addresses", [status_out(s) for s in page], token))
+    body = filtered_page(
+        "email_addresses",
+        tenant().email_statuses.statuses(),
+        status_out,
+        filters={"emails": EQ, "statuses": EQ, "opted_in": EQ},
+        test=_address_test,
+        orders=ADDRESS_ORDERS,
+        default_order="email",
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/emailAddresses/<email>/status")

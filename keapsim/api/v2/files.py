@@ -14,21 +14,19 @@ from ...context import request
 from ...store.files import StoredFile
 from ...wire import jsonify
 from ..common import BadInput, as_bool, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     COMPARE,
     EQ,
     Clause,
     compare,
-    ordered,
-    parse_filter,
     text_matches,
     timestamp,
     to_millis,
     update_mask,
 )
-from .shapes import page_of, sid, string_id
+from .listing import filtered_page
+from .shapes import sid, string_id
 
 FILE_FILTERS: dict[str, Iterable[str]] = {
     "is_public": EQ,
@@ -107,10 +105,15 @@ def _file_part(*, required: bool) -> bytes | None:
 
 @blueprint.get("/files")
 def list_files_v2() -> Response:
-    tests = [_file_test(c) for c in parse_filter(FILE_FILTERS)]
-    files = [f for f in tenant().files.list() if all(test(f) for test in tests)]
-    page, token = v2_window(ordered(files, FILE_ORDERS))
-    return jsonify(page_of("files", [file_metadata_v2(f) for f in page], token))
+    body = filtered_page(
+        "files",
+        tenant().files.list(),
+        file_metadata_v2,
+        filters=FILE_FILTERS,
+        test=_file_test,
+        orders=FILE_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/files")

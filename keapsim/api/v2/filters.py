@@ -139,7 +139,7 @@ def order_by(keys: Collection[str]) -> tuple[str, bool] | None:
 
 
 def ordered(
-    items: Sequence[T], keys: dict[str, Callable[[T], Any]], default: str = "id"
+    items: Sequence[T], keys: Mapping[str, Callable[[T], Any]], default: str = "id"
 ) -> list[T]:
     """``items`` sorted by the request's ``order_by`` (``field`` or ``field asc|desc``).
 

@@ -28,20 +28,17 @@ from ...store.lead_sources import LeadSourceExpense, LeadSourceRecurringExpense
 from ...store.tenant import Tenant
 from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_datetime, as_int, json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     EQ,
     Clause,
     masked,
-    ordered,
-    parse_filter,
     text_matches,
     timestamp,
     to_millis,
     update_mask,
 )
-from .shapes import page_of
+from .listing import filtered_page
 
 CURRENCY = "USD"
 CENTS = Decimal("0.01")
@@ -168,10 +165,8 @@ def _listing(
     records: list[Any], times: tuple[str, ...], key: str, out: Callable[[Any], dict[str, Any]]
 ) -> Response:
     filters: dict[str, Iterable[str]] = {"title": EQ, "amount": EQ, **{n: EQ for n in times}}
-    tests = [_test(c) for c in parse_filter(filters)]
-    matches = [r for r in records if all(t(r) for t in tests)]
-    page, token = v2_window(ordered(matches, _orders(times), default="id"))
-    return jsonify(page_of(key, [out(r) for r in page], token))
+    body = filtered_page(key, records, out, filters=filters, test=_test, orders=_orders(times))
+    return jsonify(body)
 
 
 # -- expenses --------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from ...store import Invalid, NotFound
 from ...store.records import LeadSource
 from ...wire import jsonify
 from ..common import json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     COMPARE,
@@ -20,14 +19,13 @@ from .filters import (
     Clause,
     compare,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     update_mask,
 )
-from .shapes import lead_source_v2, page_of, string_id, text
+from .listing import filtered_page
+from .shapes import lead_source_v2, string_id, text
 
 STATUSES = ("ACTIVE", "INACTIVE")
 TEXT_FIELDS = ("name", "description", "vendor", "medium", "message")
@@ -112,14 +110,16 @@ def _fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.get("/leadSources")
 def list_lead_sources() -> Response:
-    tests = [_lead_source_test(c) for c in parse_filter(LEAD_SOURCE_FILTERS)]
-    sources = [
-        s
-        for s in sorted(tenant().lead_sources.list(), key=lambda s: s.id)
-        if all(test(s) for test in tests)
-    ]
-    page, token = v2_window(ordered(sources, LEAD_SOURCE_ORDERS, default="create_time"))
-    return jsonify(page_of("lead_sources", [lead_source_v2(s) for s in page], token))
+    body = filtered_page(
+        "lead_sources",
+        sorted(tenant().lead_sources.list(), key=lambda s: s.id),
+        lead_source_v2,
+        filters=LEAD_SOURCE_FILTERS,
+        test=_lead_source_test,
+        orders=LEAD_SOURCE_ORDERS,
+        default_order="create_time",
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/leadSources")

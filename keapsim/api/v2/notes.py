@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -13,7 +13,6 @@ from ...wire import jsonify
 from ..common import as_bool, json_body, path_id, tenant
 from ..crud import record_out
 from ..email_resources import NOTE_TEMPLATES
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     COMPARE,
@@ -22,15 +21,14 @@ from .filters import (
     compare,
     id_set,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     to_millis,
     update_mask,
 )
-from .shapes import note_v2, page_of, string_id, text
+from .listing import filtered_page
+from .shapes import note_v2, string_id, text
 
 NOTE_FILTERS = {
     "id": COMPARE,
@@ -108,17 +106,23 @@ def _require_user(body: dict[str, Any]) -> None:
 def list_notes(contact_id: str) -> Response:
     the_tenant = tenant()
     contact = the_tenant.contacts.get(path_id(contact_id, "Contact"))
-    clauses = parse_filter(NOTE_FILTERS)
+    notes = sorted(the_tenant.notes.list_by(contact_id=contact.id), key=lambda n: n.id)
+    body = filtered_page(
+        "notes",
+        lambda clauses: _matching_notes(notes, clauses),
+        lambda n: note_v2(n, the_tenant),
+        filters=NOTE_FILTERS,
+        orders=NOTE_ORDERS,
+    )
+    return jsonify(body)
+
+
+def _matching_notes(notes: Iterable[Note], clauses: list[Clause]) -> list[Note]:
+    """The notes every clause keeps; ``id`` and ``ids`` together are a 400."""
     if {"id", "ids"} <= {c.field for c in clauses}:
         raise Invalid("id and ids cannot be combined", field="filter")
     tests = [_note_test(c) for c in clauses]
-    notes = [
-        n
-        for n in sorted(the_tenant.notes.list_by(contact_id=contact.id), key=lambda n: n.id)
-        if all(test(n) for test in tests)
-    ]
-    page, token = v2_window(ordered(notes, NOTE_ORDERS))
-    return jsonify(page_of("notes", [note_v2(n, the_tenant) for n in page], token))
+    return [n for n in notes if all(test(n) for test in tests)]
 
 
 @blueprint.post("/contacts/<contact_id>/notes")
@@ -165,13 +169,14 @@ def list_all_notes() -> Response:
     """Every note of the account, with the filters and orders of a contact's notes
     (``contact_id`` among them)."""
     the_tenant = tenant()
-    clauses = parse_filter(NOTE_FILTERS)
-    if {"id", "ids"} <= {c.field for c in clauses}:
-        raise Invalid("id and ids cannot be combined", field="filter")
-    tests = [_note_test(c) for c in clauses]
-    notes = list(the_tenant.notes.table.scan(lambda n: all(test(n) for test in tests)))
-    page, token = v2_window(ordered(notes, NOTE_ORDERS))
-    return jsonify(page_of("notes", [note_v2(n, the_tenant) for n in page], token))
+    body = filtered_page(
+        "notes",
+        lambda clauses: _matching_notes(the_tenant.notes.table.scan(), clauses),
+        lambda n: note_v2(n, the_tenant),
+        filters=NOTE_FILTERS,
+        orders=NOTE_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/notes/templates")
@@ -179,16 +184,20 @@ def list_note_templates() -> Response:
     """Note templates come from seed data (the API has no create operation). The document
     names no filter fields; keapsim takes ``title==`` (a trailing ``*`` matches a prefix) and
     ``action_type==``; ``order_by`` takes ``id`` and ``title``."""
-    filters = parse_filter({"title": EQ, "action_type": EQ})
-    templates = [
-        t
-        for t in tenant().note_templates.list()
-        if all(text_matches(getattr(t, c.field), c.value) for c in filters)
-    ]
     orders: dict[str, Callable[[Any], Any]] = {
         "id": lambda t: t.id,
         "title": lambda t: t.title.casefold(),
     }
-    page, token = v2_window(ordered(templates, orders))
-    items = [record_out(NOTE_TEMPLATES, t, "v2") for t in page]
-    return jsonify(page_of("note_templates", items, token))
+    body = filtered_page(
+        "note_templates",
+        tenant().note_templates.list(),
+        lambda t: record_out(NOTE_TEMPLATES, t, "v2"),
+        filters={"title": EQ, "action_type": EQ},
+        test=_template_test,
+        orders=orders,
+    )
+    return jsonify(body)
+
+
+def _template_test(clause: Clause) -> Callable[[Any], bool]:
+    return lambda t: text_matches(getattr(t, clause.field), clause.value)

@@ -9,9 +9,9 @@ Shapes: ``RestV2Opportunity`` (answers), ``CreateOpportunityRequest`` /
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -24,7 +24,6 @@ from ...wire import jsonify
 from ..common import BadInput, as_bool, as_datetime, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -34,17 +33,14 @@ from .filters import (
     compare,
     id_set,
     masked,
-    order_by,
-    ordered,
-    parse_filter,
     positive_int,
     requested_fields,
     text_matches,
     update_mask,
 )
-from .shapes import page_of, sid, string_id, text
+from .listing import NO_INDEX, Indexed, filtered_page
+from .shapes import sid, string_id, text
 
-T = TypeVar("T")
 KIND = "Opportunity"
 # The ``fields`` enum: "Allowed optional values: custom_fields, created_by, last_updated_by,
 # status_id. Allowed legacy optional values: monthly_revenue, order_revenue, objection,
@@ -213,12 +209,6 @@ def opportunity_fields_from_v2(body: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _in_order(records: Sequence[T], keys: dict[str, Callable[[T], Any]]) -> Sequence[T]:
-    """``records`` (in id order) as ``order_by`` asks; without it they stay as they are, so
-    an unfiltered list is a window of the table, not a copy of it."""
-    return records if order_by(keys) is None else ordered(records, keys)
-
-
 # -- opportunities ---------------------------------------------------------------------------
 FILTERS: dict[str, tuple[str, ...]] = {
     "stage_id": EQ,
@@ -305,7 +295,8 @@ def _ids(value: str) -> set[int]:
     return wanted
 
 
-def _query(clauses: list[Clause], tests: list[Callable[[Opportunity], bool]]) -> Query[Opportunity]:
+def _query(clauses: list[Clause], custom: dict[str, Any], the_tenant: Tenant) -> Query[Opportunity]:
+    tests = [_clause_test(c, custom, the_tenant) for c in clauses]
     fields = {c.field for c in clauses}
     if {"opportunity_id", "ids"} <= fields:
         raise BadInput("opportunity_id and ids cannot be used together", field="filter")
@@ -324,12 +315,17 @@ def list_opportunities() -> Response:
     the_tenant = tenant()
     fields = requested_fields(OPTIONAL)
     custom = by_field_name(the_tenant.custom_fields.of_record_type(OPPORTUNITY))
-    clauses = parse_filter(FILTERS, operators(custom))
-    tests = [_clause_test(c, custom, the_tenant) for c in clauses]
-    matches = the_tenant.opportunities.select(_query(clauses, tests))
-    page, token = v2_window(_in_order(matches, _orders(the_tenant)))
-    items = [opportunity_v2(o, the_tenant, fields) for o in page]
-    return jsonify(page_of("opportunities", items, token))
+    # No order is an index's: without order_by the matches stay a window of the table (id
+    # order), not a sorted copy; with one they are sorted.
+    body = filtered_page(
+        "opportunities",
+        Indexed(the_tenant.opportunities.select, lambda c: _query(c, custom, the_tenant), NO_INDEX),
+        lambda o: opportunity_v2(o, the_tenant, fields),
+        filters=FILTERS,
+        any_case=operators(custom),
+        orders=_orders(the_tenant),
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/opportunities")
@@ -394,11 +390,18 @@ def stage_move_v2(move: StageMove) -> dict[str, Any]:
 
 @blueprint.get("/opportunities/stageMoves")
 def list_stage_moves() -> Response:
-    clauses = parse_filter(MOVE_FILTERS)
-    lookups = [Lookup(c.field, "eq", positive_int(c.value, c.field)) for c in clauses]
-    moves = tenant().stage_moves.select(Query(lookups=lookups))
-    page, token = v2_window(_in_order(moves, MOVE_ORDERS))
-    return jsonify(page_of("stage_moves", [stage_move_v2(m) for m in page], token))
+    body = filtered_page(
+        "stage_moves",
+        Indexed(tenant().stage_moves.select, _move_query, NO_INDEX),
+        stage_move_v2,
+        filters=MOVE_FILTERS,
+        orders=MOVE_ORDERS,
+    )
+    return jsonify(body)
+
+
+def _move_query(clauses: list[Clause]) -> Query[StageMove]:
+    return Query(lookups=[Lookup(c.field, "eq", positive_int(c.value, c.field)) for c in clauses])
 
 
 @blueprint.get("/opportunities/stageMoves/<stage_move_id>")

@@ -28,7 +28,6 @@ from ..commerce import address_in, declined, item_in, items_in, plan_in
 from ..common import as_bool, as_datetime, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -38,15 +37,14 @@ from .filters import (
     compare,
     id_set,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     update_mask,
 )
 from .lead_source_expenses import currency_value
-from .shapes import page_of, sid, string_id
+from .listing import filtered_page
+from .shapes import sid, string_id
 
 KIND = "Order"
 ITEM_KIND = "Order Item"
@@ -374,15 +372,22 @@ def _time_test(name: str, value: str) -> Callable[[Order], bool]:
 def list_orders_v2() -> Response:
     store = tenant()
     custom = by_field_name(store.custom_fields.of_record_type(ORDER))
-    tests = []
-    for clause in parse_filter(FILTERS, operators(custom)):
+
+    def test(clause: Clause) -> Callable[[Order], bool]:
         if clause.field in FILTERS:
-            tests.append(_order_test(clause))
-        else:
-            tests.append(custom_field_test(custom[clause.field], clause.op, clause.value))
-    orders = [o for o in store.orders.list() if all(t(o) for t in tests)]
-    page, token = v2_window(ordered(orders, ORDERS))
-    return jsonify(page_of("orders", [order_v2(o, store) for o in page], token))
+            return _order_test(clause)
+        return custom_field_test(custom[clause.field], clause.op, clause.value)
+
+    body = filtered_page(
+        "orders",
+        store.orders.list(),
+        lambda o: order_v2(o, store),
+        filters=FILTERS,
+        any_case=operators(custom),
+        test=test,
+        orders=ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/orders")
@@ -599,10 +604,16 @@ def list_order_payments_v2(order_id: str) -> Response:
     store = tenant()
     number = path_id(order_id, KIND)
     store.orders.get(number)
-    tests = [_payment_test(c) for c in parse_filter(PAYMENT_FILTERS)]
-    payments = [p for p in store.payments.of_order(number) if all(t(p) for t in tests)]
-    page, token = v2_window(ordered(payments, PAYMENT_ORDERS, default="payment_id"))
-    return jsonify(page_of("invoice_order_payments", [payment_v2(p) for p in page], token))
+    body = filtered_page(
+        "invoice_order_payments",
+        store.payments.of_order(number),
+        payment_v2,
+        filters=PAYMENT_FILTERS,
+        test=_payment_test,
+        orders=PAYMENT_ORDERS,
+        default_order="payment_id",
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/orders/<order_id>/payments")

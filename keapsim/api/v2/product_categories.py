@@ -13,11 +13,11 @@ from ...store import Invalid
 from ...store.product_categories import ProductCategory
 from ...wire import jsonify
 from ..common import json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
-from .filters import EQ, Clause, id_set, ordered, parse_filter
+from .filters import EQ, Clause, id_set
+from .listing import filtered_page
 from .products import uploaded_file
-from .shapes import page_of, string_ids
+from .shapes import string_ids
 
 KIND = "ProductCategory"
 FILTERS = {"product_ids": EQ, "product_category_ids": EQ}
@@ -49,19 +49,24 @@ def _clause_test(clause: Clause) -> Callable[[tuple[ProductCategory, list[int]]]
 def list_assigned_products_v2() -> Response:
     """Every category with at least one product (keapsim's choice: the document does not say
     whether empty categories are listed)."""
-    tests = [_clause_test(c) for c in parse_filter(FILTERS)]
     store = tenant()
     pairs = [
         (category, [p.id for p in store.products.in_category(category.id)])
         for category in store.product_categories.list()
     ]
-    pairs = [pair for pair in pairs if pair[1] and all(t(pair) for t in tests)]
     orders: dict[str, Callable[[tuple[ProductCategory, list[int]]], Any]] = {
         "product_category_id": lambda pair: pair[0].id
     }
-    page, token = v2_window(ordered(pairs, orders, "product_category_id"))
-    items = [assigned_v2(category, ids) for category, ids in page]
-    return jsonify(page_of("assigned_product_categories", items, token))
+    body = filtered_page(
+        "assigned_product_categories",
+        [pair for pair in pairs if pair[1]],
+        lambda pair: assigned_v2(*pair),
+        filters=FILTERS,
+        test=_clause_test,
+        orders=orders,
+        default_order="product_category_id",
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/productCategories/<category_id>/images")

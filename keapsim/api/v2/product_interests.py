@@ -24,11 +24,11 @@ from ...store.tenant import Tenant
 from ...wire import jsonify
 from ..common import as_int, as_str, json_body, path_id, tenant
 from ..crud import as_decimal
-from ..paging import v2_window
 from . import blueprint
-from .filters import EQ, Clause, masked, ordered, parse_filter, text_matches, update_mask
+from .filters import EQ, Clause, masked, text_matches, update_mask
 from .lead_source_expenses import CENTS, currency_value
-from .shapes import page_of, string_id
+from .listing import filtered_page
+from .shapes import string_id
 
 BUNDLES = "/productInterestBundles"
 KIND = "ProductInterestBundle"
@@ -82,12 +82,16 @@ def _interest_fields(body: dict[str, Any]) -> dict[str, Any]:
 # -- bundles ---------------------------------------------------------------------------------
 @blueprint.get(BUNDLES)
 def list_bundles_v2() -> Response:
-    tests = [_name_test(c) for c in parse_filter({"name": EQ})]
     store = tenant()
-    matches = [b for b in store.product_interest_bundles.list() if all(t(b) for t in tests)]
-    page, token = v2_window(ordered(matches, BUNDLE_ORDERS))
-    items = [bundle_v2(b, store) for b in page]
-    return jsonify(page_of("product_interest_bundles", items, token))
+    body = filtered_page(
+        "product_interest_bundles",
+        store.product_interest_bundles.list(),
+        lambda b: bundle_v2(b, store),
+        filters={"name": EQ},
+        test=_name_test,
+        orders=BUNDLE_ORDERS,
+    )
+    return jsonify(body)
 
 
 def _name_test(clause: Clause) -> Callable[[ProductInterestBundle], bool]:

@@ -27,7 +27,6 @@ from ...store.tenant import Tenant
 from ...wire import jsonify
 from ..common import BadInput, as_bool, as_int, as_str, compact, json_body, path_id, tenant
 from ..crud import as_decimal
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     EQ,
@@ -35,14 +34,12 @@ from .filters import (
     compare,
     id_set,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     update_mask,
 )
 from .lead_source_expenses import CENTS, currency_value
-from .shapes import page_of
+from .listing import filtered_page
 
 KIND = "Product"
 TEXT = (
@@ -271,10 +268,15 @@ def _clause_test(clause: Clause) -> Callable[[Product], bool]:
 # -- routes ----------------------------------------------------------------------------------
 @blueprint.get("/products")
 def list_products_v2() -> Response:
-    tests = [_clause_test(c) for c in parse_filter(FILTERS)]
-    matches = [p for p in tenant().products.list() if all(t(p) for t in tests)]
-    page, token = v2_window(ordered(matches, ORDERS))
-    return jsonify(page_of("products", [product_v2(p, listed=True) for p in page], token))
+    body = filtered_page(
+        "products",
+        tenant().products.list(),
+        lambda p: product_v2(p, listed=True),
+        filters=FILTERS,
+        test=_clause_test,
+        orders=ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/products")
@@ -387,10 +389,15 @@ def list_plans_v2(product_id: str) -> Response:
         plans = store.subscription_plans.of_product(
             store.products.get(path_id(product_id, KIND)).id
         )
-    tests = [_plan_test(c) for c in parse_filter({"active": EQ, "cycle_type": EQ})]
-    matches = [plan for plan in plans if all(t(plan) for t in tests)]
-    page, token = v2_window(ordered(matches, PLAN_ORDERS))
-    return jsonify(page_of("subscriptions", [plan_v2(p, store) for p in page], token))
+    body = filtered_page(
+        "subscriptions",
+        plans,
+        lambda p: plan_v2(p, store),
+        filters={"active": EQ, "cycle_type": EQ},
+        test=_plan_test,
+        orders=PLAN_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post(PLANS)

@@ -15,10 +15,10 @@ from ...store.reports import CONTACT_COLUMNS, Report
 from ...store.webforms import WEBFORM_TYPES, Webform
 from ...wire import jsonify
 from ..common import BadInput, compact, path_id, query_int, tenant
-from ..paging import decode_token, encode_token, v2_window
+from ..paging import decode_token, encode_token
 from . import blueprint
-from .filters import EQ, Clause, order_by, ordered, parse_filter, text_matches, timestamp, to_millis
-from .shapes import page_of
+from .filters import EQ, Clause, order_by, text_matches, timestamp, to_millis
+from .listing import filtered_page
 
 REPORT = "Report"
 REPORT_PAGE = 1000
@@ -54,14 +54,19 @@ def list_reports() -> Response:
         "since_created_time": EQ,
         "until_created_time": EQ,
     }
-    tests = [_report_test(c) for c in parse_filter(filters)]
-    reports = [r for r in tenant().reports.list() if all(t(r) for t in tests)]
     orders: dict[str, Callable[[Report], Any]] = {
         "name": lambda r: r.name.casefold(),
         "created_time": lambda r: r.created_time,
     }
-    page, token = v2_window(ordered(reports, orders))
-    return jsonify(page_of("reports", [report_v2(r) for r in page], token))
+    body = filtered_page(
+        "reports",
+        tenant().reports.list(),
+        report_v2,
+        filters=filters,
+        test=_report_test,
+        orders=orders,
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/reporting/reports/<report_id>")
@@ -150,16 +155,21 @@ def _webform_test(clause: Clause) -> Callable[[Webform], bool]:
 
 @blueprint.get("/webforms")
 def list_webforms() -> Response:
-    tests = [_webform_test(c) for c in parse_filter(WEBFORM_FILTERS)]
-    forms = [f for f in tenant().webforms.list() if all(t(f) for t in tests)]
     orders: dict[str, Callable[[Webform], Any]] = {
         "name": lambda f: f.name.casefold(),
         "webform_type": lambda f: f.webform_type,
         "create_time": lambda f: f.create_time,
         "update_time": lambda f: f.update_time,
     }
-    page, token = v2_window(ordered(forms, orders))
-    return jsonify(page_of("webforms", [webform_v2(f) for f in page], token))
+    body = filtered_page(
+        "webforms",
+        tenant().webforms.list(),
+        webform_v2,
+        filters=WEBFORM_FILTERS,
+        test=_webform_test,
+        orders=orders,
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/webforms/<webform_id>:data")

@@ -34,11 +34,11 @@ from ...store.payments import (
 from ...wire import jsonify
 from ..common import as_bool, json_body, path_id, tenant
 from ..crud import as_decimal
-from ..paging import v2_window
 from . import blueprint
-from .filters import COMPARE, EQ, Clause, compare, id_set, ordered, parse_filter, positive_int
+from .filters import COMPARE, EQ, Clause, compare, id_set, positive_int
 from .filters import timestamp as filter_time
-from .shapes import page_of, sid, string_id
+from .listing import filtered_page
+from .shapes import sid, string_id
 
 CARD_KIND = "Payment Method"
 MERCHANT_KIND = "Merchant"
@@ -124,11 +124,16 @@ def _card_test(clause: Clause, store: Tenant) -> Callable[[CreditCard], bool]:
 @blueprint.get("/paymentMethods")
 def list_payment_methods_v2() -> Response:
     store = tenant()
-    tests = [_card_test(c, store) for c in parse_filter(PM_FILTERS)]
-    cards = [c for c in _active_cards(store) if all(t(c) for t in tests)]
-    page, token = v2_window(ordered(cards, PM_ORDERS, default="payment_method_id"))
-    body = [payment_method_v2(c, store) for c in page]
-    return jsonify(page_of("payment_methods", body, token))
+    body = filtered_page(
+        "payment_methods",
+        _active_cards(store),
+        lambda c: payment_method_v2(c, store),
+        filters=PM_FILTERS,
+        test=lambda c: _card_test(c, store),
+        orders=PM_ORDERS,
+        default_order="payment_method_id",
+    )
+    return jsonify(body)
 
 
 @blueprint.get("/contacts/<contact_id>/paymentMethods")
@@ -136,15 +141,19 @@ def list_contact_payment_methods_v2(contact_id: str) -> Response:
     store = tenant()
     number = path_id(contact_id, "Contact")
     store.contacts.get(number)
-    filters = {"merchant_account_id": EQ}
-    tests = [_card_test(c, store) for c in parse_filter(filters)]
     cards = [
         c for c in store.credit_cards.of_contact(number) if c.status not in INACTIVE_CARD_STATUSES
     ]
-    cards = [c for c in cards if all(t(c) for t in tests)]
-    orders = {"created_time": PM_ORDERS["created_time"]}
-    page, token = v2_window(ordered(cards, orders, default="created_time"))
-    return jsonify(page_of("records", [payment_method_v2(c, store) for c in page], token))
+    body = filtered_page(
+        "records",
+        cards,
+        lambda c: payment_method_v2(c, store),
+        filters={"merchant_account_id": EQ},
+        test=lambda c: _card_test(c, store),
+        orders={"created_time": PM_ORDERS["created_time"]},
+        default_order="created_time",
+    )
+    return jsonify(body)
 
 
 def _contact_card(contact_id: str, method_id: str) -> tuple[Tenant, CreditCard]:
@@ -208,13 +217,14 @@ def _merchant_test(clause: Clause) -> Callable[[Merchant], bool]:
 @blueprint.get("/merchants")
 def list_merchants_v2() -> Response:
     store = tenant()
-    tests = [_merchant_test(c) for c in parse_filter(MERCHANT_FILTERS)]
-    merchants = [m for m in store.merchants.list() if all(t(m) for t in tests)]
-    page, token = v2_window(ordered(merchants, MERCHANT_ORDERS))
-    accounts = [
-        {"id": str(m.id), "name": m.name, "type": m.type, "is_test": m.is_test} for m in page
-    ]
-    body = page_of("merchant_accounts", accounts, token)
+    body = filtered_page(
+        "merchant_accounts",
+        store.merchants.list(),
+        lambda m: {"id": str(m.id), "name": m.name, "type": m.type, "is_test": m.is_test},
+        filters=MERCHANT_FILTERS,
+        test=_merchant_test,
+        orders=MERCHANT_ORDERS,
+    )
     default = store.merchants.default()
     if default is not None:
         body = {"default_merchant_account_id": str(default.id), **body}
@@ -331,10 +341,15 @@ def _tx_test(clause: Clause, store: Tenant) -> Callable[[Transaction], bool]:
 @blueprint.get("/sales/transactions")
 def list_transactions_v2() -> Response:
     store = tenant()
-    tests = [_tx_test(c, store) for c in parse_filter(TX_FILTERS)]
-    chosen = [t for t in store.transactions.list() if all(test(t) for test in tests)]
-    page, token = v2_window(ordered(chosen, TX_ORDERS))
-    return jsonify(page_of("transactions", [transaction_v2(t, store) for t in page], token))
+    body = filtered_page(
+        "transactions",
+        store.transactions.list(),
+        lambda t: transaction_v2(t, store),
+        filters=TX_FILTERS,
+        test=lambda c: _tx_test(c, store),
+        orders=TX_ORDERS,
+    )
+    return jsonify(body)
 
 
 # -- payments --------------------------------------------------------------------------------
@@ -419,10 +434,15 @@ def _payment_test(clause: Clause, store: Tenant) -> Callable[[Payment], bool]:
 @blueprint.get("/sales/payments")
 def list_payments_v2() -> Response:
     store = tenant()
-    tests = [_payment_test(c, store) for c in parse_filter(PAY_FILTERS)]
-    chosen = [p for p in store.payments.list() if all(t(p) for t in tests)]
-    page, token = v2_window(ordered(chosen, PAY_ORDERS))
-    return jsonify(page_of("payments", [sales_payment_v2(p, store) for p in page], token))
+    body = filtered_page(
+        "payments",
+        store.payments.list(),
+        lambda p: sales_payment_v2(p, store),
+        filters=PAY_FILTERS,
+        test=lambda c: _payment_test(c, store),
+        orders=PAY_ORDERS,
+    )
+    return jsonify(body)
 
 
 # -- shipping --------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from ...wire import jsonify
 from ..common import UNCONVERTIBLE, BadInput, as_bool, as_int, json_body, path_id, tenant
 from ..crud import as_decimal
 from ..custom_values import custom_values_in, custom_values_out
-from ..paging import v2_window
 from . import blueprint
 from .custom_filters import by_field_name, custom_field_test, operators
 from .filters import (
@@ -36,14 +35,12 @@ from .filters import (
     compare,
     id_set,
     masked,
-    order_by,
-    ordered,
-    parse_filter,
     positive_int,
     update_mask,
 )
+from .listing import NO_INDEX, Indexed, filtered_page
 from .orders import order_v2
-from .shapes import page_of, sid, string_id, text
+from .shapes import sid, string_id, text
 
 KIND = "Subscription"
 # The update_mask enum of PATCH /subscriptions/{subscription_id} (store names are the same).
@@ -240,20 +237,27 @@ def _clause_test(clause: Clause, custom: dict[str, Any]) -> Callable[[Subscripti
 def list_subscriptions_v2() -> Response:
     the_tenant = tenant()
     custom = by_field_name(the_tenant.custom_fields.of_record_type(SUBSCRIPTION))
-    clauses = parse_filter(FILTERS, operators(custom))
-    tests = [_clause_test(c, custom) for c in clauses]
-    lookups = [
-        Lookup("contact_id", "eq", positive_int(c.value, c.field))
-        for c in clauses
-        if c.field == "contact_id"
-    ]
-    predicate = (lambda s: all(test(s) for test in tests)) if tests else None
-    matches = the_tenant.subscriptions.select(Query(lookups=lookups, predicate=predicate))
+
+    def query(clauses: list[Clause]) -> Query[Subscription]:
+        tests = [_clause_test(c, custom) for c in clauses]
+        lookups = [
+            Lookup("contact_id", "eq", positive_int(c.value, c.field))
+            for c in clauses
+            if c.field == "contact_id"
+        ]
+        predicate = (lambda s: all(test(s) for test in tests)) if tests else None
+        return Query(lookups=lookups, predicate=predicate)
+
     # Without order_by the matches stay a window of the table (id order), not a sorted copy.
-    in_order = matches if order_by(ORDERS) is None else ordered(matches, ORDERS)
-    page, token = v2_window(in_order)
-    items = [subscription_v2(s, the_tenant) for s in page]
-    return jsonify(page_of("subscriptions", items, token))
+    body = filtered_page(
+        "subscriptions",
+        Indexed(the_tenant.subscriptions.select, query, NO_INDEX),
+        lambda s: subscription_v2(s, the_tenant),
+        filters=FILTERS,
+        any_case=operators(custom),
+        orders=ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/subscriptions")

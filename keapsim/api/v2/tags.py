@@ -19,7 +19,6 @@ from ...store.models import Contact
 from ...store.records import Tag
 from ...wire import jsonify
 from ..common import json_body, path_id, tenant
-from ..paging import v2_window
 from . import blueprint
 from .filters import (
     EQ,
@@ -27,16 +26,14 @@ from .filters import (
     Clause,
     id_set,
     masked,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     to_millis,
     update_mask,
 )
+from .listing import filtered_page, on_pairs
 from .shapes import (
-    page_of,
     string_id,
     string_ids,
     tag_v2,
@@ -61,6 +58,14 @@ CONTACT_TAG_FILTERS = {
     **{k: v for k, v in TAG_FILTERS.items() if k != "tag_ids"},
     "since_applied_time": EQ,
     "until_applied_time": EQ,
+}
+# The orders of a contact's (or a company's) tags, each with the time it was applied.
+TAG_LINK_ORDERS: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
+    "name": lambda link: link[0].name.casefold(),
+    "create_time": lambda link: link[0].create_time,
+    "update_time": lambda link: link[0].update_time,
+    "applied_time": lambda link: link[1],
+    "category_id": lambda link: link[0].category_id,
 }
 
 
@@ -92,6 +97,17 @@ def _tag_test(clause: Clause) -> Callable[[Tag, datetime | None], bool]:
     return lambda _, applied: applied is not None and _within(clause, applied)
 
 
+def _unlinked_tag_test(clause: Clause) -> Callable[[Tag], bool]:
+    """A tag filter on a tag itself (applied to nothing, so no applied time)."""
+    check = _tag_test(clause)
+    return lambda tag: check(tag, None)
+
+
+def tag_link_v2(link: tuple[Tag, datetime]) -> dict[str, Any]:
+    tag, applied = link
+    return {"tag": tag_v2(tag), "applied_time": iso(applied)}
+
+
 def _category_of(body: dict[str, Any]) -> int | None:
     category = body.get("category")
     if category is None:
@@ -104,10 +120,15 @@ def _category_of(body: dict[str, Any]) -> int | None:
 # -- tags -------------------------------------------------------------------------------------
 @blueprint.get("/tags")
 def list_tags() -> Response:
-    tests = [_tag_test(c) for c in parse_filter(TAG_FILTERS)]
-    tags = [t for t in tenant().tags.list_by() if all(test(t, None) for test in tests)]
-    page, token = v2_window(ordered(sorted(tags, key=lambda t: t.id), TAG_ORDERS))
-    return jsonify(page_of("tags", [tag_v2(t) for t in page], token))
+    body = filtered_page(
+        "tags",
+        sorted(tenant().tags.list_by(), key=lambda t: t.id),
+        tag_v2,
+        filters=TAG_FILTERS,
+        test=_unlinked_tag_test,
+        orders=TAG_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/tags")
@@ -152,19 +173,16 @@ def delete_tag(tag_id: str) -> tuple[str, int]:
 # -- links ------------------------------------------------------------------------------------
 @blueprint.get("/contacts/<contact_id>/tags")
 def list_contact_tags(contact_id: str) -> Response:
-    links = tenant().tags.of_contact(path_id(contact_id, "Contact"))
-    tests = [_tag_test(c) for c in parse_filter(CONTACT_TAG_FILTERS)]
-    links = [(t, applied) for t, applied in links if all(test(t, applied) for test in tests)]
-    orders: dict[str, Callable[[tuple[Tag, datetime]], Any]] = {
-        "name": lambda link: link[0].name.casefold(),
-        "create_time": lambda link: link[0].create_time,
-        "update_time": lambda link: link[0].update_time,
-        "applied_time": lambda link: link[1],
-        "category_id": lambda link: link[0].category_id,
-    }
-    page, token = v2_window(ordered(links, orders, default="applied_time"))
-    items = [{"tag": tag_v2(t), "applied_time": iso(applied)} for t, applied in page]
-    return jsonify(page_of("tags", items, token))
+    body = filtered_page(
+        "tags",
+        tenant().tags.of_contact(path_id(contact_id, "Contact")),
+        tag_link_v2,
+        filters=CONTACT_TAG_FILTERS,
+        test=on_pairs(_tag_test),
+        orders=TAG_LINK_ORDERS,
+        default_order="applied_time",
+    )
+    return jsonify(body)
 
 
 TAGGED_FILTERS = {
@@ -188,17 +206,22 @@ def _tagged_test(clause: Clause) -> Callable[[Contact, datetime], bool]:
 
 @blueprint.get("/tags/<tag_id>/contacts")
 def list_tagged_contacts(tag_id: str) -> Response:
-    links = tenant().tags.contacts_with(path_id(tag_id, "Tag"))
-    tests = [_tagged_test(c) for c in parse_filter(TAGGED_FILTERS)]
-    links = [(c, applied) for c, applied in links if all(test(c, applied) for test in tests)]
     orders: dict[str, Callable[[tuple[Contact, datetime]], Any]] = {
         "given_name": lambda link: (link[0].given_name or "").casefold() or None,
         "family_name": lambda link: (link[0].family_name or "").casefold() or None,
         "email": lambda link: (link[0].primary_email or "").casefold() or None,
         "applied_time": lambda link: link[1],
     }
-    page, token = v2_window(ordered(links, orders, default="applied_time"))
-    return jsonify(page_of("contacts", [tagged_contact_v2(c, a) for c, a in page], token))
+    body = filtered_page(
+        "contacts",
+        tenant().tags.contacts_with(path_id(tag_id, "Tag")),
+        lambda link: tagged_contact_v2(*link),
+        filters=TAGGED_FILTERS,
+        test=on_pairs(_tagged_test),
+        orders=orders,
+        default_order="applied_time",
+    )
+    return jsonify(body)
 
 
 def _contact_ids() -> list[int]:

@@ -14,7 +14,6 @@ from ...store.tasks import Task
 from ...wire import jsonify
 from ..common import as_bool, json_body, tenant
 from ..crud import body_in, record_out
-from ..paging import v2_window
 from ..task_resources import TASKS, priority_in
 from . import blueprint
 from .filters import (
@@ -23,14 +22,12 @@ from .filters import (
     Clause,
     compare,
     id_set,
-    ordered,
-    parse_filter,
     positive_int,
     text_matches,
     timestamp,
     to_millis,
 )
-from .shapes import page_of
+from .listing import filtered_page
 
 UNASSIGNED = "UNASSIGNED"  # "user_id==UNASSIGNED" (GET /tasks description)
 TASK_FILTERS = {
@@ -91,10 +88,15 @@ def _task_test(clause: Clause) -> Callable[[Task], bool]:
 
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
-    tests = [_task_test(c) for c in parse_filter(TASK_FILTERS)]
-    matches = list(tenant().tasks.table.scan(lambda t: all(test(t) for test in tests)))
-    page, token = v2_window(ordered(matches, TASK_ORDERS))
-    return jsonify(page_of("tasks", [record_out(TASKS, t, "v2") for t in page], token))
+    body = filtered_page(
+        "tasks",
+        tenant().tasks.table.scan(),
+        lambda t: record_out(TASKS, t, "v2"),
+        filters=TASK_FILTERS,
+        test=_task_test,
+        orders=TASK_ORDERS,
+    )
+    return jsonify(body)
 
 
 @blueprint.post("/tasks")

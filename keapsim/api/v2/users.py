@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from ...store.records import User
 from ...wire import jsonify
 from ..common import BadInput, as_bool, compact, path_id, query_int, tenant
-from ..paging import v2_window
 from . import blueprint
-from .filters import EQ, Clause, id_set, ordered, parse_filter, text_matches
-from .shapes import page_of, user_v2
+from .filters import EQ, Clause, id_set, text_matches
+from .listing import filtered_page
+from .shapes import user_v2
 
 USER_FILTERS = {
     "email": EQ,
@@ -45,7 +45,20 @@ def _user_test(clause: Clause) -> Callable[[User], bool]:
 def list_users() -> Response:
     if query_int("page_size") == 0:
         raise BadInput("page_size must be at least 1", field="page_size")
-    clauses = parse_filter(USER_FILTERS)
+    body = filtered_page(
+        "users",
+        _matching_users,
+        user_v2,
+        filters=USER_FILTERS,
+        orders=USER_ORDERS,
+        page_size=USERS_PAGE_MAX,
+    )
+    return jsonify(body)
+
+
+def _matching_users(clauses: list[Clause]) -> list[User]:
+    """The users the clauses keep: ``include_inactive`` / ``include_partners`` are switches
+    (the last one given counts), the other clauses tests."""
     # Like v1's query parameters, both default to true (the v2 document gives no default).
     include = {"include_inactive": True, "include_partners": True}
     tests = []
@@ -54,17 +67,13 @@ def list_users() -> Response:
             include[clause.field] = as_bool(clause.value, clause.field)
         else:
             tests.append(_user_test(clause))
-    users = [
+    return [
         u
         for u in sorted(tenant().users.list(), key=lambda u: u.id)
         if (include["include_inactive"] or u.status != "Inactive")
         and (include["include_partners"] or not u.partner)
         and all(test(u) for test in tests)
     ]
-    page, token = v2_window(
-        ordered(users, USER_ORDERS), default_size=USERS_PAGE_MAX, max_size=USERS_PAGE_MAX
-    )
-    return jsonify(page_of("users", [user_v2(u) for u in page], token))
 
 
 @blueprint.get("/users/<user_id>")

@@ -12,9 +12,9 @@ from ...store import Invalid
 from ...store.wordpress import WordPressOptInOption
 from ...wire import jsonify
 from ..common import json_body, tenant
-from ..paging import v2_window
 from . import blueprint
-from .shapes import page_of, string_id, text
+from .listing import filtered_page
+from .shapes import string_id, text
 
 OPTIONS = "/integrations/wordpress/options"
 
@@ -26,8 +26,8 @@ def option_v2(option: WordPressOptInOption) -> dict[str, Any]:
 
 @blueprint.get(OPTIONS)
 def list_wordpress_options() -> Response:
-    page, token = v2_window(tenant().wordpress_options.list())
-    return jsonify(page_of("wordpress_opt_in_options", [option_v2(o) for o in page], token))
+    body = filtered_page("wordpress_opt_in_options", tenant().wordpress_options.list(), option_v2)
+    return jsonify(body)
 
 
 @blueprint.post(OPTIONS)
