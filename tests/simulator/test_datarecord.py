@@ -1,0 +1,126 @@
+"""``@record_class`` (keapsim/datarecord.py) answers what ``@dataclass`` answers: the same
+repr, equality, hashing and fields, with the shared methods instead of generated ones."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from keapsim.datarecord import record_class
+
+
+def pair(**options: Any) -> tuple[type, type]:
+    """The same class body made by ``@dataclass(slots=..., **options)`` and ``@record_class``."""
+
+    def body() -> type:
+        class Sample:
+            id: int
+            name: str = "x"
+            secret: str = field(default="s", repr=False)
+            seen: int = field(default=0, compare=False)
+            tags: list[str] = field(default_factory=list, hash=False)
+
+        return Sample
+
+    slots = options.pop("slots", True)
+    expected = dataclass(slots=slots, **options)(body())
+    made = record_class(slots=slots, **options)(body())
+    return expected, made
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"frozen": True}, {"slots": False}, {"frozen": True, "slots": False}],
+    ids=["slots", "frozen", "plain", "frozen-plain"],
+)
+def test_repr_equality_and_hash_are_the_dataclasses_own(options: dict[str, Any]) -> None:
+    expected_cls, made_cls = pair(**options)
+    for args in [(1,), (1, "a", "hidden", 5), (2, "b", "s", 0, ["t"])]:
+        expected, made = expected_cls(*args), made_cls(*args)
+        assert repr(made) == repr(expected)
+        for other_args in [(1,), (1, "a", "other", 9), (3,)]:
+            assert (made == made_cls(*other_args)) == (expected == expected_cls(*other_args))
+            assert (made != made_cls(*other_args)) == (expected != expected_cls(*other_args))
+        assert made.__eq__(object()) is NotImplemented
+        assert made != expected  # another class: never equal, as between two dataclasses
+        if options.get("frozen") and not made.tags:
+            assert hash(made) == hash(expected)
+            assert {made: 1}[made_cls(*args)] == 1
+        elif not options.get("frozen"):
+            with pytest.raises(TypeError, match="unhashable"):
+                hash(made)
+    assert [f.name for f in dataclasses.fields(made_cls)] == [
+        f.name for f in dataclasses.fields(expected_cls)
+    ]
+    assert made_cls.__match_args__ == expected_cls.__match_args__
+    assert getattr(made_cls, "__slots__", None) == getattr(expected_cls, "__slots__", None)
+
+
+def test_a_frozen_record_refuses_writes_and_survives_pickling() -> None:
+    _, made_cls = pair(frozen=True)
+    globals()["FrozenSample"] = made_cls  # pickle finds the class by its module and name
+    made_cls.__qualname__ = "FrozenSample"
+    made = made_cls(1, "a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "b"
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert dataclasses.replace(made, name="c") == made_cls(1, "c")
+
+
+def test_a_record_shown_inside_itself_shows_dots() -> None:
+    expected_cls, made_cls = pair()
+    expected, made = expected_cls(1), made_cls(1)
+    expected.tags.append(expected)  # type: ignore[arg-type]
+    made.tags.append(made)  # type: ignore[arg-type]
+    assert repr(made) == repr(expected)
+    assert repr(made).endswith("tags=[...])")
+
+
+def test_methods_the_class_defines_itself_are_kept() -> None:
+    @record_class(frozen=True)
+    class Own:
+        id: int
+
+        def __repr__(self) -> str:
+            return "own"
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert repr(Own(1)) == "own"
+    assert Own(1) == Own(2)
+    assert hash(Own(1)) == 7
+
+    @record_class
+    class EqOnly:
+        id: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert EqOnly(1) == EqOnly(2)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(EqOnly(1))
+
+
+def test_the_store_records_keep_their_memory_layout() -> None:
+    """Records have no ``__dict__`` (``__slots__``; docs/design/store.md "Memory")."""
+    from datetime import UTC, datetime
+
+    from keapsim.store.records import Tag
+
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    tag = Tag(
+        id=1, name="vip", description=None, category_id=None, create_time=when, update_time=when
+    )
+    assert not hasattr(tag, "__dict__")
+    assert tag == dataclasses.replace(tag)
+    assert tag != dataclasses.replace(tag, name="other")
+    assert repr(tag).startswith("Tag(id=1, name='vip', description=None, category_id=None, ")
