@@ -18,8 +18,12 @@ fastest possible) and the frozen guards, and gives every class the same ``__repr
 - a frozen class keeps the generated field-tuple ``__hash__`` (``unsafe_hash`` is what asks
   ``dataclasses`` for it once ``eq`` is off), so records used as keys hash as fast as before.
 
-They are slower per call than generated ones (a loop over the field names); records are
-compared and shown in tests and logs, never on a request's path. ``dataclasses.fields``,
+A class without a docstring gets the one ``dataclasses`` writes (``Name(field: type, ...)``),
+made when it is first read rather than at class creation: ``inspect.signature`` and its text
+were about a quarter of making such a class (:class:`_SignatureDoc`).
+
+The shared methods are slower per call than generated ones (a loop over the field names);
+records are compared and shown in tests and logs, never on a request's path. ``dataclasses.fields``,
 ``replace``, ``asdict``, ``__slots__`` (the records' memory layout) and ``__match_args__`` are
 the dataclass's own. One visible difference: ``__dataclass_params__`` says ``repr=False,
 eq=False``.
@@ -28,6 +32,7 @@ eq=False``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import reprlib
 from collections.abc import Callable
 from typing import Any, TypeVar, cast, dataclass_transform, overload
@@ -49,6 +54,26 @@ def _record_eq(self: Any, other: object) -> bool:
         return NotImplemented
     names = getattr(self, _COMPARE_FIELDS)
     return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+class _SignatureDoc:
+    """A record class's ``__doc__`` when its body has none: ``dataclasses``' text, made when
+    read. ``type`` hands a descriptor found as ``__doc__`` in a class's dict the class, on the
+    class and on its instances alike. While ``dataclasses`` makes the class it reads a
+    placeholder, so that it does not make the text itself."""
+
+    __slots__ = ("ready", "text")
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.text: str | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if not self.ready or owner is None:
+            return "(a record class being made)"
+        if self.text is None:
+            self.text = owner.__name__ + str(inspect.signature(owner)).replace(" -> None", "")
+        return self.text
 
 
 @overload
@@ -73,6 +98,9 @@ def record_class(
 
     def make(cls: type[T]) -> type[T]:
         own = cls.__dict__
+        doc = _SignatureDoc() if own.get("__doc__") is None else None
+        if doc is not None:
+            cls.__doc__ = doc  # type: ignore[assignment]
         # dataclasses' test: a body that defines __eq__ alone gets __hash__ = None implicitly.
         explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
         made = dataclasses.dataclass(
@@ -95,6 +123,8 @@ def record_class(
             made.__eq__ = _record_eq  # type: ignore[method-assign]
         if not frozen and not explicit_hash:
             made.__hash__ = None  # type: ignore[assignment]  # what eq=True does
+        if doc is not None:
+            doc.ready = True
         return made
 
     return make if cls is None else make(cls)

@@ -57,6 +57,8 @@ def test_repr_equality_and_hash_are_the_dataclasses_own(options: dict[str, Any])
         f.name for f in dataclasses.fields(expected_cls)
     ]
     assert made_cls.__match_args__ == expected_cls.__match_args__
+    assert made_cls.__doc__ == expected_cls.__doc__  # "Sample(id: 'int', ...)", made when read
+    assert made_cls(1).__doc__ == expected_cls(1).__doc__
     assert getattr(made_cls, "__slots__", None) == getattr(expected_cls, "__slots__", None)
 
 
@@ -78,6 +80,17 @@ def test_a_record_shown_inside_itself_shows_dots() -> None:
     made.tags.append(made)  # type: ignore[arg-type]
     assert repr(made) == repr(expected)
     assert repr(made).endswith("tags=[...])")
+
+
+def test_a_docstring_of_its_own_is_kept() -> None:
+    @record_class
+    class Documented:
+        """Said here."""
+
+        id: int
+
+    assert Documented.__doc__ == "Said here."
+    assert Documented(1).__doc__ == "Said here."
 
 
 def test_methods_the_class_defines_itself_are_kept() -> None:
