@@ -4,6 +4,7 @@ repr, equality, hashing and fields, with the shared methods instead of generated
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,3 +138,62 @@ def test_the_store_records_keep_their_memory_layout() -> None:
     assert tag == dataclasses.replace(tag)
     assert tag != dataclasses.replace(tag, name="other")
     assert repr(tag).startswith("Tag(id=1, name='vip', description=None, category_id=None, ")
+
+
+def init_pair(**options: Any) -> tuple[type, type]:
+    """A class body with every kind of field ``__init__`` handles, both ways."""
+
+    def body() -> type:
+        class Made:
+            id: int
+            name: str = "x"
+            tags: list[str] = field(default_factory=list)
+            seen: int = field(default=3, init=False)
+            note: str = field(default="n", kw_only=True)
+
+            def __post_init__(self) -> None:
+                object.__setattr__(self, "seen", self.seen + len(self.tags))
+
+        return Made
+
+    return dataclass(**options)(body()), record_class(**options)(body())
+
+
+@pytest.mark.parametrize("options", [{}, {"frozen": True}, {"slots": False}])
+def test_init_is_the_dataclasses_own_made_at_the_first_instance(options: dict[str, Any]) -> None:
+    slots = options.pop("slots", True)
+    expected_cls, made_cls = init_pair(slots=slots, **options)
+    assert made_cls.__init__.__qualname__ == "init_pair.<locals>.body.<locals>.Made.__init__"
+    for args, kwargs in [((1,), {}), ((2, "b", ["t", "u"]), {"note": "m"})]:
+        made, expected = made_cls(*args, **kwargs), expected_cls(*args, **kwargs)
+        assert [getattr(made, f.name) for f in dataclasses.fields(made)] == [
+            getattr(expected, f.name) for f in dataclasses.fields(expected)
+        ]
+    assert made_cls(1).tags is not made_cls(1).tags  # a fresh list each time
+    for args, kwargs in [((), {}), ((1, "a", [], 4), {}), ((1,), {"seen": 2})]:
+        with pytest.raises(TypeError) as made_error:
+            made_cls(*args, **kwargs)
+        with pytest.raises(TypeError) as expected_error:
+            expected_cls(*args, **kwargs)
+        assert str(made_error.value) == str(expected_error.value)
+
+
+def test_the_signature_and_a_subclass_see_the_real_init() -> None:
+    expected_cls, made_cls = init_pair()
+    assert str(inspect.signature(made_cls)) == str(inspect.signature(expected_cls))
+    _, parent = init_pair()
+
+    class Child(parent):  # type: ignore[valid-type,misc]
+        pass
+
+    assert Child(5).id == 5
+    assert inspect.isfunction(parent.__init__)  # the stand-in is gone
+
+
+def test_an_init_var_is_refused() -> None:
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @record_class
+        class WithInitVar:
+            id: int
+            secret: dataclasses.InitVar[str]
