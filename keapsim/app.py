@@ -190,12 +190,8 @@ class LazyRouteMap(Map):
     def _finish(self) -> None:
         """Compile the groups no request has needed yet, then settle (the finisher thread)."""
         time.sleep(self.finish_after or 0)  # the first answer goes out meanwhile
-        with self._compile_lock:
-            groups = self._needed("")
-        for group in groups:
-            with self._compile_lock:
-                self._compile_group(group)
-            time.sleep(0)  # requests get the interpreter between groups
+        # In one pass (about 12 ms): yielding between groups stretched it over the 5 ms
+        # switch intervals of busy request threads, each match paying the search meanwhile.
         self._settle()
 
     def _settle(self) -> None:
