@@ -15,11 +15,11 @@ They answer exactly what the generated ones answer:
 - ``==``: the tuples of the fields declared with ``compare=True`` when both sides are of the
   same class, else ``NotImplemented``; a class that is not frozen is unhashable, as with
   ``eq=True``;
-- a frozen class keeps the generated field-tuple ``__hash__`` (``unsafe_hash`` is what asks
-  ``dataclasses`` for it once ``eq`` is off), so records used as keys hash as fast as before.
+- a frozen class keeps the generated field-tuple ``__hash__``, made at the first hash like
+  ``__init__`` below, so records used as keys hash as fast as before.
 
 ``__init__`` is ``dataclasses``' own, compiled when the class is first instantiated
-(:class:`_DeferredInit`): most records are never made before a server's first answer, many
+(:class:`_Deferred`): most records are never made before a server's first answer, many
 never in a given process. Every record made runs it, so it stays the generated one: it is
 made by ``@dataclass`` on a stand-in class with the same fields, defaults, frozenness, slots
 and ``__post_init__``, so it is the same code, as fast.
@@ -67,34 +67,37 @@ def _record_eq(self: Any, other: object) -> bool:
     return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
 
 
-class _DeferredInit:
-    """``cls.__init__`` until the first instance: it puts ``dataclasses``' own in its place
-    (:func:`_own_init`), then runs it. It binds like a function, and ``inspect.signature``
-    (``help()``) reads the real one's signature through ``__signature__``. A subclass that
-    does not define ``__init__`` reaches this one through ``cls``."""
+class _Deferred:
+    """``cls.__init__`` until the first instance, or a frozen ``cls.__hash__`` until the first
+    hash: it puts ``dataclasses``' own method in its place (:func:`_generated`), then runs it.
+    It binds like a function; ``inspect.signature`` (``help()``) reads the real method's
+    signature through ``__signature__``. A subclass that does not define the method reaches
+    this one through ``cls``."""
 
-    def __init__(self, cls: type) -> None:
+    def __init__(self, cls: type, name: str) -> None:
         self.cls = cls
-        self.__qualname__ = f"{cls.__qualname__}.__init__"
+        self.name = name
+        self.__qualname__ = f"{cls.__qualname__}.{name}"
         self.__module__ = cls.__module__
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         return self if instance is None else types.MethodType(self, instance)
 
-    def __call__(self, instance: object, *args: Any, **kwargs: Any) -> None:
-        _own_init(self.cls)(instance, *args, **kwargs)
+    def __call__(self, instance: object, *args: Any, **kwargs: Any) -> Any:
+        return _generated(self.cls, self.name)(instance, *args, **kwargs)
 
     @property
     def __signature__(self) -> inspect.Signature:
-        return inspect.signature(_own_init(self.cls))
+        return inspect.signature(_generated(self.cls, self.name))
 
 
-def _own_init(cls: type) -> Callable[..., None]:
-    """The ``__init__`` ``@dataclass`` would have given ``cls``, set on it (once)."""
-    current = cls.__dict__.get("__init__")
-    if current is not None and not isinstance(current, _DeferredInit):
-        return cast("Callable[..., None]", current)  # made already (by another thread, say)
-    params = cast(Any, cls).__dataclass_params__
+def _generated(cls: type, name: str) -> Callable[..., Any]:
+    """``cls``'s ``name`` method (``__init__`` or ``__hash__``) as ``@dataclass`` would have
+    made it, set on ``cls`` with the other one still deferred."""
+    current = cls.__dict__.get(name)
+    if not isinstance(current, _Deferred):
+        return cast("Callable[..., Any]", current)  # made already (by another thread, say)
+    frozen = cast(Any, cls).__dataclass_params__.frozen
     annotations: dict[str, Any] = {}
     body: dict[str, Any] = {
         "__annotations__": annotations,
@@ -105,7 +108,12 @@ def _own_init(cls: type) -> Callable[..., None]:
     for f in dataclasses.fields(cast(Any, cls)):
         annotations[f.name] = f.type
         body[f.name] = dataclasses.field(
-            default=f.default, default_factory=f.default_factory, init=f.init, kw_only=f.kw_only
+            default=f.default,
+            default_factory=f.default_factory,
+            init=f.init,
+            hash=f.hash,
+            compare=f.compare,
+            kw_only=f.kw_only,
         )
     if hasattr(cls, "__post_init__"):
         body["__post_init__"] = cls.__post_init__
@@ -114,12 +122,14 @@ def _own_init(cls: type) -> Callable[..., None]:
         repr=False,
         eq=False,
         match_args=False,
-        frozen=params.frozen,  # writes through object.__setattr__
-        slots="__slots__" in cls.__dict__,  # sets init=False fields' defaults on the slots
+        frozen=frozen,  # __init__ writes through object.__setattr__
+        slots="__slots__" in cls.__dict__,  # __init__ sets init=False fields' defaults
+        unsafe_hash=frozen,  # the field-tuple hash that eq=True gives a frozen class
     )
-    init = cast("Callable[..., None]", stand_in.__init__)
-    setattr(cls, "__init__", init)  # noqa: B010  # mypy refuses assigning a method
-    return init
+    for method in ("__init__", "__hash__"):
+        if isinstance(cls.__dict__.get(method), _Deferred):
+            setattr(cls, method, stand_in.__dict__[method])
+    return cast("Callable[..., Any]", stand_in.__dict__[name])
 
 
 class _SignatureDoc:
@@ -138,7 +148,7 @@ class _SignatureDoc:
         if not self.ready or owner is None:
             return "(a record class being made)"
         if self.text is None:
-            _own_init(owner)  # the signature is the real __init__'s
+            _generated(owner, "__init__")  # the signature is the real __init__'s
             self.text = owner.__name__ + str(inspect.signature(owner)).replace(" -> None", "")
         return self.text
 
@@ -172,20 +182,20 @@ def record_class(
         explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
         made = dataclasses.dataclass(
             cls,
-            init=False,  # made at the first instance: _DeferredInit
+            init=False,  # made at the first instance: _Deferred
             repr=False,
             eq=False,
             frozen=frozen,
             slots=slots,
             kw_only=kw_only,
-            # The field-tuple hash that eq=True gives a frozen class (unless it has its own).
-            unsafe_hash=frozen and not explicit_hash,
         )
         fields = dataclasses.fields(cast(Any, made))
         if _has_init_vars(made):
             raise TypeError(f"{made.__qualname__}: @record_class takes no InitVar fields")
         if "__init__" not in own:  # as with dataclasses, an __init__ of its own is kept
-            setattr(made, "__init__", _DeferredInit(made))  # noqa: B010  # as above
+            setattr(made, "__init__", _Deferred(made, "__init__"))  # noqa: B010  # as above
+        if frozen and not explicit_hash:  # the field-tuple hash that eq=True gives it
+            setattr(made, "__hash__", _Deferred(made, "__hash__"))  # noqa: B010
         setattr(made, _REPR_FIELDS, tuple(f.name for f in fields if f.repr))
         setattr(made, _COMPARE_FIELDS, tuple(f.name for f in fields if f.compare))
         # As with dataclasses, a method the class body defines itself is left alone.

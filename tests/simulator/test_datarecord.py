@@ -197,3 +197,12 @@ def test_an_init_var_is_refused() -> None:
         class WithInitVar:
             id: int
             secret: dataclasses.InitVar[str]
+
+
+def test_a_frozen_records_hash_is_made_at_the_first_hash() -> None:
+    expected_cls, made_cls = pair(frozen=True)
+    assert not inspect.isfunction(made_cls.__dict__["__hash__"])  # not made yet
+    made, expected = made_cls(1, "a", "s", 9), expected_cls(1, "a", "s", 9)
+    assert hash(made) == hash(expected)  # seen=9 takes no part (compare=False), tags neither
+    assert inspect.isfunction(made_cls.__dict__["__hash__"])
+    assert hash(made) == hash(made_cls(1, "a", "s", 0))  # only `seen` differs
