@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     rounds = args.rounds
+    load_before = os.getloadavg()
 
     keapsim_cold_start()  # warm-up: writes the bytecode caches of the whole serve path
     floor, import_seconds, plugin_import = best_of(
@@ -204,7 +205,14 @@ def main() -> None:
         )
     overhead = with_plugin - without_plugin
 
+    load_after = os.getloadavg()
     print(f"rounds: {rounds} (best of each)")
+    print(
+        "load average (1, 5, 15 min): before "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; after "
+        + ", ".join(f"{x:.2f}" for x in load_after)
+    )
     print(f"python -c pass                      {floor:.3f} s")
     print(f"import keapsim.cli                  {import_seconds:.3f} s  (in-process)")
     print(f"  heavy libraries it loads          {', '.join(loaded) or 'none'}")

@@ -12,13 +12,16 @@ import json
 from flask import Response, jsonify, request
 
 from ..context import current_simulator
-from ..snapshots import FORMAT_VERSION, SnapshotError, dump_state, load_state, parse_document
 from ..wire import has_lone_surrogate
 from . import admin_error, blueprint
 
 
 @blueprint.get("/state")
 def get_state() -> Response:
+    # Imported here, as in put_state: the snapshot modules are ~2.5 ms of every start of
+    # `keapsim serve`, which needs them only for --state-file (docs/design/index.md).
+    from ..snapshots import dump_state
+
     sim = current_simulator()
     tenant_id = request.args.get("tenant") or None
     if tenant_id is not None and tenant_id not in sim.tenants:
@@ -28,6 +31,8 @@ def get_state() -> Response:
 
 @blueprint.put("/state")
 def put_state() -> Response:
+    from ..snapshots import FORMAT_VERSION, SnapshotError, load_state, parse_document
+
     sim = current_simulator()
     tenant_id = request.args.get("tenant") or None
     raw = request.get_data(cache=True)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TypeVar, get_args
+
+from ..datarecord import record_class
 
 DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
 """The redirect URI of a tenant's OAuth app when none is given."""
@@ -83,7 +85,7 @@ def _nested(value: Any, kind: type[Any]) -> Any:
     return kind(**value) if isinstance(value, dict) else value
 
 
-@dataclass
+@record_class(slots=False)
 class Window(Settings):
     """A request allowance over a window; ``None`` means unlimited."""
 
@@ -92,7 +94,7 @@ class Window(Settings):
     per_day: int | None = bounded(None, ge=0)
 
 
-@dataclass
+@record_class(slots=False)
 class Limits(Settings):
     """Keap's documented limits (keap-facts.md §6.1): per OAuth app, per PAT/SAK key, per tenant."""
 
@@ -105,7 +107,7 @@ class Limits(Settings):
             setattr(self, name, _nested(getattr(self, name), Window))
 
 
-@dataclass
+@record_class(slots=False)
 class HookSettings(Settings):
     """REST hook timing (keap-facts.md §3.7). ``delay``: when the first delivery attempt of a
     change is due: ``keap`` (30-60 s after it, 5-10 min for contactGroup.applied/.delete),
@@ -116,7 +118,7 @@ class HookSettings(Settings):
     timeout: float = bounded(30.0, "seconds a receiver has to answer (Keap: 30 s)", gt=0, le=300)
 
 
-@dataclass
+@record_class(slots=False)
 class TenantSettings(Settings):
     profile: Profile = "keap"
     throttle: bool = True

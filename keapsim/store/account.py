@@ -7,9 +7,10 @@ after a reset). The profile is stored once; v1 and v2 show it in their own shape
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Table
 from .errors import Invalid
 from .resource import RecordStore
@@ -53,7 +54,7 @@ ADDRESS_KEYS = (
 )
 
 
-@dataclass(slots=True)
+@record_class
 class AccountProfile:
     id: int
     name: str

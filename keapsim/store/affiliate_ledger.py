@@ -29,11 +29,11 @@ arithmetic; ``docs/design/commerce.md`` "Affiliates"):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .affiliate_programs import CommissionItem, CommissionProgram, CommissionRates
 from .affiliates import Affiliate
 from .base import Lookup, Query
@@ -68,7 +68,7 @@ def cents(value: Decimal) -> Decimal:
 
 
 # -- the records -----------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class CommissionEntry:
     """One line of an affiliate's ledger: a commission earned (``COMMISSION``) or taken back
     (``CLAWBACK``; ``amount`` is positive in both)."""
@@ -118,7 +118,7 @@ COMMISSION_ENTRY = ResourceSpec(
 )
 
 
-@dataclass(slots=True)
+@record_class
 class AffiliatePayment:
     """A payment made to an affiliate (no API operation creates one: seed data, scenario
     files and ``tenant.affiliate_payments.create`` do)."""
@@ -172,7 +172,7 @@ class AffiliatePaymentStore(DeclaredStore[AffiliatePayment]):
 
 
 # -- what an order tells the ledger ----------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class AppliedCommission:
     """A commission applied to an order item by hand (the order store's ``Commission``)."""
 
@@ -182,7 +182,7 @@ class AppliedCommission:
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class SaleLine:
     product_id: int | None
     name: str | None
@@ -193,7 +193,7 @@ class SaleLine:
     applied: tuple[AppliedCommission, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Sale:
     """The parts of an order commissions read (built from ``tenant.orders``' order)."""
 
@@ -205,7 +205,7 @@ class Sale:
     lead_affiliate_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Earning:
     """A commission one affiliate earns on one line (before payments are applied)."""
 
@@ -217,7 +217,7 @@ class Earning:
     level: int
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Summary:
     affiliate_id: int
     amount_earned: Decimal

@@ -12,11 +12,12 @@ How rates turn into commissions is in ``keapsim/store/affiliate_ledger.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import UNCONVERTIBLE, Invalid, NotFound
 from .indexes import HashIndex
@@ -32,7 +33,7 @@ RESOURCE_TYPES = ("EMAIL", "BANNER", "PAGE")
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class CommissionItem:
     """``CommissionItem``: what one level earns on a sale and on a lead."""
 
@@ -42,7 +43,7 @@ class CommissionItem:
     lead_amount: Decimal = ZERO
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class CommissionRates:
     """A default, product or subscription commission of a program."""
 
@@ -52,19 +53,19 @@ class CommissionRates:
     unused: CommissionItem = CommissionItem()
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ProductCommission:
     product_id: int
     rates: CommissionRates
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class SubscriptionCommission:
     subscription_plan_id: int
     rates: CommissionRates
 
 
-@dataclass(slots=True)
+@record_class
 class CommissionProgram:
     id: int
     name: str
@@ -212,7 +213,7 @@ def program_ids(tenant: Tenant, values: dict[str, Any], field: str) -> dict[str,
 
 
 # -- program resources -----------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class ProgramResource:
     id: int
     title: str

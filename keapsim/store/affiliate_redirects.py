@@ -7,10 +7,11 @@ A link has a tracking ``code`` and a destination ``website_address``; the v2 doc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .affiliate_programs import program_ids
 from .affiliates import Affiliate
 from .base import Lookup, Query
@@ -19,7 +20,7 @@ from .indexes import HashIndex
 from .resource import DeclaredStore, Field, ResourceSpec
 
 
-@dataclass(slots=True)
+@record_class
 class RedirectLink:
     id: int
     name: str

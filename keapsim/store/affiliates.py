@@ -9,10 +9,11 @@ program") and carries custom-field values of the ``REFERRAL_PARTNER`` record typ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .affiliate_programs import program_ids
 from .base import Lookup, Query
 from .custom_fields import REFERRAL_PARTNER
@@ -25,7 +26,7 @@ from .resource import DeclaredStore, Field, ResourceSpec
 AFFILIATE_STATUSES = ("ACTIVE", "INACTIVE")  # v2's words; v1 writes them in lower case
 
 
-@dataclass(slots=True)
+@record_class
 class Affiliate:
     id: int
     contact_id: int

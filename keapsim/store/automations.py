@@ -4,15 +4,15 @@ category ids."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .errors import Conflict, Invalid
 from .resource import DeclaredStore, Field, ResourceSpec
 
 
-@dataclass(slots=True)
+@record_class
 class AutomationCategory:
     id: int
     name: str

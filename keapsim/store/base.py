@@ -11,12 +11,13 @@ chunks, taking the lock per chunk, so a slow reader never holds it for a whole s
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import islice
 from typing import Any, Generic, overload
 
 from sortedcontainers import SortedList
 
+from ..datarecord import record_class
 from .core import StoreCore
 from .errors import NotFound
 from .events import ADD, DELETE, EDIT
@@ -261,7 +262,7 @@ def _id_slice(ids: SortedList[int], start: int, stop: int, descending: bool) -> 
 
 
 # -- the resource store base -----------------------------------------------------------------
-@dataclass
+@record_class(slots=False)
 class Extra:
     """State a store keeps besides its records (links), saved by snapshots under ``key``.
 
@@ -274,7 +275,7 @@ class Extra:
     version: Callable[[], object] | None = None
 
 
-@dataclass
+@record_class(slots=False)
 class StoreInfo:
     """What the tenant's registry and snapshots need to know about a store."""
 

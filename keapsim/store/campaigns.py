@@ -11,10 +11,11 @@ mirrors ``/campaigns/{id}/sequences/{id}:addContacts``), so the automation opera
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ..datarecord import record_class
 from .base import Extra, Table
 from .errors import Invalid, NotFound
 from .links import Links
@@ -35,7 +36,7 @@ WORDPRESS_GOAL = "WordPress"
 WORDPRESS_INTEGRATION = "wordpress"
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Achievement:
     """A contact achieved a goal of a campaign at ``time`` (v2 goals count them)."""
 

@@ -10,10 +10,11 @@ and tags. Decisions where the documents are silent are listed in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..datarecord import record_class
 from .base import Extra
 from .contact_rules import unconvertible
 from .custom_fields import COMPANY
@@ -59,7 +60,7 @@ PERSON_TEXT = (
 DATES = ("anniversary_date", "birth_date")
 
 
-@dataclass(slots=True)
+@record_class
 class Company:
     id: int
     company_name: str

@@ -9,17 +9,18 @@ already has (both 409, as the document says).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .errors import Conflict, Invalid, NotFound
 from .indexes import HashIndex
 from .resource import DeclaredStore, Field, RecordStore, ResourceSpec, refuse_if_used
 
 
-@dataclass(slots=True)
+@record_class
 class ContactLinkType:
     id: int
     name: str
@@ -27,7 +28,7 @@ class ContactLinkType:
     create_time: datetime
 
 
-@dataclass(slots=True)
+@record_class
 class ContactLink:
     id: int
     contact1_id: int

@@ -7,10 +7,11 @@ payment-method endpoints (commerce) are meant to read this same store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .errors import Invalid
 from .indexes import HashIndex
@@ -27,7 +28,7 @@ _PREFIXES += tuple((str(p), "MasterCard") for p in range(51, 56))
 _PREFIXES += (("6011", "Discover"), ("65", "Discover"))
 
 
-@dataclass(slots=True)
+@record_class
 class CreditCard:
     id: int
     contact_id: int

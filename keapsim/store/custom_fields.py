@@ -17,10 +17,11 @@ tab still contains groups", DELETE .../customFields/tabs/{tab_id}, v2 document).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..datarecord import record_class
 from .base import Table
 from .errors import Invalid, NotFound
 from .records import CUSTOM_FIELD_TYPES, CustomField
@@ -172,7 +173,7 @@ def _renumbered(
 
 
 # -- tabs and groups -------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class CustomFieldTab:
     id: int
     record_type: str
@@ -180,7 +181,7 @@ class CustomFieldTab:
     order: int
 
 
-@dataclass(slots=True)
+@record_class
 class CustomFieldGroup:
     id: int
     record_type: str

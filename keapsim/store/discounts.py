@@ -19,11 +19,12 @@ of type AMOUNT takes its value off each unit; money is rounded half-up to the ce
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import UNCONVERTIBLE, Invalid, NotFound
 from .indexes import HashIndex
@@ -68,7 +69,7 @@ NOT_GOODS = frozenset({"SHIPPING", "TAX", "FEE", "TIP", "FINANCE_CHARGE", "DISCO
 HUNDRED = Decimal(100)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Criterion:
     """One ``DiscountCriteria``: which of its fields count depends on ``type``."""
 
@@ -86,7 +87,7 @@ class Criterion:
     operator: str | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class Discount:
     id: int
     kind: str
@@ -150,7 +151,7 @@ COMMON_FIELDS = ("name", "description", "criteria")
 
 
 # -- what a discount is applied to ------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class BasketItem:
     """An order line as discounts see it: ``price`` is the unit price."""
 
@@ -166,7 +167,7 @@ class BasketItem:
         return self.price * self.quantity
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Basket:
     """What an order offers the discount rules: its items, shipping, promo codes and time."""
 
@@ -180,7 +181,7 @@ class Basket:
         return sum((item.total for item in self.items), Decimal(0))
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class DiscountAmount:
     """One discount applied to an order: ``amount`` is positive money off. ``applies_to``
     says what it reduced: ``ITEMS`` (product and category discounts), ``ORDER`` (order-total

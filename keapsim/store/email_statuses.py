@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import NotFound
 from .indexes import HashIndex, SortedIndex
@@ -45,7 +45,7 @@ OPT_IN_FROM = frozenset(
 UNSENDABLE = frozenset(STATUS_LABELS) - MARKETABLE - {"UnengagedNonMarketable", "NonMarketable"}
 
 
-@dataclass(slots=True)
+@record_class
 class EmailAddressStatus:
     id: int
     email: str  # folded (addresses compare case-insensitively)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..datarecord import record_class
 from .resource import DeclaredStore, Field, ResourceSpec
 
 
-@dataclass(slots=True)
+@record_class
 class EmailTemplate:
     id: int
     piece_title: str
@@ -48,7 +49,7 @@ class EmailTemplateStore(DeclaredStore[EmailTemplate]):
     spec = EMAIL_TEMPLATE_SPEC
 
 
-@dataclass(slots=True)
+@record_class
 class NoteTemplate:
     id: int
     title: str

@@ -12,10 +12,11 @@ Decisions where the documents are silent: ``docs/reference/crm-tasks-appointment
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import Invalid
 from .indexes import HashIndex, SortedIndex
@@ -26,7 +27,7 @@ PROVIDERS = ("UNKNOWN", "INFUSIONSOFT", "MICROSOFT", "GOOGLE")
 SOURCES = ("RECORD", "SEND", "TEMPLATE")  # recorded through the API, emails:send, a template
 
 
-@dataclass(slots=True)
+@record_class
 class EmailRecord:
     id: int
     subject: str | None
@@ -183,7 +184,7 @@ MAX_ATTACHMENTS = 10  # "maximum of 10 with size of 1MB each"
 MAX_ATTACHMENT_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Outgoing:
     """What one send asks for: the same message to each contact."""
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+
+from ..datarecord import record_class
 
 ADD, EDIT, DELETE = "add", "edit", "delete"
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ChangeEvent:
     event_key: str
     object_type: str

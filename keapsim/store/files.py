@@ -8,10 +8,11 @@ an upload or replacement beyond it is refused with :class:`TooLarge` (413) and c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .errors import Invalid, TooLarge
 from .indexes import HashIndex
@@ -25,7 +26,7 @@ BOX_OF_ASSOCIATION = {"CONTACT": "CONTACT", "USER": "APPLICATION", "COMPANY": "A
 DEFAULT_CATEGORY = "DOCUMENTS"
 
 
-@dataclass(slots=True)
+@record_class
 class StoredFile:
     id: int
     file_name: str

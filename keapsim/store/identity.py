@@ -10,13 +10,15 @@ import hmac
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Literal
+
+from ..datarecord import record_class
 
 KeyKind = Literal["PAT", "SAK"]
 
 
-@dataclass(slots=True)
+@record_class
 class OAuthApp:
     client_id: str
     client_secret: str
@@ -25,7 +27,7 @@ class OAuthApp:
     name: str = "keapsim app"
 
 
-@dataclass(slots=True)
+@record_class
 class ApiKey:
     key: str
     tenant_id: str
@@ -33,7 +35,7 @@ class ApiKey:
     revoked: bool = False
 
 
-@dataclass(slots=True)
+@record_class
 class AccessToken:
     token: str
     tenant_id: str
@@ -43,7 +45,7 @@ class AccessToken:
     revoked: bool = False
 
 
-@dataclass(slots=True)
+@record_class
 class RefreshToken:
     token: str
     tenant_id: str
@@ -54,7 +56,7 @@ class RefreshToken:
     revoked: bool = False
 
 
-@dataclass(slots=True)
+@record_class
 class AuthorizationCode:
     code: str
     tenant_id: str
@@ -260,7 +262,7 @@ class IdentityStore:
             return True
 
 
-@dataclass(frozen=True)
+@record_class(frozen=True, slots=False)
 class TenantCredentials:
     """Everything a client needs to talk to one tenant (what ``Simulator.create_tenant``
     returns; here, below the simulator, so that snapshots can rebuild it)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .errors import Conflict, Invalid, NotFound
 from .indexes import HashIndex
@@ -80,7 +81,7 @@ class LeadSourceStore(RecordStore[LeadSource]):
 
 
 # -- expenses --------------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class LeadSourceExpense:
     """Money spent on a lead source. ``amount`` is in the account's currency (dollars, not the
     cents the v2 wire carries)."""
@@ -96,7 +97,7 @@ class LeadSourceExpense:
     update_time: datetime | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class LeadSourceRecurringExpense:
     """A monthly cost ("The monthly cost of the lead source recurring expense", v2 document):
     from ``start_time`` on, every month until ``end_time``, it incurs an expense;

@@ -19,7 +19,6 @@ In-process use (pytest) keeps CPython's defaults unless a test server applies th
 
 from __future__ import annotations
 
-import ctypes
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +63,10 @@ TRIM_AFTER_RECORDS = 50_000
 
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    # Imported here: only a reset of 50,000 records gets this far, and ctypes is ~1 ms of
+    # every start (docs/design/index.md, "Start-up").
+    import ctypes
+
     try:
         trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # glibc, already loaded
     except (OSError, AttributeError):  # not glibc

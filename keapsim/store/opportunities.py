@@ -19,11 +19,12 @@ Decisions where the documents are silent are listed in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .custom_fields import OPPORTUNITY
 from .errors import Invalid
@@ -36,7 +37,7 @@ STAGE_MOVE = "opportunity.stage_move"
 
 
 # -- stages ----------------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class ChecklistItem:
     id: int
     description: str
@@ -44,7 +45,7 @@ class ChecklistItem:
     required: bool
 
 
-@dataclass(slots=True)
+@record_class
 class OpportunityStage:
     id: int
     name: str
@@ -124,7 +125,7 @@ class OpportunityStageStore(DeclaredStore[OpportunityStage]):
 
 
 # -- opportunities ---------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class Opportunity:
     id: int
     opportunity_title: str
@@ -238,7 +239,7 @@ class OpportunityStore(DeclaredStore[Opportunity]):
 
 
 # -- stage moves -----------------------------------------------------------------------------
-@dataclass(slots=True)
+@record_class
 class StageMove:
     id: int
     opportunity_id: int

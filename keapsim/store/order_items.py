@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..datarecord import record_class
 from .core import StoreCore
 from .errors import Invalid
 from .order_records import (
@@ -41,7 +42,7 @@ ITEM_UPDATABLE = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ItemInput:
     """An item to add: a product (its name and price are the default) or a free line with a
     ``name`` and ``price``; ``price`` overrides the product's."""

@@ -3,11 +3,12 @@ behind them (the ``OrderStore`` half that moves money; ``orders.py``, ``payments
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from ..datarecord import record_class
 from .base import Lookup
 from .errors import DomainError, Invalid
 from .order_items import OrderStorePart
@@ -64,7 +65,7 @@ def next_collection(order: Order) -> tuple[date, ...]:
     return (day,)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class PaymentOutcome:
     """What ``add_payment`` did: the transaction always; the payment only when the money came
     in (a declined card: ``payment is None``, ``transaction.status == "FAILED"``)."""

@@ -8,11 +8,12 @@ cents where keapsim computes it (a tax, a plan instalment).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, Protocol
 
+from ..datarecord import record_class
 from .errors import Invalid
 
 CENT = Decimal("0.01")
@@ -64,7 +65,7 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(slots=True)
+@record_class
 class Commission:
     """An affiliate commission applied to an item (v2 ``:applyCommission``)."""
 
@@ -76,7 +77,7 @@ class Commission:
     commission_date: str | None = None  # ISO date
 
 
-@dataclass(slots=True)
+@record_class
 class OrderItem:
     id: int
     name: str
@@ -95,7 +96,7 @@ class OrderItem:
         return self.price * self.quantity
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class DiscountLine:
     """A discount a :class:`DiscountSource` grants an order: ``amount`` (positive) comes off
     the total. ``item_type`` is Keap's word for it (DISCOUNT_ORDER_TOTAL, DISCOUNT_PRODUCT,
@@ -108,7 +109,7 @@ class DiscountLine:
     item_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class TaxLine:
     """A tax ``:applyTax`` computed for one taxable item."""
 
@@ -118,7 +119,7 @@ class TaxLine:
     item_id: int
 
 
-@dataclass(slots=True)
+@record_class
 class PaymentPlan:
     """How an order's total is paid over time (v1 ``paymentPlan`` PUT, v2 PATCH
     ``payment_plan``): an optional initial payment, then ``number_of_payments`` equal
@@ -145,7 +146,7 @@ class PaymentPlan:
         return self.auto_charge and self.card_id is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class PlanInstalment:
     """One scheduled payment of a plan, with what has been paid towards it (payments are
     applied to instalments in date order). Status in v2's PaymentPlanItem words."""
@@ -156,7 +157,7 @@ class PlanInstalment:
     status: str
 
 
-@dataclass(slots=True)
+@record_class
 class Order:
     id: int
     contact_id: int

@@ -26,11 +26,12 @@ Keap spells the key with a dot); transactions and merchant accounts raise keapsi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .credit_cards import CreditCard
 from .errors import Invalid
@@ -47,7 +48,7 @@ DEFAULT_MANUAL_METHOD = "CASH"
 CARD_METHOD = "CREDIT_CARD"
 
 
-@dataclass(slots=True)
+@record_class
 class Payment:
     """One payment on an order (Keap's invoice payment), or a refund of one (``refund_of``
     set, ``amount`` positive: the amount given back)."""
@@ -103,7 +104,7 @@ TX_APPROVED, TX_FAILED = "APPROVED", "FAILED"
 CAPTURE, REFUND, MANUAL = "CAPTURE", "REFUND", "MANUAL"
 
 
-@dataclass(slots=True)
+@record_class
 class Transaction:
     """What the gateway did: every charge attempt (approved or not), every manual payment and
     every refund has one."""
@@ -155,7 +156,7 @@ MERCHANT_TYPES = ("PAYPAL", "UNSUPPORTED", "AUTHORIZE", "EWAY", "WEPAY", "STRIPE
 TEST_MERCHANT_NAME = "keapsim test gateway"
 
 
-@dataclass(slots=True)
+@record_class
 class Merchant:
     id: int
     name: str
@@ -238,7 +239,7 @@ class MerchantStore(DeclaredStore[Merchant]):
 
 
 # -- the test card gateway --------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class TestCard:
     number: str
     decline_code: str | None  # None: approved
@@ -257,7 +258,7 @@ _BY_LAST_FOUR = {card.number[-4:]: card for card in TEST_CARDS}
 INACTIVE_CARD_STATUSES = frozenset({"Inactive", "Deactivated"})
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ChargeResult:
     """The gateway's answer to one charge: ``approved``, or why not (``decline_code`` is
     Stripe's code, ``message`` the transaction's ``error_details``)."""
@@ -284,7 +285,7 @@ PAYMENT, PAYMENT_PLAN, SUBSCRIPTION = "PAYMENT", "PAYMENT_PLAN", "SUBSCRIPTION"
 CHARGE_SOURCES = (PAYMENT, PAYMENT_PLAN, SUBSCRIPTION)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ChargeAttempt:
     """One card charge about to go to the gateway, as a :class:`ChargePolicy` sees it."""
 

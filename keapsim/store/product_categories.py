@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .errors import Invalid
 from .images import checked_image
 from .indexes import HashIndex
 from .resource import DeclaredStore, Field, ResourceSpec
 
 
-@dataclass(slots=True)
+@record_class
 class ProductCategory:
     id: int
     name: str

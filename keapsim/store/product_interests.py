@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import Invalid, NotFound
 from .indexes import HashIndex
@@ -15,7 +15,7 @@ from .resource import DeclaredStore, Field, ResourceSpec
 INTEREST_TYPES = ("PRODUCT", "SUBSCRIPTION_PLAN")
 
 
-@dataclass(slots=True)
+@record_class
 class ProductInterestBundle:
     id: int
     name: str
@@ -46,7 +46,7 @@ class ProductInterestBundleStore(DeclaredStore[ProductInterestBundle]):
             self.table.remove(ident)
 
 
-@dataclass(slots=True)
+@record_class
 class ProductInterest:
     id: int
     bundle_id: int

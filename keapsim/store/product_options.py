@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import Invalid, NotFound
 from .indexes import HashIndex
@@ -17,7 +17,7 @@ OPTION_TYPES = ("LIST", "TEXT")
 CHARACTER_RULES = ("NONE", "LETTER", "DIGIT", "BOTH")
 
 
-@dataclass(slots=True)
+@record_class
 class OptionItem:
     """One selectable value of a LIST option (``ListOption``)."""
 
@@ -28,7 +28,7 @@ class OptionItem:
     price_adjustment: Decimal = Decimal(0)  # negative: subtracted from the product's price
 
 
-@dataclass(slots=True)
+@record_class
 class TextRules:
     """What a TEXT option accepts (``TextOption``)."""
 
@@ -41,7 +41,7 @@ class TextRules:
     error_message: str | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class ProductOption:
     id: int
     product_id: int

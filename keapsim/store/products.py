@@ -9,11 +9,12 @@ greater than or equal to 0", so a decrease below zero is refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .errors import Invalid
 from .images import checked_image
 from .resource import DeclaredStore, Field, ResourceSpec
@@ -21,7 +22,7 @@ from .resource import DeclaredStore, Field, ResourceSpec
 INVENTORY_CHANGES = ("INCREASE", "DECREASE")
 
 
-@dataclass(slots=True)
+@record_class
 class Product:
     id: int
     name: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, TypeVar
+
+from ..datarecord import record_class
 
 
 class HasId(Protocol):
@@ -15,7 +16,7 @@ class HasId(Protocol):
 R = TypeVar("R", bound=HasId)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Lookup:
     """A candidate set from one index: ``eq`` (a key), ``prefix`` (text keys starting with
     ``value``) or ``range`` (``low <= key <= high``, either bound optional)."""
@@ -27,7 +28,7 @@ class Lookup:
     high: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Query(Generic[R]):
     """What a list operation asks of a table.
 

@@ -4,9 +4,11 @@ the field; the v2 adapter renames on the way out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
+
+from ..datarecord import record_class
 
 NOTE_TYPES = ("Appointment", "Call", "Email", "Fax", "Letter", "Other")
 CUSTOM_FIELD_TYPES = (
@@ -37,14 +39,14 @@ CUSTOM_FIELD_TYPES = (
 )
 
 
-@dataclass(slots=True)
+@record_class
 class TagCategory:
     id: int
     name: str
     description: str | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class Tag:
     id: int
     name: str
@@ -54,13 +56,13 @@ class Tag:
     update_time: datetime
 
 
-@dataclass(slots=True)
+@record_class
 class Sequence:
     id: int
     name: str
 
 
-@dataclass(slots=True)
+@record_class
 class Goal:
     id: int
     name: str
@@ -70,7 +72,7 @@ class Goal:
     next_sequence_ids: list[int] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record_class
 class Campaign:
     id: int
     name: str
@@ -87,7 +89,7 @@ class Campaign:
     unpublished_form_message: str | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class Note:
     id: int
     contact_id: int
@@ -100,7 +102,7 @@ class Note:
     pinned: bool = False
 
 
-@dataclass(slots=True)
+@record_class
 class User:
     id: int
     email_address: str
@@ -122,7 +124,7 @@ class User:
     fax_numbers: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record_class
 class LeadSourceCategory:
     id: int
     name: str
@@ -131,7 +133,7 @@ class LeadSourceCategory:
     update_time: datetime | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class LeadSource:
     id: int
     name: str
@@ -145,7 +147,7 @@ class LeadSource:
     end_time: str | None = None
 
 
-@dataclass(slots=True)
+@record_class
 class CustomField:
     id: int
     label: str

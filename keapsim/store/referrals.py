@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .indexes import HashIndex
 from .models import Contact
@@ -14,7 +14,7 @@ from .resource import DeclaredStore, Field, ResourceSpec
 REFERRAL_TYPES = ("COOKIE", "MANUAL", "PERMANENT")
 
 
-@dataclass(slots=True)
+@record_class
 class Referral:
     id: int
     contact_id: int

@@ -7,8 +7,9 @@ keapsim (and the ``keapsim serve`` first answer) does not pay for reading its da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+
+from ..datarecord import record_class
 
 # pycountry names US-VI "Virgin Islands, U.S."; keapsim has always stored the plain name.
 _NAME_OVERRIDES = {"VI": "Virgin Islands"}
@@ -67,14 +68,14 @@ def normalise_region(region: str, country_code: str | None) -> str:
 
 
 # -- countries and provinces (v1 and v2 ``/locales``) ------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Country:
     alpha2: str
     alpha3: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Province:
     code: str  # ISO 3166-2, e.g. "US-AZ"
     name: str

@@ -7,11 +7,12 @@ columns are Keap's Contact table field names.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..clock import iso
+from ..datarecord import record_class
 from .errors import Invalid
 from .models import Contact
 from .resource import DeclaredStore, Field, ResourceSpec
@@ -23,7 +24,7 @@ ALL_USERS = "ALL_USERS"  # Report.user_ids: "or ALL_USERS if visible to all" (v2
 CONTACTS = "contacts"
 
 
-@dataclass(slots=True)
+@record_class
 class Report:
     id: int
     name: str
@@ -93,7 +94,7 @@ CONTACT_COLUMNS: dict[str, tuple[str, Value]] = {
 DEFAULT_COLUMNS = ("Id", "FirstName", "LastName", "Email")
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ReportRun:
     """One page of a report's rows: each row is ``[(field name, value as text or None)]``."""
 

@@ -11,11 +11,12 @@ and its own methods do the writes. The recipe for adding a resource is in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from ..datarecord import record_class
 from .base import Extra, Table
 from .core import StoreCore
 from .errors import UNCONVERTIBLE, Conflict, Invalid
@@ -121,7 +122,7 @@ class RecordStore(Generic[R]):
 
 
 # -- declared resources ----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Field:
     """One field of a declared resource. ``reference`` names the store whose id the field
     holds: a write naming an id that store lacks is a 400."""
@@ -142,7 +143,7 @@ class Field:
         return self.factory() if self.factory is not None else self.default
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ResourceSpec:
     """The store side of a declared resource (the API side is ``keapsim.api.crud``)."""
 

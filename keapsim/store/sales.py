@@ -10,10 +10,11 @@ keeps each one it hands out (a random token, never a secret of anything).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .indexes import HashIndex
 from .models import Contact
@@ -24,7 +25,7 @@ SHIPPING_TYPES = ("FLAT_RATE", "WEIGHT", "ORDER_TOTAL", "PRODUCT_QUANTITY", "UPS
 SHIPPING_STATUSES = ("ACTIVE", "INACTIVE")
 
 
-@dataclass(slots=True)
+@record_class
 class ShippingMethod:
     id: int
     name: str
@@ -55,7 +56,7 @@ class ShippingMethodStore(DeclaredStore[ShippingMethod]):
     spec = SHIPPING_METHOD
 
 
-@dataclass(slots=True)
+@record_class
 class PaymentMethodConfig:
     id: int
     contact_id: int

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import Invalid, NotFound
 from .indexes import HashIndex
@@ -18,7 +18,7 @@ CYCLES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 CYCLE_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 
 
-@dataclass(slots=True)
+@record_class
 class SubscriptionPlan:
     id: int
     product_id: int

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import heapq
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .custom_fields import SUBSCRIPTION
 from .errors import DomainError, Invalid
@@ -42,7 +43,7 @@ DUE = "next_bill_date"
 log = logging.getLogger(__name__)  # the sorted index of active subscriptions' next bill dates
 
 
-@dataclass(slots=True)
+@record_class
 class Subscription:
     id: int
     contact_id: int
@@ -190,7 +191,7 @@ def period_after(start: datetime, cycle: str, frequency: int, cycles: int) -> da
     return start + timedelta(days=steps * (7 if cycle == "WEEK" else 1))
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Billed:
     """What billing one cycle did: the invoice made, and whether a card charge on it was
     declined."""

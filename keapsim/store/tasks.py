@@ -9,10 +9,10 @@ Decisions where the documents are silent: ``docs/reference/crm-tasks-appointment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..datarecord import record_class
 from .base import Lookup, Query
 from .errors import Invalid
 from .indexes import HashIndex, Index, SortedIndex
@@ -26,7 +26,7 @@ REMIND_MINUTES = (5, 10, 15, 30, 60, 120, 240, 480, 1440, 2880)
 PRIORITIES = ("CRITICAL", "ESSENTIAL", "NONESSENTIAL")
 
 
-@dataclass(slots=True)
+@record_class
 class Task:
     id: int
     title: str | None
@@ -133,7 +133,7 @@ class TaskStore(DeclaredStore[Task]):
         return out
 
 
-@dataclass(slots=True)
+@record_class
 class Appointment:
     id: int
     title: str

@@ -3,12 +3,11 @@ files, as campaigns do)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..datarecord import record_class
 from .resource import DeclaredStore, Field, ResourceSpec
 
 
-@dataclass(slots=True)
+@record_class
 class UserGroup:
     id: int
     name: str

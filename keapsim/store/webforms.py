@@ -4,11 +4,12 @@ and scenario files. keapsim renders a form's HTML from its record (its name and 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from html import escape
 from typing import Any
 
+from ..datarecord import record_class
 from .errors import Invalid
 from .resource import DeclaredStore, Field, ResourceSpec
 
@@ -36,7 +37,7 @@ FORM_FIELDS = {
 }
 
 
-@dataclass(slots=True)
+@record_class
 class Webform:
     id: int
     name: str

@@ -4,8 +4,7 @@ site's opt-in forms name; achieving one achieves every published campaign goal o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..datarecord import record_class
 from .base import Lookup, Query, Table
 from .campaigns import WORDPRESS_GOAL, WORDPRESS_INTEGRATION
 from .errors import Conflict, Invalid, NotFound
@@ -15,7 +14,7 @@ from .resource import RecordStore
 KIND = "WordPress Opt-In Option"
 
 
-@dataclass(slots=True)
+@record_class
 class WordPressOptInOption:
     id: int
     key: str

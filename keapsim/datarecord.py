@@ -1,0 +1,219 @@
+"""``@record_class``: a slotted dataclass that is quick to declare.
+
+Python 3.11's ``@dataclass`` writes the source of each method it adds (``__init__``,
+``__repr__``, ``__eq__``, and for frozen classes ``__setattr__``, ``__delattr__`` and
+``__hash__``) and compiles it with its own ``exec``: about 0.1 ms a method. The store declares
+about a hundred records, all created when ``keapsim serve`` starts, so that compiling was about
+a quarter of the time to a first answer (docs/design/index.md, "Start-up"). Python 3.13
+compiles all of a class's methods in one ``exec``. Until keapsim requires it, ``@record_class``
+lets ``dataclasses`` generate the frozen guards and the hash, compiles ``__init__`` when it is
+first needed, and gives every class the same ``__repr__`` and ``__eq__``, written once here.
+They answer exactly what the generated ones answer:
+
+- ``repr``: ``Name(field=value!r, ...)`` over the fields declared with ``repr=True``, the
+  class's ``__qualname__``, and ``...`` for a record met again while it is being shown;
+- ``==``: the tuples of the fields declared with ``compare=True`` when both sides are of the
+  same class, else ``NotImplemented``; a class that is not frozen is unhashable, as with
+  ``eq=True``;
+- a frozen class keeps the generated field-tuple ``__hash__``, made at the first hash like
+  ``__init__`` below, so records used as keys hash as fast as before.
+
+``__init__`` is ``dataclasses``' own, compiled when the class is first instantiated
+(:class:`_Deferred`): most records are never made before a server's first answer, many
+never in a given process. Every record made runs it, so it stays the generated one: it is
+made by ``@dataclass`` on a stand-in class with the same fields, defaults, frozenness, slots
+and ``__post_init__``, so it is the same code, as fast.
+
+A class without a docstring gets the one ``dataclasses`` writes (``Name(field: type, ...)``),
+made when it is first read rather than at class creation: ``inspect.signature`` and its text
+were about a quarter of making such a class (:class:`_SignatureDoc`).
+
+The shared methods are slower per call than generated ones (a loop over the field names);
+records are compared and shown in tests and logs, never on a request's path.
+``dataclasses.fields``, ``replace``, ``asdict``, ``__slots__`` (the records' memory layout)
+and ``__match_args__`` are the dataclass's own. Visible differences: ``__dataclass_params__``
+says ``init=False, repr=False, eq=False``; until the first instance, ``Class.__init__`` is a
+stand-in that binds like a function (``inspect.signature`` and the docstring read the real
+one, making it); a class whose fields cannot make an ``__init__`` (a field without a default
+after one with) fails at its first instance rather than at its definition; ``InitVar`` fields
+are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import reprlib
+import types
+from collections.abc import Callable
+from typing import Any, TypeVar, cast, dataclass_transform, overload
+
+T = TypeVar("T")
+
+_REPR_FIELDS = "__record_repr_fields__"
+_COMPARE_FIELDS = "__record_compare_fields__"
+
+
+@reprlib.recursive_repr()  # the "..." that dataclasses' own __repr__ shows for a cycle
+def _record_repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in getattr(self, _REPR_FIELDS))
+    return f"{type(self).__qualname__}({shown})"
+
+
+def _record_eq(self: Any, other: object) -> bool:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    names = getattr(self, _COMPARE_FIELDS)
+    return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+class _Deferred:
+    """``cls.__init__`` until the first instance, or a frozen ``cls.__hash__`` until the first
+    hash: it puts ``dataclasses``' own method in its place (:func:`_generated`), then runs it.
+    It binds like a function; ``inspect.signature`` (``help()``) reads the real method's
+    signature through ``__signature__``. A subclass that does not define the method reaches
+    this one through ``cls``."""
+
+    def __init__(self, cls: type, name: str) -> None:
+        self.cls = cls
+        self.name = name
+        self.__qualname__ = f"{cls.__qualname__}.{name}"
+        self.__module__ = cls.__module__
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self if instance is None else types.MethodType(self, instance)
+
+    def __call__(self, instance: object, *args: Any, **kwargs: Any) -> Any:
+        return _generated(self.cls, self.name)(instance, *args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(_generated(self.cls, self.name))
+
+
+def _generated(cls: type, name: str) -> Callable[..., Any]:
+    """``cls``'s ``name`` method (``__init__`` or ``__hash__``) as ``@dataclass`` would have
+    made it, set on ``cls`` with the other one still deferred."""
+    current = cls.__dict__.get(name)
+    if not isinstance(current, _Deferred):
+        return cast("Callable[..., Any]", current)  # made already (by another thread, say)
+    frozen = cast(Any, cls).__dataclass_params__.frozen
+    annotations: dict[str, Any] = {}
+    body: dict[str, Any] = {
+        "__annotations__": annotations,
+        "__module__": cls.__module__,  # the generated code's globals are the module's
+        "__qualname__": cls.__qualname__,
+        "__doc__": cls.__qualname__,  # skips dataclasses' own docstring (inspect.signature)
+    }
+    for f in dataclasses.fields(cast(Any, cls)):
+        annotations[f.name] = f.type
+        body[f.name] = dataclasses.field(
+            default=f.default,
+            default_factory=f.default_factory,
+            init=f.init,
+            hash=f.hash,
+            compare=f.compare,
+            kw_only=f.kw_only,
+        )
+    if hasattr(cls, "__post_init__"):
+        body["__post_init__"] = cls.__post_init__
+    stand_in: Any = dataclasses.dataclass(
+        type(cls.__name__, (), body),
+        repr=False,
+        eq=False,
+        match_args=False,
+        frozen=frozen,  # __init__ writes through object.__setattr__
+        slots="__slots__" in cls.__dict__,  # __init__ sets init=False fields' defaults
+        unsafe_hash=frozen,  # the field-tuple hash that eq=True gives a frozen class
+    )
+    for method in ("__init__", "__hash__"):
+        if isinstance(cls.__dict__.get(method), _Deferred):
+            setattr(cls, method, stand_in.__dict__[method])
+    return cast("Callable[..., Any]", stand_in.__dict__[name])
+
+
+class _SignatureDoc:
+    """A record class's ``__doc__`` when its body has none: ``dataclasses``' text, made when
+    read. ``type`` hands a descriptor found as ``__doc__`` in a class's dict the class, on the
+    class and on its instances alike. While ``dataclasses`` makes the class it reads a
+    placeholder, so that it does not make the text itself."""
+
+    __slots__ = ("ready", "text")
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.text: str | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if not self.ready or owner is None:
+            return "(a record class being made)"
+        if self.text is None:
+            _generated(owner, "__init__")  # the signature is the real __init__'s
+            self.text = owner.__name__ + str(inspect.signature(owner)).replace(" -> None", "")
+        return self.text
+
+
+@overload
+def record_class(cls: type[T], /) -> type[T]: ...
+@overload
+def record_class(
+    *, frozen: bool = False, slots: bool = True, kw_only: bool = False
+) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
+def record_class(
+    cls: type[T] | None = None,
+    /,
+    *,
+    frozen: bool = False,
+    slots: bool = True,
+    kw_only: bool = False,
+) -> type[T] | Callable[[type[T]], type[T]]:
+    """``@dataclass(slots=True)`` (or with ``frozen``, ``kw_only``, ``slots=False``), with the
+    shared ``__repr__`` and ``__eq__`` described in the module's docstring."""
+
+    def make(cls: type[T]) -> type[T]:
+        own = cls.__dict__
+        doc = _SignatureDoc() if own.get("__doc__") is None else None
+        if doc is not None:
+            cls.__doc__ = doc  # type: ignore[assignment]
+        # dataclasses' test: a body that defines __eq__ alone gets __hash__ = None implicitly.
+        explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+        made = dataclasses.dataclass(
+            cls,
+            init=False,  # made at the first instance: _Deferred
+            repr=False,
+            eq=False,
+            frozen=frozen,
+            slots=slots,
+            kw_only=kw_only,
+        )
+        fields = dataclasses.fields(cast(Any, made))
+        if _has_init_vars(made):
+            raise TypeError(f"{made.__qualname__}: @record_class takes no InitVar fields")
+        if "__init__" not in own:  # as with dataclasses, an __init__ of its own is kept
+            setattr(made, "__init__", _Deferred(made, "__init__"))  # noqa: B010  # as above
+        if frozen and not explicit_hash:  # the field-tuple hash that eq=True gives it
+            setattr(made, "__hash__", _Deferred(made, "__hash__"))  # noqa: B010
+        setattr(made, _REPR_FIELDS, tuple(f.name for f in fields if f.repr))
+        setattr(made, _COMPARE_FIELDS, tuple(f.name for f in fields if f.compare))
+        # As with dataclasses, a method the class body defines itself is left alone.
+        if "__repr__" not in own:
+            made.__repr__ = _record_repr  # type: ignore[method-assign]
+        if "__eq__" not in own:
+            made.__eq__ = _record_eq  # type: ignore[method-assign]
+        if not frozen and not explicit_hash:
+            made.__hash__ = None  # type: ignore[assignment]  # what eq=True does
+        if doc is not None:
+            doc.ready = True
+        return made
+
+    return make if cls is None else make(cls)
+
+
+def _has_init_vars(cls: type) -> bool:
+    """Whether ``cls`` declares an ``InitVar`` (a pseudo-field ``fields()`` leaves out)."""
+    init_var = getattr(dataclasses, "_FIELD_INITVAR", None)  # dataclasses' marker, 3.11-3.14
+    declared = cast(Any, cls).__dataclass_fields__.values()
+    return any(getattr(f, "_field_type", None) is init_var for f in declared) and bool(init_var)

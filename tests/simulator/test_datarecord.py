@@ -1,0 +1,208 @@
+"""``@record_class`` (keapsim/datarecord.py) answers what ``@dataclass`` answers: the same
+repr, equality, hashing and fields, with the shared methods instead of generated ones."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from keapsim.datarecord import record_class
+
+
+def pair(**options: Any) -> tuple[type, type]:
+    """The same class body made by ``@dataclass(slots=..., **options)`` and ``@record_class``."""
+
+    def body() -> type:
+        class Sample:
+            id: int
+            name: str = "x"
+            secret: str = field(default="s", repr=False)
+            seen: int = field(default=0, compare=False)
+            tags: list[str] = field(default_factory=list, hash=False)
+
+        return Sample
+
+    slots = options.pop("slots", True)
+    expected = dataclass(slots=slots, **options)(body())
+    made = record_class(slots=slots, **options)(body())
+    return expected, made
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"frozen": True}, {"slots": False}, {"frozen": True, "slots": False}],
+    ids=["slots", "frozen", "plain", "frozen-plain"],
+)
+def test_repr_equality_and_hash_are_the_dataclasses_own(options: dict[str, Any]) -> None:
+    expected_cls, made_cls = pair(**options)
+    for args in [(1,), (1, "a", "hidden", 5), (2, "b", "s", 0, ["t"])]:
+        expected, made = expected_cls(*args), made_cls(*args)
+        assert repr(made) == repr(expected)
+        for other_args in [(1,), (1, "a", "other", 9), (3,)]:
+            assert (made == made_cls(*other_args)) == (expected == expected_cls(*other_args))
+            assert (made != made_cls(*other_args)) == (expected != expected_cls(*other_args))
+        assert made.__eq__(object()) is NotImplemented
+        assert made != expected  # another class: never equal, as between two dataclasses
+        if options.get("frozen") and not made.tags:
+            assert hash(made) == hash(expected)
+            assert {made: 1}[made_cls(*args)] == 1
+        elif not options.get("frozen"):
+            with pytest.raises(TypeError, match="unhashable"):
+                hash(made)
+    assert [f.name for f in dataclasses.fields(made_cls)] == [
+        f.name for f in dataclasses.fields(expected_cls)
+    ]
+    assert made_cls.__match_args__ == expected_cls.__match_args__
+    assert made_cls.__doc__ == expected_cls.__doc__  # "Sample(id: 'int', ...)", made when read
+    assert made_cls(1).__doc__ == expected_cls(1).__doc__
+    assert getattr(made_cls, "__slots__", None) == getattr(expected_cls, "__slots__", None)
+
+
+def test_a_frozen_record_refuses_writes_and_survives_pickling() -> None:
+    _, made_cls = pair(frozen=True)
+    globals()["FrozenSample"] = made_cls  # pickle finds the class by its module and name
+    made_cls.__qualname__ = "FrozenSample"
+    made = made_cls(1, "a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "b"
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert dataclasses.replace(made, name="c") == made_cls(1, "c")
+
+
+def test_a_record_shown_inside_itself_shows_dots() -> None:
+    expected_cls, made_cls = pair()
+    expected, made = expected_cls(1), made_cls(1)
+    expected.tags.append(expected)  # type: ignore[arg-type]
+    made.tags.append(made)  # type: ignore[arg-type]
+    assert repr(made) == repr(expected)
+    assert repr(made).endswith("tags=[...])")
+
+
+def test_a_docstring_of_its_own_is_kept() -> None:
+    @record_class
+    class Documented:
+        """Said here."""
+
+        id: int
+
+    assert Documented.__doc__ == "Said here."
+    assert Documented(1).__doc__ == "Said here."
+
+
+def test_methods_the_class_defines_itself_are_kept() -> None:
+    @record_class(frozen=True)
+    class Own:
+        id: int
+
+        def __repr__(self) -> str:
+            return "own"
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert repr(Own(1)) == "own"
+    assert Own(1) == Own(2)
+    assert hash(Own(1)) == 7
+
+    @record_class
+    class EqOnly:
+        id: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert EqOnly(1) == EqOnly(2)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(EqOnly(1))
+
+
+def test_the_store_records_keep_their_memory_layout() -> None:
+    """Records have no ``__dict__`` (``__slots__``; docs/design/store.md "Memory")."""
+    from datetime import UTC, datetime
+
+    from keapsim.store.records import Tag
+
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    tag = Tag(
+        id=1, name="vip", description=None, category_id=None, create_time=when, update_time=when
+    )
+    assert not hasattr(tag, "__dict__")
+    assert tag == dataclasses.replace(tag)
+    assert tag != dataclasses.replace(tag, name="other")
+    assert repr(tag).startswith("Tag(id=1, name='vip', description=None, category_id=None, ")
+
+
+def init_pair(**options: Any) -> tuple[type, type]:
+    """A class body with every kind of field ``__init__`` handles, both ways."""
+
+    def body() -> type:
+        class Made:
+            id: int
+            name: str = "x"
+            tags: list[str] = field(default_factory=list)
+            seen: int = field(default=3, init=False)
+            note: str = field(default="n", kw_only=True)
+
+            def __post_init__(self) -> None:
+                object.__setattr__(self, "seen", self.seen + len(self.tags))
+
+        return Made
+
+    return dataclass(**options)(body()), record_class(**options)(body())
+
+
+@pytest.mark.parametrize("options", [{}, {"frozen": True}, {"slots": False}])
+def test_init_is_the_dataclasses_own_made_at_the_first_instance(options: dict[str, Any]) -> None:
+    slots = options.pop("slots", True)
+    expected_cls, made_cls = init_pair(slots=slots, **options)
+    assert made_cls.__init__.__qualname__ == "init_pair.<locals>.body.<locals>.Made.__init__"
+    for args, kwargs in [((1,), {}), ((2, "b", ["t", "u"]), {"note": "m"})]:
+        made, expected = made_cls(*args, **kwargs), expected_cls(*args, **kwargs)
+        assert [getattr(made, f.name) for f in dataclasses.fields(made)] == [
+            getattr(expected, f.name) for f in dataclasses.fields(expected)
+        ]
+    assert made_cls(1).tags is not made_cls(1).tags  # a fresh list each time
+    for args, kwargs in [((), {}), ((1, "a", [], 4), {}), ((1,), {"seen": 2})]:
+        with pytest.raises(TypeError) as made_error:
+            made_cls(*args, **kwargs)
+        with pytest.raises(TypeError) as expected_error:
+            expected_cls(*args, **kwargs)
+        assert str(made_error.value) == str(expected_error.value)
+
+
+def test_the_signature_and_a_subclass_see_the_real_init() -> None:
+    expected_cls, made_cls = init_pair()
+    assert str(inspect.signature(made_cls)) == str(inspect.signature(expected_cls))
+    _, parent = init_pair()
+
+    class Child(parent):  # type: ignore[valid-type,misc]
+        pass
+
+    assert Child(5).id == 5
+    assert inspect.isfunction(parent.__init__)  # the stand-in is gone
+
+
+def test_an_init_var_is_refused() -> None:
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @record_class
+        class WithInitVar:
+            id: int
+            secret: dataclasses.InitVar[str]
+
+
+def test_a_frozen_records_hash_is_made_at_the_first_hash() -> None:
+    expected_cls, made_cls = pair(frozen=True)
+    assert not inspect.isfunction(made_cls.__dict__["__hash__"])  # not made yet
+    made, expected = made_cls(1, "a", "s", 9), expected_cls(1, "a", "s", 9)
+    assert hash(made) == hash(expected)  # seen=9 takes no part (compare=False), tags neither
+    assert inspect.isfunction(made_cls.__dict__["__hash__"])
+    assert hash(made) == hash(made_cls(1, "a", "s", 0))  # only `seen` differs
