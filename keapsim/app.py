@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,8 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask.sessions import NullSession, SecureCookieSessionInterface
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, MapAdapter, Rule, RuleFactory
-from werkzeug.routing.matcher import State, StateMachineMatcher
+from werkzeug.routing import MapAdapter, Rule
 from werkzeug.sansio.response import Response as SansioResponse
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
@@ -63,255 +59,6 @@ class LazyBuilderRule(Rule):
             return compiled(*args, **kwargs)
 
         return build_on_first_use
-
-
-ROUTE_GROUP_DEPTH = 5
-"""How many leading path segments group routes for compilation: ``""``, ``crm``, ``rest``,
-``v1`` and the resource (``contacts``), so that a first request compiles its resource's routes
-(about 15) rather than all 586."""
-
-
-def _route_group(rule: str) -> tuple[str, ...]:
-    """The static segments ``rule`` starts with, at most :data:`ROUTE_GROUP_DEPTH`; a segment
-    holding a variable (``<...>``) ends them."""
-    segments: list[str] = []
-    for segment in rule.split("/", ROUTE_GROUP_DEPTH)[:ROUTE_GROUP_DEPTH]:
-        if "<" in segment:
-            break
-        segments.append(segment)
-    return tuple(segments)
-
-
-class _PendingGroup:
-    """A node of the tree of routes by their leading static segments; ``rules`` are those of
-    the node's group that are not compiled yet."""
-
-    __slots__ = ("children", "rules")
-
-    def __init__(self) -> None:
-        self.rules: list[Rule] = []
-        self.children: dict[str, _PendingGroup] = {}
-
-
-class LazyRouteMap(Map):
-    """werkzeug's URL map, compiling each group of routes (same leading static segments,
-    :func:`_route_group`) when a request's path could match one of them first, or when a rule
-    of the group is needed otherwise (listing the rules, building a URL, werkzeug's check of
-    an endpoint's other rules after a match).
-
-    Compiling a rule (parsing it, making its converters and regular expressions) as Flask adds
-    it took about 12 of the 16 ms that building the app took, before any request; a fresh
-    ``keapsim serve`` answers its first request after compiling that request's group.
-
-    Matching is werkzeug's own, unchanged: the same state machine holds the same rules. A
-    request only ever reaches states that hold rules of groups its path is compatible with
-    (:meth:`_compile_for`): a state's rules and its variable transitions all come from rules
-    whose static segments before it are the state's own, hence from one group. So each group
-    is compiled whole, in the order its rules were added, before the first path that could
-    reach it is matched, and its states' variable transitions are sorted as ``Map.update``
-    sorts them (:meth:`_compile_group`), without touching states of groups that other threads
-    may be matching against. An endpoint's rules are sorted (``build_compare_key``, as
-    ``Map.update`` does) once all of them are compiled (:class:`_RulesByEndpoint`). Each rule
-    takes the map's defaults (``strict_slashes``, ``merge_slashes``, subdomain) when it is
-    added, as ``Rule.bind`` would have. One difference: a malformed rule is refused when its
-    group is compiled (the tests list every rule), not when it is added.
-    """
-
-    _rules_by_endpoint: dict[Any, list[Rule]]
-    finish_after: float | None = 0.1
-    """Seconds after the first compilation for a request to compile the rest in a thread
-    (``None``: only as needed, e.g. in tests that watch what a path compiles)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Map's own arguments; its rules are added once the structures below exist.
-        rules: Iterable[RuleFactory] = kwargs.pop("rules", args[0] if args else None) or ()
-        super().__init__(None, *args[1:], **kwargs)
-        self._pending = _PendingGroup()
-        self._pending_groups = 0
-        self._compile_lock = threading.RLock()
-        self._rules_by_endpoint = _RulesByEndpoint(self)  # plain once settled
-        self._sorted_endpoints: set[Any] = set()
-        self._finisher: threading.Thread | None = None
-        self._settled = False
-        self._matcher = _CompilingMatcher(self._matcher.merge_slashes, self._compile_for)
-        for rulefactory in rules:
-            self.add(rulefactory)
-
-    def add(self, rulefactory: RuleFactory) -> None:
-        if self._settled:
-            super().add(rulefactory)
-            return
-        with self._compile_lock:
-            for rule in rulefactory.get_rules(self):
-                # What Rule.bind takes from the map, taken now (Flask adds its static route
-                # before keapsim changes the map's strict_slashes).
-                if rule.strict_slashes is None:
-                    rule.strict_slashes = self.strict_slashes
-                if rule.merge_slashes is None:
-                    rule.merge_slashes = self.merge_slashes
-                if rule.subdomain is None:
-                    rule.subdomain = self.default_subdomain
-                group = self._group_of(rule)
-                if not group.rules:
-                    self._pending_groups += 1
-                group.rules.append(rule)
-                dict.setdefault(self._rules_by_endpoint, rule.endpoint, []).append(rule)
-                self._sorted_endpoints.discard(rule.endpoint)
-
-    def update(self) -> None:
-        """Until the map settles, nothing to do: each group's states are sorted as it is
-        compiled, each endpoint's rules once they are all compiled. werkzeug's update sorts
-        every state, which would empty lists other threads may be matching against."""
-        if self._settled:
-            super().update()
-
-    def _group_of(self, rule: Rule) -> _PendingGroup:
-        group = self._pending
-        for segment in _route_group(rule.rule):
-            group = group.children.setdefault(segment, _PendingGroup())
-        return group
-
-    def _compile_for(self, path: str) -> None:
-        """Compile the groups whose rules ``path`` could match, before it is matched."""
-        if not self._pending_groups:
-            return
-        paths = [path, re.sub("/{2,}", "/", path)] if "//" in path else [path]
-        if any(self._needed(p) for p in paths):
-            with self._compile_lock:
-                for p in paths:
-                    for group in self._needed(p):
-                        self._compile_group(group)
-                if self._finisher is None and self.finish_after is not None:
-                    self._finisher = threading.Thread(
-                        target=self._finish, name="keapsim-routes", daemon=True
-                    )
-                    self._finisher.start()
-
-    def _finish(self) -> None:
-        """Compile the groups no request has needed yet, then settle (the finisher thread)."""
-        time.sleep(self.finish_after or 0)  # the first answer goes out meanwhile
-        # In one pass (about 12 ms): yielding between groups stretched it over the 5 ms
-        # switch intervals of busy request threads, each match paying the search meanwhile.
-        self._settle()
-
-    def _settle(self) -> None:
-        """Every rule compiled: werkzeug's own matcher and dict from now on (no per-match
-        cost), and rules added later go through ``Map.add``."""
-        with self._compile_lock:
-            self._prepare_all()
-            self._matcher.__class__ = StateMachineMatcher
-            self._rules_by_endpoint = dict.copy(self._rules_by_endpoint)
-            self._remap = False
-            self._settled = True
-
-    def _needed(self, path: str) -> list[_PendingGroup]:
-        """The pending groups whose static segments agree with ``path``'s as far as both go."""
-        needed: list[_PendingGroup] = []
-        group = self._pending
-        # No "<" test here: a request's segment is literal (no group's segments hold a "<").
-        for segment in path.split("/", ROUTE_GROUP_DEPTH)[:ROUTE_GROUP_DEPTH]:
-            if group.rules:
-                needed.append(group)
-            child = group.children.get(segment)
-            if child is None:
-                return needed
-            group = child
-        below = [group]  # the path ends here: every group below may match (or redirect)
-        while below:
-            group = below.pop()
-            if group.rules:
-                needed.append(group)
-            below.extend(group.children.values())
-        return needed
-
-    def _compile_group(self, group: _PendingGroup) -> None:
-        """Bind (compile) and add the rules of ``group``; called with the lock held."""
-        rules, group.rules = group.rules, []
-        if not rules:
-            return  # compiled by another thread while this one waited for the lock
-        grown: dict[int, State] = {}
-        for rule in rules:
-            rule.bind(self)
-            if not rule.build_only:
-                self._matcher.add(rule)
-                grown.update(_states_with_variables(self._matcher, rule))
-        for state in grown.values():
-            state.dynamic.sort(key=lambda entry: entry[0].weight)  # as Map.update sorts them
-        self._pending_groups -= 1
-
-    def _prepare_endpoint(self, endpoint: Any) -> None:
-        """Compile the groups of ``endpoint``'s rules and sort them as ``Map.update`` does."""
-        if endpoint in self._sorted_endpoints:
-            return
-        with self._compile_lock:
-            rules = dict.get(self._rules_by_endpoint, endpoint)
-            if rules is None or endpoint in self._sorted_endpoints:
-                return
-            for rule in rules:
-                if rule.map is None:  # not bound, so not compiled yet
-                    self._compile_group(self._group_of(rule))
-            rules.sort(key=lambda rule: rule.build_compare_key())
-            self._sorted_endpoints.add(endpoint)
-
-    def _prepare_all(self) -> None:
-        with self._compile_lock:
-            for group in self._needed(""):
-                self._compile_group(group)
-            for endpoint in dict.keys(self._rules_by_endpoint):
-                self._prepare_endpoint(endpoint)
-
-
-class _RulesByEndpoint(dict[Any, list[Rule]]):
-    """``Map._rules_by_endpoint`` for :class:`LazyRouteMap`: an endpoint's rules are compiled
-    and sorted before werkzeug reads them (one endpoint after each match, all of them to list
-    the rules)."""
-
-    def __init__(self, routes: LazyRouteMap) -> None:
-        super().__init__()
-        self._routes = routes
-
-    def __getitem__(self, endpoint: Any) -> list[Rule]:
-        self._routes._prepare_endpoint(endpoint)
-        return super().__getitem__(endpoint)
-
-    def get(self, endpoint: Any, default: Any = None) -> Any:
-        self._routes._prepare_endpoint(endpoint)
-        return super().get(endpoint, default)
-
-    def values(self) -> Any:
-        self._routes._prepare_all()
-        return super().values()
-
-    def items(self) -> Any:
-        self._routes._prepare_all()
-        return super().items()
-
-
-def _states_with_variables(matcher: StateMachineMatcher, rule: Rule) -> dict[int, State]:
-    """The states on ``rule``'s path that have variable transitions (by id)."""
-    found: dict[int, State] = {}
-    state = matcher._root
-    for part in rule._parts:
-        if part.static:
-            state = state.static[part.content]
-            continue
-        found[id(state)] = state
-        state = next(target for test, target in state.dynamic if test == part)
-    return found
-
-
-class _CompilingMatcher(StateMachineMatcher):
-    """werkzeug's matcher, compiling what a path could match first (:class:`LazyRouteMap`)."""
-
-    def __init__(self, merge_slashes: bool, compile_for: Callable[[str], None]) -> None:
-        super().__init__(merge_slashes)
-        self._compile_for = compile_for
-
-    def match(
-        self, domain: str, path: str, method: str, websocket: bool
-    ) -> tuple[Rule, MutableMapping[str, Any]]:
-        self._compile_for(path)
-        return super().match(domain, path, method, websocket)
 
 
 class CompactJSONProvider(DefaultJSONProvider):
@@ -369,7 +116,6 @@ def _wsgi_text(environ: WSGIEnvironment, name: str) -> str | None:
 
 class KeapsimFlask(Flask):
     url_rule_class = LazyBuilderRule
-    url_map_class = LazyRouteMap
     json_provider_class = CompactJSONProvider
     request_class = KeapsimRequest
     session_interface = NoSessions()
