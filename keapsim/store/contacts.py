@@ -42,7 +42,8 @@ REPEATED_TEXT = ("given_name", "family_name", "company_name", "job_title")
 
 
 def _emails(contact: Contact) -> Iterable[str]:
-    return [fold(e) for e in contact.emails]
+    # Contact.emails inlined: one list, not two, on every create and update (issue 18).
+    return [fold(email) for item in contact.email_addresses if (email := item.get("email"))]
 
 
 def _primary(contact: Contact) -> Iterable[str]:

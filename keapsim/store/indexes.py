@@ -65,6 +65,18 @@ class Index(Generic[R]):
         raise NotImplementedError
 
 
+def _listed(keys: Iterable[Any]) -> Sequence[Any]:
+    """A key function's keys as a sequence (the key functions mostly return one already)."""
+    return keys if type(keys) is list or type(keys) is tuple else list(keys)  # type: ignore[return-value]
+
+
+def _distinct(keys: Iterable[Hashable]) -> Iterable[Hashable]:
+    """``keys`` without repeats: a set only when there are several (a record has mostly one
+    key or none, and building a set for it was a third of a hash index's add)."""
+    listed = _listed(keys)
+    return listed if len(listed) < 2 else set(listed)
+
+
 class HashIndex(Index[R]):
     def __init__(self, name: str, keys: Callable[[R], Iterable[Hashable]]) -> None:
         self.name = name
@@ -73,7 +85,7 @@ class HashIndex(Index[R]):
 
     def add(self, record: R) -> None:
         ident = record.id
-        for key in set(self.keys(record)):
+        for key in _distinct(self.keys(record)):
             bucket = self._buckets.get(key)
             if bucket is None:
                 self._buckets[key] = ident
@@ -84,7 +96,7 @@ class HashIndex(Index[R]):
 
     def discard(self, record: R) -> None:
         ident = record.id
-        for key in set(self.keys(record)):
+        for key in _distinct(self.keys(record)):
             bucket = self._buckets.get(key)
             if bucket == ident:
                 del self._buckets[key]
@@ -163,8 +175,8 @@ class SortedIndex(Index[R]):
         self._missing: SortedList[int] = SortedList()
 
     # -- maintenance ------------------------------------------------------------------------
-    def _keys_of(self, record: R) -> list[Any]:
-        keys = list(self.keys(record))
+    def _keys_of(self, record: R) -> Sequence[Any]:
+        keys = _listed(self.keys(record))
         if len(keys) > 1:
             keys = list(dict.fromkeys(keys))  # two equal addresses index once
             if self.ordering:
@@ -173,6 +185,9 @@ class SortedIndex(Index[R]):
 
     def add(self, record: R) -> None:
         keys = self._keys_of(record)
+        if len(keys) == 1:  # most records: one key (issue 18: a create adds to three indexes)
+            self._entries.add((keys[0], record.id))
+            return
         for key in keys:
             self._entries.add((key, record.id))
         if self.ordering and not keys:
@@ -236,6 +251,16 @@ class SortedIndex(Index[R]):
         return high - low
 
     def lookup(self, lookup: Lookup) -> list[int]:
+        if lookup.op == "eq":
+            # One key: its (key, id) pairs are in id order and each id is there once. irange
+            # walks the sublists by bisection; bisect_left and islice need the list's
+            # positional index, which every add drops and the next lookup rebuilds (a search by
+            # email: 1.5 µs against 3.7 µs at 25k contacts, and the rebuild grows with the
+            # table). Issue 18.
+            value = lookup.value
+            ids = [ident for _, ident in self._entries.irange((value,), (value, math.inf))]
+            # A bulk load keeps a record's equal keys twice (adjacent: the pairs are sorted).
+            return ids if len(ids) < 2 else list(dict.fromkeys(ids))
         low, high = self._bounds(lookup)
         pairs = self._entries.islice(low, high)
         if lookup.op == "prefix":
