@@ -83,8 +83,8 @@ def _copied_items(items: Any, name: str) -> list[dict[str, Any]]:
 def _email_items(value: Any, name: str) -> list[dict[str, Any]]:
     items = _copied_items(value, name)
     for item in items:
-        field = item.get("field")
-        _check_enum(field, EMAIL_FIELDS, "email_addresses.field")
+        _check_enum(item.get("field"), EMAIL_FIELDS, "email_addresses.field")
+        field = item["field"]
         email = item.get("email")
         # The length counts after the surrounding blanks are dropped.
         email = email.strip() if isinstance(email, str) else email
@@ -98,8 +98,8 @@ def _email_items(value: Any, name: str) -> list[dict[str, Any]]:
 def _phone_items(value: Any, name: str) -> list[dict[str, Any]]:
     items = _copied_items(value, name)
     for item in items:
-        field = item.get("field")
-        _check_enum(field, PHONE_FIELDS, "phone_numbers.field")
+        _check_enum(item.get("field"), PHONE_FIELDS, "phone_numbers.field")
+        field = item["field"]
         number = item.get("number")
         if not isinstance(number, str) or len(number) > _phone_limit(field):
             _check_text(number, _phone_limit(field), f"{field} number", name)

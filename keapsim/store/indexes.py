@@ -67,7 +67,7 @@ class Index(Generic[R]):
 
 def _listed(keys: Iterable[Any]) -> Sequence[Any]:
     """A key function's keys as a sequence (the key functions mostly return one already)."""
-    return keys if type(keys) is list or type(keys) is tuple else list(keys)  # type: ignore[return-value]
+    return keys if type(keys) is list or type(keys) is tuple else list(keys)
 
 
 def _distinct(keys: Iterable[Hashable]) -> Iterable[Hashable]:

@@ -157,7 +157,7 @@ class TagStore(RecordStore[Tag]):
     def ids_of(self, contact_id: int) -> list[int]:
         """The ids of the tags applied to a contact, ascending."""
         with self.core.lock:
-            return sorted(self.links.rights_of(contact_id))
+            return sorted(self.links.rights_view(contact_id))  # every v1 contact body asks
 
     def of_contact(self, contact_id: int) -> list[tuple[Tag, datetime]]:
         with self.core.lock:
