@@ -161,12 +161,12 @@ class EmailStatusStore(DeclaredStore[EmailAddressStatus]):
         """The status of a contact's address (its primary one by default) as the contact's
         ``email_status`` shows it: the address's record when the API set one, otherwise
         what the contact's opt-in reasons make it."""
-        address = email if email is not None else contact.primary_email
-        if address is None:
-            return contact.email_status
         if email is None and not len(self.table) and not _opted_in_anywhere(contact):
             # No status records and no opt-in reason: the lines below come to the contact's
             # own status; this skips their lookups and casefolds (every v1 contact body asks).
+            return contact.email_status
+        address = email if email is not None else contact.primary_email
+        if address is None:
             return contact.email_status
         # Most tenants never set a status: skip the lookup (contact reads are the hot path).
         record = self.find_address(address) if len(self.table) else None

@@ -85,7 +85,12 @@ class HashIndex(Index[R]):
 
     def add(self, record: R) -> None:
         ident = record.id
-        for key in _distinct(self.keys(record)):
+        keys = self.keys(record)
+        if type(keys) is tuple and len(keys) < 2:  # one key or none: no set (issue 18)
+            distinct: Iterable[Hashable] = keys
+        else:
+            distinct = _distinct(keys)
+        for key in distinct:
             bucket = self._buckets.get(key)
             if bucket is None:
                 self._buckets[key] = ident
@@ -176,7 +181,10 @@ class SortedIndex(Index[R]):
 
     # -- maintenance ------------------------------------------------------------------------
     def _keys_of(self, record: R) -> Sequence[Any]:
-        keys = _listed(self.keys(record))
+        return self._keys_of_keys(self.keys(record))
+
+    def _keys_of_keys(self, found: Iterable[Any]) -> Sequence[Any]:
+        keys = _listed(found)
         if len(keys) > 1:
             keys = list(dict.fromkeys(keys))  # two equal addresses index once
             if self.ordering:
@@ -184,10 +192,13 @@ class SortedIndex(Index[R]):
         return keys
 
     def add(self, record: R) -> None:
-        keys = self._keys_of(record)
-        if len(keys) == 1:  # most records: one key (issue 18: a create adds to three indexes)
+        keys = self.keys(record)
+        # Most records have one key (a create adds to three sorted indexes, issue 18): that key
+        # goes in without the calls of _keys_of.
+        if (type(keys) is tuple or type(keys) is list) and len(keys) == 1:
             self._entries.add((keys[0], record.id))
             return
+        keys = self._keys_of_keys(keys)
         for key in keys:
             self._entries.add((key, record.id))
         if self.ordering and not keys:
