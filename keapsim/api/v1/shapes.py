@@ -125,8 +125,13 @@ def contact_v1(
         "email_addresses": [
             {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
         ],
-        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
-        "phone_numbers": [_phone(p) for p in contact.phone_numbers],
+        # Most contacts have neither: an empty list without running a comprehension (issue 18).
+        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses]
+        if contact.addresses
+        else [],
+        "phone_numbers": [_phone(p) for p in contact.phone_numbers]
+        if contact.phone_numbers
+        else [],
         "given_name": contact.given_name or "",
         "family_name": contact.family_name or "",
         "middle_name": contact.middle_name,
