@@ -68,7 +68,7 @@ def v1_time(moment: datetime) -> str:
 
 # Every v1 contact body writes two times (a create the same one twice) and reads keep writing
 # those of the contacts they serve: the texts of recent times are kept (a hit costs ~0.1 µs,
-# formatting ~1 µs; 4,096 entries are about 0.5 MB). Issue 18.
+# formatting ~1 µs; 4,096 entries hold about 0.9 MB). Issue 18.
 @lru_cache(maxsize=4096)
 def _v1_utc_text(moment: datetime) -> str:
     """``iso(moment)[:-1] + "+0000"`` for a UTC time (the year padded to four digits, the
