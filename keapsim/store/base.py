@@ -178,6 +178,8 @@ class Table(Generic[R]):
                 found = [records[i] for i in candidates if i in records]
         if candidates is None:
             return list(self.scan(query.predicate))
+        if len(lookups) < 2 and query.predicate is None:
+            return found  # nothing left to check (a search by email)
         others = [(self.indexes[lk.index], lk) for lk in lookups[1:]]
         return [
             r

@@ -3,6 +3,7 @@ indexed both ways so that either side's list is one lookup."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -53,6 +54,10 @@ class Links(Generic[L, Rt]):
 
     def rights_of(self, left: L) -> dict[Rt, datetime]:
         return dict(self._by_left.get(left, {}))
+
+    def rights_view(self, left: L) -> Collection[Rt]:
+        """The rights linked to ``left``, without copying its links (read under the lock)."""
+        return self._by_left.get(left, {}).keys()
 
     def lefts_of(self, right: Rt) -> dict[L, datetime]:
         return dict(self._by_right.get(right, {}))

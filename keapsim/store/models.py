@@ -158,14 +158,23 @@ class Item(Mapping[str, Any]):
     _keys: ClassVar[tuple[str, ...]] = ()
     _slot_of: ClassVar[dict[str, str]] = {}
 
+    # The key is looked up as it is (no isinstance check first: items are read on every
+    # contact write and body, issue 18); a key that is not a string is simply absent, and one
+    # that cannot be hashed is absent too rather than a TypeError (a dict would raise).
     def __getitem__(self, key: str) -> Any:
-        slot = self._slot_of.get(key) if isinstance(key, str) else None
+        try:
+            slot = self._slot_of.get(key)
+        except TypeError:
+            slot = None
         if slot is None:
             raise KeyError(key)
         return getattr(self, slot)
 
     def get(self, key: str, default: Any = None) -> Any:
-        slot = self._slot_of.get(key) if isinstance(key, str) else None
+        try:
+            slot = self._slot_of.get(key)
+        except TypeError:
+            return default
         return default if slot is None else getattr(self, slot)
 
     def __contains__(self, key: object) -> bool:

@@ -156,8 +156,13 @@ class TagStore(RecordStore[Tag]):
 
     def ids_of(self, contact_id: int) -> list[int]:
         """The ids of the tags applied to a contact, ascending."""
+        # Every v1 contact body asks, and most contacts have no tags: one dict read (atomic
+        # under the GIL) answers them without the lock; the lock guards only the sort of a
+        # contact's links, which a concurrent write could change underneath it (issue 18).
+        if not self.links.rights_view(contact_id):
+            return []
         with self.core.lock:
-            return sorted(self.links.rights_of(contact_id))
+            return sorted(self.links.rights_view(contact_id))
 
     def of_contact(self, contact_id: int) -> list[tuple[Tag, datetime]]:
         with self.core.lock:

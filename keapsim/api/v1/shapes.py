@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from ...clock import iso
 from ...store import Tenant
 from ...store.custom_fields import CONTACT
 from ...store.email_statuses import MARKETABLE
@@ -61,13 +61,40 @@ def v1_time(moment: datetime) -> str:
     """How v1 writes a time: UTC, milliseconds and a ``+0000`` offset without a colon
     (``2024-11-12T21:45:54.000+0000``, captured bodies, keap-facts.md §9.1). v2 writes
     ``...Z`` (:func:`keapsim.clock.iso`). The one home of v1's form: every v1 shape uses it."""
-    return iso(moment)[:-1] + "+0000"  # iso's text always ends in "Z"
+    if moment.tzinfo is not UTC:  # the clock's times are UTC already
+        moment = moment.astimezone(UTC)
+    return _v1_utc_text(moment)
+
+
+# Every v1 contact body writes two times (a create the same one twice) and reads keep writing
+# those of the contacts they serve: the texts of recent times are kept (a hit costs ~0.1 µs,
+# formatting ~1 µs; 4,096 entries hold about 0.9 MB). Issue 18.
+@lru_cache(maxsize=4096)
+def _v1_utc_text(moment: datetime) -> str:
+    """``iso(moment)[:-1] + "+0000"`` for a UTC time (the year padded to four digits, the
+    microseconds cut down to milliseconds), formatted in one step: a third cheaper than
+    ``isoformat(timespec=...)`` and slicing."""
+    return _V1_TIME % (
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond // 1000,
+    )
+
+
+_V1_TIME = "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000"
 
 
 def utc_millis(moment: datetime) -> int:
     """A time as milliseconds since the epoch (``last_updated_utc_millis``), in integer
-    arithmetic (a float of seconds can round 341 ms down to 340)."""
-    return (moment - EPOCH) // timedelta(milliseconds=1)
+    arithmetic (a float of seconds can round 341 ms down to 340): a timedelta's days and
+    seconds, then its microseconds (never negative) floored, which is ``// timedelta(ms=1)``
+    without building and dividing by a second timedelta (issue 18)."""
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def contact_v1(
@@ -98,8 +125,13 @@ def contact_v1(
         "email_addresses": [
             {"email": e["email"], "field": e["field"]} for e in contact.email_addresses
         ],
-        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses],
-        "phone_numbers": [_phone(p) for p in contact.phone_numbers],
+        # Most contacts have neither: an empty list without running a comprehension (issue 18).
+        "addresses": [pick(a, ADDRESS_KEYS) for a in contact.addresses]
+        if contact.addresses
+        else [],
+        "phone_numbers": [_phone(p) for p in contact.phone_numbers]
+        if contact.phone_numbers
+        else [],
         "given_name": contact.given_name or "",
         "family_name": contact.family_name or "",
         "middle_name": contact.middle_name,
