@@ -151,6 +151,8 @@ class Table(Generic[R]):
         matches = self._matches(query)
         if query.order is not None:
             matches = self._ordering(query.order).sort(matches, query.descending, query.nulls_low)
+        elif query.descending:
+            matches.reverse()  # the matches come in id order, the default order
         return matches
 
     def scan(self, test: Callable[[R], bool] | None = None) -> Iterator[R]:

@@ -91,3 +91,13 @@ def test_a_clause_test_builds_once_per_clause() -> None:
     pair_test = listing.on_pairs(clause_test)("c")
     assert [pair_test(pair) for pair in [(2, "x"), (1, "x"), (2, "y")]] == [True, False, False]
     assert built == ["c"]
+
+
+def test_a_filtered_list_in_descending_id_order_comes_newest_first(api: V2, sim: Simulator) -> None:
+    """A filter narrows the table by an index; ``order_by=id desc`` still reverses the ids (it
+    used to come back ascending: the store dropped ``descending`` for its default order)."""
+    ids = _contacts(api, sim, ["ann1@example.com", "bob@example.com", "ann2@example.com"])
+    params = {"filter": "email==ann*", "order_by": "id desc"}
+    assert [c["id"] for c in api.get("/contacts", params=params)["contacts"]] == [ids[2], ids[0]]
+    params["order_by"] = "id"
+    assert [c["id"] for c in api.get("/contacts", params=params)["contacts"]] == [ids[0], ids[2]]
