@@ -5,9 +5,11 @@ wider contract); the v2 adapter renames on the way out."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, ClassVar
+
+from ..datarecord import record_class
 
 # v1 enums (keap-openapi/2025-11-05-v1.json); v2 spells some of them differently and its
 # adapter translates.
@@ -260,7 +262,7 @@ def compact_collections(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@dataclass(slots=True)
+@record_class
 class Contact:
     id: int
     date_created: datetime

@@ -3,29 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.shared_simulator import shared_simulator_fixtures
 
 from keapsim.simulator import Simulator
-from keapsim.store import Tenant
 
 from .helpers import V1
 
-
-@pytest.fixture(scope="session")
-def shared_simulator() -> Simulator:
-    # Throttling is the gateway's concern (tested elsewhere); these tests send bursts. Building
-    # the Flask app costs ~0.1 s, so one simulator serves all tests and is reset before each.
-    return Simulator(throttle=False)
-
-
-@pytest.fixture
-def sim(shared_simulator: Simulator) -> Simulator:
-    shared_simulator.reset()
-    return shared_simulator
-
-
-@pytest.fixture
-def tenant(sim: Simulator) -> Tenant:
-    return sim.tenant()
+_shared_sim, sim, tenant = shared_simulator_fixtures()
 
 
 @pytest.fixture
