@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from ...store import Tenant
@@ -66,10 +65,9 @@ def v1_time(moment: datetime) -> str:
     return _v1_utc_text(moment)
 
 
-# Every v1 contact body writes two times (a create the same one twice) and reads keep writing
-# those of the contacts they serve: the texts of recent times are kept (a hit costs ~0.1 µs,
-# formatting ~1 µs; 4,096 entries hold about 0.9 MB). Issue 18.
-@lru_cache(maxsize=4096)
+# Not cached: a cache keyed by the records' own datetime objects kept one object alive in each
+# of thousands of allocator arenas, and a reset of a large tenant then gave back a third of its
+# memory instead of all of it (bench/bench_scale.py, reset: 1.09 -> 0.72 GiB at 1M contacts).
 def _v1_utc_text(moment: datetime) -> str:
     """``iso(moment)[:-1] + "+0000"`` for a UTC time (the year padded to four digits, the
     microseconds cut down to milliseconds), formatted in one step: a third cheaper than
