@@ -24,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loadgen import KEY, contact_body, free_port, run, serve_command
+from loadgen import KEY, contact_body, free_port, run, serve_command, wrk_figures
 
 OPS = ("get", "post", "search")
 P99_TARGET_MS = 20.0
@@ -279,25 +278,8 @@ def measure_with_wrk(
 
 
 def parse_wrk(output: str, load: float) -> Figures:
-    def latency(percent: str) -> float:
-        match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        if match is None:
-            raise ValueError(f"no {percent}% line in wrk's output:\n{output}")
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
-        return round(float(match[1]) * scale, 2)
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(r"Socket errors:.*", output)
-    if socket_errors:
-        print(f"   wrk: {socket_errors[0]}")
-    return Figures(
-        rps=float(rps[1]) if rps else 0.0,
-        p50_ms=latency("50"),
-        p99_ms=latency("99"),
-        errors=int(errors[1]) if errors else 0,
-        load=load,
-    )
+    found = wrk_figures(output)
+    return Figures(found["rps"], found["p50_ms"], found["p99_ms"], found["errors"], load)
 
 
 # -- report ----------------------------------------------------------------------------------

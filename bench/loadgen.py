@@ -6,8 +6,11 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing as mp
+import re
+import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -18,6 +21,47 @@ Request = tuple[str, str, bytes | None]  # method, path, body
 
 #: The API key the benchmarked servers are started with.
 KEY = "bench-key"
+
+
+def wrk_figures(output: str) -> dict:
+    """Requests/s, p50/p99 (ms) and non-2xx answers from the output of ``wrk --latency``."""
+
+    def latency(percent: str) -> float:
+        match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if match is None:
+            raise ValueError(f"no {percent}% line in wrk's output:\n{output}")
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
+        return round(float(match[1]) * scale, 2)
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors:.*", output)
+    if socket_errors:
+        print(f"   wrk: {socket_errors[0]}")
+    return {
+        "rps": float(rps[1]) if rps else 0.0,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "errors": int(errors[1]) if errors else 0,
+    }
+
+
+def wrk_command(url: str, lua: str, connections: int, seconds: float, headers: dict) -> list[str]:
+    """``wrk`` on ``url`` with the Lua script file ``lua`` (one wrk thread per 8 connections),
+    or an empty list when wrk is not installed."""
+    if shutil.which("wrk") is None:
+        return []
+    threads = max(1, min(2, connections // 8))
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--latency"]
+    command += ["-s", lua]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    return [*command, url]
+
+
+def run_wrk(command: list[str]) -> subprocess.Popen[str]:
+    """Start a ``wrk_command``; read its figures with ``wrk_figures(process.communicate()[0])``."""
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
 
 def free_port() -> int:
