@@ -41,7 +41,7 @@ from .listing import Indexed, filtered_page, on_pairs
 from .shapes import sid, string_id, text
 
 # a company's tags filter, order and look as a contact's do
-from .tags import CONTACT_TAG_FILTERS, TAG_LINK_ORDERS, _tag_test, tag_link_v2
+from .tags import tag_links_page
 
 KIND = "Company"
 # "Fields such as notes, fax_number, address, email_address, phone_number, update_time,
@@ -332,16 +332,7 @@ def delete_company(company_id: str) -> tuple[str, int]:
 # -- a company's tags ------------------------------------------------------------------------
 @blueprint.get("/companies/<company_id>/tags")
 def list_company_tags(company_id: str) -> Response:
-    body = filtered_page(
-        "tags",
-        tenant().companies.tags_of(path_id(company_id, KIND)),
-        tag_link_v2,
-        filters=CONTACT_TAG_FILTERS,
-        test=on_pairs(_tag_test),
-        orders=TAG_LINK_ORDERS,
-        default_order="applied_time",
-    )
-    return jsonify(body)
+    return jsonify(tag_links_page(tenant().companies.tags_of(path_id(company_id, KIND))))
 
 
 @blueprint.post("/companies/<company_id>/tags/<tag_id>")

@@ -7,7 +7,7 @@ keapsim's OpenAPI description finds them by the same text).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -173,16 +173,21 @@ def delete_tag(tag_id: str) -> tuple[str, int]:
 # -- links ------------------------------------------------------------------------------------
 @blueprint.get("/contacts/<contact_id>/tags")
 def list_contact_tags(contact_id: str) -> Response:
-    body = filtered_page(
+    return jsonify(tag_links_page(tenant().tags.of_contact(path_id(contact_id, "Contact"))))
+
+
+def tag_links_page(links: Iterable[tuple[Tag, datetime]]) -> dict[str, Any]:
+    """A page of the tags applied to one contact or company (``(tag, applied time)`` pairs):
+    both owners' lists take the same filters and orders."""
+    return filtered_page(
         "tags",
-        tenant().tags.of_contact(path_id(contact_id, "Contact")),
+        links,
         tag_link_v2,
         filters=CONTACT_TAG_FILTERS,
         test=on_pairs(_tag_test),
         orders=TAG_LINK_ORDERS,
         default_order="applied_time",
     )
-    return jsonify(body)
 
 
 TAGGED_FILTERS = {
