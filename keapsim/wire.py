@@ -53,8 +53,8 @@ def dumps_compact(body: object, default: Callable[[Any], Any] | None = None) -> 
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# A JSON text can produce a lone surrogate only through a \uD800-\uDFFF escape (raw UTF-8
-# cannot encode one), so texts without such an escape skip the walk over the parsed value.
+# An ASCII JSON text can produce a lone surrogate only through a \uD800-\uDFFF escape, so such
+# texts without the escape skip the walk over the parsed value.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -80,10 +80,12 @@ def nesting_depth(value: Any, stop_at: int) -> int:
 def has_lone_surrogate(value: Any, raw: bytes | None = None) -> bool:
     """Whether a parsed JSON value holds a string (or key) with an unpaired UTF-16 surrogate
     (``"\\ud800"``): text that is not Unicode, which no UTF-8 file, page or response can
-    carry. ``raw``, the JSON text it came from, lets texts without the escape skip the walk.
+    carry. ``raw``, the JSON text it came from, lets an ASCII text without the escape skip the
+    walk. Only ASCII: ``json.loads`` decodes bytes with ``surrogatepass``, so a surrogate
+    written as raw UTF-8 (``ED A0 80``) or in a UTF-16 text comes through without an escape.
 
     Iterative, so a deeply nested value cannot exhaust the stack."""
-    if raw is not None and not _SURROGATE_ESCAPE.search(raw):
+    if raw is not None and raw.isascii() and not _SURROGATE_ESCAPE.search(raw):
         return False
     pending = [value]
     while pending:

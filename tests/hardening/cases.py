@@ -165,6 +165,19 @@ CASES: list[Case] = [
         Case(f"{method} {path} nested 200 levels", method, path, '{"a":' + nested(200) + "}")
         for method, path in ADMIN_WRITES
     ],
+    # A surrogate written as raw UTF-8 bytes (ED A0 80): json.loads decodes it without an escape.
+    Case(
+        "admin tenant named with a raw surrogate",
+        "POST",
+        "/_keapsim/tenants",
+        b'{"name":"a\xed\xa0\x80"}',
+    ),
+    Case(
+        "admin fault rule answering a raw surrogate",
+        "POST",
+        "/_keapsim/faults",
+        b'{"path":"/crm/rest/v1/contacts","status":500,"body":{"m":"\xed\xa0\x80"}}',
+    ),
     Case(
         "state with a 5,000-digit integer",
         "PUT",
