@@ -23,6 +23,7 @@ from connector.batch.file_run import (
     failures_wanted,
     run_deliver,
 )
+from connector.batch.state import BatchOptions, BatchSummary
 from connector.batch.timing import MeteredConnector, WaitMeter
 from connector.cli_support import config_option, fail, log_db_option, make_console
 from connector.client.auth_command import auth as auth_command
@@ -160,26 +161,48 @@ def deliver(
         config, workers=workers, max_rate=max_rate, on_error=on_error, resume=resume
     )
     log = _open_log(log_db, no_log)
+    summary = _deliver_then_close(
+        connector,
+        log,
+        input_path,
+        config=config,
+        options=options,
+        failures=failures,
+        results=results,
+        dead_letter=dead_letter,
+        fmt=fmt,
+        encoding=encoding,
+        overwrite=overwrite,
+        strict_input=strict_input,
+        progress=not no_progress,
+    )
+    sys.exit(summary.exit_code)
+
+
+def _deliver_then_close(
+    connector: Any,
+    log: DeliveryLog | None,
+    input_path: Path,
+    *,
+    config: Any,
+    options: BatchOptions,
+    failures: Path | None,
+    **run_args: Any,
+) -> BatchSummary:
+    """Run the batch through the connector's delivery functions; close connector and log after."""
     try:
-        summary = run_deliver(
+        return run_deliver(
             connector.deliver,
             input_path,
-            results=results,
-            dead_letter=dead_letter,
             options=options,
-            fmt=fmt,
-            encoding=encoding,
             log=log,
-            overwrite=overwrite,
-            strict_input=strict_input,
-            progress=not no_progress,
             deliver_in_doubt=getattr(connector, "deliver_in_doubt", None),
             config=config,
             failures=failures or failures_wanted(config),
+            **run_args,
         )
     finally:
         _close(connector, log)
-    sys.exit(summary.exit_code)
 
 
 # -- test-connection -----------------------------------------------------------------------------
