@@ -50,7 +50,24 @@ def run_deliver(
     outputs = BatchOutputs.choose(input_path, source.format, results, dead_letter, failures)
     _refuse_to_overwrite(outputs, options, overwrite)
     bar = DeliveryProgress(console, enabled=progress)
-    runner = BatchRunner(
+    runner = _batch_runner(deliver, source, outputs, options, log, bar, deliver_in_doubt)
+    with StopOnSignal(runner, console), bar.showing():
+        summary = runner.run()
+    print_summary(console, summary)
+    return summary
+
+
+def _batch_runner(
+    deliver: Callable[[dict[str, Any]], Any],
+    source: LeadFile,
+    outputs: BatchOutputs,
+    options: BatchOptions,
+    log: DeliveryLog | None,
+    bar: DeliveryProgress,
+    deliver_in_doubt: Callable[[dict[str, Any], datetime], Any] | None,
+) -> BatchRunner:
+    """The runner writing to ``outputs`` and reporting each lead's start and end to ``bar``."""
+    return BatchRunner(
         deliver,
         source,
         results_path=outputs.results,
@@ -62,10 +79,6 @@ def run_deliver(
         deliver_in_doubt=deliver_in_doubt,
         failures_path=outputs.failures,
     )
-    with StopOnSignal(runner, console), bar.showing():
-        summary = runner.run()
-    print_summary(console, summary)
-    return summary
 
 
 def _refuse_to_overwrite(outputs: BatchOutputs, options: BatchOptions, overwrite: bool) -> None:
