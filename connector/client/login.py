@@ -136,10 +136,24 @@ def exchange_code(
 
 def _listen_once(redirect_uri: str, started: Callable[[], Any], wait: float) -> _Callback:
     """Serve the redirect URI until one request for its path arrives (or ``wait`` passes)."""
-    parts = urlsplit(redirect_uri)
-    path = parts.path or "/"
     result = _Callback()
     arrived = threading.Event()
+    server = _serve(redirect_uri, _callback_handler(redirect_uri, result, arrived))
+    try:
+        started()
+        if not arrived.wait(wait):
+            raise LoginError(f"no answer on {redirect_uri} within {wait:g} s")
+    finally:
+        server.shutdown()
+        server.server_close()
+    return result
+
+
+def _callback_handler(
+    redirect_uri: str, result: _Callback, arrived: threading.Event
+) -> type[BaseHTTPRequestHandler]:
+    """A handler that fills ``result`` from the redirect's query, then sets ``arrived``."""
+    path = urlsplit(redirect_uri).path or "/"
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -161,21 +175,19 @@ def _listen_once(redirect_uri: str, started: Callable[[], Any], wait: float) -> 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+    return Handler
+
+
+def _serve(redirect_uri: str, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """Listen on the redirect URI's host and port, serving from a daemon thread."""
+    parts = urlsplit(redirect_uri)
     host = "127.0.0.1" if parts.hostname == "localhost" else str(parts.hostname)
     try:
-        server = ThreadingHTTPServer((host, int(parts.port or 80)), Handler)
+        server = ThreadingHTTPServer((host, int(parts.port or 80)), handler)
     except OSError as exc:
         raise LoginError(f"cannot listen on {redirect_uri}: {exc.strerror}") from None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        started()
-        if not arrived.wait(wait):
-            raise LoginError(f"no answer on {redirect_uri} within {wait:g} s")
-    finally:
-        server.shutdown()
-        server.server_close()
-    return result
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def _first(query: dict[str, list[str]], key: str) -> str | None:
