@@ -17,6 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+#: One row of ``deliveries``, in the order :meth:`DeliveryLog.record` builds it.
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (ts, run_id, source, line, lead_key, email, outcome, "
+    "reason, contact_id, duplicate, attempts, latency_ms, response_ms, details) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 #: Where the log lives unless ``--log-db`` or ``KEAP_CONNECTOR_LOG`` says otherwise.
 DEFAULT_LOG_PATH = "keap-delivery-log.sqlite3"
 
@@ -121,13 +128,11 @@ class DeliveryLog:
             response_ms,
             json.dumps(details, default=str) if details else None,
         )
+        self._insert(row)
+
+    def _insert(self, row: tuple[Any, ...]) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT INTO deliveries (ts, run_id, source, line, lead_key, email, outcome, "
-                "reason, contact_id, duplicate, attempts, latency_ms, response_ms, details) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+            self._db.execute(_INSERT_DELIVERY, row)
             self._db.commit()
 
     def entries(
