@@ -45,6 +45,15 @@ class ServeMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self._lock = threading.Lock()
         self._counts: collections.Counter[str] = collections.Counter()
+        # Registered in this order, so /metrics lists them in this order.
+        self._add_delivery_metrics()
+        self._add_keap_metrics()
+        self._add_token_metrics()
+        self.registry.register(_Rates(self))
+        if queue_depth is not None:
+            self.registry.register(_QueueDepth(queue_depth))
+
+    def _add_delivery_metrics(self) -> None:
         r = self.registry
         self.deliveries = Counter(
             "keap_connector_deliveries", "Leads delivered, by outcome", ["outcome"], registry=r
@@ -60,6 +69,9 @@ class ServeMetrics:
             buckets=RESPONSE_BUCKETS,
             registry=r,
         )
+
+    def _add_keap_metrics(self) -> None:
+        r = self.registry
         self.keap_seconds = Histogram(
             "keap_connector_keap_response_seconds",
             "Keap's response time per HTTP request (until the response headers)",
@@ -82,15 +94,15 @@ class ServeMetrics:
             "Keap answers that said slow down: 429, or 503 with Retry-After (guide profile)",
             registry=r,
         )
+
+    def _add_token_metrics(self) -> None:
+        r = self.registry
         self.token_refreshes = Counter(
             "keap_connector_token_refreshes", "OAuth refreshes this instance made", registry=r
         )
         self.token_refresh_failures = Counter(
             "keap_connector_token_refresh_failures", "OAuth refreshes Keap refused", registry=r
         )
-        r.register(_Rates(self))
-        if queue_depth is not None:
-            r.register(_QueueDepth(queue_depth))
 
     def observe_delivery(self, outcome: str, duplicate: bool | None, seconds: float) -> None:
         with self._lock:
