@@ -200,20 +200,7 @@ def normalise_address(
     if alpha2 is None:
         raise LeadInvalid("country", "is not a recognised country")
     alpha3 = country_alpha3(alpha2)
-    region_code = region_name = None
-    if state:
-        if alpha2 == "US":
-            code = us_state_code(state)
-            if code is None:
-                raise LeadInvalid("state", "is not a US state or territory")
-            region_code, region_name = f"US-{code}", us_state_name(code)
-        elif _ISO_REGION.match(state.upper()):
-            region_code = region_name = state.upper()
-        else:
-            # Keap v1 takes free-text regions outside the US; v2 needs ISO 3166-2 and gets none.
-            region_name = _limit("state", state, MAX_LEN["region"], truncate)
-        if alpha3 is None:
-            raise LeadInvalid("country", "is needed with a state, and is not one Keap accepts")
+    region_code, region_name = _region(state, alpha2, alpha3, truncate) if state else (None, None)
     if postal and alpha2 == "US" and not re.fullmatch(r"\d{5}(-\d{4})?", postal):
         raise LeadInvalid("postal_code", "is not a US ZIP code")
     return Address(
@@ -227,6 +214,25 @@ def normalise_address(
     )
 
 
+def _region(
+    state: str, alpha2: str, alpha3: str | None, truncate: bool
+) -> tuple[str | None, str | None]:
+    """``state``'s ISO 3166-2 code (None when only free text fits) and its name."""
+    if alpha2 == "US":
+        code = us_state_code(state)
+        if code is None:
+            raise LeadInvalid("state", "is not a US state or territory")
+        region: tuple[str | None, str | None] = (f"US-{code}", us_state_name(code))
+    elif _ISO_REGION.match(state.upper()):
+        region = (state.upper(), state.upper())
+    else:
+        # Keap v1 takes free-text regions outside the US; v2 needs ISO 3166-2 and gets none.
+        region = (None, _limit("state", state, MAX_LEN["region"], truncate))
+    if alpha3 is None:
+        raise LeadInvalid("country", "is needed with a state, and is not one Keap accepts")
+    return region
+
+
 def normalise_lead(
     lead: Mapping[str, Any],
     *,
@@ -236,21 +242,7 @@ def normalise_lead(
     phone_policy: PhonePolicy = PhonePolicy.STRICT,
 ) -> NormalisedLead:
     """Validate and normalise the standard lead fields, or raise LeadSkipped / LeadInvalid."""
-    raw_email = _text(lead, "email")
-    raw_phones = [(i + 1, _text(lead, name)) for i, name in enumerate(PHONE_FIELDS)]
-    if not raw_email and not any(p for _, p in raw_phones):
-        raise LeadSkipped("lead has neither an email address nor a phone number; Keap needs one")
-
-    email = normalise_email(raw_email) if raw_email else None
-    if email and len(email) > MAX_LEN["email"]:
-        raise LeadInvalid("email", f"is longer than Keap's limit of {MAX_LEN['email']} characters")
-
-    phones, warnings = apply_phone_policy(
-        [(slot, raw) for slot, raw in raw_phones if raw], default_region, phone_policy, truncate
-    )
-    if not email and not phones:
-        raise LeadInvalid("phone_1", "is not a valid phone number, and the lead has no email")
-
+    email, phones, warnings = _contact_points(lead, default_region, phone_policy, truncate)
     dob_raw = lead.get("dob")
     utm = {k: v for k in UTM_FIELDS if (v := _text(lead, k))}
     referrer = _text(lead, "referring_url") or _text(lead, "referrer")
@@ -268,3 +260,24 @@ def normalise_lead(
         referrer=referrer,
         warnings=tuple(warnings),
     )
+
+
+def _contact_points(
+    lead: Mapping[str, Any], default_region: str, phone_policy: PhonePolicy, truncate: bool
+) -> tuple[str | None, tuple[tuple[int, str], ...], list[str]]:
+    """The lead's e-mail address and phones (at least one of them), and the phones' warnings."""
+    raw_email = _text(lead, "email")
+    raw_phones = [(i + 1, _text(lead, name)) for i, name in enumerate(PHONE_FIELDS)]
+    if not raw_email and not any(p for _, p in raw_phones):
+        raise LeadSkipped("lead has neither an email address nor a phone number; Keap needs one")
+
+    email = normalise_email(raw_email) if raw_email else None
+    if email and len(email) > MAX_LEN["email"]:
+        raise LeadInvalid("email", f"is longer than Keap's limit of {MAX_LEN['email']} characters")
+
+    phones, warnings = apply_phone_policy(
+        [(slot, raw) for slot, raw in raw_phones if raw], default_region, phone_policy, truncate
+    )
+    if not email and not phones:
+        raise LeadInvalid("phone_1", "is not a valid phone number, and the lead has no email")
+    return email, phones, warnings
