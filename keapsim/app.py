@@ -194,7 +194,7 @@ class KeapsimFlask(Flask):
     def _respond_directly(self, rule: Rule, args: Mapping[str, Any]) -> BaseResponse:
         """What Flask's dispatch does for an API route, without its request and app contexts
         (pushing and popping them was about a third of a GET's CPU): the blueprint's
-        ``before_request`` functions, the view, its error handlers, the response.
+        ``before_request`` functions, the view, the error handler Flask would pick, the response.
         :func:`check_direct_blueprints` makes sure nothing else was registered for them."""
         blueprint = rule.endpoint.partition(".")[0]
         try:
@@ -204,24 +204,11 @@ class KeapsimFlask(Flask):
                     return self._direct_response(early)
             return self._direct_response(self.view_functions[rule.endpoint](**args))
         except Exception as error:
-            handler = self._error_handler(error, blueprint)
+            # Flask's own choice (sansio App): by code, then by class, blueprint before app.
+            handler = self._find_error_handler(error, [blueprint])
             if handler is None:
                 raise
             return self._direct_response(handler(error))
-
-    def _error_handler(self, error: Exception, blueprint: str) -> Callable[..., Any] | None:
-        """The handler Flask would pick for ``error`` raised by a ``blueprint`` view: the
-        blueprint's before the app's, by status code before by class, nearest class first."""
-        code = error.code if isinstance(error, HTTPException) else None
-        for scope in (blueprint, None):
-            by_code = self.error_handler_spec.get(scope, {})
-            for key in (code, None) if code is not None else (None,):
-                handlers = by_code.get(key, {})
-                for cls in type(error).__mro__:
-                    handler = handlers.get(cls)
-                    if handler is not None:
-                        return handler
-        return None
 
     def _direct_response(self, returned: Any) -> BaseResponse:
         """Flask's ``make_response`` for what the API views return. A response object (what
