@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from werkzeug.sansio.utils import get_current_url, get_host
 
@@ -50,9 +50,9 @@ def v1_window(items: Sequence[T]) -> tuple[list[T], dict[str, object]]:
         None if trusted is None else tuple(trusted),
         served.path,
     )
-    others = _encoded((k, v) for k, v in served.args.items() if k not in ("limit", "offset"))
+    others = urlencode({k: v for k, v in served.args.items() if k not in ("limit", "offset")})
     # The other parameters first, then limit and offset: what urlencode of the merged dict
-    # gave, with the quoting (the costly part) done once for both links.
+    # gave, with the quoting done once for both links.
     head = f"{base}?{others}&" if others else f"{base}?"
 
     def url(new_offset: int) -> str:
@@ -81,28 +81,6 @@ def _page_base(
     trusted = None if trusted_hosts is None else list(trusted_hosts)
     host = get_host(scheme, host_header, server, trusted)
     return get_current_url(scheme, host).rstrip("/") + path.rstrip("/") + "/"
-
-
-# urllib.parse.quote_plus's output, byte for byte: bytes outside its always-safe set are %XX
-# (upper case), a space is "+". Only the runs of unsafe characters are visited: quote_plus
-# calls a Python function per byte once a text has one unsafe byte (an email's "@"), about
-# 2 µs for an address (issue 18). tests/api_v1/test_v1_paging_links.py compares the two.
-_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9_.\-~]+")
-_QUOTED_BYTE = ["+" if b == 0x20 else f"%{b:02X}" for b in range(256)]
-
-
-def _quoted_run(match: re.Match[str]) -> str:
-    return "".join([_QUOTED_BYTE[b] for b in match.group().encode()])
-
-
-def quote_plus_text(text: str) -> str:
-    """``urllib.parse.quote_plus(text)`` for text (UTF-8, ``safe=""``)."""
-    return _UNSAFE_RUN.sub(_quoted_run, text)
-
-
-def _encoded(pairs: Iterable[tuple[str, str]]) -> str:
-    """``urllib.parse.urlencode`` of text pairs with distinct keys, faster."""
-    return "&".join([f"{quote_plus_text(k)}={quote_plus_text(v)}" for k, v in pairs])
 
 
 def v2_window(

@@ -1,40 +1,15 @@
-"""v1 page links built the fast way (issue 18) equal what ``urllib.parse`` built: the quoting of
-the other parameters and the base URL cached per host and path."""
+"""v1 page links: the other parameters quoted as ``urllib.parse.urlencode`` quotes them, and the
+base URL cached per host and path."""
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
-from hypothesis import given
-from hypothesis import strategies as st
 from support.api_client import email_contact
 
-from keapsim.api.paging import _encoded, quote_plus_text
 from keapsim.simulator import Simulator
 
 from .helpers import V1
-
-
-@given(st.text())
-def test_quoting_equals_quote_plus(text: str) -> None:
-    try:
-        expected = quote_plus(text)
-    except UnicodeEncodeError:  # a lone surrogate: both refuse it
-        expected = None
-    try:
-        got: str | None = quote_plus_text(text)
-    except UnicodeEncodeError:
-        got = None
-    assert got == expected
-
-
-@given(st.dictionaries(st.text(min_size=1), st.text(), max_size=5))
-def test_encoding_equals_urlencode(pairs: dict[str, str]) -> None:
-    try:
-        expected = urlencode(pairs)
-    except UnicodeEncodeError:
-        return
-    assert _encoded(pairs.items()) == expected
 
 
 def test_the_links_keep_the_other_parameters_quoted(api: V1) -> None:
