@@ -96,9 +96,7 @@ def _parsed(raw: bytes) -> Any:
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise BadInput(UNCONVERTIBLE) from None
     # "\ud800" is valid JSON but not text: stored, it would break every later save and page.
-    # The whole value is walked (no shortcut on the text: the standard library also decodes
-    # a surrogate written as raw bytes, ED A0 80, which the \u-escape shortcut missed).
-    if has_lone_surrogate(body):
+    if has_lone_surrogate(body, raw):
         raise BadInput(UNCONVERTIBLE)
     return body
 
