@@ -301,7 +301,7 @@ def _announce(sim: Simulator, server: SimulatorServer, as_json: bool, open_admin
             f'  try: curl -H "X-Keap-API-Key: {creds.api_key}" {server.url}/crm/rest/v1/contacts'
         )
         click.echo(f"  start page     {server.url}/ (the API, OpenAPI documents, dashboard)")
-        from .home import DOCS_HINT  # the simulator is built, so Flask is loaded already
+        from .config import DOCS_HINT
 
         click.echo(f"  docs           {DOCS_HINT}")
     if open_admin:

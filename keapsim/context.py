@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, cast
 from werkzeug.local import LocalProxy
 
 if TYPE_CHECKING:
-    from flask import Request
-
+    from .api.routing import ApiRequest as Request
     from .simulator import Simulator
 
 SIMULATOR = "keapsim.simulator"
@@ -29,7 +28,8 @@ SIMULATOR = "keapsim.simulator"
 _serving: ContextVar[Request] = ContextVar("keapsim.request")
 
 request = cast("Request", LocalProxy(_serving, unbound_message="keapsim: no request is served"))
-"""The request being served (the app's request class: a Flask ``Request``)."""
+"""The request being served (:class:`keapsim.api.routing.ApiRequest`; on Flask's path, the
+Flask app's subclass of it)."""
 
 
 def begin_serving(served: Request) -> Token[Request]:

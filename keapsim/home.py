@@ -11,12 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, Response, jsonify, render_template_string, request
 
-blueprint = Blueprint("home", __name__)
+from .config import DOCS_HINT
 
-DOCS_HINT = (
-    "docs/ in the keapsim repository: run `mkdocs serve` there and open http://127.0.0.1:8000 "
-    "(the site needs no network)"
-)
+blueprint = Blueprint("home", __name__)
 
 PAGE = """<!doctype html>
 <html lang="en">

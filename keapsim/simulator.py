@@ -9,7 +9,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .app import application_error, shared_app
+from .api.version_errors import application_error
+from .app import shared_app
 from .clock import Clock
 from .config import DEFAULT_REDIRECT_URI, PROFILES, TENANT_ID_PATTERN, Profile, TenantSettings
 from .context import SIMULATOR
@@ -82,9 +83,9 @@ class Simulator:
             base_url=lambda: self.base_url,
             allowed_hosts=hook_hosts,
         )
-        self.flask_app = shared_app()
+        self.app = shared_app()
         self.wsgi_app = build_gateway(
-            self.flask_app,
+            self.app,
             before_auth=self.outer_stages(),
             authenticate=Authenticate(self.identity, self.clock.time, self.tenants),
             after_auth=self.inner_stages(),

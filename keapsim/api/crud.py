@@ -19,11 +19,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from flask import Blueprint
-
 from ..clock import iso
 from ..store.resource import DeclaredStore, ResourceSpec
 from .common import UNCONVERTIBLE, BadInput, as_bool, as_datetime, as_int, as_str, compact, tenant
+from .routing import ApiRoutes
 from .v1.shapes import v1_time
 
 Version = Literal["v1", "v2"]
@@ -196,13 +195,15 @@ def declared_store(resource: ApiResource) -> DeclaredStore[Any]:
 
 
 def add_operations(
-    blueprint: Blueprint,
+    blueprint: ApiRoutes,
     resource: ApiResource,
     routes: Routes,
     views: dict[Operation, Callable[..., Any]],
+    owner: str,
 ) -> None:
     """Register the views of the operations ``routes`` has: list and create on the collection,
-    get, update (PATCH) and delete on ``path/<ident>``."""
+    get, update (PATCH) and delete on ``path/<ident>``. ``owner`` is the declaring module
+    (imported to serve the routes' family, :mod:`keapsim.api.routing`)."""
     item = f"{routes.path}/<ident>"
     places = {
         "list": (routes.path, "GET"),
@@ -214,4 +215,4 @@ def add_operations(
     for operation in sorted(routes.operations):
         path, method = places[operation]
         endpoint = f"{resource.store}_{operation}"
-        blueprint.add_url_rule(path, endpoint, views[operation], methods=[method])
+        blueprint.add_url_rule(path, endpoint, views[operation], methods=[method], owner=owner)

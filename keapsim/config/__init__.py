@@ -24,6 +24,12 @@ from ..datarecord import record_class
 DEFAULT_REDIRECT_URI = "https://localhost/keapsim/callback"
 """The redirect URI of a tenant's OAuth app when none is given."""
 
+DOCS_HINT = (
+    "docs/ in the keapsim repository: run `mkdocs serve` there and open http://127.0.0.1:8000 "
+    "(the site needs no network)"
+)
+"""Where the documentation is (the start page and ``keapsim serve`` say so)."""
+
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """A tenant id becomes a host name (``<id>.infusionsoft.com``, in ``scope`` and a response
 header) and a path segment of the admin API: one DNS label, so no ``/``, CR/LF or spaces."""

@@ -190,7 +190,7 @@ def build_report(
     if url_map is None:
         from ..app import shared_app
 
-        url_map = shared_app().url_map
+        url_map = shared_app().flask_app.url_map
     operations = tuple(official_operations() if operations is None else operations)
     routes = {(r.document, r.method, r.template): r for r in api_routes(url_map)}
     if exclusions is None:

@@ -50,8 +50,8 @@ FAULT_ENVIRON_KEY = "keapsim.fault"
 
 ErrorRenderer = Callable[[Request, str, int], Response]
 """Renders an application error (message, status) in the request's API version's shape. The
-simulator hands the adapters' renderer in (``keapsim.app.application_error``): the gateway sits
-below the adapters and never imports them."""
+simulator hands the adapters' renderer in (``keapsim.api.version_errors.application_error``):
+the gateway sits below the adapters and never imports them."""
 
 
 def plain_application_error(request: Request, message: str, status: int) -> Response:

@@ -11,7 +11,7 @@ from keapsim.specs import load_v1
 
 
 def test_every_v1_route_is_described_and_every_description_is_routed(sim: Simulator) -> None:
-    routes = implemented_operations(sim.flask_app.url_map, "/crm/rest/v1")
+    routes = implemented_operations(sim.app.flask_app.url_map, "/crm/rest/v1")
     with sim.client(auth="none") as client:
         described = client.get("/v1/openapi.json").json()
     operations = {

@@ -150,7 +150,7 @@ def test_unknown_routes_and_methods_answer_in_the_v2_envelope(api: V2) -> None:
 def test_every_v2_route_is_an_operation_of_the_official_document(sim: Simulator) -> None:
     """keapsim's /v2/openapi.json keeps the document's operations that have a route; each
     route must find its operation (custom methods such as ``:applyTags`` included)."""
-    routes = implemented_operations(sim.flask_app.url_map, "/crm/rest/v2")
+    routes = implemented_operations(sim.app.flask_app.url_map, "/crm/rest/v2")
     with sim.client() as client:
         described = client.get("/v2/openapi.json").json()["paths"]
     operations = {

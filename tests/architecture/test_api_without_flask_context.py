@@ -1,4 +1,4 @@
-"""The v1 and v2 adapters run without Flask's request and app contexts (``KeapsimFlask.respond``):
+"""The v1 and v2 adapters run without Flask's request and app contexts (``keapsim.app.KeapsimApp``):
 none of them may reach for what those contexts hold. Such a view would fail only when called
 (Flask's "working outside of request context"), so the rule is checked on the source."""
 

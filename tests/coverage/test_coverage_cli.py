@@ -19,7 +19,7 @@ UNSERVED_PREFIX = "/crm/rest/v2/orders"
 
 
 def _report_without_v2_orders() -> CoverageReport:
-    rules = shared_app().url_map.iter_rules()
+    rules = shared_app().flask_app.url_map.iter_rules()
     kept = [rule.empty() for rule in rules if not rule.rule.startswith(UNSERVED_PREFIX)]
     return build_report(Map(kept))
 

@@ -1,7 +1,6 @@
-"""The v1 and v2 adapters answer without Flask's request and app contexts
-(``KeapsimFlask.respond``): the blueprint's ``before_request`` functions, the view, its error
-handlers, Flask's ``request_finished`` signal; HEAD, OPTIONS and unmatched paths still take
-Flask's own dispatch."""
+"""The v1 and v2 adapters answer from their recorded routes, without Flask
+(``keapsim.app.KeapsimApp``): the version's ``before_request`` functions, the view, its error
+handlers, the ``answered`` signal; HEAD, OPTIONS and unmatched paths go to the Flask app."""
 
 from __future__ import annotations
 
@@ -10,13 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from flask import Blueprint, request_finished
+from flask import Flask
 from werkzeug.wrappers import Response
 
 from keapsim import Simulator
-from keapsim.app import KeapsimFlask, check_direct_blueprints, shared_app
+from keapsim.api.routing import ApiRoutes
+from keapsim.app import KeapsimApp, answered, shared_app
 from keapsim.context import current_simulator, request
+from keapsim.flask_app import check_direct_blueprints
 from keapsim.gateway.pipeline import Gateway
+from keapsim.store import NotFound
 from keapsim.wire import jsonify
 
 KEY = "direct-key"
@@ -48,15 +50,19 @@ def _new_contact(client: httpx.Client) -> int:
 
 def test_the_signal_tells_listeners_which_rule_answered(client: httpx.Client) -> None:
     ident = _new_contact(client)
-    seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, str, int]] = []
 
     def listener(sender: object, response: Response, **_: object) -> None:
-        assert request.url_rule is not None
-        seen.append((request.url_rule.rule, response.status_code))
+        rule = request.url_rule
+        seen.append((request.method, rule.rule if rule else "-", response.status_code))
 
-    with request_finished.connected_to(listener, shared_app()):
+    with answered.connected_to(listener, shared_app()):
         assert client.get(f"/v1/contacts/{ident}").status_code == 200
-    assert seen == [("/crm/rest/v1/contacts/<contact_id>", 200)]
+        assert client.head(f"/v1/contacts/{ident}").status_code == 200  # Flask's path
+    assert seen == [
+        ("GET", "/crm/rest/v1/contacts/<contact_id>", 200),
+        ("HEAD", "/crm/rest/v1/contacts/<contact_id>", 200),
+    ]
 
 
 def test_head_and_options_take_flasks_dispatch_and_answer_as_before(client: httpx.Client) -> None:
@@ -77,6 +83,9 @@ def test_unknown_paths_and_methods_answer_in_the_versions_shapes(client: httpx.C
     answer = client.put("/v2/tags")
     assert answer.status_code == 405
     assert answer.json()["status"] == "METHOD_NOT_ALLOWED"
+    # A known family, an unknown path in it: werkzeug's 404 from the family's map, in v2's shape.
+    deeper = client.get("/v2/contacts/1/nowhere")
+    assert (deeper.status_code, deeper.json()["status"]) == (404, "NOT_FOUND")
 
 
 def test_a_view_that_fails_answers_keapsims_500_and_logs_it(
@@ -85,52 +94,86 @@ def test_a_view_that_fails_answers_keapsims_500_and_logs_it(
     def broken(contact_id: str) -> Response:
         raise LookupError("a bug")
 
-    monkeypatch.setitem(shared_app().view_functions, "v1.get_contact", broken)
+    client.get("/v1/contacts/1")  # the family's routes are loaded before one is replaced
+    versions = {routes.name: routes for routes in shared_app().versions}
+    monkeypatch.setitem(versions["v1"].views, "v1.get_contact", broken)
     answer = client.get("/v1/contacts/1")
     assert answer.status_code == 500
     assert answer.json() == {"message": "keapsim internal error: LookupError"}
     assert "unhandled error on GET /crm/rest/v1/contacts/1" in caplog.text
 
 
-def _gateway_for(app: KeapsimFlask) -> httpx.Client:
+def _version(name: str = "v9") -> ApiRoutes:
+    return ApiRoutes(name, f"/{name}", "tests.nowhere", {})
+
+
+def _client_for(app: KeapsimApp) -> httpx.Client:
     sim = Simulator()
     gateway = Gateway(app, [], {"keapsim.simulator": sim})
     return httpx.Client(transport=httpx.WSGITransport(app=gateway), base_url="http://t")
 
 
 def test_before_request_answers_early_and_views_see_the_request() -> None:
-    app = KeapsimFlask("direct-test")
-    blueprint = Blueprint("v2", __name__)
+    routes = _version()
     calls: list[str] = []
 
-    @blueprint.before_request
+    @routes.before_request
     def gate() -> Any:
         calls.append("before")
         return ("stopped", 418) if request.args.get("stop") else None
 
-    @blueprint.get("/echo/<word>")
+    @routes.get("/echo/<word>")
     def echo(word: str) -> tuple[Response, int, dict[str, str]]:
         calls.append("view")
         body = {"word": word, "q": request.args.get("q"), "sim": id(current_simulator())}
         return jsonify(body), 202, {"X-Echo": "1"}
 
-    app.register_blueprint(blueprint)
-    with _gateway_for(app) as http:
-        answer = http.get("/echo/hi?q=1")
+    with _client_for(KeapsimApp((routes,))) as http:
+        answer = http.get("/v9/echo/hi?q=1")
         assert (answer.status_code, answer.headers["x-echo"]) == (202, "1")
         assert answer.json()["word"] == "hi" and answer.json()["q"] == "1"
-        stopped = http.get("/echo/hi?stop=1")
+        stopped = http.get("/v9/echo/hi?stop=1")
         assert (stopped.status_code, stopped.text) == (418, "stopped")
+        assert stopped.headers["content-type"] == "text/html; charset=utf-8"  # as Flask's
     assert calls == ["before", "view", "before"]
 
 
+def test_the_versions_handler_wins_then_the_apps() -> None:
+    routes = _version()
+
+    @routes.errorhandler(NotFound)
+    def not_found(err: NotFound) -> tuple[dict[str, str], int]:
+        return {"missing": err.message}, 404
+
+    @routes.get("/missing")
+    def missing() -> Response:
+        raise NotFound("contact", 7)
+
+    @routes.get("/http")
+    def http_failure() -> Response:
+        from werkzeug.exceptions import Conflict
+
+        raise Conflict("taken")
+
+    with _client_for(KeapsimApp((routes,))) as http:
+        answer = http.get("/v9/missing")
+        assert answer.status_code == 404 and "missing" in answer.json()
+        conflict = http.get("/v9/http")
+        assert (conflict.status_code, conflict.json()) == (409, {"message": "taken"})
+
+
+def test_two_views_for_one_endpoint_are_refused() -> None:
+    routes = _version()
+    routes.add_url_rule("/a", "same", lambda: "a")
+    with pytest.raises(AssertionError, match="v9.same is declared by two views"):
+        routes.add_url_rule("/b", "same", lambda: "b")
+
+
 def test_an_app_with_hooks_the_direct_path_would_skip_is_refused() -> None:
-    app = KeapsimFlask("direct-test")
-    blueprint = Blueprint("v1", __name__)
-    blueprint.after_request(lambda response: response)
-    app.register_blueprint(blueprint)
-    with pytest.raises(RuntimeError, match="after_request on blueprint v1"):
-        check_direct_blueprints(app)
+    app = Flask("direct-test")
+    app.after_request(lambda response: response)
+    with pytest.raises(RuntimeError, match="after_request on the app"):
+        check_direct_blueprints(app, {"v1"})
 
 
 def test_the_request_proxy_outside_a_request_says_so() -> None:

@@ -1,5 +1,6 @@
-"""The gateway hands keapsim's Flask app its own request object and takes back the response
-object (no WSGI round trip between them); any other WSGI app is still called as WSGI."""
+"""The gateway hands keapsim's app its own request object and takes back the response object
+(no WSGI round trip between them), on the direct path and on Flask's (where the request becomes
+Flask's class in place, its body already read); any other WSGI app is still called as WSGI."""
 
 from __future__ import annotations
 
@@ -8,24 +9,40 @@ from flask import Response as FlaskResponse
 from flask import request as flask_request
 from werkzeug.wrappers import Request, Response
 
-from keapsim.app import KeapsimFlask
+from keapsim.api.routing import ApiRoutes
+from keapsim.app import KeapsimApp
+from keapsim.context import current_request
+from keapsim.flask_app import KeapsimFlask
 from keapsim.gateway.pipeline import Gateway, Handler
+from keapsim.wire import jsonify
 
 
-def make_app() -> KeapsimFlask:
-    app = KeapsimFlask("dispatch-test")
+def make_app() -> KeapsimApp:
+    """A direct route (``/v9/echo``) and two routes of a Flask app behind it."""
+    routes = ApiRoutes("v9", "/v9", "tests.nowhere", {})
 
-    @app.post("/echo")
-    def echo() -> FlaskResponse:
+    @routes.post("/echo")
+    def echo() -> Response:
+        body = current_request().get_data()
+        return jsonify({"seen": id(current_request()), "body": body.decode()})
+
+    flask_app = KeapsimFlask("dispatch-test")
+
+    @flask_app.post("/flask-echo")
+    def flask_echo() -> FlaskResponse:
         body = flask_request.get_data()
-        return app.json.response(seen=id(flask_request._get_current_object()), body=body.decode())
+        return flask_app.json.response(
+            seen=id(flask_request._get_current_object()), body=body.decode()
+        )
 
-    @app.get("/typeless")
+    @flask_app.get("/typeless")
     def typeless() -> FlaskResponse:
         response = FlaskResponse("plain", status=200)
         response.headers.pop("Content-Type")
         return response
 
+    app = KeapsimApp((routes,))
+    app._flask = flask_app
     return app
 
 
@@ -45,9 +62,10 @@ def test_the_app_sees_the_request_object_the_stages_parsed() -> None:
     stage = BodyReadingStage()
     gateway = Gateway(make_app(), [stage])
     client = httpx.Client(transport=httpx.WSGITransport(app=gateway), base_url="http://t")
-    answer = client.post("/echo", content=b"payload")
-    assert answer.status_code == 200
-    assert answer.json() == {"seen": stage.seen[0], "body": "payload"}
+    for path in ("/v9/echo", "/flask-echo"):
+        answer = client.post(path, content=b"payload")
+        assert answer.status_code == 200
+        assert answer.json() == {"seen": stage.seen[-1], "body": "payload"}
 
 
 def test_a_response_without_a_type_gets_werkzeugs_default_as_before() -> None:

@@ -5,9 +5,9 @@ operation (``keapsim coverage``) got none.
 Only the project's suite loads it (``tests/conftest.py`` registers it); the user-facing pytest
 plugin (:mod:`keapsim.pytest_plugin`) knows nothing of it.
 
-Recording: a receiver on Flask's ``request_finished`` signal (which keapsim also sends for the
-API routes it answers without Flask's dispatch) keeps the ``(method, rule)`` of each
-2xx answer in a set, while a test under ``tests/`` runs (the contract suites in ``contracts/``
+Recording: a receiver on keapsim's ``answered`` signal (:mod:`keapsim.app`, sent for every
+answer, whether the API route was answered directly or by Flask) keeps the ``(method, rule)`` of
+each 2xx answer in a set, while a test under ``tests/`` runs (the contract suites in ``contracts/``
 fuzz every route and are not tests of an operation's behaviour). Per request that is a flag
 test, a status compare and a set insert.
 
@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import request_finished
 
-from keapsim.app import shared_app
+from keapsim.app import answered, shared_app
 from keapsim.context import request
 
 HITS_KEY = "keapsim_operation_hits"
@@ -58,8 +57,7 @@ class OperationHits:
         self.recording = False
         self.checked: int | None = None  # how many implemented operations were checked
         self.unexercised: list[str] = []
-        # keapsim's app only: the connector's own Flask app sends the signal too.
-        request_finished.connect(self._on_request_finished, sender=shared_app(), weak=False)
+        answered.connect(self._on_request_finished, sender=shared_app(), weak=False)
 
     # -- recording ----------------------------------------------------------------------------
     def _on_request_finished(self, sender: object, response: Any, **_: object) -> None:
@@ -78,7 +76,7 @@ class OperationHits:
             self.recording = False
 
     def pytest_unconfigure(self) -> None:
-        request_finished.disconnect(self._on_request_finished)
+        answered.disconnect(self._on_request_finished)
 
     # -- merging (xdist) ----------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -10,8 +9,10 @@ from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge
 from ...wire import json_text
 from ..common import catch_up_clock
+from ..routing import ApiRoutes
+from .routes import FAMILIES
 
-blueprint = Blueprint("v1", __name__, url_prefix="/crm/rest/v1")
+blueprint = ApiRoutes("v1", "/crm/rest/v1", __name__, FAMILIES)
 # Due payment-plan charges and subscription bills first (keapsim/store/due.py).
 blueprint.before_request(catch_up_clock)
 

@@ -52,7 +52,7 @@ def register(resource: ApiResource) -> None:
         "update": update_record,
         "delete": delete_record,
     }
-    add_operations(blueprint, resource, routes, views)
+    add_operations(blueprint, resource, routes, views, __name__)
 
 
 for declared in DECLARED:

@@ -3,7 +3,6 @@ details}`` errors (the ``Error`` schema of the v2 SDK document)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -11,8 +10,10 @@ from ...store import Conflict, DomainError, Invalid, NotFound
 from ...store.errors import TooLarge
 from ...wire import JSON, json_text
 from ..common import catch_up_clock
+from ..routing import ApiRoutes
+from .routes import FAMILIES
 
-blueprint = Blueprint("v2", __name__, url_prefix="/crm/rest/v2")
+blueprint = ApiRoutes("v2", "/crm/rest/v2", __name__, FAMILIES)
 # Due payment-plan charges and subscription bills first (keapsim/store/due.py).
 blueprint.before_request(catch_up_clock)
 
