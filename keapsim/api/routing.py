@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Request
 
@@ -188,6 +189,9 @@ class ApiRoutes:
         family = family_of(path[len(self.url_prefix) :])
         routes = self._maps.get(family)
         if routes is None:
+            if family not in self._families:
+                # Not compiled (nor kept: a client's made-up paths must not grow the cache).
+                raise NotFound()
             routes = self._compile(family)
         return routes.match(path, method, return_rule=True)
 
@@ -202,7 +206,7 @@ class ApiRoutes:
 
     def _compile(self, family: str) -> MapAdapter:
         """The family's routes as a werkzeug map bound for matching paths (no host or scheme
-        is matched), its modules imported first. Unknown families get an empty map."""
+        is matched), its modules imported first."""
         with self._lock:
             if family not in self._maps:
                 for module in self._families.get(family, ()):

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from keapsim import Simulator
@@ -18,7 +19,7 @@ from keapsim.app import KeapsimApp, answered, shared_app
 from keapsim.context import current_simulator, request
 from keapsim.flask_app import check_direct_blueprints
 from keapsim.gateway.pipeline import Gateway
-from keapsim.store import NotFound
+from keapsim.store import NotFound as RecordNotFound
 from keapsim.wire import jsonify
 
 KEY = "direct-key"
@@ -88,6 +89,16 @@ def test_unknown_paths_and_methods_answer_in_the_versions_shapes(client: httpx.C
     assert (deeper.status_code, deeper.json()["status"]) == (404, "NOT_FOUND")
 
 
+def test_made_up_paths_compile_nothing() -> None:
+    routes = _version()
+    routes.add_url_rule("/known", "known", lambda: "yes")
+    routes._families = {"known": ()}
+    with pytest.raises(NotFound):
+        routes.match("/v9/made-up-1/x", "GET")
+    assert routes.match("/v9/known/", "GET")[0].rule == "/v9/known"
+    assert set(routes._maps) == {"known"}
+
+
 def test_a_view_that_fails_answers_keapsims_500_and_logs_it(
     client: httpx.Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -141,13 +152,13 @@ def test_before_request_answers_early_and_views_see_the_request() -> None:
 def test_the_versions_handler_wins_then_the_apps() -> None:
     routes = _version()
 
-    @routes.errorhandler(NotFound)
-    def not_found(err: NotFound) -> tuple[dict[str, str], int]:
+    @routes.errorhandler(RecordNotFound)
+    def not_found(err: RecordNotFound) -> tuple[dict[str, str], int]:
         return {"missing": err.message}, 404
 
     @routes.get("/missing")
     def missing() -> Response:
-        raise NotFound("contact", 7)
+        raise RecordNotFound("contact", 7)
 
     @routes.get("/http")
     def http_failure() -> Response:
