@@ -206,3 +206,89 @@ def test_a_frozen_records_hash_is_made_at_the_first_hash() -> None:
     assert hash(made) == hash(expected)  # seen=9 takes no part (compare=False), tags neither
     assert inspect.isfunction(made_cls.__dict__["__hash__"])
     assert hash(made) == hash(made_cls(1, "a", "s", 0))  # only `seen` differs
+
+
+def frozen_pair(slots: bool) -> tuple[type, type]:
+    """A frozen class body made both ways, and named where pickle finds it."""
+
+    def body() -> type:
+        class Frozen:
+            id: int
+            name: str = "x"
+            tags: tuple[str, ...] = ()
+
+        return Frozen
+
+    expected = dataclass(frozen=True, slots=slots)(body())
+    made = record_class(frozen=True, slots=slots)(body())
+    name = f"Frozen{'Slotted' if slots else 'Plain'}"
+    for cls in (expected, made):  # the same names, so that error texts naming them agree
+        cls.__qualname__ = cls.__name__ = name
+    globals()[name] = made
+    return expected, made
+
+
+def outcome(action: Any) -> tuple[str, str]:
+    try:
+        action()
+    except Exception as error:  # the class and text are what is compared
+        return type(error).__name__, str(error)
+    return "ok", ""
+
+
+@pytest.mark.parametrize("slots", [True, False], ids=["slots", "plain"])
+def test_frozen_guards_written_without_compiling_answer_as_the_generated_ones(slots: bool) -> None:
+    """``_guard_frozen``: writes and deletes meet the errors ``@dataclass(frozen=True)`` gives,
+    on the class and on a plain subclass, and pickling and copying go past the guards."""
+    import copy
+
+    expected_cls, made_cls = frozen_pair(slots)
+    assert made_cls.__dataclass_params__.frozen is True
+    assert made_cls.__setattr__.__qualname__ == expected_cls.__setattr__.__qualname__
+    subclasses = tuple(type("Sub", (c,), {}) for c in (expected_cls, made_cls))
+    for expected_type, made_type in [(expected_cls, made_cls), subclasses]:
+        expected, made = expected_type(1, "a"), made_type(1, "a")
+        for name in ["id", "name", "other"]:
+            assert outcome(lambda o=made, n=name: setattr(o, n, 2)) == outcome(
+                lambda o=expected, n=name: setattr(o, n, 2)
+            )
+            assert outcome(lambda o=made, n=name: delattr(o, n)) == outcome(
+                lambda o=expected, n=name: delattr(o, n)
+            )
+    made = made_cls(1, "a", ("t",))
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert copy.deepcopy(made) == made and copy.copy(made) == made
+    assert ("__getstate__" in made_cls.__dict__) == ("__getstate__" in expected_cls.__dict__)
+    assert made.__getstate__() == expected_cls(1, "a", ("t",)).__getstate__()
+    assert dataclasses.replace(made, name="b") == made_cls(1, "b", ("t",))
+
+
+def test_frozenness_is_checked_across_record_subclasses() -> None:
+    _, parent = frozen_pair(slots=False)
+    with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+        record_class(slots=False)(type("Thawed", (parent,), {"__annotations__": {"more": int}}))
+    child = record_class(frozen=True, slots=False)(
+        type("Child", (parent,), {"__annotations__": {"more": "int"}, "more": 0})
+    )
+    made = child(1, "a", (), 5)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'more'"):
+        made.more = 6
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'id'"):
+        made.id = 6
+
+
+def test_a_frozen_body_that_defines_its_own_setattr_is_refused_as_by_dataclasses() -> None:
+    def body() -> type:
+        class Guarded:
+            id: int
+
+            def __setattr__(self, name: str, value: Any) -> None:
+                raise AttributeError(name)
+
+        return Guarded
+
+    with pytest.raises(TypeError) as expected:
+        dataclass(frozen=True)(body())
+    with pytest.raises(TypeError) as made:
+        record_class(frozen=True)(body())
+    assert str(made.value) == str(expected.value)
