@@ -97,11 +97,14 @@ class _Deferred:
 
 def _generated(cls: type, name: str) -> Callable[..., Any]:
     """``cls``'s ``name`` method (``__init__`` or ``__hash__``) as ``@dataclass`` would have
-    made it, set on ``cls`` with the other one still deferred."""
+    made it, set on ``cls``. Only that one is made: a frozen record's hash is the same code
+    with or without ``frozen``, so it comes from a stand-in without frozen guards (one
+    compilation, not three), and a record that is never hashed never compiles its hash."""
     current = cls.__dict__.get(name)
     if not isinstance(current, _Deferred):
         return cast("Callable[..., Any]", current)  # made already (by another thread, say)
-    frozen = cast(Any, cls).__dataclass_params__.frozen
+    making_init = name == "__init__"
+    frozen = making_init and cast(Any, cls).__dataclass_params__.frozen
     annotations: dict[str, Any] = {}
     body: dict[str, Any] = {
         "__annotations__": annotations,
@@ -123,17 +126,17 @@ def _generated(cls: type, name: str) -> Callable[..., Any]:
         body["__post_init__"] = cls.__post_init__
     stand_in: Any = dataclasses.dataclass(
         type(cls.__name__, (), body),
+        init=making_init,
         repr=False,
         eq=False,
         match_args=False,
         frozen=frozen,  # __init__ writes through object.__setattr__
-        slots="__slots__" in cls.__dict__,  # __init__ sets init=False fields' defaults
-        unsafe_hash=frozen,  # the field-tuple hash that eq=True gives a frozen class
+        slots=making_init and "__slots__" in cls.__dict__,  # __init__ sets init=False defaults
+        unsafe_hash=not making_init,  # the field-tuple hash that eq=True gives a frozen class
     )
-    for method in ("__init__", "__hash__"):
-        if isinstance(cls.__dict__.get(method), _Deferred):
-            setattr(cls, method, stand_in.__dict__[method])
-    return cast("Callable[..., Any]", stand_in.__dict__[name])
+    made = stand_in.__dict__[name]
+    setattr(cls, name, made)
+    return cast("Callable[..., Any]", made)
 
 
 class _SignatureDoc:
@@ -161,7 +164,7 @@ class _SignatureDoc:
 def record_class(cls: type[T], /) -> type[T]: ...
 @overload
 def record_class(
-    *, frozen: bool = False, slots: bool = True, kw_only: bool = False
+    *, frozen: bool = False, slots: bool = True, kw_only: bool = False, eq: bool = True
 ) -> Callable[[type[T]], type[T]]: ...
 
 
@@ -173,9 +176,12 @@ def record_class(
     frozen: bool = False,
     slots: bool = True,
     kw_only: bool = False,
+    eq: bool = True,
 ) -> type[T] | Callable[[type[T]], type[T]]:
-    """``@dataclass(slots=True)`` (or with ``frozen``, ``kw_only``, ``slots=False``), with the
-    shared ``__repr__`` and ``__eq__`` described in the module's docstring."""
+    """``@dataclass(slots=True)`` (or with ``frozen``, ``kw_only``, ``slots=False``,
+    ``eq=False``), with the shared ``__repr__`` and ``__eq__`` described in the module's
+    docstring. With ``eq=False``, as with ``dataclasses``, a record is equal only to itself
+    and hashed by identity: no ``__eq__`` and no ``__hash__`` are added."""
 
     def make(cls: type[T]) -> type[T]:
         own = cls.__dict__
@@ -204,16 +210,16 @@ def record_class(
             raise TypeError(f"{made.__qualname__}: @record_class takes no InitVar fields")
         if "__init__" not in own:  # as with dataclasses, an __init__ of its own is kept
             setattr(made, "__init__", _Deferred(made, "__init__"))  # noqa: B010  # as above
-        if frozen and not explicit_hash:  # the field-tuple hash that eq=True gives it
+        if eq and frozen and not explicit_hash:  # the field-tuple hash eq=True gives it
             setattr(made, "__hash__", _Deferred(made, "__hash__"))  # noqa: B010
         setattr(made, _REPR_FIELDS, tuple(f.name for f in fields if f.repr))
         setattr(made, _COMPARE_FIELDS, tuple(f.name for f in fields if f.compare))
         # As with dataclasses, a method the class body defines itself is left alone.
         if "__repr__" not in own:
             made.__repr__ = _record_repr  # type: ignore[method-assign]
-        if "__eq__" not in own:
+        if eq and "__eq__" not in own:
             made.__eq__ = _record_eq  # type: ignore[method-assign]
-        if not frozen and not explicit_hash:
+        if eq and not frozen and not explicit_hash:
             made.__hash__ = None  # type: ignore[assignment]  # what eq=True does
         if doc is not None:
             doc.ready = True

@@ -292,3 +292,29 @@ def test_a_frozen_body_that_defines_its_own_setattr_is_refused_as_by_dataclasses
     with pytest.raises(TypeError) as made:
         record_class(frozen=True)(body())
     assert str(made.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"frozen": True}, {"slots": False}], ids=["slots", "frozen", "plain"]
+)
+def test_without_eq_a_record_is_equal_to_itself_only_as_a_dataclass(
+    options: dict[str, Any],
+) -> None:
+    expected_cls, made_cls = pair(eq=False, **options)
+    expected, made = expected_cls(1), made_cls(1)
+    assert repr(made) == repr(expected)
+    assert made == made and made != made_cls(1)
+    assert expected == expected and expected != expected_cls(1)
+    assert hash(made) == object.__hash__(made)
+    assert made_cls.__eq__ is object.__eq__ and made_cls.__hash__ is object.__hash__
+    assert expected_cls.__eq__ is object.__eq__ and expected_cls.__hash__ is object.__hash__
+
+
+def test_only_the_method_asked_for_is_made() -> None:
+    """A frozen record's first instance makes ``__init__`` alone; its first hash, the hash."""
+    _, made_cls = pair(frozen=True)
+    made = made_cls(1)
+    assert inspect.isfunction(made_cls.__dict__["__init__"])
+    assert not inspect.isfunction(made_cls.__dict__["__hash__"])
+    hash(made)
+    assert inspect.isfunction(made_cls.__dict__["__hash__"])
