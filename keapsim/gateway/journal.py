@@ -22,13 +22,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.wrappers import Request, Response
 
+from ..datarecord import record_class
 from .auth import PRINCIPAL
 from .faults import FAULT_ENVIRON_KEY, credential_tenant_id, request_body
 from .pipeline import ADMIN_PREFIX, Handler
@@ -61,7 +62,7 @@ def mask(value: str) -> str:
     return f"****{value[-4:]}" if len(value) >= 12 else "****"
 
 
-@dataclass(slots=True)
+@record_class
 class JournalEntry:
     """One request and what came back. ``status`` is None when the connection was dropped;
     bodies are text (decoded as UTF-8 with replacement), cut at the journal's body limit."""
@@ -229,7 +230,7 @@ def _content_type(headers: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-@dataclass
+@record_class(slots=False)
 class _Hook:
     remaining: int
     action: Callable[[], None]
