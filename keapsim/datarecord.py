@@ -112,7 +112,8 @@ def _generated(cls: type, name: str) -> Callable[..., Any]:
         "__qualname__": cls.__qualname__,
         "__doc__": cls.__qualname__,  # skips dataclasses' own docstring (inspect.signature)
     }
-    for f in dataclasses.fields(cast(Any, cls)):
+    fields = dataclasses.fields(cast(Any, cls))
+    for f in fields:
         annotations[f.name] = f.type
         body[f.name] = dataclasses.field(
             default=f.default,
@@ -131,7 +132,12 @@ def _generated(cls: type, name: str) -> Callable[..., Any]:
         eq=False,
         match_args=False,
         frozen=frozen,  # __init__ writes through object.__setattr__
-        slots=making_init and "__slots__" in cls.__dict__,  # __init__ sets init=False defaults
+        # A slotted class's __init__ sets its init=False fields' defaults (no class attribute
+        # holds them); other fields are written the same either way, and a slotted stand-in
+        # is a second class to build (_add_slots).
+        slots=making_init
+        and "__slots__" in cls.__dict__
+        and any(not f.init and f.default is not dataclasses.MISSING for f in fields),
         unsafe_hash=not making_init,  # the field-tuple hash that eq=True gives a frozen class
     )
     made = stand_in.__dict__[name]
