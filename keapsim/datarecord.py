@@ -268,6 +268,7 @@ def _guard_frozen(body: type, made: type) -> None:
 
     for guard in (__setattr__, __delattr__):
         guard.__qualname__ = f"{made.__qualname__}.{guard.__name__}"
+        guard.__module__ = made.__module__  # generated ones run in the class's module
         setattr(made, guard.__name__, guard)
     cast(Any, made).__dataclass_params__.frozen = True  # this class's own params object
     own = body.__dict__

@@ -244,7 +244,10 @@ def test_frozen_guards_written_without_compiling_answer_as_the_generated_ones(sl
 
     expected_cls, made_cls = frozen_pair(slots)
     assert made_cls.__dataclass_params__.frozen is True
-    assert made_cls.__setattr__.__qualname__ == expected_cls.__setattr__.__qualname__
+    for guard in ("__setattr__", "__delattr__"):
+        made_guard, expected_guard = getattr(made_cls, guard), getattr(expected_cls, guard)
+        assert made_guard.__qualname__ == expected_guard.__qualname__
+        assert made_guard.__module__ == expected_guard.__module__
     subclasses = tuple(type("Sub", (c,), {}) for c in (expected_cls, made_cls))
     for expected_type, made_type in [(expected_cls, made_cls), subclasses]:
         expected, made = expected_type(1, "a"), made_type(1, "a")
