@@ -6,9 +6,9 @@ Python 3.11's ``@dataclass`` writes the source of each method it adds (``__init_
 about a hundred records, all created when ``keapsim serve`` starts, so that compiling was about
 a quarter of the time to a first answer (docs/design/index.md, "Start-up"). Python 3.13
 compiles all of a class's methods in one ``exec``. Until keapsim requires it, ``@record_class``
-lets ``dataclasses`` generate the frozen guards and the hash, compiles ``__init__`` when it is
-first needed, and gives every class the same ``__repr__`` and ``__eq__``, written once here.
-They answer exactly what the generated ones answer:
+compiles ``__init__`` when it is first needed, gives every class the same ``__repr__`` and
+``__eq__``, written once here, and writes a frozen class's ``__setattr__`` and ``__delattr__``
+guards as closures (:func:`_guard_frozen`). They answer exactly what the generated ones answer:
 
 - ``repr``: ``Name(field=value!r, ...)`` over the fields declared with ``repr=True``, the
   class's ``__qualname__``, and ``...`` for a record met again while it is being shown;
@@ -16,7 +16,11 @@ They answer exactly what the generated ones answer:
   same class, else ``NotImplemented``; a class that is not frozen is unhashable, as with
   ``eq=True``;
 - a frozen class keeps the generated field-tuple ``__hash__``, made at the first hash like
-  ``__init__`` below, so records used as keys hash as fast as before.
+  ``__init__`` below, so records used as keys hash as fast as before;
+- writing or deleting an attribute of a frozen record meets the generated guards' test and
+  errors; its class says ``frozen=True`` in ``__dataclass_params__``, and slotted ones pickle
+  with ``dataclasses``' state (the fields' values). A frozen class with a dataclass base, or
+  whose body defines a guard, is made by ``dataclasses`` itself.
 
 ``__init__`` is ``dataclasses``' own, compiled when the class is first instantiated
 (:class:`_Deferred`): most records are never made before a server's first answer, many
@@ -93,11 +97,14 @@ class _Deferred:
 
 def _generated(cls: type, name: str) -> Callable[..., Any]:
     """``cls``'s ``name`` method (``__init__`` or ``__hash__``) as ``@dataclass`` would have
-    made it, set on ``cls`` with the other one still deferred."""
+    made it, set on ``cls``. Only that one is made: a frozen record's hash is the same code
+    with or without ``frozen``, so it comes from a stand-in without frozen guards (one
+    compilation, not three), and a record that is never hashed never compiles its hash."""
     current = cls.__dict__.get(name)
     if not isinstance(current, _Deferred):
         return cast("Callable[..., Any]", current)  # made already (by another thread, say)
-    frozen = cast(Any, cls).__dataclass_params__.frozen
+    making_init = name == "__init__"
+    frozen = making_init and cast(Any, cls).__dataclass_params__.frozen
     annotations: dict[str, Any] = {}
     body: dict[str, Any] = {
         "__annotations__": annotations,
@@ -105,7 +112,8 @@ def _generated(cls: type, name: str) -> Callable[..., Any]:
         "__qualname__": cls.__qualname__,
         "__doc__": cls.__qualname__,  # skips dataclasses' own docstring (inspect.signature)
     }
-    for f in dataclasses.fields(cast(Any, cls)):
+    fields = dataclasses.fields(cast(Any, cls))
+    for f in fields:
         annotations[f.name] = f.type
         body[f.name] = dataclasses.field(
             default=f.default,
@@ -119,17 +127,22 @@ def _generated(cls: type, name: str) -> Callable[..., Any]:
         body["__post_init__"] = cls.__post_init__
     stand_in: Any = dataclasses.dataclass(
         type(cls.__name__, (), body),
+        init=making_init,
         repr=False,
         eq=False,
         match_args=False,
         frozen=frozen,  # __init__ writes through object.__setattr__
-        slots="__slots__" in cls.__dict__,  # __init__ sets init=False fields' defaults
-        unsafe_hash=frozen,  # the field-tuple hash that eq=True gives a frozen class
+        # A slotted class's __init__ sets its init=False fields' defaults (no class attribute
+        # holds them); other fields are written the same either way, and a slotted stand-in
+        # is a second class to build (_add_slots).
+        slots=making_init
+        and "__slots__" in cls.__dict__
+        and any(not f.init and f.default is not dataclasses.MISSING for f in fields),
+        unsafe_hash=not making_init,  # the field-tuple hash that eq=True gives a frozen class
     )
-    for method in ("__init__", "__hash__"):
-        if isinstance(cls.__dict__.get(method), _Deferred):
-            setattr(cls, method, stand_in.__dict__[method])
-    return cast("Callable[..., Any]", stand_in.__dict__[name])
+    made = stand_in.__dict__[name]
+    setattr(cls, name, made)
+    return cast("Callable[..., Any]", made)
 
 
 class _SignatureDoc:
@@ -157,7 +170,7 @@ class _SignatureDoc:
 def record_class(cls: type[T], /) -> type[T]: ...
 @overload
 def record_class(
-    *, frozen: bool = False, slots: bool = True, kw_only: bool = False
+    *, frozen: bool = False, slots: bool = True, kw_only: bool = False, eq: bool = True
 ) -> Callable[[type[T]], type[T]]: ...
 
 
@@ -169,9 +182,12 @@ def record_class(
     frozen: bool = False,
     slots: bool = True,
     kw_only: bool = False,
+    eq: bool = True,
 ) -> type[T] | Callable[[type[T]], type[T]]:
-    """``@dataclass(slots=True)`` (or with ``frozen``, ``kw_only``, ``slots=False``), with the
-    shared ``__repr__`` and ``__eq__`` described in the module's docstring."""
+    """``@dataclass(slots=True)`` (or with ``frozen``, ``kw_only``, ``slots=False``,
+    ``eq=False``), with the shared ``__repr__`` and ``__eq__`` described in the module's
+    docstring. With ``eq=False``, as with ``dataclasses``, a record is equal only to itself
+    and hashed by identity: no ``__eq__`` and no ``__hash__`` are added."""
 
     def make(cls: type[T]) -> type[T]:
         own = cls.__dict__
@@ -180,36 +196,98 @@ def record_class(
             cls.__doc__ = doc  # type: ignore[assignment]
         # dataclasses' test: a body that defines __eq__ alone gets __hash__ = None implicitly.
         explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+        # The frozen guards are written here (_guard_frozen) unless a base is a dataclass (then
+        # dataclasses checks the bases' frozenness) or the body defines one (dataclasses
+        # refuses it): the same functions, without two compilations (~0.15 ms) a class.
+        guarded_here = frozen and not _guards_or_dataclass_bases(cls)
         made = dataclasses.dataclass(
             cls,
             init=False,  # made at the first instance: _Deferred
             repr=False,
             eq=False,
-            frozen=frozen,
+            frozen=frozen and not guarded_here,
             slots=slots,
             kw_only=kw_only,
         )
+        if guarded_here:
+            _guard_frozen(cls, made)
         fields = dataclasses.fields(cast(Any, made))
         if _has_init_vars(made):
             raise TypeError(f"{made.__qualname__}: @record_class takes no InitVar fields")
         if "__init__" not in own:  # as with dataclasses, an __init__ of its own is kept
             setattr(made, "__init__", _Deferred(made, "__init__"))  # noqa: B010  # as above
-        if frozen and not explicit_hash:  # the field-tuple hash that eq=True gives it
+        if eq and frozen and not explicit_hash:  # the field-tuple hash eq=True gives it
             setattr(made, "__hash__", _Deferred(made, "__hash__"))  # noqa: B010
         setattr(made, _REPR_FIELDS, tuple(f.name for f in fields if f.repr))
         setattr(made, _COMPARE_FIELDS, tuple(f.name for f in fields if f.compare))
         # As with dataclasses, a method the class body defines itself is left alone.
         if "__repr__" not in own:
             made.__repr__ = _record_repr  # type: ignore[method-assign]
-        if "__eq__" not in own:
+        if eq and "__eq__" not in own:
             made.__eq__ = _record_eq  # type: ignore[method-assign]
-        if not frozen and not explicit_hash:
+        if eq and not frozen and not explicit_hash:
             made.__hash__ = None  # type: ignore[assignment]  # what eq=True does
         if doc is not None:
             doc.ready = True
         return made
 
     return make if cls is None else make(cls)
+
+
+def _guards_or_dataclass_bases(cls: type) -> bool:
+    """Whether ``cls`` defines ``__setattr__`` or ``__delattr__`` itself, or has a dataclass
+    among its bases: then ``dataclasses`` makes (or refuses) the frozen class itself."""
+    own = cls.__dict__
+    return (
+        "__setattr__" in own
+        or "__delattr__" in own
+        or any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])
+    )
+
+
+def _guard_frozen(body: type, made: type) -> None:
+    """What ``@dataclass(frozen=True)`` adds to ``made`` (made from the class body ``body``
+    with ``frozen=False``), without compiling anything: the ``__setattr__`` and ``__delattr__``
+    it writes, as closures; ``frozen=True`` in ``__dataclass_params__`` (read by the stand-in
+    that makes ``__init__`` and by subclasses' checks); with slots, its ``__getstate__`` and
+    ``__setstate__`` for pickling and copying. Like the generated guards, these name the class
+    body's class, which slots replace by a new class (Python 3.11-3.13 do the same: setting a
+    name that is not a field on a slotted frozen instance raises ``super()``'s TypeError)."""
+    names = frozenset(f.name for f in dataclasses.fields(cast(Any, made)))
+    frozen_error = dataclasses.FrozenInstanceError
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is body or name in names:
+            raise frozen_error(f"cannot assign to field {name!r}")
+        super(body, self).__setattr__(name, value)  # type: ignore[arg-type]  # narrowed above
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is body or name in names:
+            raise frozen_error(f"cannot delete field {name!r}")
+        super(body, self).__delattr__(name)  # type: ignore[arg-type]
+
+    for guard in (__setattr__, __delattr__):
+        guard.__qualname__ = f"{made.__qualname__}.{guard.__name__}"
+        guard.__module__ = made.__module__  # generated ones run in the class's module
+        setattr(made, guard.__name__, guard)
+    cast(Any, made).__dataclass_params__.frozen = True  # this class's own params object
+    own = body.__dict__
+    if made is not body:  # slots=True made a new class
+        if "__getstate__" not in own:
+            setattr(made, "__getstate__", _frozen_getstate)  # noqa: B010
+        if "__setstate__" not in own:
+            setattr(made, "__setstate__", _frozen_setstate)  # noqa: B010
+
+
+def _frozen_getstate(self: Any) -> list[Any]:
+    """``dataclasses``' ``__getstate__`` for a frozen slotted class: the fields' values."""
+    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+
+def _frozen_setstate(self: Any, state: list[Any]) -> None:
+    """``dataclasses``' ``__setstate__`` for a frozen slotted class: past the guards."""
+    for f, value in zip(dataclasses.fields(self), state, strict=False):
+        object.__setattr__(self, f.name, value)
 
 
 def _has_init_vars(cls: type) -> bool:

@@ -13,8 +13,10 @@ import itertools
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from .datarecord import record_class
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -37,7 +39,7 @@ class Trigger(Protocol):
 TriggerT = TypeVar("TriggerT", bound=Trigger)
 
 
-@dataclass
+@record_class(slots=False)
 class CountedRule(Generic[TriggerT]):
     """An installed rule: its declaration, an id and its counters."""
 

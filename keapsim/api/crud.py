@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from ..clock import iso
+from ..datarecord import record_class
 from ..store.resource import DeclaredStore, ResourceSpec
 from .common import UNCONVERTIBLE, BadInput, as_bool, as_datetime, as_int, as_str, compact, tenant
 from .routing import ApiRoutes
@@ -31,7 +31,7 @@ CRUD: frozenset[Operation] = frozenset({"list", "get", "create", "update", "dele
 SAME = "\0same"  # a field's wire name equals its store name
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class WireField:
     """One store field on the wire. ``v1``/``v2`` give its wire name (``None``: the version
     does not show it); ``filters`` the v2 ``filter`` operators it takes (``==`` on text; ids,
@@ -53,7 +53,7 @@ class WireField:
         return self.name if name == SAME else name
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Routes:
     """One version's routes of a resource: ``path`` of the collection (items are
     ``path/<id>``), ``collection`` the key of a list body, and the operations that version's
@@ -65,7 +65,7 @@ class Routes:
     create_status: int = 201
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ListKey:
     """A v2 ``filter`` or ``order_by`` name that is not the wire name of the store field it
     reads (Keap names some after the record: ``opportunity_stage_id`` for a stage's id,
@@ -76,7 +76,7 @@ class ListKey:
     ops: tuple[str, ...] = ("==",)
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ApiResource:
     store: str  # the tenant store's registered name
     spec: ResourceSpec

@@ -13,8 +13,7 @@ store yet (orders, subscriptions, affiliates) still has its fields, tabs and gro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..datarecord import record_class
 from ..store.custom_fields import (
     COMPANY,
     CONTACT,
@@ -32,7 +31,7 @@ UPDATE, DELETE, TABS, GROUPS = "update", "delete", "tabs", "groups"
 V2_ALL = frozenset({MODEL, CREATE, UPDATE, DELETE, TABS, GROUPS})
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class ModelType:
     segment: str  # the path segment: ``/<segment>/model``
     record_type: str  # the store's (and the documents' enum) record type

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from werkzeug.wrappers import Request, Response
 
+from ..datarecord import record_class
 from .pipeline import Handler, is_api
 from .quota_headers import BLANK_HEADERS
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, json_response
@@ -20,7 +20,7 @@ PRINCIPAL = "keapsim.principal"
 PUBLIC_PATHS = frozenset({"/crm/rest/v1/openapi.json", "/crm/rest/v2/openapi.json"})
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Principal:
     """Who is calling: the tenant, the kind of credential and the key its quota is counted on
     (the OAuth app's client id, or the API key itself)."""

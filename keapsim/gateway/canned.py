@@ -4,9 +4,9 @@ the rules (:mod:`keapsim.gateway.faults`) and their validated declaration
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..datarecord import record_class
 from ..store.errors import UNCONVERTIBLE
 from ..wire import INVALID_REFRESH_TOKEN
 from .responses import EXPIRED_TOKEN, INVALID_TOKEN, MISSING_TOKEN, THROTTLED
@@ -16,7 +16,7 @@ EffectKind = Literal["status", "delay", "drop", "malformed", "decline"]
 
 
 # -- canned bodies ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record_class(frozen=True, slots=False)
 class Canned:
     status: int
     body: Any

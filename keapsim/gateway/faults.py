@@ -26,13 +26,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from werkzeug.wrappers import Request, Response
 
+from ..datarecord import record_class
 from ..rulebook import CountedRule, RuleBook
 from ..store.payments import ChargeAttempt, ChargeResult, declined
 from ..wire import JSON, json_response
@@ -60,7 +60,7 @@ def plain_application_error(request: Request, message: str, status: int) -> Resp
     return json_response({"message": message}, status)
 
 
-@dataclass
+@record_class(slots=False)
 class FaultRule(CountedRule["FaultSpec"]):
     """An installed request fault rule: its declaration, an id and its counters."""
 

@@ -22,13 +22,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.wrappers import Request, Response
 
+from ..datarecord import record_class
 from .auth import PRINCIPAL
 from .faults import FAULT_ENVIRON_KEY, credential_tenant_id, request_body
 from .pipeline import ADMIN_PREFIX, Handler
@@ -48,8 +50,21 @@ MASKED_HEADERS = frozenset(
 # ``code`` is masked in query strings and form bodies only: in JSON it is the v2 error code.
 SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "api_key", "password"})
 SECRET_FORM_FIELDS = SECRET_FIELDS | {"code"}
-SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(SECRET_FIELDS)) + r")=([^&\"'\s\\]+)")
-SECRET_IN_HTML = re.compile(r"\b(" + "|".join(sorted(SECRET_FORM_FIELDS)) + r")=([^&\"'\s\\]+)")
+
+
+# The patterns below are compiled when a body first needs them (a body naming a secret, a
+# text/html body), not at import: about 0.3 ms of start-up for three patterns most servers
+# never use. Masking calls them once per such body; the cache makes that a dict lookup.
+@cache
+def _secret_in_text() -> re.Pattern[str]:
+    """``name=value`` for a secret field, in query strings and text bodies."""
+    return re.compile(r"\b(" + "|".join(sorted(SECRET_FIELDS)) + r")=([^&\"'\s\\]+)")
+
+
+@cache
+def _secret_in_html() -> re.Pattern[str]:
+    """``name=value`` for a secret form field (``code`` too) in an HTML page."""
+    return re.compile(r"\b(" + "|".join(sorted(SECRET_FORM_FIELDS)) + r")=([^&\"'\s\\]+)")
 
 
 def mask(value: str) -> str:
@@ -61,7 +76,7 @@ def mask(value: str) -> str:
     return f"****{value[-4:]}" if len(value) >= 12 else "****"
 
 
-@dataclass(slots=True)
+@record_class
 class JournalEntry:
     """One request and what came back. ``status`` is None when the connection was dropped;
     bodies are text (decoded as UTF-8 with replacement), cut at the journal's body limit."""
@@ -229,7 +244,7 @@ def _content_type(headers: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-@dataclass
+@record_class(slots=False)
 class _Hook:
     remaining: int
     action: Callable[[], None]
@@ -532,9 +547,12 @@ def _masked_query(query: str) -> str:
 
 # Bodies are parsed for masking up to this size; past it only a prefix is kept, masked as text.
 MASKING_PARSE_LIMIT = 256 * 1024
-_SECRET_IN_JSON = re.compile(
-    r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"'
-)
+
+
+@cache
+def _secret_in_json() -> re.Pattern[str]:
+    """``"name": "value"`` for a secret field, in JSON text too deep or broken to parse."""
+    return re.compile(r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 
 
 def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str, bool]:
@@ -550,12 +568,12 @@ def _masked_body(raw: bytes, content_type: str | None, limit: int) -> tuple[str,
         text = _masked_query(text)
     elif mimetype == "text/html":
         # A redirect page repeats its Location, the authorization code included.
-        text = SECRET_IN_HTML.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
+        text = _secret_in_html().sub(lambda m: f"{m[1]}={mask(m[2])}", text)
     elif any(name in text for name in SECRET_FIELDS):
         if "json" in mimetype and not prefix_only:
             text = _masked_json_text(text)
         # Keap's v1 paging links echo the query string, ``access_token=`` included.
-        text = SECRET_IN_TEXT.sub(lambda m: f"{m[1]}={mask(m[2])}", text)
+        text = _secret_in_text().sub(lambda m: f"{m[1]}={mask(m[2])}", text)
     if prefix_only or len(text) > limit:
         return text[:limit], True
     return text, False
@@ -566,7 +584,7 @@ def _masked_json_text(text: str) -> str:
         return json.dumps(_mask_json(json.loads(text)))
     except (ValueError, RecursionError):
         # Not JSON, or nested too deeply to walk: mask "secret": "value" pairs in the text.
-        return _SECRET_IN_JSON.sub(lambda m: f'"{m[1]}"{m[2]}"{mask(m[3])}"', text)
+        return _secret_in_json().sub(lambda m: f'"{m[1]}"{m[2]}"{mask(m[3])}"', text)
 
 
 def _mask_json(value: Any) -> Any:

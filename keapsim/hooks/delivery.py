@@ -12,9 +12,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..datarecord import record_class
 from .safety import HostPolicy, RefusedHookUrl
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class AttemptJournal(Protocol):
     ) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class PostOutcome:
     """What came of one post: the status (None when there was no answer in time) and the
     ``X-Hook-Secret`` the receiver sent back, if any."""
@@ -60,7 +60,7 @@ class PostOutcome:
     ended: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Post:
     """One post to make: where, what, and how the journal should file it."""
 

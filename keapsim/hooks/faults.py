@@ -20,9 +20,9 @@ It fires for the next ``times`` matching attempts after skipping ``after``, with
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..datarecord import record_class
 from ..rulebook import CountedRule, RuleBook
 from .models import Delivery
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 DEFAULT_LONGEST_HOLD = 300.0
 
 
-@dataclass
+@record_class(slots=False)
 class HookFaultRule(CountedRule["HookFaultSpec"]):
     """An installed hook delivery control: its declaration, an id and its counters."""
 

@@ -3,12 +3,13 @@ on its way to one subscription)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from ..clock import iso
+from ..datarecord import record_class
 from .catalogue import V1_COLLECTIONS
 
 
@@ -20,7 +21,7 @@ class HookStatus(StrEnum):
     INACTIVE = "Inactive"
 
 
-@dataclass
+@record_class(slots=False)
 class Subscription:
     """One subscription of one tenant. ``secret`` is the last ``X-Hook-Secret`` sent to the
     hook URL and not yet confirmed (what ``delayedVerify`` must bring back)."""
@@ -41,7 +42,7 @@ class Subscription:
         }
 
 
-@dataclass(eq=False)
+@record_class(slots=False, eq=False)
 class Delivery:
     """Changed objects of one event key on their way to one subscription.
 

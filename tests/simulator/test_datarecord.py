@@ -206,3 +206,118 @@ def test_a_frozen_records_hash_is_made_at_the_first_hash() -> None:
     assert hash(made) == hash(expected)  # seen=9 takes no part (compare=False), tags neither
     assert inspect.isfunction(made_cls.__dict__["__hash__"])
     assert hash(made) == hash(made_cls(1, "a", "s", 0))  # only `seen` differs
+
+
+def frozen_pair(slots: bool) -> tuple[type, type]:
+    """A frozen class body made both ways, and named where pickle finds it."""
+
+    def body() -> type:
+        class Frozen:
+            id: int
+            name: str = "x"
+            tags: tuple[str, ...] = ()
+
+        return Frozen
+
+    expected = dataclass(frozen=True, slots=slots)(body())
+    made = record_class(frozen=True, slots=slots)(body())
+    name = f"Frozen{'Slotted' if slots else 'Plain'}"
+    for cls in (expected, made):  # the same names, so that error texts naming them agree
+        cls.__qualname__ = cls.__name__ = name
+    globals()[name] = made
+    return expected, made
+
+
+def outcome(action: Any) -> tuple[str, str]:
+    try:
+        action()
+    except Exception as error:  # the class and text are what is compared
+        return type(error).__name__, str(error)
+    return "ok", ""
+
+
+@pytest.mark.parametrize("slots", [True, False], ids=["slots", "plain"])
+def test_frozen_guards_written_without_compiling_answer_as_the_generated_ones(slots: bool) -> None:
+    """``_guard_frozen``: writes and deletes meet the errors ``@dataclass(frozen=True)`` gives,
+    on the class and on a plain subclass, and pickling and copying go past the guards."""
+    import copy
+
+    expected_cls, made_cls = frozen_pair(slots)
+    assert made_cls.__dataclass_params__.frozen is True
+    for guard in ("__setattr__", "__delattr__"):
+        made_guard, expected_guard = getattr(made_cls, guard), getattr(expected_cls, guard)
+        assert made_guard.__qualname__ == expected_guard.__qualname__
+        assert made_guard.__module__ == expected_guard.__module__
+    subclasses = tuple(type("Sub", (c,), {}) for c in (expected_cls, made_cls))
+    for expected_type, made_type in [(expected_cls, made_cls), subclasses]:
+        expected, made = expected_type(1, "a"), made_type(1, "a")
+        for name in ["id", "name", "other"]:
+            assert outcome(lambda o=made, n=name: setattr(o, n, 2)) == outcome(
+                lambda o=expected, n=name: setattr(o, n, 2)
+            )
+            assert outcome(lambda o=made, n=name: delattr(o, n)) == outcome(
+                lambda o=expected, n=name: delattr(o, n)
+            )
+    made = made_cls(1, "a", ("t",))
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert copy.deepcopy(made) == made and copy.copy(made) == made
+    assert ("__getstate__" in made_cls.__dict__) == ("__getstate__" in expected_cls.__dict__)
+    assert made.__getstate__() == expected_cls(1, "a", ("t",)).__getstate__()
+    assert dataclasses.replace(made, name="b") == made_cls(1, "b", ("t",))
+
+
+def test_frozenness_is_checked_across_record_subclasses() -> None:
+    _, parent = frozen_pair(slots=False)
+    with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+        record_class(slots=False)(type("Thawed", (parent,), {"__annotations__": {"more": int}}))
+    child = record_class(frozen=True, slots=False)(
+        type("Child", (parent,), {"__annotations__": {"more": "int"}, "more": 0})
+    )
+    made = child(1, "a", (), 5)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'more'"):
+        made.more = 6
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'id'"):
+        made.id = 6
+
+
+def test_a_frozen_body_that_defines_its_own_setattr_is_refused_as_by_dataclasses() -> None:
+    def body() -> type:
+        class Guarded:
+            id: int
+
+            def __setattr__(self, name: str, value: Any) -> None:
+                raise AttributeError(name)
+
+        return Guarded
+
+    with pytest.raises(TypeError) as expected:
+        dataclass(frozen=True)(body())
+    with pytest.raises(TypeError) as made:
+        record_class(frozen=True)(body())
+    assert str(made.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"frozen": True}, {"slots": False}], ids=["slots", "frozen", "plain"]
+)
+def test_without_eq_a_record_is_equal_to_itself_only_as_a_dataclass(
+    options: dict[str, Any],
+) -> None:
+    expected_cls, made_cls = pair(eq=False, **options)
+    expected, made = expected_cls(1), made_cls(1)
+    assert repr(made) == repr(expected)
+    assert made == made and made != made_cls(1)
+    assert expected == expected and expected != expected_cls(1)
+    assert hash(made) == object.__hash__(made)
+    assert made_cls.__eq__ is object.__eq__ and made_cls.__hash__ is object.__hash__
+    assert expected_cls.__eq__ is object.__eq__ and expected_cls.__hash__ is object.__hash__
+
+
+def test_only_the_method_asked_for_is_made() -> None:
+    """A frozen record's first instance makes ``__init__`` alone; its first hash, the hash."""
+    _, made_cls = pair(frozen=True)
+    made = made_cls(1)
+    assert inspect.isfunction(made_cls.__dict__["__init__"])
+    assert not inspect.isfunction(made_cls.__dict__["__hash__"])
+    hash(made)
+    assert inspect.isfunction(made_cls.__dict__["__hash__"])

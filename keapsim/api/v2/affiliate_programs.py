@@ -15,13 +15,14 @@ product name (a plan has none of its own). Redirect links are a declared resourc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...datarecord import record_class
 from ...store import Invalid, NotFound
 from ...store.affiliate_programs import (
     PAYOUT_TYPES,
@@ -313,7 +314,7 @@ def update_affiliate_default_commission_v2(ident: str) -> Response:
     return jsonify(program_v2(store.affiliate_programs.set_default(program.id, rates), store))
 
 
-@dataclass(frozen=True)
+@record_class(frozen=True, slots=False)
 class RateKind:
     """Product and subscription-plan commissions: the same four steps, their own names."""
 

@@ -15,7 +15,6 @@ subsets of it); lists are ``{discounts, next_page_token}``. Discount values are 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ...clock import iso
+from ...datarecord import record_class
 from ...store.discounts import (
     CATEGORY,
     FREE_TRIAL,
@@ -52,7 +52,7 @@ from .listing import filtered_page
 from .shapes import sid, string_id, string_ids, text
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class DiscountApi:
     """One discount kind on the wire."""
 

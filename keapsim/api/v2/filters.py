@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from ...context import request
+from ...datarecord import record_class
 from ..common import BadInput, listed_param
 
 T = TypeVar("T")
@@ -20,7 +20,7 @@ _CLAUSE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(==|!=|>=|<=|>|<)(.*)$")
 NONE = "NONE"  # ``field==NONE`` asks for records without the field (v2 document).
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Clause:
     field: str
     op: str

@@ -10,9 +10,10 @@ more than one bad parameter is told about the same one as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
+from ...datarecord import record_class
 from ...store import Query
 from ..paging import v2_window
 from .filters import Clause, order_by, ordered, parse_filter
@@ -25,7 +26,7 @@ V2_PAGE_MAX = 1000  # the v2 document's page_size maximum (and keapsim's default
 Orders = Mapping[str, Callable[[T], Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@record_class(frozen=True)
 class Indexed(Generic[T]):
     """Records a table's indexes select: ``query`` turns the filter's clauses into lookups and
     a predicate, and an ``order_by`` named in ``order_indexes`` is served by that ordering
