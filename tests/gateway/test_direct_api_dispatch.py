@@ -92,7 +92,6 @@ def test_unknown_paths_and_methods_answer_in_the_versions_shapes(client: httpx.C
 def test_made_up_paths_compile_nothing() -> None:
     routes = _version()
     routes.add_url_rule("/known", "known", lambda: "yes")
-    routes._families = {"known": ()}
     with pytest.raises(NotFound):
         routes.match("/v9/made-up-1/x", "GET")
     assert routes.match("/v9/known/", "GET")[0].rule == "/v9/known"
@@ -114,8 +113,10 @@ def test_a_view_that_fails_answers_keapsims_500_and_logs_it(
     assert "unhandled error on GET /crm/rest/v1/contacts/1" in caplog.text
 
 
-def _version(name: str = "v9") -> ApiRoutes:
-    return ApiRoutes(name, f"/{name}", "tests.nowhere", {})
+def _version() -> ApiRoutes:
+    """A version whose routes the test declares (the families name no module to import)."""
+    families: dict[str, tuple[str, ...]] = {"echo": (), "missing": (), "http": (), "known": ()}
+    return ApiRoutes("v9", "/v9", "tests.nowhere", families)
 
 
 def _client_for(app: KeapsimApp) -> httpx.Client:
@@ -139,7 +140,8 @@ def test_before_request_answers_early_and_views_see_the_request() -> None:
         body = {"word": word, "q": request.args.get("q"), "sim": id(current_simulator())}
         return jsonify(body), 202, {"X-Echo": "1"}
 
-    with _client_for(KeapsimApp((routes,))) as http:
+    app = KeapsimApp((routes,))
+    with _client_for(app) as http:
         answer = http.get("/v9/echo/hi?q=1")
         assert (answer.status_code, answer.headers["x-echo"]) == (202, "1")
         assert answer.json()["word"] == "hi" and answer.json()["q"] == "1"
@@ -147,6 +149,7 @@ def test_before_request_answers_early_and_views_see_the_request() -> None:
         assert (stopped.status_code, stopped.text) == (418, "stopped")
         assert stopped.headers["content-type"] == "text/html; charset=utf-8"  # as Flask's
     assert calls == ["before", "view", "before"]
+    assert app._flask is None  # answered without building the Flask app
 
 
 def test_the_versions_handler_wins_then_the_apps() -> None:

@@ -19,7 +19,7 @@ from keapsim.wire import jsonify
 
 def make_app() -> KeapsimApp:
     """A direct route (``/v9/echo``) and two routes of a Flask app behind it."""
-    routes = ApiRoutes("v9", "/v9", "tests.nowhere", {})
+    routes = ApiRoutes("v9", "/v9", "tests.nowhere", {"echo": ()})
 
     @routes.post("/echo")
     def echo() -> Response:
