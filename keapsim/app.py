@@ -93,7 +93,7 @@ class KeapsimApp:
     def _respond(self, served: ApiRequest) -> Response:
         if served.method in DIRECT_METHODS:
             for routes in self.versions:
-                if served.path.startswith(routes.url_prefix + "/"):
+                if served.path.startswith(routes.path_prefix):
                     try:
                         rule, args = routes.match(served.path, served.method)
                     except HTTPException:

@@ -21,6 +21,7 @@ answer (issue 18's cold start); a first request now pays for its family only.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -37,9 +38,6 @@ View = Callable[..., Any]
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
 
-FAMILY_END = "/:<"
-"""What ends a family name in a path or rule (``/contacts/...``, ``/contacts:search``)."""
-
 
 class ApiRoute(NamedTuple):
     rule: str  # the whole path: the version's prefix and the route's rule
@@ -51,11 +49,11 @@ class ApiRoute(NamedTuple):
 
 def family_of(path: str) -> str:
     """The family of a path or rule relative to its version's prefix: its first segment."""
-    name = path.lstrip("/")
-    for position, char in enumerate(name):
-        if char in FAMILY_END:
-            return name[:position]
-    return name
+    found = _FAMILY.match(path)
+    return found.group(1) if found else ""
+
+
+_FAMILY = re.compile(r"/*([^/:<]*)")
 
 
 class LazyBuilderRule(Rule):
@@ -111,6 +109,7 @@ class ApiRoutes:
     ) -> None:
         self.name = name
         self.url_prefix = url_prefix
+        self.path_prefix = url_prefix.rstrip("/") + "/"  # what the paths it answers start with
         self.package = package  # the version's package: FAMILIES name modules within it
         self._families = families
         self.routes: list[ApiRoute] = []
