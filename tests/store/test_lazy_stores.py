@@ -283,3 +283,18 @@ def test_a_snapshot_of_a_tenant_with_untouched_stores_round_trips() -> None:
     again = Tenant("t", Clock(frozen_at=FROZEN).now)
     again.discard()  # a tenant never used: nothing to free, nothing built
     assert sorted(again._built) == ["users"]
+
+
+# -- readers that must not build stores ------------------------------------------------------
+def test_catching_up_and_the_dashboard_counts_build_no_store() -> None:
+    from keapsim.admin.records import store_rows
+    from keapsim.store.due import catch_up
+
+    tenant = frozen_tenant()
+    tenant.contacts.create(person("a@example.com"))  # a write: catch_up looks again
+    assert catch_up(tenant) == []
+    rows = store_rows(tenant)
+    assert [row["name"] for row in rows] == REGISTERED
+    counted = {row["name"]: row["count"] for row in rows if row["count"]}
+    assert counted == {"contacts": 1, "users": 1}
+    assert sorted(tenant._built) == ["contacts", "users"]
