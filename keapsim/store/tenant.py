@@ -250,7 +250,10 @@ class Tenant:
         name = slot.name
         store_class = slot.store_class()  # the import, outside the lock
         with self.core.lock:
-            built = self._built.get(name) or self._attaching.get(name)
+            # ``is None`` tests, never ``or``: an empty store is falsy (it has a length).
+            built = self._built.get(name)
+            if built is None:
+                built = self._attaching.get(name)
             if built is not None:  # another thread built it meanwhile, or a cycle of attaches
                 return cast("S", built)
             store = store_class(self)

@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from keapsim.snapshots.codec import to_json
 from keapsim.snapshots.document import build_tenant, dump_tenant
 from keapsim.store import ChangeEvent, Tenant
 from keapsim.store.resource import RecordStore
-from keapsim.store.tenant import COMPANIONS, SLOTS, STORE_NAMES
+from keapsim.store.tenant import COMPANIONS, SLOTS, STORE_NAMES, Slot
 
 # The registry as it was when every store was built with the tenant (54 stores, this order:
 # the order tenant.stores lists them, snapshots save them and cascades run in).
@@ -243,8 +244,18 @@ def first_use_from_threads(tenant: Tenant, threads: int) -> list[tuple[object, o
     return got
 
 
-def test_threads_that_first_use_a_store_at_once_get_the_same_store() -> None:
-    for _ in range(5):
+def test_threads_that_first_use_a_store_at_once_get_the_same_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A slow import: every thread is past the attribute read and waits for the tenant lock.
+    store_class = Slot.store_class
+
+    def slow_store_class(slot: Slot[Any]) -> Any:
+        time.sleep(0.01)
+        return store_class(slot)
+
+    monkeypatch.setattr(Slot, "store_class", slow_store_class)
+    for _ in range(3):
         tenant = frozen_tenant()
         got = first_use_from_threads(tenant, 8)
         assert len(got) == 8
