@@ -51,11 +51,15 @@ class Column:
 
 
 def store_rows(tenant: Tenant) -> list[dict[str, Any]]:
-    """Every registered store of ``tenant`` in registry order, with its record count."""
-    return [
-        {"name": name, "label": display_name(name), "count": len(store)}
-        for name, store in tenant.stores.items()
-    ]
+    """Every registered store of ``tenant`` in registry order, with its record count (a store
+    the tenant has not built yet is empty: counted without building it)."""
+    rows = []
+    for name in tenant.STORE_NAMES:
+        store = tenant.built(name)
+        rows.append(
+            {"name": name, "label": display_name(name), "count": 0 if store is None else len(store)}
+        )
+    return rows
 
 
 def display_name(name: str) -> str:

@@ -34,13 +34,15 @@ from werkzeug.wrappers import Request, Response
 
 from ..datarecord import record_class
 from ..rulebook import CountedRule, RuleBook
-from ..store.payments import ChargeAttempt, ChargeResult, declined
 from ..wire import JSON, json_response
 from .canned import CANNED
 from .pipeline import ADMIN_PREFIX, Handler
 
 if TYPE_CHECKING:
+    # The payments store module (and the commerce modules it imports) only for annotations:
+    # a simulator that takes no card payment never loads it (docs/design/store.md).
     from ..store import IdentityStore
+    from ..store.payments import ChargeAttempt, ChargeResult
     from .fault_spec import FaultSpec
 
 log = logging.getLogger(__name__)
@@ -241,6 +243,8 @@ class FaultRules(RuleBook["FaultSpec", FaultRule]):
                     log.info(
                         "fault rule %s declined a charge on order %s", rule.id, attempt.order_id
                     )
+                    from ..store.payments import declined  # loaded by the charge already
+
                     return declined(attempt.amount, rule.spec.decline_code or "card_declined")
         return None
 

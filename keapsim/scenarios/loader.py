@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -385,11 +385,12 @@ def _add_records(tenant: Tenant, records: dict[str, list[dict[str, Any]]]) -> No
     """Records of any declared store (``Tenant.STORES``), in the file's order, each made by the
     store's own ``create`` so that the API's rules (required fields, lengths, choices, ids of
     other records) apply; a record it refuses names its place in the file."""
-    declared = {n: s for n, s in tenant.stores.items() if isinstance(s, DeclaredStore)}
+    # The classes, not the stores: only the stores the file names are built.
+    declared = {n: c for n, c in type(tenant).STORES.items() if issubclass(c, DeclaredStore)}
     for store_name, values_list in records.items():
-        store = declared.get(store_name)
-        if store is None:
+        if store_name not in declared:
             raise ScenarioError(_not_declared(tenant, store_name, declared))
+        store = cast("DeclaredStore[Any]", tenant.store(store_name))
         for index, values in enumerate(values_list):
             where = f"tenant.records.{store_name}.{index}"
             try:
@@ -402,7 +403,7 @@ def _add_records(tenant: Tenant, records: dict[str, list[dict[str, Any]]]) -> No
 
 def _not_declared(tenant: Tenant, store_name: str, declared: dict[str, Any]) -> str:
     where = f"invalid scenario: tenant.records.{store_name}"
-    if store_name in tenant.stores:  # contacts, tags, campaigns ... have rules of their own
+    if store_name in tenant.STORE_NAMES:  # contacts, tags, campaigns ... have their own rules
         return (
             f"{where}: {store_name} keeps hand-written rules and is not declared; make its "
             "records through the API (contacts, tags and campaigns have keys of their own "

@@ -64,7 +64,10 @@ a document older than the oldest registered step is refused with a clear message
 # Tenant store -> record type; each store's records are saved as a list under its name, and
 # its extras (links) under their own keys. Both come from the tenant's registry, so a new
 # resource store is saved and loaded without code here.
-RECORD_TABLES: dict[str, type] = {name: store.record_type for name, store in Tenant.STORES.items()}
+# RECORD_TABLES (below, module ``__getattr__``): made on first use, since it imports every store
+# module, which a process that never saves or loads a state document does not need.
+if TYPE_CHECKING:
+    RECORD_TABLES: dict[str, type]
 # IdentityStore attribute -> (record type, the field it is indexed by).
 CREDENTIAL_TABLES: dict[str, tuple[type, str]] = {
     "apps": (OAuthApp, "client_id"),
@@ -343,3 +346,13 @@ def _simulator_parts(
     except (TypeError, ValueError, AttributeError):
         raise SnapshotError("clock: offset_seconds and frozen_at must be numbers") from None
     return default, offset, frozen_at
+
+
+def __getattr__(name: str) -> Any:
+    """``RECORD_TABLES``: tenant store -> record type (PEP 562: made, and every store module
+    imported, when first asked for)."""
+    if name == "RECORD_TABLES":
+        tables = {store_name: store.record_type for store_name, store in Tenant.STORES.items()}
+        globals()["RECORD_TABLES"] = tables
+        return tables
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -247,7 +247,7 @@ class CommissionStore(DeclaredStore[CommissionEntry]):
             self._unsubscribe = self.tenant.events.subscribe(self._on_event)
 
     def _on_event(self, event: ChangeEvent) -> None:
-        if self.tenant.stores.get("affiliate_commissions") is not self:
+        if self.tenant.built("affiliate_commissions") is not self:
             # A reset rebuilt the stores (the event bus stays): this one is retired.
             if self._unsubscribe is not None:
                 self._unsubscribe()

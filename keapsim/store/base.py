@@ -10,6 +10,7 @@ chunks, taking the lock per chunk, so a slow reader never holds it for a whole s
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import field
 from itertools import islice
@@ -26,6 +27,38 @@ from .query import HasId, Lookup, Query, R
 
 # How many records an unindexed scan reads per turn of the lock.
 SCAN_CHUNK = 2048
+
+
+class Cascades(Generic[R]):
+    """A table's ``on_remove``: what other stores do when one of its records goes (a deleted
+    contact's notes go with it), called in order with the record.
+
+    Stores are built on first use (``tenant.py``), so their ``attach`` runs in any order; each
+    cascade still takes the place the registry rank of the store adding it gives (that store's
+    ``core.attaching``; stable for one store's several cascades), which is the order in which a
+    tenant that built every store at the start added them. Cascades record delete events, so
+    their order is visible to hook subscribers: it must not depend on which store was used
+    first. Copy-on-write tuples: a removal runs the cascades there were when it started (a store
+    built during it was empty when the record went)."""
+
+    __slots__ = ("_core", "_ranks", "callbacks")
+
+    def __init__(self, core: StoreCore) -> None:
+        self._core = core
+        self._ranks: tuple[int, ...] = ()
+        self.callbacks: tuple[Callable[[R], None], ...] = ()
+
+    def append(self, callback: Callable[[R], None]) -> None:
+        rank = self._core.attaching
+        at = bisect_right(self._ranks, rank)
+        self._ranks = (*self._ranks[:at], rank, *self._ranks[at:])
+        self.callbacks = (*self.callbacks[:at], callback, *self.callbacks[at:])
+
+    def __iter__(self) -> Iterator[Callable[[R], None]]:
+        return iter(self.callbacks)
+
+    def __len__(self) -> int:
+        return len(self.callbacks)
 
 
 class Table(Generic[R]):
@@ -52,7 +85,7 @@ class Table(Generic[R]):
         self.indexes: dict[str, Index[R]] = {index.name: index for index in indexes}
         self._records: dict[int, R] = {}
         self._ids: SortedList[int] = SortedList()
-        self.on_remove: list[Callable[[R], None]] = []
+        self.on_remove: Cascades[R] = Cascades(core)
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -113,7 +146,7 @@ class Table(Generic[R]):
         self._ids.remove(ident)
         for index in self.indexes.values():
             index.discard(record)
-        for cascade in self.on_remove:
+        for cascade in self.on_remove.callbacks:  # a tuple: a store built meanwhile adds none
             cascade(record)
         self.core.record(f"{self.noun}.{DELETE}", self.noun, ident)
         return record

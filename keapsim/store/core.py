@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from .events import ChangeEvent, EventBus
 
+LAST = 1 << 62  # a rank after every store's (core.attaching outside any attach)
+
 
 class StoreCore:
     """What all resource stores of one tenant share: the lock, the clock, id sequences and
@@ -27,6 +29,10 @@ class StoreCore:
         # is due depends only on the records and the date, and records change only in writes,
         # so the same pair means nothing is due still (an O(1) check before every request).
         self.nothing_due: tuple[int, date] | None = None
+        # The registry rank of the store whose ``attach`` runs (``Tenant._build_store``): the
+        # cascades it adds take that place in their table's ``on_remove`` (base.Cascades).
+        # Outside an attach, a cascade goes last.
+        self.attaching = LAST
 
     def next_id(self, kind: str) -> int:
         """Ids grow per tenant and per kind, as Keap's do."""

@@ -106,16 +106,16 @@ class OrderItems(OrderStorePart):
             return self._save(self._with_discounts(replace(order, items=items, taxes=taxes)))
 
     def apply_commission(self, order_id: int, item_id: int, commission: Commission) -> OrderItem:
-        """``:applyCommission``: adds an affiliate's commission to an item (affiliates are
-        checked when the tenant has an affiliate store)."""
+        """``:applyCommission``: adds an affiliate's commission to an item (of an affiliate
+        the tenant has)."""
         check_choice(commission.payout_type, PAYOUT_TYPES, "payout_type")
         if commission.pay_percent is None and commission.commission_amount is None:
             raise Invalid("pay_percent or commission_amount is required", field="pay_percent")
-        affiliates = self.tenant.stores.get("affiliates")
+        affiliates = self.tenant.affiliates
         with self.core.write():
             order = self.get(order_id)
             current = self.item(order_id, item_id)
-            if affiliates is not None and commission.affiliate_id not in affiliates:
+            if commission.affiliate_id not in affiliates:
                 raise Invalid(f"Affiliate {commission.affiliate_id} does not exist", "affiliate_id")
             updated = replace(current, commissions=(*current.commissions, commission))
             items = tuple(updated if i.id == item_id else i for i in order.items)
