@@ -111,7 +111,7 @@ class ApiRoutes:
         self.url_prefix = url_prefix
         self.path_prefix = url_prefix.rstrip("/") + "/"  # what the paths it answers start with
         self.package = package  # the version's package: FAMILIES name modules within it
-        self._families = families
+        self.families = families  # family -> the modules that declare its routes
         self.routes: list[ApiRoute] = []
         self.views: dict[str, View] = {}
         self.before_request_funcs: list[Callable[[], Any]] = []
@@ -188,7 +188,7 @@ class ApiRoutes:
         family = family_of(path[len(self.url_prefix) :])
         routes = self._maps.get(family)
         if routes is None:
-            if family not in self._families:
+            if family not in self.families:
                 # Not compiled (nor kept: a client's made-up paths must not grow the cache).
                 raise NotFound()
             routes = self._compile(family)
@@ -208,7 +208,7 @@ class ApiRoutes:
         is matched), its modules imported first."""
         with self._lock:
             if family not in self._maps:
-                for module in self._families.get(family, ()):
+                for module in self.families.get(family, ()):
                     importlib.import_module(f"{self.package}.{module}")
                 rules = [
                     LazyBuilderRule(route.rule, endpoint=route.endpoint, methods=route.methods)
@@ -223,7 +223,7 @@ class ApiRoutes:
     def load_all(self) -> None:
         """Import every module of the version (the Flask app and the coverage report list
         every route)."""
-        for modules in self._families.values():
+        for modules in self.families.values():
             for module in modules:
                 importlib.import_module(f"{self.package}.{module}")
 

@@ -24,7 +24,7 @@ def _declared(version: ApiRoutes) -> set[tuple[str, str]]:
 
 
 def _table(version: ApiRoutes) -> set[tuple[str, str]]:
-    return {(family, module) for family, modules in version._families.items() for module in modules}
+    return {(family, module) for family, modules in version.families.items() for module in modules}
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.name)
