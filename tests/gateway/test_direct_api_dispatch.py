@@ -4,6 +4,7 @@ handlers, the ``answered`` signal; HEAD, OPTIONS and unmatched paths go to the F
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from keapsim import Simulator
+from keapsim.api import routing
 from keapsim.api.routing import ApiRoutes
 from keapsim.app import KeapsimApp, answered, shared_app
 from keapsim.context import current_simulator, request
@@ -193,3 +195,34 @@ def test_an_app_with_hooks_the_direct_path_would_skip_is_refused() -> None:
 def test_the_request_proxy_outside_a_request_says_so() -> None:
     with pytest.raises(RuntimeError, match="no request is served"):
         request.path  # noqa: B018
+
+
+def test_threads_naming_a_new_family_at_once_share_one_compiled_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compiled: list[object] = []
+
+    class CountedMap(routing.Map):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            compiled.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(routing, "Map", CountedMap)
+    routes = _version()
+    routes.add_url_rule("/known/<int:n>", "known", lambda n: str(n))
+    barrier = threading.Barrier(8)
+    matched: list[tuple[str, dict[str, Any]]] = []
+
+    def first_request(n: int) -> None:
+        barrier.wait()
+        rule, args = routes.match(f"/v9/known/{n}", "GET")
+        matched.append((rule.endpoint, dict(args)))
+
+    threads = [threading.Thread(target=first_request, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(args["n"] for _, args in matched) == list(range(8))
+    assert {endpoint for endpoint, _ in matched} == {"v9.known"}
+    assert list(routes._maps) == ["known"] and len(compiled) == 1
