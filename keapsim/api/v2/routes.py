@@ -1,13 +1,6 @@
-"""Which modules of the v2 package declare the routes of each route family.
-
-A family is the first segment of a path after ``/crm/rest/v2/`` (``contacts`` for
-``/crm/rest/v2/contacts/<id>/tags``). When a request first names a family, the simulator
-imports its modules, whose decorators declare their routes on the package's ``blueprint``,
-and compiles that family's routes (:mod:`keapsim.api.routing`); a family nobody asked for
-costs nothing. A new resource module is one more name here, in each family it declares a route
-of; ``tests/architecture/test_route_families.py`` says when this table and the modules disagree.
-This module imports nothing: the package reads it before any of its modules exist.
-"""
+"""The v2 package's route families: for each first path segment after ``/crm/rest/v2/``, the
+modules that declare its routes (imported when a request first names it). What a family is and
+why: :mod:`keapsim.api.routing`. Imports nothing: the package reads it before its modules."""
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     "affiliates": ("affiliate_programs", "affiliates", "custom_fields", "declared"),
