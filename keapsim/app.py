@@ -4,10 +4,12 @@
 with a body-carrying method is answered from the version's recorded routes
 (:mod:`keapsim.api.routing`) without Flask: the version's ``before_request`` functions, the
 view, the error handler Flask would pick. Everything else — the admin API, the OAuth pages, the
-start page, the OpenAPI documents, HEAD and OPTIONS, and API paths no route matches (answered
-404/405 in the version's shape) — goes to the Flask app (:mod:`keapsim.flask_app`), which is
-built when it is first needed. Serving the API therefore imports neither Flask nor the admin
-API, and compiles only the route families requests have named (issue 18's cold start).
+start page, the OpenAPI documents, HEAD and OPTIONS, and paths under a version's prefix that
+name no route family — goes to the Flask app (:mod:`keapsim.flask_app`), which is built when it
+is first needed. A path of a known family that no route matches is answered 404 or 405 in the
+version's shape directly, by the handler Flask would call. Serving the API therefore imports
+neither Flask nor the admin API, and compiles only the route families requests have named
+(issue 18's cold start).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from blinker import Signal
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .api import v1, v2
-from .api.routing import ApiRequest, ApiRoutes
+from .api.routing import ApiRequest, ApiRoutes, UnknownFamily
 from .api.version_errors import http_error, unexpected_error
 from .context import SIMULATOR, begin_serving, current_simulator, end_serving
 from .wire import jsonify
@@ -96,8 +98,14 @@ class KeapsimApp:
                 if served.path.startswith(routes.path_prefix):
                     try:
                         rule, args = routes.match(served.path, served.method)
+                    except UnknownFamily:
+                        break  # not an API route; maybe another of the app's (Flask's)
+                    except (NotFound, MethodNotAllowed) as missing:
+                        # In the family's map, as in Flask's whole map: Flask would answer
+                        # with the same handler, so the Flask app is not built for a typo.
+                        return http_error(missing)
                     except HTTPException:
-                        break  # 404, 405 and redirects: Flask answers them
+                        break  # redirects (merged slashes): Flask answers them
                     served.url_rule, served.view_args = rule, dict(args)
                     return respond_directly(routes, rule, args)
         return self.flask_app.respond_through_flask(served)

@@ -56,6 +56,11 @@ def family_of(path: str) -> str:
 _FAMILY = re.compile(r"/*([^/:<]*)")
 
 
+class UnknownFamily(NotFound):
+    """A path under the version's prefix whose first segment names no route family: no API
+    route can match it (another part of the app may: the OpenAPI documents)."""
+
+
 class LazyBuilderRule(Rule):
     """A route whose URL builder is compiled when a URL is first built from it.
 
@@ -184,13 +189,14 @@ class ApiRoutes:
     # -- answering ----------------------------------------------------------------------------
     def match(self, path: str, method: str) -> tuple[Rule, Mapping[str, Any]]:
         """The rule ``path`` matches and its arguments (werkzeug's ``MapAdapter.match``: raises
-        werkzeug's ``NotFound``, ``MethodNotAllowed`` or ``RequestRedirect``)."""
+        werkzeug's ``NotFound``, ``MethodNotAllowed`` or ``RequestRedirect``; a path whose
+        family no table names raises :class:`UnknownFamily`, a ``NotFound``)."""
         family = family_of(path[len(self.url_prefix) :])
         routes = self._maps.get(family)
         if routes is None:
             if family not in self.families:
                 # Not compiled (nor kept: a client's made-up paths must not grow the cache).
-                raise NotFound()
+                raise UnknownFamily()
             routes = self._compile(family)
         return routes.match(path, method, return_rule=True)
 

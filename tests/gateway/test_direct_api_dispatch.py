@@ -11,12 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from keapsim import Simulator
 from keapsim.api import routing
-from keapsim.api.routing import ApiRoutes
+from keapsim.api.routing import ApiRoutes, UnknownFamily
 from keapsim.app import KeapsimApp, answered, shared_app
 from keapsim.context import current_simulator, request
 from keapsim.flask_app import check_direct_blueprints
@@ -91,10 +90,22 @@ def test_unknown_paths_and_methods_answer_in_the_versions_shapes(client: httpx.C
     assert (deeper.status_code, deeper.json()["status"]) == (404, "NOT_FOUND")
 
 
+def test_a_known_familys_404_and_405_do_not_build_the_flask_app() -> None:
+    app = KeapsimApp()  # the real versions, a Flask app of its own (not built yet)
+    with _client_for(app) as http:  # a gateway without stages: no key needed
+        deeper = http.get("/crm/rest/v2/contacts/1/nowhere")
+        assert (deeper.status_code, deeper.json()["status"]) == (404, "NOT_FOUND")
+        wrong = http.put("/crm/rest/v2/tags")
+        assert (wrong.status_code, wrong.json()["status"]) == (405, "METHOD_NOT_ALLOWED")
+        assert app._flask is None
+        openapi = http.get("/crm/rest/v1/openapi.json")  # no family: another of the app's routes
+        assert openapi.status_code == 200 and app._flask is not None
+
+
 def test_made_up_paths_compile_nothing() -> None:
     routes = _version()
     routes.add_url_rule("/known", "known", lambda: "yes")
-    with pytest.raises(NotFound):
+    with pytest.raises(UnknownFamily):
         routes.match("/v9/made-up-1/x", "GET")
     assert routes.match("/v9/known/", "GET")[0].rule == "/v9/known"
     assert set(routes._maps) == {"known"}
