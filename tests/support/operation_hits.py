@@ -57,10 +57,10 @@ class OperationHits:
         self.recording = False
         self.checked: int | None = None  # how many implemented operations were checked
         self.unexercised: list[str] = []
-        answered.connect(self._on_request_finished, sender=shared_app(), weak=False)
+        answered.connect(self._on_answered, sender=shared_app(), weak=False)
 
     # -- recording ----------------------------------------------------------------------------
-    def _on_request_finished(self, sender: object, response: Any, **_: object) -> None:
+    def _on_answered(self, sender: object, response: Any, **_: object) -> None:
         if not self.recording or not 200 <= response.status_code < 300:
             return
         rule = request.url_rule
@@ -76,7 +76,7 @@ class OperationHits:
             self.recording = False
 
     def pytest_unconfigure(self) -> None:
-        answered.disconnect(self._on_request_finished)
+        answered.disconnect(self._on_answered)
 
     # -- merging (xdist) ----------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
