@@ -19,7 +19,6 @@ from flask.sessions import NullSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 from werkzeug.sansio.response import Response as SansioResponse
-from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .admin.routes import blueprint as admin_blueprint
@@ -110,14 +109,12 @@ class KeapsimFlask(Flask):
             query_args=_wsgi_text(environ, "QUERY_STRING"),
         )
 
-    def respond_through_flask(self, request: Request) -> BaseResponse:
+    def respond_through_flask(self, request: ApiRequest) -> BaseResponse:
         """Flask's dispatch for ``request`` (which :class:`~keapsim.app.KeapsimApp` has made the
         request being served). The gateway's ``ApiRequest`` becomes this app's request class in
         place, keeping what the stages already parsed (its body above all: the stream is read)."""
-        if isinstance(request, ApiRequest) and not isinstance(request, self.request_class):
+        if not isinstance(request, self.request_class):
             request.__class__ = self.request_class
-        elif not isinstance(request, self.request_class):
-            request = self.request_class(request.environ)
         return self._respond_through_flask(cast("FlaskRequest", request))
 
     def _respond_through_flask(self, request: FlaskRequest) -> BaseResponse:
